@@ -1,0 +1,45 @@
+//! A small logger for cron logs: text or JSON lines on stderr. Secrets never reach it: settings hold
+//! only `${ENV}` references.
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+use super::LogFormat;
+
+struct Logger {
+    format: LogFormat,
+    level: LevelFilter,
+}
+
+impl Log for Logger {
+    fn enabled(&self, m: &Metadata<'_>) -> bool {
+        m.level() <= self.level
+    }
+
+    fn log(&self, r: &Record<'_>) {
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        let ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        match self.format {
+            LogFormat::Text => eprintln!("{ts} {:<5} {}", r.level(), r.args()),
+            LogFormat::Json => eprintln!(
+                "{}",
+                serde_json::json!({ "ts": ts, "level": r.level().as_str(), "target": r.target(), "message": r.args().to_string() })
+            ),
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
+    let level = match (quiet, verbose) {
+        (true, _) => LevelFilter::Error,
+        (false, 0) => LevelFilter::Warn,
+        (false, 1) => LevelFilter::Info,
+        _ => LevelFilter::Debug,
+    };
+    let _ = log::set_boxed_logger(Box::new(Logger { format, level }));
+    log::set_max_level(level);
+    let _ = Level::Info;
+}

@@ -1,0 +1,118 @@
+//! The command line: one module per subcommand.
+
+mod check;
+mod gen;
+mod logging;
+mod preview;
+mod query;
+mod run;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::pipeline::clock::Clock;
+use crate::pipeline::runner::RunOptions;
+use crate::ExitStatus;
+
+const EXAMPLES: &str = "\
+Examples:
+  juchu run pipelines/demo.yaml                 run the sample shop's pipeline
+  juchu check pipelines/demo.yaml               list every problem in the pipeline, settings and spreadsheets
+  juchu preview pipelines/demo.yaml --stage products
+  juchu query \"select mall, count(*) from products group by mall\"
+  juchu --now 2026-12-01T09:00:00+09:00 run pipelines/demo.yaml
+
+Exit codes: 0 ok, 1 the run finished but some records failed, 2 usage,
+            75 another run holds the lock, 78 configuration or master-data error.";
+
+#[derive(Parser, Debug)]
+#[command(name = "juchu", version, about = "受注: the order back office of a multi-mall shop, as a batch pipeline", after_help = EXAMPLES)]
+pub struct Cli {
+    /// The DuckDB store (default: state/juchu.duckdb next to the settings file).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// Fix the clock (RFC 3339), for tests and replays; also JUCHU_NOW.
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log lines as text or JSON (for log collectors).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a pipeline: every stage in order, each in its own transaction.
+    #[command(after_help = "Example:\n  juchu run pipelines/demo.yaml")]
+    Run {
+        pipeline: PathBuf,
+    },
+    /// Check a pipeline, its settings, masters and input files; print every problem; write nothing.
+    #[command(after_help = "Example:\n  juchu check pipelines/demo.yaml\n\nExits 78 when there is an error, 0 otherwise (warnings are listed).")]
+    Check {
+        pipeline: PathBuf,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Show the first rows a stage would write; writes nothing.
+    #[command(after_help = "Example:\n  juchu preview pipelines/demo.yaml --stage products --limit 5")]
+    Preview {
+        pipeline: PathBuf,
+        #[arg(long)]
+        stage: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Read-only SQL over the store.
+    #[command(after_help = "Examples:\n  juchu query \"select count(*) from products\"\n  juchu query --format csv \"select * from runs\"")]
+    Query {
+        sql: String,
+        #[arg(long, value_enum, default_value_t = query::Format::Table)]
+        format: query::Format,
+    },
+    /// Generate test data (benchmarks).
+    #[command(subcommand)]
+    Gen(gen::Gen),
+}
+
+pub fn main() -> ExitStatus {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitStatus::Usage } else { ExitStatus::Success };
+        }
+    };
+    logging::init(cli.verbose, cli.quiet, cli.log_format);
+    let clock = match Clock::from_arg(cli.now.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: --now: {e}");
+            return ExitStatus::Usage;
+        }
+    };
+    let opts = RunOptions { store: cli.store.clone(), clock, quiet: cli.quiet, styled: std::io::stderr().is_terminal() };
+    match cli.command {
+        Command::Run { pipeline } => run::run(&pipeline, &opts),
+        Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
+        Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
+        Command::Query { sql, format } => query::query(&sql, format, &opts),
+        Command::Gen(g) => gen::gen(g),
+    }
+}

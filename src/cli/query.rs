@@ -1,0 +1,143 @@
+//! `juchu query "SQL"`: read-only SQL over the store, as a table, CSV or JSON.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use duckdb::types::ValueRef;
+use unicode_width::UnicodeWidthStr;
+
+use crate::pipeline::runner::RunOptions;
+use crate::store::Store;
+use crate::ExitStatus;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
+    let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
+    let store = match Store::open_read_only(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitStatus::Usage;
+        }
+    };
+    match run_sql(&store, sql) {
+        Ok((columns, rows)) => {
+            match format {
+                Format::Table => {
+                    let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.clone().unwrap_or_else(|| "NULL".into())).collect()).collect();
+                    print!("{}", render_table(&columns, &text))
+                }
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    let _ = w.write_record(&columns);
+                    for r in &rows {
+                        let _ = w.write_record(r.iter().map(|c| c.as_deref().unwrap_or("")));
+                    }
+                    let _ = w.flush();
+                }
+                Format::Json => {
+                    let out: Vec<serde_json::Value> = rows
+                        .iter()
+                        .map(|r| {
+                            let obj = columns.iter().zip(r).map(|(c, v)| (c.clone(), v.clone().map(serde_json::Value::String).unwrap_or(serde_json::Value::Null)));
+                            serde_json::Value::Object(obj.collect())
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                }
+            }
+            ExitStatus::Success
+        }
+        Err(e) => {
+            eprintln!("error: the query failed: {e}");
+            eprintln!("  help: the store is opened read-only; `juchu query \"show tables\"` lists the tables");
+            ExitStatus::Usage
+        }
+    }
+}
+
+type Rows = Vec<Vec<Option<String>>>;
+
+/// Runs SQL, every value as text (NULL as None).
+pub fn run_sql(store: &Store, sql: &str) -> duckdb::Result<(Vec<String>, Rows)> {
+    let trimmed = sql.trim().trim_end_matches(';');
+    // Casting in SQL gives DuckDB's own text for every type (dates, decimals, lists).
+    let wrapped = format!("SELECT COLUMNS(*)::VARCHAR FROM ({trimmed})");
+    let mut stmt = match store.conn.prepare(&wrapped) {
+        Ok(s) => s,
+        Err(_) => store.conn.prepare(trimmed)?,
+    };
+    let mut rows = stmt.query([])?;
+    let columns: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut r = Vec::with_capacity(columns.len());
+        for i in 0..columns.len() {
+            r.push(match row.get_ref(i)? {
+                ValueRef::Null => None,
+                ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Boolean(b) => Some(b.to_string()),
+                ValueRef::Int(v) => Some(v.to_string()),
+                ValueRef::BigInt(v) => Some(v.to_string()),
+                other => Some(format!("{other:?}")),
+            });
+        }
+        out.push(r);
+    }
+    Ok((columns, out))
+}
+
+/// An aligned text table; widths count full-width characters as two columns.
+pub fn render_table(columns: &[String], rows: &[Vec<String>]) -> String {
+    let cell = |s: &str| s.replace('\n', "⏎");
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.width()).collect();
+    let texts: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cell(c)).collect()).collect();
+    for r in &texts {
+        for (i, c) in r.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(c.width()).min(60);
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let w = widths.get(i).copied().unwrap_or(0);
+                let c = truncate(c, w);
+                format!("{c}{}", " ".repeat(w.saturating_sub(c.width())))
+            })
+            .collect();
+        format!("{}\n", parts.join(" │ ").trim_end())
+    };
+    let mut out = line(columns);
+    out.push_str(&widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("─┼─"));
+    out.push('\n');
+    for r in &texts {
+        out.push_str(&line(r));
+    }
+    out.push_str(&format!("({} row{})\n", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    out
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for ch in s.chars() {
+        if (out.as_str().width() + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0)) >= width {
+            out.push('…');
+            break;
+        }
+        out.push(ch);
+    }
+    out
+}

@@ -1,0 +1,376 @@
+//! One `Diagnostic` type for every problem a user can cause, rendered like rustc's errors.
+//!
+//! The renderer (annotate-snippets) is a back end: everything else builds `Diagnostic`s.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Where a problem is.
+#[derive(Debug, Clone)]
+pub enum Place {
+    /// Nowhere in particular (a command-line problem, say).
+    Nowhere,
+    /// A whole file.
+    File(PathBuf),
+    /// A byte range inside a text file we hold (YAML).
+    Span {
+        path: PathBuf,
+        source: Arc<str>,
+        range: Range<usize>,
+    },
+    /// A line (and column, 1-based, counted in characters) of a data file; `text` is the line.
+    Line {
+        path: PathBuf,
+        line: usize,
+        column: Option<usize>,
+        text: Option<String>,
+    },
+    /// A spreadsheet cell, shown as `book.xlsx!Sheet!C12`.
+    Cell {
+        book: PathBuf,
+        sheet: String,
+        /// A1-style, e.g. `C12`; empty for the whole sheet.
+        cell: String,
+        text: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Stable code, e.g. `C001` (config), `D010` (data), `M003` (masters).
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub place: Place,
+    /// Short text under the caret.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            place: Place::Nowhere,
+            label: None,
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, place: Place) -> Self {
+        self.place = place;
+        self
+    }
+
+    pub fn in_file(self, path: &Path) -> Self {
+        self.at(Place::File(path.to_path_buf()))
+    }
+
+    pub fn at_line(self, path: &Path, line: usize, column: Option<usize>, text: Option<String>) -> Self {
+        self.at(Place::Line {
+            path: path.to_path_buf(),
+            line,
+            column,
+            text,
+        })
+    }
+
+    pub fn at_cell(self, book: &Path, sheet: &str, row0: usize, col0: usize, text: Option<String>) -> Self {
+        self.at(Place::Cell {
+            book: book.to_path_buf(),
+            sheet: sheet.to_string(),
+            cell: cell_name(row0, col0),
+            text,
+        })
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file:line:col`, `book.xlsx!Sheet!C12` or the file, as a one-line place for logs and tables.
+    pub fn place_text(&self) -> String {
+        match &self.place {
+            Place::Nowhere => String::new(),
+            Place::File(p) => display_path(p),
+            Place::Span { path, source, range } => {
+                let (line, col) = line_col(source, range.start);
+                format!("{}:{line}:{col}", display_path(path))
+            }
+            Place::Line { path, line, column, .. } => match column {
+                Some(c) => format!("{}:{line}:{c}", display_path(path)),
+                None => format!("{}:{line}", display_path(path)),
+            },
+            Place::Cell { book, sheet, cell, .. } => {
+                if cell.is_empty() {
+                    format!("{}!{sheet}", display_path(book))
+                } else {
+                    format!("{}!{sheet}!{cell}", display_path(book))
+                }
+            }
+        }
+    }
+
+    /// Renders rustc-style. `styled` adds colours (for a terminal).
+    pub fn render(&self, styled: bool) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = level.primary_title(self.message.as_str()).id(self.code);
+        let place = self.place_text();
+        let mut group = match &self.place {
+            Place::Nowhere => title.elements(Vec::<Origin>::new()),
+            Place::Span { path: _, source, range } => {
+                let range = clamp_range(source, range.clone());
+                let mut ann = AnnotationKind::Primary.span(range);
+                if let Some(l) = &self.label {
+                    ann = ann.label(l.as_str());
+                }
+                let path = place_path(&place);
+                title.element(Snippet::source(source.as_ref()).path(path).fold(true).annotation(ann))
+            }
+            Place::Line { line, column, text: Some(text), .. } => {
+                let span = match column {
+                    Some(c) => char_column_span(text, *c),
+                    None => 0..text.len(),
+                };
+                let mut ann = AnnotationKind::Primary.span(span);
+                if let Some(l) = &self.label {
+                    ann = ann.label(l.as_str());
+                }
+                title.element(
+                    Snippet::source(text.as_str())
+                        .line_start(*line)
+                        .path(place_path(&place))
+                        .annotation(ann),
+                )
+            }
+            Place::Cell { text: Some(text), .. } if !text.is_empty() => {
+                let mut ann = AnnotationKind::Primary.span(0..text.len());
+                if let Some(l) = &self.label {
+                    ann = ann.label(l.as_str());
+                }
+                title.element(
+                    Snippet::source(text.as_str())
+                        .line_numbering(false)
+                        .path(place.clone())
+                        .annotation(ann),
+                )
+            }
+            _ => title.element(Origin::path(place.clone())),
+        };
+        // Without a snippet the label would be lost; say it as a note.
+        let has_snippet = matches!(
+            (&self.place, &self.place),
+            (Place::Span { .. }, _) | (Place::Line { text: Some(_), .. }, _)
+        ) || matches!(&self.place, Place::Cell { text: Some(t), .. } if !t.is_empty());
+        if !has_snippet {
+            if let Some(l) = &self.label {
+                group = group.element(Level::NOTE.message(l.as_str()));
+            }
+        }
+        if let Some(h) = &self.help {
+            group = group.element(Level::HELP.message(h.as_str()));
+        }
+        let report: [Group<'_>; 1] = [group];
+        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        renderer.render(&report).to_string()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+/// A list of diagnostics, as `juchu check` collects them.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(ds);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+    pub fn errors(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.0.len() - self.errors()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn render(&self, styled: bool) -> String {
+        let mut out = String::new();
+        for d in &self.0 {
+            out.push_str(&d.render(styled));
+            out.push_str("\n\n");
+        }
+        out
+    }
+}
+
+/// The error a stage returns: one or more diagnostics (all errors, or the first fatal one).
+#[derive(Debug)]
+pub struct DiagnosticError(pub Vec<Diagnostic>);
+
+impl fmt::Display for DiagnosticError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            writeln!(f, "{}", d.render(false))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DiagnosticError {}
+
+impl From<Diagnostic> for DiagnosticError {
+    fn from(d: Diagnostic) -> Self {
+        DiagnosticError(vec![d])
+    }
+}
+
+/// `C12` from a zero-based row and column.
+pub fn cell_name(row0: usize, col0: usize) -> String {
+    format!("{}{}", column_letters(col0), row0 + 1)
+}
+
+/// `A`, `B`, …, `Z`, `AA`, … from a zero-based column index.
+pub fn column_letters(col0: usize) -> String {
+    let mut n = col0 + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ascii")
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = source[line_start..offset].chars().count() + 1;
+    (line, col)
+}
+
+/// Paths are shown relative to the working directory when they are under it.
+pub fn display_path(p: &Path) -> String {
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Ok(rel) = p.strip_prefix(&cwd) {
+            return rel.display().to_string();
+        }
+    }
+    p.display().to_string()
+}
+
+fn place_path(place: &str) -> String {
+    // `file:line:col` → `file`: the renderer adds the line and column itself.
+    let mut parts = place.rsplitn(3, ':');
+    let (c, l, f) = (parts.next(), parts.next(), parts.next());
+    match (f, l, c) {
+        (Some(f), Some(l), Some(c)) if l.parse::<usize>().is_ok() && c.parse::<usize>().is_ok() => f.to_string(),
+        _ => place.to_string(),
+    }
+}
+
+fn clamp_range(source: &str, r: Range<usize>) -> Range<usize> {
+    let mut start = r.start.min(source.len());
+    while !source.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = r.end.clamp(start, source.len());
+    while !source.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// The byte span of the field that starts at 1-based character column `col` (up to the next comma
+/// outside quotes or the end of the line).
+fn char_column_span(text: &str, col: usize) -> Range<usize> {
+    let start = text
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    let mut in_quotes = false;
+    let mut end = text.len();
+    for (i, ch) in text[start..].char_indices() {
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            ',' | '\t' if !in_quotes && i > 0 => {
+                end = start + i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    if end == start {
+        end = (start + 1).min(text.len());
+    }
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_roll_over() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(cell_name(11, 2), "C12");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let s = "a: 1\nお届け: x\n";
+        let off = s.find('x').unwrap();
+        assert_eq!(line_col(s, off), (2, 6));
+    }
+}

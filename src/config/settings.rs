@@ -1,0 +1,345 @@
+//! Shop settings (S1): the shop, its sender address, and per mall the connection data and switches.
+//!
+//! Each section is parsed on its own so `juchu check` lists every problem of the file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::yaml::{did_you_mean, Spanned, YamlFile};
+use crate::domain::prefecture::Prefecture;
+
+/// Mall kinds juchu knows (S11). A settings entry's name is its kind unless `kind:` says otherwise.
+pub const MALL_KINDS: &[&str] = &["rakuten", "yahoo", "amazon", "aupay", "futureshop", "yamada", "ponpare"];
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub file: YamlFile,
+    pub shop: Shop,
+    /// The DuckDB store; `state/juchu.duckdb` next to the settings file unless set.
+    pub store: PathBuf,
+    pub malls: BTreeMap<String, MallSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shop {
+    /// Shop code, used as the `shop` key of orders.
+    pub code: String,
+    pub name: String,
+    /// The shop's own address, used as 送付元住所 when sender auto-edit is allowed.
+    pub sender: Address,
+    /// 出荷元地域: the region the shop ships from, the origin of the transit-days table.
+    pub origin_region: Spanned<String>,
+    /// 当日出荷締め時刻, `HH:MM` JST; orders after it count from the next business day.
+    #[serde(default)]
+    pub same_day_cutoff: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub name: String,
+    pub postal_code: Spanned<String>,
+    pub prefecture: Spanned<String>,
+    pub address: String,
+    pub phone: String,
+}
+
+/// One mall's connection data and switches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MallSettings {
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    /// The shop's id at the mall (楽天 shop URL, Yahoo seller id, …).
+    #[serde(default)]
+    pub shop_id: Option<String>,
+    /// `mock` (the in-process mock mall), or the API base URL / FTP host.
+    #[serde(default)]
+    pub endpoint: Option<Spanned<String>>,
+    /// Secrets, only as `${ENV_NAME}` references.
+    #[serde(default)]
+    pub credentials: BTreeMap<String, Spanned<String>>,
+    /// When the API key / FTP password expires (S16), `YYYY-MM-DD`.
+    #[serde(default)]
+    pub credentials_expire_on: Option<Spanned<String>>,
+    #[serde(default)]
+    pub switches: Switches,
+    /// 受注連動開始日時 (S12), RFC 3339 with offset; must not be in the past when set.
+    #[serde(default)]
+    pub linkage_starts_at: Option<Spanned<String>>,
+    /// Overlap of the polling window in minutes (S14).
+    #[serde(default)]
+    pub poll_overlap_minutes: Option<u32>,
+    /// The resolved kind (filled after parsing).
+    #[serde(skip)]
+    pub mall_kind: String,
+}
+
+/// The automatic switches. Defaults are the seed's safe first-setup values (S1, S15).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switches {
+    /// 受注取込: OFF until the import test (S8).
+    #[serde(default)]
+    pub order_import: bool,
+    /// 受注連動: OFF until the checks are done (S12).
+    #[serde(default)]
+    pub linkage: bool,
+    /// 注文キャンセル時在庫戻し: OFF.
+    #[serde(default)]
+    pub stock_return_on_cancel: bool,
+    /// 送付元住所自動編集: ALLOWED.
+    #[serde(default = "yes")]
+    pub sender_address_auto_edit: bool,
+    /// 自動オーソリ: OFF at first linkage (S15).
+    #[serde(default)]
+    pub auto_credit_authorization: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Switches {
+    fn default() -> Self {
+        Switches {
+            order_import: false,
+            linkage: false,
+            stock_return_on_cancel: false,
+            sender_address_auto_edit: true,
+            auto_credit_authorization: false,
+        }
+    }
+}
+
+/// A reference to a secret held in an environment variable. The value is read only when used
+/// and never stored, logged or shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub env: String,
+}
+
+impl SecretRef {
+    /// `${NAME}` → `NAME`.
+    pub fn parse(text: &str) -> Option<SecretRef> {
+        let name = text.trim().strip_prefix("${")?.strip_suffix('}')?;
+        let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        ok.then(|| SecretRef { env: name.to_string() })
+    }
+
+    pub fn resolve(&self) -> Option<String> {
+        std::env::var(&self.env).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl std::fmt::Display for SecretRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "${{{}}} (redacted)", self.env)
+    }
+}
+
+impl MallSettings {
+    pub fn secret(&self, key: &str) -> Option<SecretRef> {
+        self.credentials.get(key).and_then(|s| SecretRef::parse(&s.value))
+    }
+}
+
+#[derive(Deserialize)]
+struct TopLevel {
+    #[serde(default)]
+    shop: Option<Spanned<IgnoredAny>>,
+    #[serde(default)]
+    store: Option<Spanned<String>>,
+    #[serde(default)]
+    malls: Option<BTreeMap<String, Spanned<IgnoredAny>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct TopKeys {
+    #[serde(default)]
+    shop: IgnoredAny,
+    #[serde(default)]
+    store: IgnoredAny,
+    #[serde(default)]
+    malls: IgnoredAny,
+}
+
+impl Settings {
+    /// Loads and checks the settings file. `today` is the JST business date (for expiry checks).
+    pub fn load(path: &Path, now: DateTime<FixedOffset>, diags: &mut Diagnostics) -> Option<Settings> {
+        let file = match YamlFile::read(path) {
+            Ok(f) => f,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
+        if let Err(d) = file.parse::<TopKeys>() {
+            diags.push(d);
+        }
+        let top: TopLevel = match file.parse() {
+            Ok(t) => t,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
+        let shop = match &top.shop {
+            None => {
+                diags.push(
+                    Diagnostic::error("C010", "the settings have no `shop:` section")
+                        .in_file(path)
+                        .help("add `shop:` with code, name, sender and origin_region (see shop.yaml in the sample)"),
+                );
+                None
+            }
+            Some(s) => match file.parse_text::<Shop>(&file.sub_document(&s.referenced)) {
+                Ok(shop) => Some(shop),
+                Err(d) => {
+                    diags.push(d);
+                    None
+                }
+            },
+        };
+        if let Some(shop) = &shop {
+            check_shop(&file, shop, diags);
+        }
+        let store = match &top.store {
+            Some(s) => path.parent().unwrap_or(Path::new(".")).join(&s.value),
+            None => path.parent().unwrap_or(Path::new(".")).join("state/juchu.duckdb"),
+        };
+        let mut malls = BTreeMap::new();
+        for (name, node) in top.malls.iter().flatten() {
+            match file.parse_text::<MallSettings>(&file.sub_document(&node.referenced)) {
+                Ok(mut m) => {
+                    check_mall(&file, name, &mut m, now, diags);
+                    malls.insert(name.clone(), m);
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        Some(Settings { file, shop: shop?, store, malls })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file.path
+    }
+}
+
+fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
+    let pref = &shop.sender.prefecture;
+    if Prefecture::from_name(&pref.value).is_none() {
+        let mut d = Diagnostic::error("C011", format!("unknown prefecture `{}`", pref.value))
+            .at(file.place_at(&pref.referenced))
+            .label("not one of the 47 prefectures");
+        d = match Prefecture::suggest(&pref.value) {
+            Some(p) => d.help(format!("did you mean `{}`? write the full name with its suffix (都/道/府/県)", p.name())),
+            None => d.help("write the full name with its suffix, e.g. 東京都, 北海道, 大阪府, 沖縄県"),
+        };
+        diags.push(d);
+    }
+    let postal = &shop.sender.postal_code;
+    if !crate::domain::is_postal_code(&postal.value) {
+        diags.push(
+            Diagnostic::error("C012", format!("postal code `{}` is not 7 digits", postal.value))
+                .at(file.place_at(&postal.referenced))
+                .help("write it as \"150-0001\" (in quotes, so a leading zero is kept)"),
+        );
+    }
+    if let Some(cut) = &shop.same_day_cutoff {
+        if chrono::NaiveTime::parse_from_str(&cut.value, "%H:%M").is_err() {
+            diags.push(
+                Diagnostic::error("C013", format!("`{}` is not a time of day", cut.value))
+                    .at(file.place_at(&cut.referenced))
+                    .help("write the cutoff as HH:MM in JST, e.g. \"12:00\""),
+            );
+        }
+    }
+}
+
+fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<FixedOffset>, diags: &mut Diagnostics) {
+    let kind = m.kind.as_ref().map(|k| k.value.clone()).unwrap_or_else(|| name.to_string());
+    if !MALL_KINDS.contains(&kind.as_str()) {
+        let place = match &m.kind {
+            Some(k) => file.place_at(&k.referenced),
+            None => super::diagnostic::Place::File(file.path.clone()),
+        };
+        let hint = did_you_mean(&kind, MALL_KINDS)
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        diags.push(
+            Diagnostic::error("C020", format!("mall `{name}` has unknown kind `{kind}`"))
+                .at(place)
+                .help(format!("{hint}set `kind:` to one of {}", MALL_KINDS.join(", "))),
+        );
+    }
+    m.mall_kind = kind;
+    for (key, value) in &m.credentials {
+        if SecretRef::parse(&value.value).is_none() {
+            // Never echo the value: it may be the secret itself.
+            let env = format!("{}_{}", name, key).to_uppercase();
+            diags.push(
+                Diagnostic::error("C021", format!("credential `malls.{name}.credentials.{key}` is not an ${{ENV}} reference"))
+                    .at(file.place_at(&value.referenced))
+                    .label("secret written into the file (value hidden)")
+                    .help(format!("secrets never sit in YAML: write `{key}: ${{{env}}}` and export {env} in the environment of the cron job")),
+            );
+        }
+    }
+    if let Some(exp) = &m.credentials_expire_on {
+        match NaiveDate::parse_from_str(&exp.value, "%Y-%m-%d") {
+            Err(_) => diags.push(
+                Diagnostic::error("C022", format!("`{}` is not a date", exp.value))
+                    .at(file.place_at(&exp.referenced))
+                    .help("write the expiry date as YYYY-MM-DD"),
+            ),
+            Ok(date) => {
+                let today = now.date_naive();
+                let days = (date - today).num_days();
+                if days < 0 {
+                    diags.push(
+                        Diagnostic::warning("C023", format!("the credentials of mall `{name}` expired on {date}"))
+                            .at(file.place_at(&exp.referenced))
+                            .help("renew the key or password at the mall, update the environment variable and this date (S16)"),
+                    );
+                } else if days <= 14 {
+                    diags.push(
+                        Diagnostic::warning("C024", format!("the credentials of mall `{name}` expire in {days} days ({date})"))
+                            .at(file.place_at(&exp.referenced))
+                            .help("renew them before they expire, then update this date (S16)"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(start) = &m.linkage_starts_at {
+        match DateTime::parse_from_rfc3339(&start.value) {
+            Err(_) => diags.push(
+                Diagnostic::error("C025", format!("`{}` is not a date-time", start.value))
+                    .at(file.place_at(&start.referenced))
+                    .help("write it in RFC 3339 with the JST offset, e.g. 2026-12-01T09:00:00+09:00"),
+            ),
+            Ok(t) if m.switches.linkage && t < now => diags.push(
+                Diagnostic::warning("C026", format!("linkage of mall `{name}` started at {t}, which is in the past"))
+                    .at(file.place_at(&start.referenced))
+                    .help("the start is kept as a record (S13); a new start must not be in the past (S12)"),
+            ),
+            Ok(_) => {}
+        }
+    }
+    if m.switches.linkage && m.linkage_starts_at.is_none() {
+        diags.push(
+            Diagnostic::error("C027", format!("mall `{name}` has linkage ON but no `linkage_starts_at`"))
+                .in_file(&file.path)
+                .help("set linkage_starts_at to a date-time that is not in the past (S12)"),
+        );
+    }
+}

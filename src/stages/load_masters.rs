@@ -1,0 +1,654 @@
+//! Stage `load_masters` (S2, S3, S5, S6, S7): the masters workbook staff edit (or one CSV per sheet)
+//! into the store, replacing the previous masters in one transaction.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, Weekday};
+use duckdb::params;
+use serde::Deserialize;
+
+use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use crate::config::diagnostic::{cell_name, display_path, Diagnostic, Place};
+use crate::config::pipeline::Pipeline;
+use crate::config::yaml::Spanned;
+use crate::domain::masters::*;
+use crate::domain::prefecture::Prefecture;
+use crate::domain::text::{parse_yen, to_half_width};
+use crate::io::csv_table::CsvTable;
+use crate::io::xlsx::Workbook;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadMastersConfig {
+    /// The masters workbook (one sheet per master, Japanese sheet names).
+    #[serde(default)]
+    pub workbook: Option<Spanned<String>>,
+    /// Or a folder with one CSV per master, named after the sheet (`受注ステータス.csv`, …).
+    #[serde(default)]
+    pub csv_dir: Option<Spanned<String>>,
+}
+
+/// Each master sheet and its header row, in workbook order.
+pub const SHEETS: &[(&str, &[&str])] = &[
+    (sheet::ORDER_STATUSES, &["モール", "ステータスコード", "ステータス名", "社内ステータス"]),
+    (sheet::PAYMENT_METHODS, &["モール", "モール決済方法名", "社内決済方法"]),
+    (sheet::PREFECTURES, &["JISコード", "都道府県名", "地域"]),
+    (sheet::CARRIERS, &["配送会社", "楽天配送会社コード", "クール便"]),
+    (sheet::TIME_SLOTS, &["配送会社", "時間帯", "時間帯コード", "開始時刻", "終了時刻"]),
+    (sheet::LOGISTICS_COMPANIES, &["物流会社", "出荷元地域", "出荷元都道府県"]),
+    (sheet::DELIVERY_CONDITIONS, &["商品番号", "物流会社", "配送会社", "準備日数", "配送可能時間帯", "温度帯"]),
+    (sheet::TRANSIT_DAYS, &["出荷元地域", "都道府県", "配送日数"]),
+    (sheet::OPTION_ADDONS, &["商品番号", "項目名", "選択肢", "加算額"]),
+    (sheet::CUSTOMER_RANKS, &["ランク", "累計購入金額", "購入回数", "優先順位"]),
+    (sheet::SHOP_HOLIDAYS, &["日付", "理由"]),
+    (sheet::CLOSED_WEEKDAYS, &["曜日"]),
+];
+
+/// One sheet's rows, from a workbook or a CSV, with positions for diagnostics.
+struct SheetRows {
+    /// Workbook or CSV path.
+    file: PathBuf,
+    sheet: String,
+    is_csv: bool,
+    headers: Vec<String>,
+    /// Zero-based (row, col) of the header's first cell.
+    origin: (usize, usize),
+    /// Data rows: zero-based row index and cells.
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+impl SheetRows {
+    fn col(&self, name: &str) -> usize {
+        self.headers.iter().position(|h| h == name).expect("header checked")
+    }
+
+    fn place(&self, row0: usize, header: &str) -> (Place, String) {
+        let col = self.col(header);
+        let text = self.rows.iter().find(|(r, _)| *r == row0).and_then(|(_, c)| c.get(col)).cloned().unwrap_or_default();
+        let place = if self.is_csv {
+            Place::Line { path: self.file.clone(), line: row0 + 1, column: None, text: None }
+        } else {
+            Place::Cell { book: self.file.clone(), sheet: self.sheet.clone(), cell: cell_name(row0, self.origin.1 + col), text: Some(text.clone()) }
+        };
+        (place, text)
+    }
+
+    fn error(&self, code: &'static str, row0: usize, header: &str, message: String, help: &str) -> Diagnostic {
+        let (place, _) = self.place(row0, header);
+        Diagnostic::error(code, message).at(place).help(help.to_string())
+    }
+
+    fn origin_of(&self, row0: usize) -> Origin {
+        Origin { file: display_path(&self.file), sheet: self.sheet.clone(), row: row0 + 1 }
+    }
+}
+
+impl LoadMastersConfig {
+    fn source(&self, pipeline: &Pipeline) -> Result<Source, Diagnostic> {
+        match (&self.workbook, &self.csv_dir) {
+            (Some(w), None) => Ok(Source::Workbook(super::require_file(pipeline, w, "masters workbook")?)),
+            (None, Some(d)) => {
+                let p = pipeline.resolve(&d.value);
+                if p.is_dir() {
+                    Ok(Source::CsvDir(p))
+                } else {
+                    Err(Diagnostic::error("C040", format!("masters folder `{}` not found", d.value))
+                        .at(pipeline.file.place_at(&d.referenced))
+                        .help("paths in a pipeline are relative to the pipeline file"))
+                }
+            }
+            _ => Err(Diagnostic::error("C046", "load_masters needs exactly one of `workbook:` or `csv_dir:`")
+                .in_file(&pipeline.file.path)
+                .help("e.g. `with: { workbook: ../sample-data/masters/masters.xlsx }`")),
+        }
+    }
+
+    /// Reads every sheet and checks every cell; all problems are returned together.
+    pub fn parse(&self, pipeline: &Pipeline) -> Result<Masters, Vec<Diagnostic>> {
+        let source = self.source(pipeline).map_err(|d| vec![d])?;
+        let mut errors = Vec::new();
+        let mut sheets = Vec::new();
+        match &source {
+            Source::Workbook(path) => {
+                let mut book = Workbook::open(path).map_err(|d| vec![d])?;
+                for (name, headers) in SHEETS {
+                    match book.sheet(name) {
+                        Ok(s) => {
+                            let mut rows = s.rows.into_iter().enumerate().map(|(i, r)| (s.row0 + i, r));
+                            let Some((hrow, header)) = rows.next() else {
+                                errors.push(empty_sheet(path, name, headers));
+                                continue;
+                            };
+                            let sr = SheetRows {
+                                file: path.clone(),
+                                sheet: name.to_string(),
+                                is_csv: false,
+                                headers: header.iter().map(|h| h.trim().to_string()).collect(),
+                                origin: (hrow, s.col0),
+                                rows: rows.filter(|(_, r)| r.iter().any(|c| !c.is_empty())).collect(),
+                            };
+                            sheets.push(sr);
+                        }
+                        Err(d) => errors.push(d),
+                    }
+                }
+            }
+            Source::CsvDir(dir) => {
+                for (name, _) in SHEETS {
+                    let path = dir.join(format!("{name}.csv"));
+                    match CsvTable::read(&path, None) {
+                        Ok(t) => {
+                            let mut rows = Vec::new();
+                            for rec in t.records() {
+                                match rec {
+                                    Ok(r) => rows.push((r.line - 1, r.fields.iter().map(|f| f.trim().to_string()).collect())),
+                                    Err(d) => errors.push(d),
+                                }
+                            }
+                            sheets.push(SheetRows { file: path, sheet: name.to_string(), is_csv: true, headers: t.headers.clone(), origin: (0, 0), rows });
+                        }
+                        Err(d) => errors.push(d),
+                    }
+                }
+            }
+        }
+        let mut m = Masters::default();
+        for s in &sheets {
+            let expected = SHEETS.iter().find(|(n, _)| *n == s.sheet).map(|(_, h)| *h).unwrap_or(&[]);
+            let missing: Vec<&str> = expected.iter().copied().filter(|h| !s.headers.iter().any(|x| x == h)).collect();
+            if !missing.is_empty() {
+                let place = if s.is_csv {
+                    Place::Line { path: s.file.clone(), line: 1, column: None, text: Some(s.headers.join(",")) }
+                } else {
+                    Place::Cell { book: s.file.clone(), sheet: s.sheet.clone(), cell: cell_name(s.origin.0, s.origin.1), text: Some(s.headers.join(" | ")) }
+                };
+                errors.push(
+                    Diagnostic::error("D006", format!("sheet {} lacks the column(s) {}", s.sheet, missing.join(", ")))
+                        .at(place)
+                        .label(format!("columns found: {}", s.headers.join(", ")))
+                        .help(format!("the header row must be: {}", expected.join(" | "))),
+                );
+                continue;
+            }
+            m.sheets.insert(s.sheet.clone(), SheetSource { file: display_path(&s.file), headers: s.headers.clone() });
+            read_sheet(s, &mut m, &mut errors);
+        }
+        if errors.is_empty() {
+            Ok(m)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+        match self.parse(cx.pipeline) {
+            Ok(m) => {
+                cx.masters = Some(m);
+                Vec::new()
+            }
+            Err(e) => e,
+        }
+    }
+
+    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+        let masters = self.parse(cx.pipeline)?;
+        let rows = count_rows(&masters) as u64;
+        let fingerprint = fingerprint(&masters);
+        let previous = cx.store.meta("masters_fingerprint")?;
+        if previous.as_deref() == Some(fingerprint.as_str()) {
+            return Ok(StageOutcome {
+                rows_in: rows,
+                rows_unchanged: rows,
+                message: format!("{rows} master rows, unchanged since the last load"),
+                ..Default::default()
+            });
+        }
+        write(cx.store, &masters, &fingerprint)?;
+        Ok(StageOutcome {
+            rows_in: rows,
+            rows_out: rows,
+            rows_changed: rows,
+            message: format!("{rows} master rows loaded from {} sheets", masters.sheets.len()),
+            ..Default::default()
+        })
+    }
+
+    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+        let m = self.parse(cx.pipeline)?;
+        let rows: Vec<Vec<String>> = m
+            .delivery_conditions
+            .iter()
+            .take(limit)
+            .map(|d| {
+                vec![
+                    d.product_code.clone(),
+                    d.logistics_company.clone(),
+                    d.carrier.clone(),
+                    d.preparation_days.to_string(),
+                    d.time_slots.join(","),
+                    d.temperature.clone(),
+                ]
+            })
+            .collect();
+        Ok(Preview {
+            table: "m_delivery_conditions".into(),
+            columns: ["product_code", "logistics_company", "carrier", "preparation_days", "time_slots", "temperature"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+            total: m.delivery_conditions.len(),
+        })
+    }
+}
+
+enum Source {
+    Workbook(PathBuf),
+    CsvDir(PathBuf),
+}
+
+fn empty_sheet(path: &Path, name: &str, headers: &[&str]) -> Diagnostic {
+    Diagnostic::error("D006", format!("sheet {name} is empty"))
+        .at(Place::Cell { book: path.to_path_buf(), sheet: name.to_string(), cell: "A1".into(), text: None })
+        .help(format!("the first row must be the header: {}", headers.join(" | ")))
+}
+
+/// Reads one sheet's rows into the masters, checking each cell.
+fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
+    let mut keys: HashMap<Vec<String>, usize> = HashMap::new();
+    let key_cols: &[&str] = match s.sheet.as_str() {
+        sheet::ORDER_STATUSES => &["モール", "ステータスコード"],
+        sheet::PAYMENT_METHODS => &["モール", "モール決済方法名"],
+        sheet::PREFECTURES => &["都道府県名"],
+        sheet::CARRIERS => &["配送会社"],
+        sheet::TIME_SLOTS => &["配送会社", "時間帯コード"],
+        sheet::LOGISTICS_COMPANIES => &["物流会社"],
+        sheet::DELIVERY_CONDITIONS => &["商品番号"],
+        sheet::TRANSIT_DAYS => &["出荷元地域", "都道府県"],
+        sheet::OPTION_ADDONS => &["商品番号", "項目名", "選択肢"],
+        sheet::CUSTOMER_RANKS => &["ランク"],
+        sheet::SHOP_HOLIDAYS => &["日付"],
+        _ => &["曜日"],
+    };
+    for (row0, cells) in &s.rows {
+        let row0 = *row0;
+        let get = |h: &str| cells.get(s.col(h)).map(|v| v.trim().to_string()).unwrap_or_default();
+        let mut ok = true;
+        let mut required = |h: &str, errors: &mut Vec<Diagnostic>| -> String {
+            let v = get(h);
+            if v.is_empty() {
+                ok = false;
+                errors.push(s.error("D027", row0, h, format!("{h} is empty"), "fill this cell, or delete the row"));
+            }
+            v
+        };
+        let key: Vec<String> = key_cols.iter().map(|h| get(h)).collect();
+        let origin = s.origin_of(row0);
+        match s.sheet.as_str() {
+            sheet::ORDER_STATUSES => {
+                let mall = required("モール", errors);
+                let code = required("ステータスコード", errors);
+                let name = required("ステータス名", errors);
+                let internal = required("社内ステータス", errors);
+                m.order_statuses.push(OrderStatus { mall, code, name, internal_status: internal, origin });
+            }
+            sheet::PAYMENT_METHODS => {
+                let mall = required("モール", errors);
+                let mall_name = required("モール決済方法名", errors);
+                m.payment_methods.push(PaymentMethod { mall, mall_name, internal: get("社内決済方法"), origin });
+            }
+            sheet::PREFECTURES => {
+                let jis = to_half_width(&required("JISコード", errors));
+                let jis = if jis.len() == 1 { format!("0{jis}") } else { jis };
+                let name = required("都道府県名", errors);
+                m.prefectures.push(PrefectureRow { jis_code: jis, name, region: get("地域"), origin });
+            }
+            sheet::CARRIERS => {
+                let name = required("配送会社", errors);
+                let cool = match parse_bool(&get("クール便")) {
+                    Some(b) => b,
+                    None => {
+                        errors.push(s.error("D026", row0, "クール便", format!("`{}` is not 対応 or 非対応", get("クール便")), "write 対応 or 非対応"));
+                        false
+                    }
+                };
+                let code = get("楽天配送会社コード");
+                m.carriers.push(Carrier { name, rakuten_code: (!code.is_empty()).then_some(code), cool, origin });
+            }
+            sheet::TIME_SLOTS => {
+                let carrier = required("配送会社", errors);
+                let label = required("時間帯", errors);
+                let code = required("時間帯コード", errors);
+                let start_hour = optional_int(s, row0, "開始時刻", &get("開始時刻"), errors);
+                let end_hour = optional_int(s, row0, "終了時刻", &get("終了時刻"), errors);
+                m.time_slots.push(TimeSlot { carrier, label, code, start_hour, end_hour, origin });
+            }
+            sheet::LOGISTICS_COMPANIES => {
+                let name = required("物流会社", errors);
+                let pref = get("出荷元都道府県");
+                check_prefecture(s, row0, "出荷元都道府県", &pref, errors);
+                m.logistics_companies.push(LogisticsCompany { name, origin_region: get("出荷元地域"), origin_prefecture: pref, origin });
+            }
+            sheet::DELIVERY_CONDITIONS => {
+                let product_code = required("商品番号", errors);
+                let days = optional_int(s, row0, "準備日数", &get("準備日数"), errors).unwrap_or(0);
+                let slots = to_half_width(&get("配送可能時間帯"))
+                    .split([',', '、', ' '])
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let temperature = match get("温度帯").as_str() {
+                    "" => "常温".to_string(),
+                    t @ ("常温" | "冷蔵" | "冷凍") => t.to_string(),
+                    other => {
+                        errors.push(s.error("D026", row0, "温度帯", format!("温度帯 `{other}` is not 常温, 冷蔵 or 冷凍"), "write 常温, 冷蔵 or 冷凍"));
+                        other.to_string()
+                    }
+                };
+                m.delivery_conditions.push(DeliveryCondition {
+                    product_code,
+                    logistics_company: get("物流会社"),
+                    carrier: get("配送会社"),
+                    preparation_days: days,
+                    time_slots: slots,
+                    temperature,
+                    origin,
+                });
+            }
+            sheet::TRANSIT_DAYS => {
+                let region = required("出荷元地域", errors);
+                let pref = required("都道府県", errors);
+                check_prefecture(s, row0, "都道府県", &pref, errors);
+                let days = required_int(s, row0, "配送日数", &get("配送日数"), errors);
+                m.transit_days.push(TransitDays { origin_region: region, prefecture: pref, days, origin });
+            }
+            sheet::OPTION_ADDONS => {
+                let product_code = required("商品番号", errors);
+                let item_name = required("項目名", errors);
+                let choice = required("選択肢", errors);
+                let amount = required_int(s, row0, "加算額", &get("加算額"), errors);
+                m.option_addons.push(OptionAddon { product_code, item_name, choice, amount, origin });
+            }
+            sheet::CUSTOMER_RANKS => {
+                let rank = required("ランク", errors);
+                let min_total = optional_int(s, row0, "累計購入金額", &get("累計購入金額"), errors).unwrap_or(0);
+                let min_count = optional_int(s, row0, "購入回数", &get("購入回数"), errors).unwrap_or(0);
+                let priority = optional_int(s, row0, "優先順位", &get("優先順位"), errors).unwrap_or(0);
+                m.customer_ranks.push(CustomerRank { rank, min_total, min_count, priority, origin });
+            }
+            sheet::SHOP_HOLIDAYS => {
+                let raw = required("日付", errors);
+                let date = parse_date(&raw);
+                if date.is_none() && !raw.is_empty() {
+                    errors.push(s.error("D025", row0, "日付", format!("`{raw}` is not a date"), "write the date as YYYY-MM-DD, e.g. 2026-12-31"));
+                }
+                if let Some(date) = date {
+                    m.shop_holidays.push(ShopHoliday { date, reason: get("理由"), origin });
+                }
+            }
+            _ => {
+                let raw = required("曜日", errors);
+                match parse_weekday(&raw) {
+                    Some(w) => m.closed_weekdays.push(ClosedWeekday { weekday: w, origin }),
+                    None if raw.is_empty() => {}
+                    None => errors.push(s.error("D026", row0, "曜日", format!("`{raw}` is not a day of the week"), "write 月, 火, 水, 木, 金, 土 or 日")),
+                }
+            }
+        }
+        if ok {
+            if let Some(first) = keys.insert(key.clone(), row0) {
+                errors.push(s.error(
+                    "D028",
+                    row0,
+                    key_cols[key_cols.len() - 1],
+                    format!("{} `{}` is listed twice (rows {} and {})", key_cols.join("+"), key.join(" / "), first + 1, row0 + 1),
+                    "keep one row per key; delete or merge the other",
+                ));
+            }
+        }
+    }
+}
+
+fn check_prefecture(s: &SheetRows, row0: usize, header: &str, value: &str, errors: &mut Vec<Diagnostic>) {
+    if value.is_empty() || Prefecture::from_name(value).is_some() {
+        return;
+    }
+    let help = match Prefecture::suggest(value) {
+        Some(p) => format!("did you mean `{}`? write the full name with its suffix (都/道/府/県)", p.name()),
+        None => "write one of the 47 prefectures with its suffix, e.g. 東京都, 北海道, 大阪府, 沖縄県".into(),
+    };
+    errors.push(s.error("D023", row0, header, format!("unknown prefecture `{value}`"), &help));
+}
+
+fn optional_int(s: &SheetRows, row0: usize, header: &str, raw: &str, errors: &mut Vec<Diagnostic>) -> Option<i64> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let v = parse_yen(raw);
+    if v.is_none() {
+        errors.push(s.error("D024", row0, header, format!("{header} `{raw}` is not a whole number"), "write an integer such as 3 or 1980"));
+    }
+    v
+}
+
+fn required_int(s: &SheetRows, row0: usize, header: &str, raw: &str, errors: &mut Vec<Diagnostic>) -> i64 {
+    if raw.trim().is_empty() {
+        errors.push(s.error("D027", row0, header, format!("{header} is empty"), "fill this cell, or delete the row"));
+        return 0;
+    }
+    optional_int(s, row0, header, raw, errors).unwrap_or(0)
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match to_half_width(raw).trim().to_lowercase().as_str() {
+        "対応" | "可" | "○" | "true" | "1" | "yes" => Some(true),
+        "非対応" | "不可" | "×" | "false" | "0" | "no" | "" => Some(false),
+        _ => None,
+    }
+}
+
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let t = to_half_width(raw);
+    let t = t.trim();
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+}
+
+fn parse_weekday(raw: &str) -> Option<Weekday> {
+    let t = raw.trim().trim_end_matches("曜日").trim_end_matches('曜');
+    Some(match t {
+        "月" | "Mon" | "mon" => Weekday::Mon,
+        "火" | "Tue" | "tue" => Weekday::Tue,
+        "水" | "Wed" | "wed" => Weekday::Wed,
+        "木" | "Thu" | "thu" => Weekday::Thu,
+        "金" | "Fri" | "fri" => Weekday::Fri,
+        "土" | "Sat" | "sat" => Weekday::Sat,
+        "日" | "Sun" | "sun" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+fn count_rows(m: &Masters) -> usize {
+    m.order_statuses.len()
+        + m.payment_methods.len()
+        + m.prefectures.len()
+        + m.carriers.len()
+        + m.time_slots.len()
+        + m.logistics_companies.len()
+        + m.delivery_conditions.len()
+        + m.transit_days.len()
+        + m.option_addons.len()
+        + m.customer_ranks.len()
+        + m.shop_holidays.len()
+        + m.closed_weekdays.len()
+}
+
+/// A fingerprint of everything loaded (rows and their places), so an unchanged workbook writes nothing.
+fn fingerprint(m: &Masters) -> String {
+    let mut h = DefaultHasher::new();
+    format!("{m:?}").hash(&mut h);
+    crate::domain::holidays::national_holidays().len().hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+fn write(store: &Store, m: &Masters, fingerprint: &str) -> Result<(), StageError> {
+    let tx = store.conn.unchecked_transaction()?;
+    for table in [
+        "master_sheets", "m_order_statuses", "m_payment_methods", "m_prefectures", "m_carriers", "m_time_slots",
+        "m_logistics_companies", "m_delivery_conditions", "m_transit_days", "m_option_addons", "m_customer_ranks",
+        "m_shop_holidays", "m_closed_weekdays", "m_national_holidays",
+    ] {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    {
+        let mut a = tx.appender("master_sheets")?;
+        for (sheet, src) in &m.sheets {
+            a.append_row(params![sheet, src.file, src.headers.join("\t")])?;
+        }
+        let mut a = tx.appender("m_order_statuses")?;
+        for r in &m.order_statuses {
+            a.append_row(params![r.mall, r.code, r.name, r.internal_status, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_payment_methods")?;
+        for r in &m.payment_methods {
+            a.append_row(params![r.mall, r.mall_name, r.internal, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_prefectures")?;
+        for r in &m.prefectures {
+            a.append_row(params![r.jis_code, r.name, r.region, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_carriers")?;
+        for r in &m.carriers {
+            a.append_row(params![r.name, r.rakuten_code, r.cool, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_time_slots")?;
+        for r in &m.time_slots {
+            a.append_row(params![r.carrier, r.label, r.code, r.start_hour, r.end_hour, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_logistics_companies")?;
+        for r in &m.logistics_companies {
+            a.append_row(params![r.name, r.origin_region, r.origin_prefecture, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_delivery_conditions")?;
+        for r in &m.delivery_conditions {
+            a.append_row(params![
+                r.product_code, r.logistics_company, r.carrier, r.preparation_days, r.time_slots.join(","), r.temperature,
+                r.origin.sheet, r.origin.row as i64
+            ])?;
+        }
+        let mut a = tx.appender("m_transit_days")?;
+        for r in &m.transit_days {
+            a.append_row(params![r.origin_region, r.prefecture, r.days, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_option_addons")?;
+        for r in &m.option_addons {
+            a.append_row(params![r.product_code, r.item_name, r.choice, r.amount, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_customer_ranks")?;
+        for r in &m.customer_ranks {
+            a.append_row(params![r.rank, r.min_total, r.min_count, r.priority, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_shop_holidays")?;
+        for r in &m.shop_holidays {
+            a.append_row(params![r.date, r.reason, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_closed_weekdays")?;
+        for r in &m.closed_weekdays {
+            a.append_row(params![r.weekday.num_days_from_monday() as i32, r.origin.sheet, r.origin.row as i64])?;
+        }
+        let mut a = tx.appender("m_national_holidays")?;
+        for (date, name) in crate::domain::holidays::national_holidays() {
+            a.append_row(params![date, name])?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO shop_meta VALUES ('masters_fingerprint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![fingerprint],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reads the masters back from the store (for validate_masters and later stages).
+pub fn read_masters(store: &Store) -> anyhow::Result<Masters> {
+    let c = &store.conn;
+    let mut m = Masters::default();
+    let sheets: BTreeMap<String, SheetSource> = {
+        let mut st = c.prepare("SELECT sheet, file, headers FROM master_sheets")?;
+        let rows = st.query_map([], |r| {
+            let headers: String = r.get(2)?;
+            Ok((r.get::<_, String>(0)?, SheetSource { file: r.get(1)?, headers: headers.split('\t').map(str::to_string).collect() }))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let origin = |sheet: String, row: i64| Origin {
+        file: sheets.get(&sheet).map(|s| s.file.clone()).unwrap_or_default(),
+        sheet,
+        row: row as usize,
+    };
+    let mut st = c.prepare("SELECT mall, code, name, internal_status, src_sheet, src_row FROM m_order_statuses ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?)))? {
+        let (mall, code, name, internal_status, sh, row) = r?;
+        m.order_statuses.push(OrderStatus { mall, code, name, internal_status, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare("SELECT mall, mall_name, internal, src_sheet, src_row FROM m_payment_methods ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
+        let (mall, mall_name, internal, sh, row) = r?;
+        m.payment_methods.push(PaymentMethod { mall, mall_name, internal, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare("SELECT jis_code, name, region, src_sheet, src_row FROM m_prefectures ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
+        let (jis_code, name, region, sh, row) = r?;
+        m.prefectures.push(PrefectureRow { jis_code, name, region, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare("SELECT name, rakuten_code, cool, src_sheet, src_row FROM m_carriers ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
+        let (name, rakuten_code, cool, sh, row) = r?;
+        m.carriers.push(Carrier { name, rakuten_code, cool, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare("SELECT carrier, label, code, start_hour, end_hour, src_sheet, src_row FROM m_time_slots ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get::<_, i64>(6)?)))? {
+        let (carrier, label, code, start_hour, end_hour, sh, row) = r?;
+        m.time_slots.push(TimeSlot { carrier, label, code, start_hour, end_hour, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare("SELECT name, origin_region, origin_prefecture, src_sheet, src_row FROM m_logistics_companies ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
+        let (name, origin_region, origin_prefecture, sh, row) = r?;
+        m.logistics_companies.push(LogisticsCompany { name, origin_region, origin_prefecture, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare(
+        "SELECT product_code, logistics_company, carrier, preparation_days, time_slots, temperature, src_sheet, src_row FROM m_delivery_conditions ORDER BY src_row",
+    )?;
+    for r in st.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?, r.get(6)?, r.get::<_, i64>(7)?))
+    })? {
+        let (product_code, logistics_company, carrier, preparation_days, slots, temperature, sh, row) = r?;
+        m.delivery_conditions.push(DeliveryCondition {
+            product_code,
+            logistics_company,
+            carrier,
+            preparation_days,
+            time_slots: slots.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            temperature,
+            origin: origin(sh, row),
+        });
+    }
+    let mut st = c.prepare("SELECT origin_region, prefecture, days, src_sheet, src_row FROM m_transit_days ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
+        let (origin_region, prefecture, days, sh, row) = r?;
+        m.transit_days.push(TransitDays { origin_region, prefecture, days, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare("SELECT product_code, item_name, choice, amount, src_sheet, src_row FROM m_option_addons ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?)))? {
+        let (product_code, item_name, choice, amount, sh, row) = r?;
+        m.option_addons.push(OptionAddon { product_code, item_name, choice, amount, origin: origin(sh, row) });
+    }
+    m.sheets = sheets.clone();
+    Ok(m)
+}

@@ -1,0 +1,149 @@
+//! Stage `validate_masters` (S3): findings with stable codes, each at its cell or line, each saying
+//! how to fix it. Errors stop the run (exit 78); warnings are listed and the run goes on.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use crate::config::diagnostic::{cell_name, Diagnostic, Place};
+use crate::config::settings::Settings;
+use crate::domain::masters::{validate, Finding, FindingPlace, MasterProduct, Masters, ProductOptionChoice, ShopView};
+use crate::store::Store;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateMastersConfig {
+    /// Treat warnings as errors.
+    #[serde(default)]
+    pub deny_warnings: bool,
+}
+
+impl ValidateMastersConfig {
+    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+        let (Some(masters), Some(settings)) = (&cx.masters, cx.settings) else {
+            return Vec::new(); // load_masters or the settings already reported why.
+        };
+        self.findings(masters, settings, &cx.master_products, &cx.master_options)
+    }
+
+    fn findings(&self, m: &Masters, settings: &Settings, products: &[MasterProduct], options: &[ProductOptionChoice]) -> Vec<Diagnostic> {
+        let shop = ShopView {
+            malls: settings.malls.iter().map(|(n, s)| (n.as_str(), s.mall_kind.as_str())).collect(),
+            origin_region: &settings.shop.origin_region.value,
+        };
+        validate(m, &shop, products, options)
+            .into_iter()
+            .map(|f| {
+                let mut d = to_diagnostic(m, f);
+                if self.deny_warnings {
+                    d.severity = crate::config::diagnostic::Severity::Error;
+                }
+                d
+            })
+            .collect()
+    }
+
+    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+        let masters = super::load_masters::read_masters(cx.store)?;
+        if masters.sheets.is_empty() {
+            return Err(Diagnostic::error("M000", "no masters in the store")
+                .in_file(&cx.pipeline.file.path)
+                .help("put a load_masters stage before validate_masters")
+                .into());
+        }
+        let (products, options) = master_products(cx.store)?;
+        let diags = self.findings(&masters, cx.settings, &products, &options);
+        let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+        if !errors.is_empty() {
+            return Err(StageError::Input(diags));
+        }
+        Ok(StageOutcome {
+            rows_in: products.len() as u64,
+            rows_out: 0,
+            message: format!("masters checked: {} warning(s)", diags.len()),
+            warnings: diags,
+            ..Default::default()
+        })
+    }
+
+    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+        let masters = super::load_masters::read_masters(cx.store)?;
+        let (products, options) = master_products(cx.store)?;
+        let diags = self.findings(&masters, cx.settings, &products, &options);
+        Ok(Preview {
+            table: "findings".into(),
+            columns: vec!["code".into(), "severity".into(), "place".into(), "message".into()],
+            rows: diags
+                .iter()
+                .take(limit)
+                .map(|d| vec![d.code.to_string(), format!("{:?}", d.severity), d.place_text(), d.message.clone()])
+                .collect(),
+            total: diags.len(),
+        })
+    }
+}
+
+/// The master mall's products and option choices, from the store.
+fn master_products(store: &Store) -> anyhow::Result<(Vec<MasterProduct>, Vec<ProductOptionChoice>)> {
+    let Some(master) = store.meta("master_mall")? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let mut st = store.conn.prepare(
+        "SELECT item_key, coalesce(product_code, item_key), coalesce(name, ''), coalesce(src_file, ''), coalesce(src_line, 0)
+         FROM products WHERE mall = ? ORDER BY src_line",
+    )?;
+    let products = st
+        .query_map([&master], |r| {
+            Ok(MasterProduct {
+                item_key: r.get(0)?,
+                product_code: r.get(1)?,
+                name: r.get(2)?,
+                src_file: r.get(3)?,
+                src_line: r.get::<_, i64>(4)? as usize,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut st = store.conn.prepare(
+        "SELECT coalesce(p.product_code, o.item_key), o.item_name, o.choice, coalesce(o.src_file, ''), coalesce(o.src_line, 0)
+         FROM product_options o LEFT JOIN products p ON p.mall = o.mall AND p.item_key = o.item_key
+         WHERE o.mall = ? ORDER BY o.src_line",
+    )?;
+    let options = st
+        .query_map([&master], |r| {
+            Ok(ProductOptionChoice {
+                product_code: r.get(0)?,
+                item_name: r.get(1)?,
+                choice: r.get(2)?,
+                src_file: r.get(3)?,
+                src_line: r.get::<_, i64>(4)? as usize,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((products, options))
+}
+
+fn to_diagnostic(m: &Masters, f: Finding) -> Diagnostic {
+    let d = if f.error { Diagnostic::error(f.code, f.message) } else { Diagnostic::warning(f.code, f.message) };
+    let place = match f.place {
+        FindingPlace::Cell { sheet, row, column } => {
+            let src = m.sheets.get(&sheet).cloned().unwrap_or_default();
+            let col = src.headers.iter().position(|h| *h == column).unwrap_or(0);
+            if src.file.ends_with(".csv") {
+                Place::Line { path: PathBuf::from(&src.file), line: row, column: None, text: None }
+            } else {
+                Place::Cell { book: PathBuf::from(&src.file), sheet, cell: cell_name(row - 1, col), text: None }
+            }
+        }
+        FindingPlace::Sheet { sheet } => {
+            let src = m.sheets.get(&sheet).cloned().unwrap_or_default();
+            if src.file.ends_with(".csv") {
+                Place::File(PathBuf::from(&src.file))
+            } else {
+                Place::Cell { book: PathBuf::from(&src.file), sheet, cell: String::new(), text: None }
+            }
+        }
+        FindingPlace::Line { file, line } => Place::Line { path: PathBuf::from(file), line, column: None, text: None },
+    };
+    d.at(place).help(f.help)
+}

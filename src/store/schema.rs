@@ -1,0 +1,103 @@
+//! Versioned migrations. A run on an older store applies the missing ones, each in a transaction.
+//! Never edit a released migration: add a new one.
+
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "products, masters, runs", V1)];
+
+const V1: &str = r#"
+CREATE TABLE shop_meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- One row per product of a mall. The first mall imported is the master (shop_meta.master_mall);
+-- products of other malls link to a master product through master_item_key.
+CREATE TABLE products (
+    mall VARCHAR NOT NULL,
+    item_key VARCHAR NOT NULL,          -- 商品管理番号 (Rakuten), code (Yahoo), 商品URLコード (FutureShop2)
+    product_code VARCHAR,               -- 商品番号
+    name VARCHAR,
+    price BIGINT,                       -- 販売価格, yen
+    tax_included BOOLEAN,
+    postage_included BOOLEAN,
+    stock_type INTEGER,                 -- 在庫タイプ 0 none / 1 通常 / 2 項目選択肢別
+    stock BIGINT,
+    master_item_key VARCHAR,            -- the linked master product (same as item_key for the master mall)
+    src_file VARCHAR,
+    src_line INTEGER,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (mall, item_key)
+);
+
+-- SKUs: per-option stock rows (select.csv `i`, SKU-layout rows, Yahoo sub-codes).
+CREATE TABLE product_skus (
+    mall VARCHAR NOT NULL,
+    item_key VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,               -- SKU管理番号, or 商品番号 + 横軸子番号 + 縦軸子番号
+    choice_text VARCHAR,                -- e.g. カラー:赤 サイズ:L
+    price BIGINT,
+    stock BIGINT,
+    src_file VARCHAR,
+    src_line INTEGER,
+    PRIMARY KEY (mall, item_key, sku)
+);
+
+-- 項目選択肢: one row per choice, kept with its text (prices in the text are checked against the add-on master).
+CREATE TABLE product_options (
+    mall VARCHAR NOT NULL,
+    item_key VARCHAR NOT NULL,
+    option_type VARCHAR NOT NULL,       -- s select, c checkbox, v variation
+    item_name VARCHAR NOT NULL,
+    choice VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,
+    src_file VARCHAR,
+    src_line INTEGER,
+    PRIMARY KEY (mall, item_key, item_name, choice)
+);
+
+CREATE TABLE master_sheets (
+    sheet VARCHAR PRIMARY KEY,
+    file VARCHAR NOT NULL,
+    headers VARCHAR NOT NULL            -- tab-separated header row, to point findings at a cell
+);
+
+CREATE TABLE m_order_statuses (mall VARCHAR, code VARCHAR, name VARCHAR, internal_status VARCHAR, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (mall, code));
+CREATE TABLE m_payment_methods (mall VARCHAR, mall_name VARCHAR, internal VARCHAR, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (mall, mall_name));
+CREATE TABLE m_prefectures (jis_code VARCHAR, name VARCHAR, region VARCHAR, src_sheet VARCHAR, src_row INTEGER);
+CREATE TABLE m_carriers (name VARCHAR PRIMARY KEY, rakuten_code VARCHAR, cool BOOLEAN, src_sheet VARCHAR, src_row INTEGER);
+CREATE TABLE m_time_slots (carrier VARCHAR, label VARCHAR, code VARCHAR, start_hour INTEGER, end_hour INTEGER, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (carrier, code));
+CREATE TABLE m_logistics_companies (name VARCHAR PRIMARY KEY, origin_region VARCHAR, origin_prefecture VARCHAR, src_sheet VARCHAR, src_row INTEGER);
+CREATE TABLE m_delivery_conditions (product_code VARCHAR PRIMARY KEY, logistics_company VARCHAR, carrier VARCHAR, preparation_days INTEGER, time_slots VARCHAR, temperature VARCHAR, src_sheet VARCHAR, src_row INTEGER);
+CREATE TABLE m_transit_days (origin_region VARCHAR, prefecture VARCHAR, days INTEGER, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (origin_region, prefecture));
+CREATE TABLE m_option_addons (product_code VARCHAR, item_name VARCHAR, choice VARCHAR, amount BIGINT, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (product_code, item_name, choice));
+CREATE TABLE m_customer_ranks (rank VARCHAR PRIMARY KEY, min_total BIGINT, min_count BIGINT, priority INTEGER, src_sheet VARCHAR, src_row INTEGER);
+CREATE TABLE m_shop_holidays (date DATE PRIMARY KEY, reason VARCHAR, src_sheet VARCHAR, src_row INTEGER);
+CREATE TABLE m_closed_weekdays (weekday INTEGER PRIMARY KEY, src_sheet VARCHAR, src_row INTEGER); -- 0 = Monday … 6 = Sunday
+CREATE TABLE m_national_holidays (date DATE PRIMARY KEY, name VARCHAR NOT NULL);
+
+CREATE SEQUENCE run_ids START 1;
+CREATE TABLE runs (
+    run_id BIGINT PRIMARY KEY,
+    pipeline VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    clock_now TIMESTAMPTZ NOT NULL,     -- the run's `now` (fixed by --now in replays and tests)
+    status VARCHAR NOT NULL,            -- running, ok, records_failed, failed, config_error
+    exit_code INTEGER
+);
+CREATE TABLE run_stages (
+    run_id BIGINT NOT NULL,
+    seq INTEGER NOT NULL,
+    stage_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,            -- ok, warnings, failed, skipped
+    rows_in BIGINT,
+    rows_out BIGINT,
+    rows_rejected BIGINT,
+    rows_new BIGINT,
+    rows_changed BIGINT,
+    rows_unchanged BIGINT,
+    duration_ms BIGINT,
+    message VARCHAR,
+    PRIMARY KEY (run_id, seq)
+);
+"#;

@@ -1,0 +1,72 @@
+//! The README's promises: the demo runs, re-running changes nothing, `query` answers, exit codes.
+
+use crate::support::Shop;
+
+#[test]
+fn demo_imports_products_and_masters_and_rerun_changes_nothing() {
+    let shop = Shop::sample();
+    let first = shop.run_demo();
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("12 products (12 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert_eq!(shop.query_one("select count(*) from products where mall = 'rakuten'"), "12");
+    assert_eq!(shop.query_one("select count(*) from products where mall = 'yahoo' and master_item_key is not null"), "10");
+    assert_eq!(shop.query_one("select count(*) from m_prefectures"), "47");
+    assert_eq!(shop.query_one("select value from shop_meta where key = 'master_mall'"), "rakuten");
+    let before = shop.query_one("select count(*) || '/' || sum(hash(mall, item_key, name, price, master_item_key)) from products");
+
+    let second = shop.run_demo();
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("12 products (0 new, 0 changed, 12 unchanged"), "{}", second.stdout);
+    assert!(second.stdout.contains("unchanged since the last load"), "{}", second.stdout);
+    let after = shop.query_one("select count(*) || '/' || sum(hash(mall, item_key, name, price, master_item_key)) from products");
+    assert_eq!(before, after);
+    assert_eq!(shop.query_one("select count(*) from runs where status = 'ok'"), "2");
+    assert_eq!(shop.query_one("select count(*) from run_stages where run_id = 2 and rows_changed + rows_new > 0"), "0");
+}
+
+#[test]
+fn unmatched_products_of_later_malls_are_listed() {
+    let shop = Shop::sample();
+    let out = shop.run_demo();
+    assert!(out.stderr.contains("warning[D030]: product `NG-YH-ONLY-01` of yahoo matches no master product"), "{}", out.stderr);
+}
+
+#[test]
+fn query_formats() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    let csv = shop.juchu(&["query", "--format", "csv", "select item_key, price from products where mall='rakuten' order by item_key limit 2"]);
+    assert_eq!(csv.code, 0);
+    assert!(csv.stdout.starts_with("item_key,price\n"), "{}", csv.stdout);
+    let json = shop.juchu(&["query", "--format", "json", "select count(*) as n from products"]);
+    assert!(json.stdout.contains("\"n\": \""), "{}", json.stdout);
+    let table = shop.juchu(&["query", "select name from m_carriers order by name"]);
+    assert!(table.stdout.contains("ヤマト運輸") && table.stdout.contains("(3 rows)"), "{}", table.stdout);
+    // Read-only: writes are refused.
+    let write = shop.juchu(&["query", "delete from products"]);
+    assert_eq!(write.code, 2, "{}", write.stdout);
+    assert_eq!(shop.query_one("select count(*) > 0 from products"), "true");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_has_examples() {
+    let shop = Shop::sample();
+    assert_eq!(shop.juchu(&["frobnicate"]).code, 2);
+    let help = shop.juchu(&["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("juchu run pipelines/demo.yaml") && help.stdout.contains("78"), "{}", help.stdout);
+    assert_eq!(shop.juchu(&["--now", "yesterday", "check", "pipelines/demo.yaml"]).code, 2);
+}
+
+#[test]
+fn preview_shows_rows_and_writes_nothing() {
+    let shop = Shop::sample();
+    let out = shop.juchu(&["preview", "pipelines/demo.yaml", "--stage", "products-rakuten", "--limit", "3"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("would write 12 row(s) to products"), "{}", out.stdout);
+    assert!(out.stdout.contains("imabari-towel-01"), "{}", out.stdout);
+    assert!(!shop.path("state/juchu.duckdb").exists(), "preview must not create the store");
+    let bad = shop.juchu(&["preview", "pipelines/demo.yaml", "--stage", "nope"]);
+    assert_eq!(bad.code, 78);
+    assert!(bad.stderr.contains("stages: products-rakuten"), "{}", bad.stderr);
+}

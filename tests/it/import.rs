@@ -1,0 +1,171 @@
+//! import_products: layouts, n/u/d, and every kind of bad input (clear place, nothing written).
+
+use crate::support::Shop;
+
+const ITEM: &str = "sample-data/products/rakuten/item.csv";
+
+/// Runs the demo once, breaks the Rakuten file with `breaker`, runs again: exit 78, store untouched.
+fn assert_rejected(breaker: impl Fn(&Shop), expect: &[&str]) -> String {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    let before = shop.query_one("select count(*) || '/' || sum(hash(mall, item_key, name, price, stock)) from products");
+    breaker(&shop);
+    let out = shop.run_demo();
+    assert_eq!(out.code, 78, "{}\n{}", out.stdout, out.stderr);
+    for e in expect {
+        assert!(out.stderr.contains(e), "expected {e:?} in:\n{}", out.stderr);
+    }
+    assert!(out.stdout.contains("nothing written"), "{}", out.stdout);
+    let after = shop.query_one("select count(*) || '/' || sum(hash(mall, item_key, name, price, stock)) from products");
+    assert_eq!(before, after, "a failed import must write nothing");
+    out.text(&shop)
+}
+
+#[test]
+fn cp932_file_declared_utf8_says_which_it_is() {
+    assert_rejected(
+        |s| s.edit("pipelines/demo.yaml", "items: ../sample-data/products/rakuten/item.csv", "items: ../sample-data/products/rakuten/item.csv\n      encoding: utf-8"),
+        &["error[D001]: the file is CP932 (Shift_JIS), but `encoding: utf-8` was given", "item.csv"],
+    );
+}
+
+#[test]
+fn utf8_file_declared_cp932_says_which_it_is() {
+    assert_rejected(
+        |s| {
+            let text = s.read_cp932(ITEM);
+            s.write(ITEM, &text);
+            s.edit("pipelines/demo.yaml", "items: ../sample-data/products/rakuten/item.csv", "items: ../sample-data/products/rakuten/item.csv\n      encoding: cp932");
+        },
+        &["error[D001]: the file is UTF-8, but `encoding: cp932` was given"],
+    );
+}
+
+#[test]
+fn missing_required_columns_are_named_with_the_columns_found() {
+    assert_rejected(
+        |s| {
+            let text = s.read_cp932(ITEM).replacen("\"商品名\"", "\"品名\"", 1).replacen("\"コントロールカラム\"", "\"コントロール\"", 1);
+            s.write_cp932(ITEM, &text);
+        },
+        &["error[D006]: missing required column(s): 商品名", "columns found: コントロール, 商品管理番号（商品URL）"],
+    );
+}
+
+#[test]
+fn broken_quoting_names_the_line() {
+    assert_rejected(
+        |s| {
+            let text = s.read_cp932(ITEM);
+            let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+            lines[3] = lines[3].replacen("\",\"", ",\"", 1); // drop one closing quote on line 4
+            s.write_cp932(ITEM, &lines.join("\r\n"));
+        },
+        &["error[D005]: line 4 has", "item.csv:4"],
+    );
+}
+
+#[test]
+fn non_numeric_price_names_line_and_column() {
+    let text = assert_rejected(
+        |s| {
+            let text = s.read_cp932(ITEM);
+            let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+            let fields: Vec<&str> = lines[2].split("\",\"").collect();
+            let price = fields[8].to_string();
+            lines[2] = lines[2].replacen(&format!("\"{price}\""), "\"千九百八十円\"", 1);
+            s.write_cp932(ITEM, &lines.join("\r\n"));
+        },
+        &["error[D011]: 販売価格 `千九百八十円` is not a whole number", "item.csv:3:"],
+    );
+    insta::assert_snapshot!("non_numeric_price", text);
+}
+
+#[test]
+fn duplicate_product_keys_name_both_lines() {
+    assert_rejected(
+        |s| {
+            let text = s.read_cp932(ITEM);
+            let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+            let dup = lines[1].clone();
+            lines.insert(5, dup);
+            s.write_cp932(ITEM, &lines.join("\r\n"));
+        },
+        &["error[D010]: product `imabari-towel-01` appears twice (lines 2 and 6)"],
+    );
+}
+
+#[test]
+fn empty_file() {
+    assert_rejected(|s| s.write(ITEM, ""), &["error[D004]: the file is empty"]);
+}
+
+#[test]
+fn rakuten_control_column_n_u_d() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    // A partial file: update one price, delete one product.
+    shop.write_cp932(
+        "sample-data/products/rakuten/update.csv",
+        "\"コントロールカラム\",\"商品管理番号（商品URL）\",\"販売価格\"\r\n\"u\",\"imabari-towel-01\",\"2200\"\r\n\"d\",\"tenugui-01\",\"\"\r\n",
+    );
+    shop.write(
+        "pipelines/update.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: update\n    type: import_products\n    with: { mall: rakuten, items: ../sample-data/products/rakuten/update.csv }\n",
+    );
+    let out = shop.juchu(&["run", "pipelines/update.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("1 products (0 new, 1 changed, 0 unchanged, 1 deleted)"), "{}", out.stdout);
+    assert_eq!(shop.query_one("select price from products where item_key = 'imabari-towel-01'"), "2200");
+    // The update kept the columns the file does not have.
+    assert!(shop.query_one("select name from products where item_key = 'imabari-towel-01'").contains("今治"));
+    assert_eq!(shop.query_one("select count(*) from products where item_key = 'tenugui-01'"), "0");
+    assert_eq!(shop.query_one("select count(*) from product_options where item_key = 'tenugui-01'"), "0");
+}
+
+#[test]
+fn options_and_per_option_stock_are_kept() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    assert_eq!(shop.query_one("select count(*) from product_options where mall = 'rakuten' and choice = 'あり(+300円)'"), "5");
+    assert_eq!(shop.query_one("select count(*) from product_skus where item_key = 'wa-tshirt-01'"), "9");
+    assert_eq!(shop.query_one("select min(sku) from product_skus where item_key = 'wa-tshirt-01'"), "NG-TSH-001-n-l");
+}
+
+#[test]
+fn rakuten_sku_layout_imports_products_skus_and_options() {
+    let shop = Shop::sample();
+    shop.write_cp932(
+        "sample-data/products/rakuten/sku-item.csv",
+        "\"商品管理番号（商品URL）\",\"商品番号\",\"商品名\",\"バリエーション項目名定義\",\"バリエーション1選択肢定義\",\"バリエーション2選択肢定義\",\"選択肢タイプ\",\"商品オプション項目名\",\"商品オプション選択肢1\",\"商品オプション選択肢2\",\"SKU管理番号\",\"販売価格\",\"在庫数\"\r\n\
+\"wa-tshirt-01\",\"NG-TSH-001\",\"和柄Tシャツ\",\"カラー|サイズ\",\"赤|紺\",\"S|M\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"\r\n\
+\"wa-tshirt-01\",\"\",\"\",\"\",\"赤\",\"S\",\"\",\"\",\"\",\"\",\"tsh-r-s\",\"2980\",\"5\"\r\n\
+\"wa-tshirt-01\",\"\",\"\",\"\",\"紺\",\"M\",\"\",\"\",\"\",\"\",\"tsh-n-m\",\"3080\",\"2\"\r\n\
+\"wa-tshirt-01\",\"\",\"\",\"\",\"\",\"\",\"s\",\"ラッピング\",\"なし\",\"あり(+300円)\",\"\",\"\",\"\"\r\n",
+    );
+    shop.write(
+        "pipelines/sku.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: sku\n    type: import_products\n    with: { mall: rakuten, items: ../sample-data/products/rakuten/sku-item.csv }\n",
+    );
+    let out = shop.juchu(&["run", "pipelines/sku.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(shop.query_one("select price || '/' || stock || '/' || stock_type from products where item_key = 'wa-tshirt-01'"), "2980/7/2");
+    assert_eq!(shop.query_one("select count(*) from product_skus"), "2");
+    assert_eq!(shop.query_one("select count(*) from product_options where option_type = 'v'"), "4");
+    assert_eq!(shop.query_one("select count(*) from product_options where item_name = 'ラッピング'"), "2");
+}
+
+#[test]
+fn a_mall_without_a_layout_imports_through_a_mapping() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    shop.write("sample-data/products/yamada/items.csv", "商品コード,品名,売価,在庫\nNG-TWL-001,今治タオル,1980,5\nNG-MUG-001,有田焼マグ,２，４８０,3\n");
+    shop.write(
+        "pipelines/yamada.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: yamada\n    type: import_products\n    with:\n      mall: yamada\n      items: ../sample-data/products/yamada/items.csv\n      mapping: { item_key: 商品コード, name: 品名, price: 売価, stock: 在庫 }\n",
+    );
+    let out = shop.juchu(&["run", "pipelines/yamada.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(shop.query_one("select price from products where mall = 'yamada' and item_key = 'NG-MUG-001'"), "2480");
+    assert_eq!(shop.query_one("select master_item_key from products where mall = 'yamada' and item_key = 'NG-MUG-001'"), "arita-mug-01");
+}

@@ -1,0 +1,9 @@
+//! One integration-test binary; a module per area.
+
+mod support;
+
+mod check;
+mod cli;
+mod import;
+mod masters;
+mod store;

@@ -1,0 +1,170 @@
+//! A copy of the sample shop in a temp dir, and a way to run the real `juchu` binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Shop {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// stdout + stderr with temp paths and timings filtered, for snapshots.
+    pub fn text(&self, shop: &Shop) -> String {
+        let root = shop.root().display().to_string();
+        let all = format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr);
+        let all = all.replace(&root, "[SHOP]");
+        let re_ms = regex_lite_ms(&all);
+        re_ms
+    }
+}
+
+/// Replaces `123 ms` timings with `[ms]`.
+fn regex_lite_ms(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            let rest: String = chars[j..chars.len().min(j + 3)].iter().collect();
+            if rest == " ms" {
+                out.push_str("[ms]");
+                i = j + 3;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+pub const NOW: &str = "2026-11-28T10:00:00+09:00";
+
+impl Shop {
+    /// The sample shop: shop.yaml, pipelines/, sample-data/ copied from the repository.
+    pub fn sample() -> Shop {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for p in ["shop.yaml", "pipelines", "sample-data"] {
+            copy(&repo.join(p), &dir.path().join(p));
+        }
+        Shop { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    /// Edits a text file in place.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replacen(from, to, 1));
+    }
+
+    /// Reads a CP932 file as text.
+    pub fn read_cp932(&self, rel: &str) -> String {
+        let bytes = std::fs::read(self.path(rel)).unwrap();
+        encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned()
+    }
+
+    pub fn write_cp932(&self, rel: &str, text: &str) {
+        let (bytes, _, bad) = encoding_rs::SHIFT_JIS.encode(text);
+        assert!(!bad, "test text must be CP932-encodable");
+        self.write_bytes(rel, &bytes);
+    }
+
+    pub fn juchu(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_juchu"));
+        if !args.contains(&"--now") {
+            cmd.args(["--now", NOW]);
+        }
+        let out = cmd
+            .args(args)
+            .current_dir(self.root())
+            .env_remove("JUCHU_NOW")
+            .output()
+            .expect("run juchu");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn run_demo(&self) -> Output {
+        self.juchu(&["run", "pipelines/demo.yaml"])
+    }
+
+    /// One value of a query, as text.
+    pub fn query_one(&self, sql: &str) -> String {
+        let out = self.juchu(&["query", "--format", "csv", sql]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout.lines().nth(1).unwrap_or("").to_string()
+    }
+
+    /// Rewrites the masters workbook from the CSV sources, letting a test change cells first.
+    /// `edit(sheet, rows)` may change rows (row 0 is the header); returning false drops the sheet.
+    pub fn rebuild_masters(&self, edit: impl Fn(&str, &mut Vec<Vec<String>>) -> bool) {
+        let src = self.path("sample-data/masters/src");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        for (sheet, _) in juchu::stages::load_masters::SHEETS {
+            let text = std::fs::read_to_string(src.join(format!("{sheet}.csv"))).unwrap();
+            let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+            let mut rows: Vec<Vec<String>> = rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+            if !edit(sheet, &mut rows) {
+                continue;
+            }
+            let ws = book.add_worksheet();
+            ws.set_name(*sheet).unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    ws.write_string(r as u32, c as u16, v).unwrap();
+                }
+            }
+        }
+        book.save(self.path("sample-data/masters/masters.xlsx")).unwrap();
+    }
+}
+
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            copy(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
+}
