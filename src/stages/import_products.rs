@@ -344,7 +344,7 @@ struct Cols<'a> {
     table: &'a CsvTable,
 }
 
-impl<'a> Cols<'a> {
+impl Cols<'_> {
     fn require(&self, names: &[&str]) -> Result<(), Diagnostic> {
         let missing: Vec<&str> = names.iter().copied().filter(|n| self.table.column(n).is_none()).collect();
         if missing.is_empty() {
@@ -357,13 +357,13 @@ impl<'a> Cols<'a> {
             .help("export the file again with these columns, or name the right columns with `mapping:`"))
     }
 
-    fn get(&self, rec: &'a Record, name: &str) -> Option<&'a str> {
+    fn get<'r>(&self, rec: &'r Record, name: &str) -> Option<&'r str> {
         let i = self.table.column(name)?;
         rec.fields.get(i)
     }
 
     /// A non-empty trimmed value.
-    fn text(&self, rec: &'a Record, name: &str) -> Option<String> {
+    fn text(&self, rec: &Record, name: &str) -> Option<String> {
         self.get(rec, name).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
     }
 
