@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use calamine::{open_workbook_auto, Data, Reader, Sheets};
+use calamine::{open_workbook_auto, Data, DataType, Reader, Sheets};
 
 use crate::config::diagnostic::Diagnostic;
 

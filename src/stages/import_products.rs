@@ -794,22 +794,22 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
          CREATE OR REPLACE TEMP TABLE stage_options (item_key VARCHAR, option_type VARCHAR, item_name VARCHAR, choice VARCHAR, seq INTEGER, del BOOLEAN, src_line INTEGER);",
     )?;
     {
-        let mut a = tx.appender_to_db("stage_products", "temp")?;
+        let mut a = tx.appender_to_catalog_and_db("stage_products", "temp", "main")?;
         for r in &p.products {
             a.append_row(params![r.item_key, r.product_code, r.name, r.price, r.tax_included, r.postage_included, r.stock_type, r.stock, r.line as i64])?;
         }
         a.flush()?;
-        let mut a = tx.appender_to_db("stage_deletes", "temp")?;
+        let mut a = tx.appender_to_catalog_and_db("stage_deletes", "temp", "main")?;
         for k in &p.deletes {
             a.append_row(params![k])?;
         }
         a.flush()?;
-        let mut a = tx.appender_to_db("stage_skus", "temp")?;
+        let mut a = tx.appender_to_catalog_and_db("stage_skus", "temp", "main")?;
         for s in &p.skus {
             a.append_row(params![s.item_key, s.sku, s.choice_text, s.price, s.stock, s.line as i64])?;
         }
         a.flush()?;
-        let mut a = tx.appender_to_db("stage_options", "temp")?;
+        let mut a = tx.appender_to_catalog_and_db("stage_options", "temp", "main")?;
         for o in &p.options {
             a.append_row(params![o.item_key, o.option_type, o.item_name, o.choice, o.seq, o.delete, o.line as i64])?;
         }
