@@ -58,6 +58,8 @@ impl CsvTable {
         let _ = rdr.read_record(&mut skip);
         let width = self.headers.len();
         let mut failed = false;
+        // csv's own line count lags by one after CRLF; count from byte offsets instead.
+        let (mut counted_to, mut line_at) = (0usize, 1usize);
         std::iter::from_fn(move || {
             if failed {
                 return None;
@@ -70,7 +72,13 @@ impl CsvTable {
                     Some(Err(csv_error(&self.path, &self.text, e)))
                 }
                 Ok(true) => {
-                    let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+                    let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(0).min(self.text.len());
+                    while self.text.as_bytes().get(start) == Some(&b'\n') || self.text.as_bytes().get(start) == Some(&b'\r') {
+                        start += 1;
+                    }
+                    line_at += self.text.as_bytes()[counted_to..start].iter().filter(|b| **b == b'\n').count();
+                    counted_to = start;
+                    let line = line_at;
                     if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
                         return Some(Ok(Record { line, fields: csv::StringRecord::new() }));
                     }

@@ -37,7 +37,7 @@ fn a_copy_with_deliberate_mistakes_lists_every_one_and_exits_78() {
     let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
     assert_eq!(out.code, 78, "{}", out.stderr);
     let e = &out.stderr;
-    assert!(e.contains("error[C001]: unknown key `itmes`") && e.contains("pipelines/demo.yaml:14:"), "{e}");
+    assert!(e.contains("error[C001]: unknown key `itmes`") && e.contains("pipelines/demo.yaml:15:"), "{e}");
     assert!(e.contains("did you mean `items`?"), "{e}");
     assert!(e.contains("error[M001]: status 300 is named `発送待` here but `発送待ち` in Rakuten RMS"), "{e}");
     assert!(e.contains("masters.xlsx!受注ステータス!C"), "{e}");
