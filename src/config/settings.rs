@@ -288,7 +288,13 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
             let env = format!("{}_{}", name, key).to_uppercase();
             diags.push(
                 Diagnostic::error("C021", format!("credential `malls.{name}.credentials.{key}` is not an ${{ENV}} reference"))
-                    .at(file.place_at(&value.referenced))
+                    // No snippet: the line holds the secret.
+                    .at(super::diagnostic::Place::Line {
+                        path: file.path.clone(),
+                        line: value.referenced.line() as usize,
+                        column: Some(value.referenced.column() as usize),
+                        text: None,
+                    })
                     .label("secret written into the file (value hidden)")
                     .help(format!("secrets never sit in YAML: write `{key}: ${{{env}}}` and export {env} in the environment of the cron job")),
             );

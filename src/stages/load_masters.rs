@@ -109,6 +109,22 @@ impl LoadMastersConfig {
 
     /// Reads every sheet and checks every cell; all problems are returned together.
     pub fn parse(&self, pipeline: &Pipeline) -> Result<Masters, Vec<Diagnostic>> {
+        match self.parse_partial(pipeline) {
+            (Some(m), errors) if errors.is_empty() => Ok(m),
+            (_, errors) => Err(errors),
+        }
+    }
+
+    /// The masters as far as they could be read, and every problem found. `check` uses both, so a
+    /// bad cell does not hide the findings of validate_masters.
+    fn parse_partial(&self, pipeline: &Pipeline) -> (Option<Masters>, Vec<Diagnostic>) {
+        match self.read_all(pipeline) {
+            Ok((m, errors)) => (Some(m), errors),
+            Err(errors) => (None, errors),
+        }
+    }
+
+    fn read_all(&self, pipeline: &Pipeline) -> Result<(Masters, Vec<Diagnostic>), Vec<Diagnostic>> {
         let source = self.source(pipeline).map_err(|d| vec![d])?;
         let mut errors = Vec::new();
         let mut sheets = Vec::new();
@@ -177,21 +193,13 @@ impl LoadMastersConfig {
             m.sheets.insert(s.sheet.clone(), SheetSource { file: display_path(&s.file), headers: s.headers.clone() });
             read_sheet(s, &mut m, &mut errors);
         }
-        if errors.is_empty() {
-            Ok(m)
-        } else {
-            Err(errors)
-        }
+        Ok((m, errors))
     }
 
     pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
-        match self.parse(cx.pipeline) {
-            Ok(m) => {
-                cx.masters = Some(m);
-                Vec::new()
-            }
-            Err(e) => e,
-        }
+        let (masters, errors) = self.parse_partial(cx.pipeline);
+        cx.masters = masters;
+        errors
     }
 
     pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
