@@ -59,11 +59,11 @@ pub enum LogFormat {
 pub enum Command {
     /// Run a pipeline: every stage in order, each in its own transaction.
     #[command(after_help = "Example:\n  juchu run pipelines/demo.yaml")]
-    Run {
-        pipeline: PathBuf,
-    },
+    Run { pipeline: PathBuf },
     /// Check a pipeline, its settings, masters and input files; print every problem; write nothing.
-    #[command(after_help = "Example:\n  juchu check pipelines/demo.yaml\n\nExits 78 when there is an error, 0 otherwise (warnings are listed).")]
+    #[command(
+        after_help = "Example:\n  juchu check pipelines/demo.yaml\n\nExits 78 when there is an error, 0 otherwise (warnings are listed)."
+    )]
     Check {
         pipeline: PathBuf,
         /// Treat warnings as errors.
@@ -80,7 +80,9 @@ pub enum Command {
         limit: usize,
     },
     /// Read-only SQL over the store.
-    #[command(after_help = "Examples:\n  juchu query \"select count(*) from products\"\n  juchu query --format csv \"select * from runs\"")]
+    #[command(
+        after_help = "Examples:\n  juchu query \"select count(*) from products\"\n  juchu query --format csv \"select * from runs\""
+    )]
     Query {
         sql: String,
         #[arg(long, value_enum, default_value_t = query::Format::Table)]

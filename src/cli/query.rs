@@ -30,7 +30,8 @@ pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
         Ok((columns, rows)) => {
             match format {
                 Format::Table => {
-                    let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.clone().unwrap_or_else(|| "NULL".into())).collect()).collect();
+                    let text: Vec<Vec<String>> =
+                        rows.iter().map(|r| r.iter().map(|c| c.clone().unwrap_or_else(|| "NULL".into())).collect()).collect();
                     print!("{}", render_table(&columns, &text))
                 }
                 Format::Csv => {
@@ -45,7 +46,10 @@ pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
                     let out: Vec<serde_json::Value> = rows
                         .iter()
                         .map(|r| {
-                            let obj = columns.iter().zip(r).map(|(c, v)| (c.clone(), v.clone().map(serde_json::Value::String).unwrap_or(serde_json::Value::Null)));
+                            let obj = columns
+                                .iter()
+                                .zip(r)
+                                .map(|(c, v)| (c.clone(), v.clone().map(serde_json::Value::String).unwrap_or(serde_json::Value::Null)));
                             serde_json::Value::Object(obj.collect())
                         })
                         .collect();

@@ -23,18 +23,9 @@ pub enum Place {
     /// A whole file.
     File(PathBuf),
     /// A byte range inside a text file we hold (YAML).
-    Span {
-        path: PathBuf,
-        source: Arc<str>,
-        range: Range<usize>,
-    },
+    Span { path: PathBuf, source: Arc<str>, range: Range<usize> },
     /// A line (and column, 1-based, counted in characters) of a data file; `text` is the line.
-    Line {
-        path: PathBuf,
-        line: usize,
-        column: Option<usize>,
-        text: Option<String>,
-    },
+    Line { path: PathBuf, line: usize, column: Option<usize>, text: Option<String> },
     /// A spreadsheet cell, shown as `book.xlsx!Sheet!C12`.
     Cell {
         book: PathBuf,
@@ -60,21 +51,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            code,
-            severity: Severity::Error,
-            message: message.into(),
-            place: Place::Nowhere,
-            label: None,
-            help: None,
-        }
+        Diagnostic { code, severity: Severity::Error, message: message.into(), place: Place::Nowhere, label: None, help: None }
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     pub fn at(mut self, place: Place) -> Self {
@@ -87,21 +68,11 @@ impl Diagnostic {
     }
 
     pub fn at_line(self, path: &Path, line: usize, column: Option<usize>, text: Option<String>) -> Self {
-        self.at(Place::Line {
-            path: path.to_path_buf(),
-            line,
-            column,
-            text,
-        })
+        self.at(Place::Line { path: path.to_path_buf(), line, column, text })
     }
 
     pub fn at_cell(self, book: &Path, sheet: &str, row0: usize, col0: usize, text: Option<String>) -> Self {
-        self.at(Place::Cell {
-            book: book.to_path_buf(),
-            sheet: sheet.to_string(),
-            cell: cell_name(row0, col0),
-            text,
-        })
+        self.at(Place::Cell { book: book.to_path_buf(), sheet: sheet.to_string(), cell: cell_name(row0, col0), text })
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -169,32 +140,21 @@ impl Diagnostic {
                 if let Some(l) = &self.label {
                     ann = ann.label(l.as_str());
                 }
-                title.element(
-                    Snippet::source(text.as_str())
-                        .line_start(*line)
-                        .path(place_path(&place))
-                        .annotation(ann),
-                )
+                title.element(Snippet::source(text.as_str()).line_start(*line).path(place_path(&place)).annotation(ann))
             }
-            Place::Cell { text: Some(text), .. } if !text.is_empty() => {
-                let mut ann = AnnotationKind::Primary.span(0..text.len());
-                if let Some(l) = &self.label {
-                    ann = ann.label(l.as_str());
-                }
-                title.element(
-                    Snippet::source(text.as_str())
-                        .line_numbering(false)
-                        .path(place.clone())
-                        .annotation(ann),
-                )
+            // A cell has no line and column: name it, and quote its content in a note.
+            Place::Cell { cell, text: Some(text), .. } if !text.is_empty() => {
+                let note = match &self.label {
+                    Some(l) => format!("{cell} holds `{text}`: {l}"),
+                    None => format!("{cell} holds `{text}`"),
+                };
+                title.element(Origin::path(place.clone())).element(Level::NOTE.message(note))
             }
             _ => title.element(Origin::path(place.clone())),
         };
         // Without a snippet the label would be lost; say it as a note.
-        let has_snippet = matches!(
-            (&self.place, &self.place),
-            (Place::Span { .. }, _) | (Place::Line { text: Some(_), .. }, _)
-        ) || matches!(&self.place, Place::Cell { text: Some(t), .. } if !t.is_empty());
+        let has_snippet = matches!(&self.place, Place::Span { .. } | Place::Line { text: Some(_), .. })
+            || matches!(&self.place, Place::Cell { text: Some(t), .. } if !t.is_empty());
         if !has_snippet {
             if let Some(l) = &self.label {
                 group = group.element(Level::NOTE.message(l.as_str()));
@@ -299,6 +259,17 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
 
 /// Paths are shown relative to the working directory when they are under it.
 pub fn display_path(p: &Path) -> String {
+    // `pipelines/../sample-data/x.csv` reads better as `sample-data/x.csv`.
+    let mut clean = std::path::PathBuf::new();
+    for part in p.components() {
+        match part {
+            std::path::Component::ParentDir if matches!(clean.components().next_back(), Some(std::path::Component::Normal(_))) => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    let p = clean.as_path();
     if let Ok(cwd) = std::env::current_dir() {
         if let Ok(rel) = p.strip_prefix(&cwd) {
             return rel.display().to_string();
@@ -332,11 +303,7 @@ fn clamp_range(source: &str, r: Range<usize>) -> Range<usize> {
 /// The byte span of the field that starts at 1-based character column `col` (up to the next comma
 /// outside quotes or the end of the line).
 fn char_column_span(text: &str, col: usize) -> Range<usize> {
-    let start = text
-        .char_indices()
-        .nth(col.saturating_sub(1))
-        .map(|(i, _)| i)
-        .unwrap_or(text.len());
+    let start = text.char_indices().nth(col.saturating_sub(1)).map(|(i, _)| i).unwrap_or(text.len());
     let mut in_quotes = false;
     let mut end = text.len();
     for (i, ch) in text[start..].char_indices() {

@@ -272,9 +272,7 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
             Some(k) => file.place_at(&k.referenced),
             None => super::diagnostic::Place::File(file.path.clone()),
         };
-        let hint = did_you_mean(&kind, MALL_KINDS)
-            .map(|s| format!("did you mean `{s}`? "))
-            .unwrap_or_default();
+        let hint = did_you_mean(&kind, MALL_KINDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
         diags.push(
             Diagnostic::error("C020", format!("mall `{name}` has unknown kind `{kind}`"))
                 .at(place)
@@ -296,7 +294,9 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
                         text: None,
                     })
                     .label("secret written into the file (value hidden)")
-                    .help(format!("secrets never sit in YAML: write `{key}: ${{{env}}}` and export {env} in the environment of the cron job")),
+                    .help(format!(
+                        "secrets never sit in YAML: write `{key}: ${{{env}}}` and export {env} in the environment of the cron job"
+                    )),
             );
         }
     }

@@ -82,10 +82,7 @@ impl YamlFile {
             }
         }
         let start = self.offset_of(loc.line() as usize, loc.column() as usize);
-        let end = self.text[start..]
-            .find(['\n', '#'])
-            .map(|i| start + i)
-            .unwrap_or(self.text.len());
+        let end = self.text[start..].find(['\n', '#']).map(|i| start + i).unwrap_or(self.text.len());
         start..end.max(start + 1).min(self.text.len())
     }
 

@@ -315,9 +315,8 @@ fn check_prefectures(m: &Masters, out: &mut Vec<Finding>) {
     for p in &m.prefectures {
         match PREFECTURES.iter().position(|n| *n == p.name.trim()) {
             None => {
-                let hint = super::prefecture::Prefecture::suggest(&p.name)
-                    .map(|s| format!("did you mean `{}`? ", s.name()))
-                    .unwrap_or_default();
+                let hint =
+                    super::prefecture::Prefecture::suggest(&p.name).map(|s| format!("did you mean `{}`? ", s.name())).unwrap_or_default();
                 out.push(Finding::error(
                     "M002",
                     format!("`{}` is not one of the 47 prefectures", p.name),
@@ -414,23 +413,34 @@ fn check_delivery(m: &Masters, products: &[MasterProduct], out: &mut Vec<Finding
 }
 
 fn check_option_addons(m: &Masters, options: &[ProductOptionChoice], out: &mut Vec<Finding>) {
-    let addons: HashMap<(&str, &str, &str), &OptionAddon> = m
-        .option_addons
-        .iter()
-        .map(|a| ((a.product_code.as_str(), a.item_name.as_str(), a.choice.as_str()), a))
-        .collect();
+    let addons: HashMap<(&str, &str, &str), &OptionAddon> =
+        m.option_addons.iter().map(|a| ((a.product_code.as_str(), a.item_name.as_str(), a.choice.as_str()), a)).collect();
     for o in options {
-        let Some(price) = price_in_choice(&o.choice) else { continue };
+        let Some(price) = price_in_choice(&o.choice) else {
+            continue;
+        };
         match addons.get(&(o.product_code.as_str(), o.item_name.as_str(), o.choice.as_str())) {
             None => out.push(Finding::warning(
                 "M005",
-                format!("option {}:{} of product {} announces {price:+}円 but has no add-on registered", o.item_name, o.choice, o.product_code),
+                format!(
+                    "option {}:{} of product {} announces {price:+}円 but has no add-on registered",
+                    o.item_name, o.choice, o.product_code
+                ),
                 FindingPlace::Line { file: o.src_file.clone(), line: o.src_line },
-                format!("add `{} | {} | {} | {price}` to the sheet {} (check 8 needs it)", o.product_code, o.item_name, o.choice, sheet::OPTION_ADDONS),
+                format!(
+                    "add `{} | {} | {} | {price}` to the sheet {} (check 8 needs it)",
+                    o.product_code,
+                    o.item_name,
+                    o.choice,
+                    sheet::OPTION_ADDONS
+                ),
             )),
             Some(a) if a.amount != price => out.push(Finding::warning(
                 "M005",
-                format!("option {}:{} of product {} says {price:+}円 but the add-on master has {}円", o.item_name, o.choice, o.product_code, a.amount),
+                format!(
+                    "option {}:{} of product {} says {price:+}円 but the add-on master has {}円",
+                    o.item_name, o.choice, o.product_code, a.amount
+                ),
                 cell(&a.origin, "加算額"),
                 "make the registered amount match the price shown to customers",
             )),
@@ -464,12 +474,8 @@ fn check_payment_methods(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding
 }
 
 fn check_transit_days(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding>) {
-    let covered: HashSet<&str> = m
-        .transit_days
-        .iter()
-        .filter(|t| t.origin_region == shop.origin_region)
-        .map(|t| t.prefecture.as_str())
-        .collect();
+    let covered: HashSet<&str> =
+        m.transit_days.iter().filter(|t| t.origin_region == shop.origin_region).map(|t| t.prefecture.as_str()).collect();
     let missing: Vec<&str> = PREFECTURES.iter().copied().filter(|p| !covered.contains(p)).collect();
     if !missing.is_empty() {
         out.push(Finding::warning(

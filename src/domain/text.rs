@@ -16,6 +16,10 @@ pub fn to_half_width(s: &str) -> String {
 
 /// Parses a yen amount as staff write it: `1980`, `1,980`, `１９８０`, `¥1,980`, `1980円`.
 pub fn parse_yen(s: &str) -> Option<i64> {
+    // Most values are plain ASCII digits.
+    if !s.is_empty() && s.len() < 19 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok();
+    }
     let t = to_half_width(s.trim());
     let t = t.trim().trim_start_matches(['¥', '\\', '￥']).trim_end_matches('円').trim();
     if t.is_empty() {

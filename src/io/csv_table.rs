@@ -1,97 +1,226 @@
 //! A CSV file as a header and records that remember their line, for errors at `file:line:col`.
+//!
+//! The file is tokenised as bytes, in its own encoding: in CP932 and UTF-8 the bytes `"` `,` CR and LF
+//! never occur inside a multi-byte character, so only the fields a stage reads are decoded. Large
+//! files are cut into chunks at record ends (outside quotes) and parsed on every core.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::config::diagnostic::Diagnostic;
-use crate::io::text::{decode, Encoding};
+use crate::io::text::{decode_field, detect, Encoding};
 
-/// A decoded CSV file. Records are parsed lazily by `records()`.
+/// Files smaller than this are parsed on one thread.
+const PARALLEL_FROM: usize = 4 << 20;
+
+/// A CSV file read into memory.
 pub struct CsvTable {
     pub path: PathBuf,
-    pub text: String,
+    raw: Vec<u8>,
     pub encoding: Encoding,
     pub headers: Vec<String>,
+    columns: HashMap<String, usize>,
+    /// Where the first record after the header starts, and its line.
+    data_start: usize,
+    data_line: usize,
     /// Byte length of the file as read (for throughput figures).
     pub bytes: usize,
+    line_starts: OnceLock<Vec<usize>>,
 }
 
-/// One record: its fields and the line it starts on.
+/// A run of whole records: a byte range of the file and the line it starts on.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    range: Range<usize>,
+    first_line: usize,
+}
+
+impl Chunk {
+    pub fn first_line(&self) -> usize {
+        self.first_line
+    }
+}
+
+/// One record: its raw fields and the line it starts on.
 pub struct Record {
     pub line: usize,
-    pub fields: csv::StringRecord,
+    fields: csv::ByteRecord,
+    encoding: Encoding,
+}
+
+impl Record {
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Field `i`, decoded; the flag is true when it held bytes invalid in the file's encoding.
+    pub fn get(&self, i: usize) -> Option<(Cow<'_, str>, bool)> {
+        self.fields.get(i).map(|b| decode_field(b, self.encoding))
+    }
 }
 
 impl CsvTable {
     pub fn read(path: &Path, declared: Option<Encoding>) -> Result<CsvTable, Diagnostic> {
-        let bytes = std::fs::read(path).map_err(|e| {
+        let mut raw = std::fs::read(path).map_err(|e| {
             Diagnostic::error("D003", format!("cannot read {}: {e}", path.display()))
                 .in_file(path)
                 .help("check the path in the pipeline; relative paths start at the pipeline file")
         })?;
-        let len = bytes.len();
-        let (text, encoding) = decode(path, bytes, declared)?;
-        Self::from_text(path, text, encoding, len)
+        let bytes = raw.len();
+        if raw.starts_with(b"\xEF\xBB\xBF") {
+            raw.drain(..3);
+        }
+        let encoding = detect(path, &raw, declared)?;
+        Self::from_bytes(path, raw, encoding, bytes)
     }
 
-    pub fn from_text(path: &Path, text: String, encoding: Encoding, bytes: usize) -> Result<CsvTable, Diagnostic> {
-        if text.trim().is_empty() {
+    pub fn from_bytes(path: &Path, raw: Vec<u8>, encoding: Encoding, bytes: usize) -> Result<CsvTable, Diagnostic> {
+        if raw.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(Diagnostic::error("D004", "the file is empty")
                 .in_file(path)
                 .help("export the file again; a product CSV needs a header row and at least one product"));
         }
-        let mut rdr = reader(text.as_bytes());
-        let mut headers = csv::StringRecord::new();
-        rdr.read_record(&mut headers).map_err(|e| csv_error(path, &text, e))?;
-        let headers = headers.iter().map(|h| h.trim().trim_start_matches('\u{FEFF}').to_string()).collect();
-        Ok(CsvTable { path: path.to_path_buf(), text, encoding, headers, bytes })
+        let mut table = CsvTable {
+            path: path.to_path_buf(),
+            raw,
+            encoding,
+            headers: Vec::new(),
+            columns: HashMap::new(),
+            data_start: 0,
+            data_line: 1,
+            bytes,
+            line_starts: OnceLock::new(),
+        };
+        let mut rdr = reader(&table.raw);
+        let mut header = csv::ByteRecord::new();
+        rdr.read_byte_record(&mut header).map_err(|e| table.csv_error(1, e))?;
+        // csv stops before the header's line break; the data starts after it.
+        table.data_start = rdr.position().byte() as usize;
+        for end in [b'\r', b'\n'] {
+            if table.raw.get(table.data_start) == Some(&end) {
+                table.data_start += 1;
+            }
+        }
+        table.data_line = 1 + table.raw[..table.data_start].iter().filter(|b| **b == b'\n').count();
+        for (i, h) in header.iter().enumerate() {
+            let (name, bad) = decode_field(h, encoding);
+            if bad {
+                return Err(table.undecodable(1, i));
+            }
+            table.headers.push(name.trim().trim_start_matches('\u{FEFF}').to_string());
+        }
+        for (i, h) in table.headers.iter().enumerate().rev() {
+            table.columns.insert(h.clone(), i);
+        }
+        Ok(table)
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name)
+        self.columns.get(name).copied()
     }
 
-    /// Every record after the header. A record with a different number of fields than the header
-    /// is an error: almost always a quote that is not closed.
-    pub fn records(&self) -> impl Iterator<Item = Result<Record, Diagnostic>> + '_ {
-        let mut rdr = reader(self.text.as_bytes());
-        let mut skip = csv::StringRecord::new();
-        let _ = rdr.read_record(&mut skip);
+    /// All records after the header as one chunk.
+    pub fn whole(&self) -> Chunk {
+        Chunk { range: self.data_start..self.raw.len(), first_line: self.data_line }
+    }
+
+    /// One chunk per core for a large file; one chunk for a small one.
+    pub fn chunks_per_core(&self) -> Vec<Chunk> {
+        if self.raw.len() < PARALLEL_FROM {
+            return vec![self.whole()];
+        }
+        self.chunks(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    /// The records cut into about `n` chunks at record ends (outside quotes).
+    pub fn chunks(&self, n: usize) -> Vec<Chunk> {
+        let data = &self.raw[self.data_start..];
+        let mut chunks = Vec::with_capacity(n);
+        let (mut start, mut line, mut pos, mut quotes) = (0usize, self.data_line, 0usize, 0usize);
+        let mut lines_to_pos = 0usize;
+        for k in 1..n {
+            let target = data.len() * k / n;
+            if target <= pos {
+                continue;
+            }
+            let (q, l) = count_quotes_and_lines(&data[pos..target]);
+            quotes += q;
+            lines_to_pos += l;
+            pos = target;
+            // Walk to the next line end outside quotes.
+            while pos < data.len() {
+                let b = data[pos];
+                pos += 1;
+                if b == b'"' {
+                    quotes += 1;
+                } else if b == b'\n' {
+                    lines_to_pos += 1;
+                    if quotes % 2 == 0 {
+                        break;
+                    }
+                }
+            }
+            if pos >= data.len() {
+                break;
+            }
+            chunks.push(Chunk { range: self.data_start + start..self.data_start + pos, first_line: line });
+            line = self.data_line + lines_to_pos;
+            start = pos;
+        }
+        chunks.push(Chunk { range: self.data_start + start..self.raw.len(), first_line: line });
+        chunks
+    }
+
+    /// The records of a chunk. A record with a different number of fields than the header is an
+    /// error, almost always a quote that is not closed; reading stops there.
+    pub fn records(&self, chunk: &Chunk) -> impl Iterator<Item = Result<Record, Diagnostic>> + '_ {
+        let bytes = &self.raw[chunk.range.clone()];
+        let mut rdr = reader(bytes);
         let width = self.headers.len();
         let mut failed = false;
         // csv's own line count lags by one after CRLF; count from byte offsets instead.
-        let (mut counted_to, mut line_at) = (0usize, 1usize);
-        std::iter::from_fn(move || {
+        let (mut counted_to, mut line_at) = (0usize, chunk.first_line);
+        // Each record is allocated at the size of the last one: growing it field by field costs more than parsing.
+        let mut size = (256usize, width.max(1));
+        std::iter::from_fn(move || loop {
             if failed {
                 return None;
             }
-            let mut rec = csv::StringRecord::new();
-            match rdr.read_record(&mut rec) {
-                Ok(false) => None,
+            let mut fields = csv::ByteRecord::with_capacity(size.0, size.1);
+            let start_of_read = rdr.position().byte() as usize;
+            match rdr.read_byte_record(&mut fields) {
+                Ok(false) => return None,
                 Err(e) => {
                     failed = true;
-                    Some(Err(csv_error(&self.path, &self.text, e)))
+                    let line = line_at + count(&bytes[counted_to..start_of_read.max(counted_to)], b'\n');
+                    return Some(Err(self.csv_error(line, e)));
                 }
                 Ok(true) => {
-                    let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(0).min(self.text.len());
-                    while self.text.as_bytes().get(start) == Some(&b'\n') || self.text.as_bytes().get(start) == Some(&b'\r') {
+                    let mut start = fields.position().map(|p| p.byte() as usize).unwrap_or(0).min(bytes.len());
+                    while matches!(bytes.get(start), Some(b'\n' | b'\r')) {
                         start += 1;
                     }
-                    line_at += self.text.as_bytes()[counted_to..start].iter().filter(|b| **b == b'\n').count();
+                    line_at += count(&bytes[counted_to..start], b'\n');
                     counted_to = start;
                     let line = line_at;
-                    if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
-                        return Some(Ok(Record { line, fields: csv::StringRecord::new() }));
+                    size = (size.0.max(fields.as_slice().len()), size.1.max(fields.len()));
+                    if fields.len() == 1 && fields[0].iter().all(u8::is_ascii_whitespace) {
+                        continue;
                     }
-                    if rec.len() != width {
+                    if fields.len() != width {
                         failed = true;
-                        let end_line = line + rec.iter().map(|f| f.matches('\n').count()).sum::<usize>();
-                        let text = line_text(&self.text, line);
-                        let mut d = Diagnostic::error(
-                            "D005",
-                            format!("line {line} has {} fields, the header has {width}", rec.len()),
-                        )
-                        .at_line(&self.path, line, Some(1), Some(text));
-                        d = if end_line > line || quote_count_is_odd(&line_text(&self.text, line)) {
+                        let end_line = line + fields.iter().map(|f| count(f, b'\n')).sum::<usize>();
+                        let text = self.line_text(line);
+                        let mut d = Diagnostic::error("D005", format!("line {line} has {} fields, the header has {width}", fields.len()))
+                            .at_line(&self.path, line, Some(1), Some(text.clone()));
+                        d = if end_line > line || text.matches('"').count() % 2 == 1 {
                             d.label(format!("a quote (\") opened here is not closed; the record runs to line {end_line}"))
                                 .help("close the quote, or double a quote inside a quoted field (\"\"); then export again")
                         } else {
@@ -100,11 +229,49 @@ impl CsvTable {
                         };
                         return Some(Err(d));
                     }
-                    Some(Ok(Record { line, fields: rec }))
+                    return Some(Ok(Record { line, fields, encoding: self.encoding }));
                 }
             }
         })
-        .filter(|r| !matches!(r, Ok(rec) if rec.fields.is_empty()))
+    }
+
+    /// Every field of a record decoded and trimmed; a field with bytes invalid in the file's encoding is an error.
+    pub fn strings(&self, rec: &Record) -> Result<Vec<String>, Diagnostic> {
+        (0..rec.len())
+            .map(|i| match rec.get(i) {
+                Some((s, false)) => Ok(s.trim().to_string()),
+                _ => Err(self.undecodable(rec.line, i)),
+            })
+            .collect()
+    }
+
+    /// The error for a field whose bytes are not valid in the file's encoding.
+    pub fn undecodable(&self, line: usize, field: usize) -> Diagnostic {
+        let text = self.line_text(line);
+        let column = field_column(&text, field);
+        let name = self.headers.get(field).map(|h| format!(" in column {h}")).unwrap_or_default();
+        Diagnostic::error("D002", format!("bytes that are not valid {}{name}", self.encoding.name()))
+            .at_line(&self.path, line, Some(column), Some(text))
+            .help("the file mixes encodings; export it again from the mall or save it from Excel as CSV in one encoding")
+    }
+
+    /// The text of a 1-based line (without its line break), for snippets. Undecodable bytes show as U+FFFD.
+    pub fn line_text(&self, line: usize) -> String {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0).chain(self.raw.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect()
+        });
+        let Some(&start) = starts.get(line.saturating_sub(1)) else {
+            return String::new();
+        };
+        let end = starts.get(line).map(|e| e - 1).unwrap_or(self.raw.len());
+        let bytes = &self.raw[start..end.max(start)];
+        decode_field(bytes.strip_suffix(b"\r").unwrap_or(bytes), self.encoding).0.into_owned()
+    }
+
+    fn csv_error(&self, line: usize, e: csv::Error) -> Diagnostic {
+        Diagnostic::error("D005", format!("the CSV cannot be read: {e}"))
+            .at_line(&self.path, line, None, Some(self.line_text(line)))
+            .help("check the quoting on this line")
     }
 }
 
@@ -112,20 +279,16 @@ fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes)
 }
 
-fn quote_count_is_odd(line: &str) -> bool {
-    line.matches('"').count() % 2 == 1
+fn count(bytes: &[u8], needle: u8) -> usize {
+    // Byte-sized counters over short blocks let the compiler use wide vector compares.
+    bytes.chunks(255).map(|block| block.iter().fold(0u8, |n, b| n + u8::from(*b == needle)) as usize).sum()
 }
 
-fn csv_error(path: &Path, text: &str, e: csv::Error) -> Diagnostic {
-    let line = e.position().map(|p| p.line() as usize).unwrap_or(1);
-    Diagnostic::error("D005", format!("the CSV cannot be read: {e}"))
-        .at_line(path, line, None, Some(line_text(text, line)))
-        .help("check the quoting on this line")
-}
-
-/// The text of a 1-based line (without its line break), for snippets.
-pub fn line_text(text: &str, line: usize) -> String {
-    text.lines().nth(line.saturating_sub(1)).unwrap_or("").trim_end_matches('\r').to_string()
+fn count_quotes_and_lines(bytes: &[u8]) -> (usize, usize) {
+    bytes.chunks(255).fold((0, 0), |(q, l), block| {
+        let (bq, bl) = block.iter().fold((0u8, 0u8), |(q, l), b| (q + u8::from(*b == b'"'), l + u8::from(*b == b'\n')));
+        (q + bq as usize, l + bl as usize)
+    })
 }
 
 /// 1-based character column where field `index` starts on a single-line record.
@@ -160,5 +323,32 @@ mod tests {
         assert_eq!(field_column(line, 0), 1);
         assert_eq!(field_column(line, 1), 7);
         assert_eq!(field_column(line, 2), 11);
+    }
+
+    /// Chunks cut only at record ends, never inside a quoted field with line breaks, and keep line numbers.
+    #[test]
+    fn chunks_cut_at_record_ends_outside_quotes() {
+        let mut text = String::from("key,desc\r\n");
+        let mut expected = Vec::new();
+        let mut line = 2;
+        for i in 0..60_000 {
+            let desc = if i % 7 == 0 { "\"multi\r\nline, \"\"quoted\"\"\"".to_string() } else { format!("plain{i}") };
+            text.push_str(&format!("k{i},{desc}\r\n"));
+            expected.push((format!("k{i}"), line));
+            line += if i % 7 == 0 { 2 } else { 1 };
+        }
+        let t = CsvTable::from_bytes(Path::new("t.csv"), text.into_bytes(), Encoding::Utf8, 0).unwrap();
+        let chunks = t.chunks(3);
+        assert_eq!(chunks.len(), 3);
+        let got: Vec<(String, usize)> = chunks
+            .iter()
+            .flat_map(|c| t.records(c))
+            .map(|r| {
+                let r = r.unwrap();
+                (r.get(0).unwrap().0.into_owned(), r.line)
+            })
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(t.line_text(2), "k0,\"multi");
     }
 }

@@ -51,9 +51,10 @@ impl Workbook {
                 .label(format!("sheets found: {}", self.sheet_names().join(", ")))
                 .help(format!("add a sheet named `{name}` (the name must match exactly), or rename the sheet that holds it")));
         }
-        let range = self.sheets.worksheet_range(name).map_err(|e| {
-            Diagnostic::error("D021", format!("cannot read sheet `{name}`: {e}")).in_file(&self.path)
-        })?;
+        let range = self
+            .sheets
+            .worksheet_range(name)
+            .map_err(|e| Diagnostic::error("D021", format!("cannot read sheet `{name}`: {e}")).in_file(&self.path))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let rows = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
         Ok(Sheet { book: self.path.clone(), name: name.to_string(), row0: r0 as usize, col0: c0 as usize, rows })
@@ -68,7 +69,13 @@ pub fn cell_text(d: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
+        Data::Bool(b) => {
+            if *b {
+                "TRUE".into()
+            } else {
+                "FALSE".into()
+            }
+        }
         Data::DateTime(dt) => match d.as_datetime() {
             Some(t) if dt.is_datetime() && t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
             Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),

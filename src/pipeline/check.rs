@@ -20,17 +20,17 @@ pub struct Checked {
 pub fn load(path: &Path, now: DateTime<FixedOffset>) -> Checked {
     let mut diagnostics = Diagnostics::default();
     let pipeline = Pipeline::load(path, &mut diagnostics);
-    let settings = pipeline
-        .as_ref()
-        .filter(|p| p.settings_path.is_file())
-        .and_then(|p| Settings::load(&p.settings_path, now, &mut diagnostics));
+    let settings =
+        pipeline.as_ref().filter(|p| p.settings_path.is_file()).and_then(|p| Settings::load(&p.settings_path, now, &mut diagnostics));
     Checked { pipeline, settings, diagnostics }
 }
 
 /// Everything `juchu check` does.
 pub fn check_pipeline(path: &Path, now: DateTime<FixedOffset>) -> Checked {
     let mut checked = load(path, now);
-    let Some(pipeline) = &checked.pipeline else { return checked };
+    let Some(pipeline) = &checked.pipeline else {
+        return checked;
+    };
     let mut cx = CheckContext {
         pipeline,
         settings: checked.settings.as_ref(),

@@ -40,7 +40,9 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         Ok(l) => l,
         Err(e @ RunLockError::Held { .. }) => {
             eprintln!("juchu: {e}");
-            eprintln!("  help: this is normal when cron starts a run while the previous one still works; the next tick runs again (exit 75)");
+            eprintln!(
+                "  help: this is normal when cron starts a run while the previous one still works; the next tick runs again (exit 75)"
+            );
             return ExitStatus::Locked;
         }
         Err(e) => {

@@ -3,6 +3,8 @@
 //! The first mall imported becomes the master; other malls' products link to a master product by
 //! `link_by` (商品番号 by default). Re-import upserts; Rakuten's コントロールカラム n/u/d is honoured.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
@@ -16,7 +18,7 @@ use crate::config::pipeline::Pipeline;
 use crate::config::yaml::Spanned;
 use crate::domain::masters::{MasterProduct, ProductOptionChoice};
 use crate::domain::text::{parse_yen, to_half_width};
-use crate::io::csv_table::{field_column, line_text, CsvTable, Record};
+use crate::io::csv_table::{field_column, Chunk, CsvTable, Record};
 use crate::io::text::Encoding;
 use crate::store::Store;
 
@@ -154,18 +156,19 @@ impl ImportProductsConfig {
             Some(o) => Some(super::require_file(pipeline, o, "options file").map_err(|d| vec![d])?),
             None => None,
         };
+        let t0 = Instant::now();
         let items = CsvTable::read(&items_path, self.encoding).map_err(|d| vec![d])?;
-        let mut parsed = ParsedProducts {
-            items_file: display_path(&items_path),
-            bytes: items.bytes,
-            ..Default::default()
-        };
+        log::debug!("{}: read in {} ms", items_path.display(), t0.elapsed().as_millis());
+        let mut parsed = ParsedProducts { items_file: display_path(&items_path), bytes: items.bytes, ..Default::default() };
         let mut errors = Vec::new();
+        // Rows of the SKU layout refer to the product row above them, so that layout is read in one piece.
+        let (out, errs, chunks) = (&mut parsed, &mut errors, items.chunks_per_core());
+        log::debug!("cut into {} chunks at {} ms", chunks.len(), t0.elapsed().as_millis());
         match format.as_str() {
-            "rakuten" if items.column(SKU_MANAGE).is_some() => rakuten_sku_layout(&items, &mut parsed, &mut errors),
-            "rakuten" => rakuten_old_layout(&items, &mut parsed, &mut errors),
-            "yahoo" => mapped(&items, &YAHOO, &mut parsed, &mut errors),
-            "futureshop" => mapped(&items, &FUTURESHOP, &mut parsed, &mut errors),
+            "rakuten" if items.column(SKU_MANAGE).is_some() => parse_chunks(&items, vec![items.whole()], out, errs, rakuten_sku_layout),
+            "rakuten" => parse_chunks(&items, chunks, out, errs, rakuten_old_layout),
+            "yahoo" => parse_chunks(&items, chunks, out, errs, |c, ch, o, e| mapped(c, ch, &YAHOO, o, e)),
+            "futureshop" => parse_chunks(&items, chunks, out, errs, |c, ch, o, e| mapped(c, ch, &FUTURESHOP, o, e)),
             _ => {
                 let Some(m) = &self.mapping else {
                     return Err(vec![Diagnostic::error("C045", "`format: mapped` needs a `mapping:`")
@@ -181,7 +184,7 @@ impl ImportProductsConfig {
                     sku: m.sku.clone(),
                     options: None,
                 };
-                mapped(&items, &layout, &mut parsed, &mut errors)
+                parse_chunks(&items, chunks, out, errs, |c, ch, o, e| mapped(c, ch, &layout, o, e))
             }
         }
         if let Some(path) = options_path {
@@ -189,11 +192,15 @@ impl ImportProductsConfig {
                 Ok(t) => {
                     parsed.options_file = Some(display_path(&path));
                     parsed.bytes += t.bytes;
-                    rakuten_select_csv(&t, &mut parsed, &mut errors);
+                    // select.csv reads the products above (for SKU numbers), so it is read in one piece.
+                    let c = Cols::new(&t);
+                    rakuten_select_csv(&c, &t.whole(), &mut parsed, &mut errors);
+                    errors.extend(c.undecodable.into_inner());
                 }
                 Err(d) => errors.push(d),
             }
         }
+        log::debug!("parsed {} rows in {} ms", parsed.rows_in, t0.elapsed().as_millis());
         check_duplicates(&items, &parsed, &mut errors);
         if errors.is_empty() {
             Ok(parsed)
@@ -286,9 +293,7 @@ fn mall_kind_of(
         Some(m) => Some(m.mall_kind.clone()),
         None => {
             let names: Vec<&str> = malls.keys().map(|s| s.as_str()).collect();
-            let hint = crate::config::yaml::did_you_mean(&mall.value, &names)
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
+            let hint = crate::config::yaml::did_you_mean(&mall.value, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
             diags.push(
                 Diagnostic::error("C041", format!("mall `{}` is not in the settings", mall.value))
                     .at(pipeline.file.place_at(&mall.referenced))
@@ -335,16 +340,68 @@ fn master_view(parsed: &ParsedProducts) -> (Vec<MasterProduct>, Vec<ProductOptio
 // ---------------------------------------------------------------------------------------------
 // Layouts
 
+/// Runs a layout over the chunks, one thread per chunk, and joins the parts in file order. Reading
+/// stops at the first chunk whose records cannot be read (D005): later chunks may be cut wrongly.
+fn parse_chunks(
+    t: &CsvTable,
+    chunks: Vec<Chunk>,
+    out: &mut ParsedProducts,
+    errors: &mut Vec<Diagnostic>,
+    layout: impl Fn(&Cols<'_>, &Chunk, &mut ParsedProducts, &mut Vec<Diagnostic>) + Sync,
+) {
+    let run = |chunk: &Chunk| {
+        let started = Instant::now();
+        let c = Cols::new(t);
+        let (mut part, mut errs) = (ParsedProducts::default(), Vec::new());
+        layout(&c, chunk, &mut part, &mut errs);
+        errs.extend(c.undecodable.into_inner());
+        log::debug!("chunk from line {}: {} rows in {} ms", chunk.first_line(), part.rows_in, started.elapsed().as_millis());
+        (part, errs)
+    };
+    let parts: Vec<(ParsedProducts, Vec<Diagnostic>)> = std::thread::scope(|s| {
+        let rest: Vec<_> = chunks[1..].iter().map(|chunk| s.spawn(|| run(chunk))).collect();
+        let first = run(&chunks[0]);
+        std::iter::once(first).chain(rest.into_iter().map(|h| h.join().expect("a CSV parser thread panicked"))).collect()
+    });
+    let first_option = out.options.len();
+    for (part, errs) in parts {
+        let unreadable = errs.iter().any(|e| e.code == "D005");
+        for e in errs {
+            // A missing column is found by every chunk; say it once.
+            if e.code == "D006" && errors.iter().any(|x| x.code == e.code && x.message == e.message) {
+                continue;
+            }
+            errors.push(e);
+        }
+        out.rows_in += part.rows_in;
+        out.products.extend(part.products);
+        out.deletes.extend(part.deletes);
+        out.skus.extend(part.skus);
+        out.options.extend(part.options);
+        out.replace_options |= part.replace_options;
+        if unreadable {
+            break;
+        }
+    }
+    errors.truncate(MAX_ROW_ERRORS.max(1));
+    for (i, o) in out.options[first_option..].iter_mut().enumerate() {
+        o.seq = i as i32 + 1;
+    }
+}
+
 const MANAGE: &str = "商品管理番号（商品URL）";
 const CONTROL: &str = "コントロールカラム";
 const SKU_MANAGE: &str = "SKU管理番号";
 
-/// Column positions by header name.
+/// Fields by header name. Bytes that do not decode are collected as errors at their line and column.
 struct Cols<'a> {
     table: &'a CsvTable,
+    undecodable: RefCell<Vec<Diagnostic>>,
+    /// Columns asked for so far: a layout asks for the same few on every row, and this is faster than hashing.
+    asked: RefCell<Vec<(String, Option<usize>)>>,
 }
 
-impl Cols<'_> {
+impl<'a> Cols<'a> {
     fn require(&self, names: &[&str]) -> Result<(), Diagnostic> {
         let missing: Vec<&str> = names.iter().copied().filter(|n| self.table.column(n).is_none()).collect();
         if missing.is_empty() {
@@ -352,25 +409,45 @@ impl Cols<'_> {
         }
         let found = self.table.headers.join(", ");
         Err(Diagnostic::error("D006", format!("missing required column(s): {}", missing.join(", ")))
-            .at_line(&self.table.path, 1, Some(1), Some(line_text(&self.table.text, 1)))
+            .at_line(&self.table.path, 1, Some(1), Some(self.table.line_text(1)))
             .label(format!("columns found: {found}"))
             .help("export the file again with these columns, or name the right columns with `mapping:`"))
     }
 
-    fn get<'r>(&self, rec: &'r Record, name: &str) -> Option<&'r str> {
-        let i = self.table.column(name)?;
-        rec.fields.get(i)
+    fn new(table: &'a CsvTable) -> Self {
+        Cols { table, undecodable: RefCell::new(Vec::new()), asked: RefCell::new(Vec::new()) }
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        if let Some((_, i)) = self.asked.borrow().iter().find(|(n, _)| n == name) {
+            return *i;
+        }
+        let i = self.table.column(name);
+        self.asked.borrow_mut().push((name.to_string(), i));
+        i
+    }
+
+    fn get<'r>(&self, rec: &'r Record, name: &str) -> Option<Cow<'r, str>> {
+        let i = self.column(name)?;
+        let (value, bad) = rec.get(i)?;
+        if bad && self.undecodable.borrow().len() < MAX_ROW_ERRORS {
+            self.undecodable.borrow_mut().push(self.table.undecodable(rec.line, i));
+        }
+        Some(value)
     }
 
     /// A non-empty trimmed value.
     fn text(&self, rec: &Record, name: &str) -> Option<String> {
-        self.get(rec, name).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+        let v = self.get(rec, name)?;
+        let t = v.trim();
+        (!t.is_empty()).then(|| t.to_string())
     }
 
     /// A yen or count value; a non-number is an error at its line and column.
     fn number(&self, rec: &Record, name: &str, errors: &mut Vec<Diagnostic>) -> Option<i64> {
-        let i = self.table.column(name)?;
-        let raw = rec.fields.get(i)?.trim();
+        let i = self.column(name)?;
+        let value = self.get(rec, name)?;
+        let raw = value.trim();
         if raw.is_empty() {
             return None;
         }
@@ -378,7 +455,7 @@ impl Cols<'_> {
             Some(v) => Some(v),
             None => {
                 if errors.len() < MAX_ROW_ERRORS {
-                    let text = line_text(&self.table.text, rec.line);
+                    let text = self.table.line_text(rec.line);
                     let col = (text.matches(',').count() >= i).then(|| field_column(&text, i));
                     errors.push(
                         Diagnostic::error("D011", format!("{name} `{raw}` is not a whole number"))
@@ -393,28 +470,29 @@ impl Cols<'_> {
     }
 
     fn flag(&self, rec: &Record, name: &str) -> Option<bool> {
-        let raw = self.get(rec, name)?.trim();
+        let value = self.get(rec, name)?;
+        let raw = value.trim();
         if raw.is_empty() {
             return None;
         }
-        Some(to_half_width(raw) == "1")
+        Some(raw == "1" || to_half_width(raw) == "1")
     }
 }
 
-fn control_of(raw: Option<&str>) -> Option<char> {
-    raw.map(str::trim).and_then(|s| s.chars().next()).map(|c| c.to_ascii_lowercase())
+fn control_of(raw: Option<Cow<'_, str>>) -> Option<char> {
+    raw.and_then(|s| s.trim().chars().next()).map(|c| c.to_ascii_lowercase())
 }
 
 /// Rakuten item.csv, pre-2023 layout: one row per product; options in select.csv.
-fn rakuten_old_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let c = Cols { table: t };
+fn rakuten_old_layout(c: &Cols<'_>, chunk: &Chunk, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
+    let t = c.table;
     let has_control = t.column(CONTROL).is_some();
     let required: &[&str] = if has_control { &[MANAGE] } else { &[MANAGE, "商品番号", "商品名", "販売価格"] };
     if let Err(d) = c.require(required) {
         errors.push(d);
         return;
     }
-    for rec in t.records() {
+    for rec in t.records(chunk) {
         let rec = match rec {
             Ok(r) => r,
             Err(d) => {
@@ -437,7 +515,7 @@ fn rakuten_old_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
             Some(other) => {
                 errors.push(
                     Diagnostic::error("D012", format!("コントロールカラム `{other}` is not n, u or d"))
-                        .at_line(&t.path, rec.line, Some(1), Some(line_text(&t.text, rec.line)))
+                        .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
                         .help("n = new product, u = update, d = delete"),
                 );
                 continue;
@@ -455,15 +533,16 @@ fn rakuten_old_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
             line: rec.line,
         };
         if control != Some('u') {
-            for (field, v) in [("商品名", row.name.is_some()), ("販売価格", row.price.is_some() || t.column("販売価格").is_none())] {
-                if !v && t.column(field).is_some() && errors.len() < MAX_ROW_ERRORS {
+            for (field, v) in [("商品名", row.name.is_some()), ("販売価格", row.price.is_some() || c.column("販売価格").is_none())]
+            {
+                if !v && c.column(field).is_some() && errors.len() < MAX_ROW_ERRORS {
                     errors.push(missing_value(t, &rec, field));
                 }
             }
-            if t.column("商品名").is_none() || t.column("販売価格").is_none() {
+            if c.column("商品名").is_none() || c.column("販売価格").is_none() {
                 errors.push(
                     Diagnostic::error("D006", "new products (`n` rows) need the columns 商品名 and 販売価格")
-                        .at_line(&t.path, rec.line, Some(1), Some(line_text(&t.text, rec.line)))
+                        .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
                         .help("export the full item.csv, or mark rows that only update some columns with `u`"),
                 );
                 return;
@@ -474,8 +553,8 @@ fn rakuten_old_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
 }
 
 /// Rakuten item.csv, SKU layout (2023-): product rows (商品名), SKU rows (SKU管理番号), option rows (選択肢タイプ).
-fn rakuten_sku_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let c = Cols { table: t };
+fn rakuten_sku_layout(c: &Cols<'_>, chunk: &Chunk, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
+    let t = c.table;
     if let Err(d) = c.require(&[MANAGE, "商品名", SKU_MANAGE, "販売価格"]) {
         errors.push(d);
         return;
@@ -484,7 +563,7 @@ fn rakuten_sku_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
     let mut products: Vec<ProductRow> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut seq = 0;
-    for rec in t.records() {
+    for rec in t.records(chunk) {
         let rec = match rec {
             Ok(r) => r,
             Err(d) => {
@@ -531,10 +610,7 @@ fn rakuten_sku_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
         if let Some(sku) = c.text(&rec, SKU_MANAGE) {
             let price = c.number(&rec, "販売価格", errors);
             let stock = c.number(&rec, "在庫数", errors);
-            let choice_text = (1..=3)
-                .filter_map(|i| c.text(&rec, &format!("バリエーション{i}選択肢定義")))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let choice_text = (1..=3).filter_map(|i| c.text(&rec, &format!("バリエーション{i}選択肢定義"))).collect::<Vec<_>>().join(" ");
             out.skus.push(SkuRow {
                 item_key: key.clone(),
                 sku,
@@ -576,15 +652,19 @@ fn rakuten_sku_layout(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
             }
         }
     }
+    let mut skus_of: HashMap<&str, usize> = HashMap::new();
+    for s in &out.skus {
+        *skus_of.entry(s.item_key.as_str()).or_default() += 1;
+    }
     for p in &mut products {
-        p.stock_type = Some(if out.skus.iter().filter(|s| s.item_key == p.item_key).count() > 1 { 2 } else { 1 });
+        p.stock_type = Some(if skus_of.get(p.item_key.as_str()).copied().unwrap_or(0) > 1 { 2 } else { 1 });
     }
     out.products = products;
 }
 
 /// Rakuten select.csv: `s`/`c` rows are option choices, `i` rows are per-option stock (SKUs).
-fn rakuten_select_csv(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let c = Cols { table: t };
+fn rakuten_select_csv(c: &Cols<'_>, chunk: &Chunk, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
+    let t = c.table;
     let (item_col, choice_col) = if t.column("Select/Checkbox用項目名").is_some() {
         ("Select/Checkbox用項目名", "Select/Checkbox用選択肢")
     } else {
@@ -594,13 +674,10 @@ fn rakuten_select_csv(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
         errors.push(d);
         return;
     }
-    let code_of: HashMap<String, String> = out
-        .products
-        .iter()
-        .map(|p| (p.item_key.clone(), p.product_code.clone().unwrap_or_else(|| p.item_key.clone())))
-        .collect();
+    let code_of: HashMap<String, String> =
+        out.products.iter().map(|p| (p.item_key.clone(), p.product_code.clone().unwrap_or_else(|| p.item_key.clone()))).collect();
     let mut seq = 0;
-    for rec in t.records() {
+    for rec in t.records(chunk) {
         let rec = match rec {
             Ok(r) => r,
             Err(d) => {
@@ -647,7 +724,7 @@ fn rakuten_select_csv(t: &CsvTable, out: &mut ParsedProducts, errors: &mut Vec<D
             }
             other => errors.push(
                 Diagnostic::error("D013", format!("選択肢タイプ `{other}` is not s, c or i"))
-                    .at_line(&t.path, rec.line, None, Some(line_text(&t.text, rec.line)))
+                    .at_line(&t.path, rec.line, None, Some(t.line_text(rec.line)))
                     .help("s = select box, c = checkbox, i = per-option stock"),
             ),
         }
@@ -686,15 +763,15 @@ static FUTURESHOP: std::sync::LazyLock<Layout> = std::sync::LazyLock::new(|| Lay
     options: None,
 });
 
-fn mapped(t: &CsvTable, l: &Layout, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let c = Cols { table: t };
+fn mapped(c: &Cols<'_>, chunk: &Chunk, l: &Layout, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
+    let t = c.table;
     if let Err(d) = c.require(&[l.item_key.as_str(), l.name.as_str(), l.price.as_str()]) {
         errors.push(d);
         return;
     }
     out.replace_options = true;
     let mut seq = 0;
-    for rec in t.records() {
+    for rec in t.records(chunk) {
         let rec = match rec {
             Ok(r) => r,
             Err(d) => {
@@ -727,7 +804,9 @@ fn mapped(t: &CsvTable, l: &Layout, out: &mut ParsedProducts, errors: &mut Vec<D
         if let Some(text) = l.options.as_deref().and_then(|col| c.text(&rec, col)) {
             for line in text.lines() {
                 let mut parts = line.split([' ', '\u{3000}']).filter(|s| !s.is_empty());
-                let Some(item_name) = parts.next() else { continue };
+                let Some(item_name) = parts.next() else {
+                    continue;
+                };
                 for choice in parts {
                     seq += 1;
                     out.options.push(OptionRow {
@@ -756,7 +835,7 @@ fn mapped(t: &CsvTable, l: &Layout, out: &mut ParsedProducts, errors: &mut Vec<D
 }
 
 fn missing_value(t: &CsvTable, rec: &Record, column: &str) -> Diagnostic {
-    let text = line_text(&t.text, rec.line);
+    let text = t.line_text(rec.line);
     let col = t.column(column).map(|i| field_column(&text, i));
     Diagnostic::error("D014", format!("{column} is empty"))
         .at_line(&t.path, rec.line, col, Some(text))
@@ -772,7 +851,7 @@ fn check_duplicates(t: &CsvTable, parsed: &ParsedProducts, errors: &mut Vec<Diag
             }
             errors.push(
                 Diagnostic::error("D010", format!("product `{}` appears twice (lines {first} and {})", p.item_key, p.line))
-                    .at_line(&t.path, p.line, Some(1), Some(line_text(&t.text, p.line)))
+                    .at_line(&t.path, p.line, Some(1), Some(t.line_text(p.line)))
                     .label("duplicate product key")
                     .help("each product may appear once per file; delete or merge one of the rows"),
             );
@@ -784,7 +863,15 @@ fn check_duplicates(t: &CsvTable, parsed: &ParsedProducts, errors: &mut Vec<Diag
 // Writing
 
 /// Writes one import in one transaction: staging tables by Appender, then set-based upserts.
-fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chrono::DateTime<chrono::FixedOffset>) -> Result<StageOutcome, StageError> {
+fn write(
+    store: &Store,
+    mall: &str,
+    link_by: &str,
+    p: &ParsedProducts,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<StageOutcome, StageError> {
+    let t0 = Instant::now();
+    let lap = |what: &str| log::debug!("write: {what} at {} ms", t0.elapsed().as_millis());
     let tx = store.conn.unchecked_transaction()?;
     tx.execute_batch(
         "CREATE OR REPLACE TEMP TABLE stage_products (item_key VARCHAR, product_code VARCHAR, name VARCHAR, price BIGINT,
@@ -793,10 +880,23 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
          CREATE OR REPLACE TEMP TABLE stage_skus (item_key VARCHAR, sku VARCHAR, choice_text VARCHAR, price BIGINT, stock BIGINT, src_line INTEGER);
          CREATE OR REPLACE TEMP TABLE stage_options (item_key VARCHAR, option_type VARCHAR, item_name VARCHAR, choice VARCHAR, seq INTEGER, del BOOLEAN, src_line INTEGER);",
     )?;
+    let now = now.naive_utc();
     {
+        // Staged in a temp table, then upserted set-based: appending straight into `products` (with
+        // its primary-key index) measured slower, even for a mall's first import.
         let mut a = tx.appender_to_catalog_and_db("stage_products", "temp", "main")?;
         for r in &p.products {
-            a.append_row(params![r.item_key, r.product_code, r.name, r.price, r.tax_included, r.postage_included, r.stock_type, r.stock, r.line as i64])?;
+            a.append_row(params![
+                r.item_key,
+                r.product_code,
+                r.name,
+                r.price,
+                r.tax_included,
+                r.postage_included,
+                r.stock_type,
+                r.stock,
+                r.line as i64
+            ])?;
         }
         a.flush()?;
         let mut a = tx.appender_to_catalog_and_db("stage_deletes", "temp", "main")?;
@@ -815,7 +915,7 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
         }
         a.flush()?;
     }
-    let now = now.naive_utc();
+    lap("staged");
     let differs = "p.product_code IS DISTINCT FROM coalesce(s.product_code, p.product_code)
         OR p.name IS DISTINCT FROM coalesce(s.name, p.name)
         OR p.price IS DISTINCT FROM coalesce(s.price, p.price)
@@ -845,6 +945,7 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
         ),
         params![p.items_file, now, mall, p.items_file],
     )?;
+    lap("counted and updated");
     let mut rejected = Vec::new();
     {
         // An update (`u`) of a product that does not exist and lacks a name cannot become a product.
@@ -855,11 +956,7 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
         let rows = stmt.query_map(params![mall], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (key, line) = row?;
-            rejected.push(
-                Diagnostic::warning("D015", format!("product `{key}` is an update (u) of a product that is not in the store"))
-                    .at_line(Path::new(&p.items_file), line as usize, None, None)
-                    .help("import the product with `n` (and 商品名, 販売価格) first"),
-            );
+            rejected.push(update_of_unknown_product(&p.items_file, &key, line as usize));
         }
     }
     tx.execute(
@@ -869,6 +966,7 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
          WHERE s.name IS NOT NULL AND s.price IS NOT NULL AND NOT EXISTS (SELECT 1 FROM products p WHERE p.mall = ? AND p.item_key = s.item_key)",
         params![mall, p.items_file, now, mall],
     )?;
+    lap("inserted");
     let deleted = tx.execute("DELETE FROM products WHERE mall = ? AND item_key IN (SELECT item_key FROM stage_deletes)", params![mall])?;
     tx.execute("DELETE FROM product_skus WHERE mall = ? AND item_key IN (SELECT item_key FROM stage_deletes)", params![mall])?;
     tx.execute("DELETE FROM product_options WHERE mall = ? AND item_key IN (SELECT item_key FROM stage_deletes)", params![mall])?;
@@ -882,7 +980,10 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
     )?;
     // Options: n/u choices are upserted, d choices deleted; layouts without a control column replace.
     if p.replace_options {
-        tx.execute("DELETE FROM product_options WHERE mall = ? AND item_key IN (SELECT DISTINCT item_key FROM stage_options)", params![mall])?;
+        tx.execute(
+            "DELETE FROM product_options WHERE mall = ? AND item_key IN (SELECT DISTINCT item_key FROM stage_options)",
+            params![mall],
+        )?;
     } else {
         tx.execute(
             "DELETE FROM product_options o USING stage_options s
@@ -903,7 +1004,9 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
         params![mall, link_by],
     )?;
     let master: String = tx.query_row("SELECT value FROM shop_meta WHERE key = 'master_mall'", [], |r| r.get(0))?;
+    lap("options");
     relink(&tx, &master)?;
+    lap("relinked");
     let mut warnings = rejected;
     let mut unmatched = 0;
     if mall != master {
@@ -917,14 +1020,20 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
             let (key, code, file, line) = row?;
             unmatched += 1;
             warnings.push(
-                Diagnostic::warning("D030", format!("product `{key}` of {mall} matches no master product of {master} ({link_by} `{code}`)"))
-                    .at_line(Path::new(&file), line as usize, None, None)
-                    .help(format!("import it on {master} first, or make its {link_by} equal to the master product's")),
+                Diagnostic::warning(
+                    "D030",
+                    format!("product `{key}` of {mall} matches no master product of {master} ({link_by} `{code}`)"),
+                )
+                .at_line(Path::new(&file), line as usize, None, None)
+                .help(format!("import it on {master} first, or make its {link_by} equal to the master product's")),
             );
         }
     }
-    tx.execute_batch("DROP TABLE temp.stage_products; DROP TABLE temp.stage_deletes; DROP TABLE temp.stage_skus; DROP TABLE temp.stage_options;")?;
+    tx.execute_batch(
+        "DROP TABLE temp.stage_products; DROP TABLE temp.stage_deletes; DROP TABLE temp.stage_skus; DROP TABLE temp.stage_options;",
+    )?;
     tx.commit()?;
+    lap("committed");
     Ok(StageOutcome {
         rows_in: p.rows_in as u64,
         rows_out: (new + changed) as u64 + deleted as u64,
@@ -940,6 +1049,13 @@ fn write(store: &Store, mall: &str, link_by: &str, p: &ParsedProducts, now: chro
         },
         warnings,
     })
+}
+
+/// An update (`u`) of a product that does not exist and lacks a name or price cannot become a product.
+fn update_of_unknown_product(file: &str, key: &str, line: usize) -> Diagnostic {
+    Diagnostic::warning("D015", format!("product `{key}` is an update (u) of a product that is not in the store"))
+        .at_line(Path::new(file), line, None, None)
+        .help("import the product with `n` (and 商品名, 販売価格) first")
 }
 
 /// Links every non-master product to its master product by its mall's link key.

@@ -72,7 +72,12 @@ impl SheetRows {
         let place = if self.is_csv {
             Place::Line { path: self.file.clone(), line: row0 + 1, column: None, text: None }
         } else {
-            Place::Cell { book: self.file.clone(), sheet: self.sheet.clone(), cell: cell_name(row0, self.origin.1 + col), text: Some(text.clone()) }
+            Place::Cell {
+                book: self.file.clone(),
+                sheet: self.sheet.clone(),
+                cell: cell_name(row0, self.origin.1 + col),
+                text: Some(text.clone()),
+            }
         };
         (place, text)
     }
@@ -159,13 +164,20 @@ impl LoadMastersConfig {
                     match CsvTable::read(&path, None) {
                         Ok(t) => {
                             let mut rows = Vec::new();
-                            for rec in t.records() {
-                                match rec {
-                                    Ok(r) => rows.push((r.line - 1, r.fields.iter().map(|f| f.trim().to_string()).collect())),
+                            for rec in t.records(&t.whole()) {
+                                match rec.and_then(|r| Ok((r.line - 1, t.strings(&r)?))) {
+                                    Ok(row) => rows.push(row),
                                     Err(d) => errors.push(d),
                                 }
                             }
-                            sheets.push(SheetRows { file: path, sheet: name.to_string(), is_csv: true, headers: t.headers.clone(), origin: (0, 0), rows });
+                            sheets.push(SheetRows {
+                                file: path,
+                                sheet: name.to_string(),
+                                is_csv: true,
+                                headers: t.headers.clone(),
+                                origin: (0, 0),
+                                rows,
+                            });
                         }
                         Err(d) => errors.push(d),
                     }
@@ -180,7 +192,12 @@ impl LoadMastersConfig {
                 let place = if s.is_csv {
                     Place::Line { path: s.file.clone(), line: 1, column: None, text: Some(s.headers.join(",")) }
                 } else {
-                    Place::Cell { book: s.file.clone(), sheet: s.sheet.clone(), cell: cell_name(s.origin.0, s.origin.1), text: Some(s.headers.join(" | ")) }
+                    Place::Cell {
+                        book: s.file.clone(),
+                        sheet: s.sheet.clone(),
+                        cell: cell_name(s.origin.0, s.origin.1),
+                        text: Some(s.headers.join(" | ")),
+                    }
                 };
                 errors.push(
                     Diagnostic::error("D006", format!("sheet {} lacks the column(s) {}", s.sheet, missing.join(", ")))
@@ -320,7 +337,13 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                 let cool = match parse_bool(&get("クール便")) {
                     Some(b) => b,
                     None => {
-                        errors.push(s.error("D026", row0, "クール便", format!("`{}` is not 対応 or 非対応", get("クール便")), "write 対応 or 非対応"));
+                        errors.push(s.error(
+                            "D026",
+                            row0,
+                            "クール便",
+                            format!("`{}` is not 対応 or 非対応", get("クール便")),
+                            "write 対応 or 非対応",
+                        ));
                         false
                     }
                 };
@@ -339,7 +362,8 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                 let name = required("物流会社", errors);
                 let pref = get("出荷元都道府県");
                 check_prefecture(s, row0, "出荷元都道府県", &pref, errors);
-                m.logistics_companies.push(LogisticsCompany { name, origin_region: get("出荷元地域"), origin_prefecture: pref, origin });
+                m.logistics_companies
+                    .push(LogisticsCompany { name, origin_region: get("出荷元地域"), origin_prefecture: pref, origin });
             }
             sheet::DELIVERY_CONDITIONS => {
                 let product_code = required("商品番号", errors);
@@ -354,7 +378,13 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                     "" => "常温".to_string(),
                     t @ ("常温" | "冷蔵" | "冷凍") => t.to_string(),
                     other => {
-                        errors.push(s.error("D026", row0, "温度帯", format!("温度帯 `{other}` is not 常温, 冷蔵 or 冷凍"), "write 常温, 冷蔵 or 冷凍"));
+                        errors.push(s.error(
+                            "D026",
+                            row0,
+                            "温度帯",
+                            format!("温度帯 `{other}` is not 常温, 冷蔵 or 冷凍"),
+                            "write 常温, 冷蔵 or 冷凍",
+                        ));
                         other.to_string()
                     }
                 };
@@ -393,7 +423,13 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                 let raw = required("日付", errors);
                 let date = parse_date(&raw);
                 if date.is_none() && !raw.is_empty() {
-                    errors.push(s.error("D025", row0, "日付", format!("`{raw}` is not a date"), "write the date as YYYY-MM-DD, e.g. 2026-12-31"));
+                    errors.push(s.error(
+                        "D025",
+                        row0,
+                        "日付",
+                        format!("`{raw}` is not a date"),
+                        "write the date as YYYY-MM-DD, e.g. 2026-12-31",
+                    ));
                 }
                 if let Some(date) = date {
                     m.shop_holidays.push(ShopHoliday { date, reason: get("理由"), origin });
@@ -404,7 +440,13 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                 match parse_weekday(&raw) {
                     Some(w) => m.closed_weekdays.push(ClosedWeekday { weekday: w, origin }),
                     None if raw.is_empty() => {}
-                    None => errors.push(s.error("D026", row0, "曜日", format!("`{raw}` is not a day of the week"), "write 月, 火, 水, 木, 金, 土 or 日")),
+                    None => errors.push(s.error(
+                        "D026",
+                        row0,
+                        "曜日",
+                        format!("`{raw}` is not a day of the week"),
+                        "write 月, 火, 水, 木, 金, 土 or 日",
+                    )),
                 }
             }
         }
@@ -463,9 +505,7 @@ fn parse_bool(raw: &str) -> Option<bool> {
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     let t = to_half_width(raw);
     let t = t.trim();
-    ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M"].iter().find_map(|f| NaiveDate::parse_from_str(t, f).ok())
 }
 
 fn parse_weekday(raw: &str) -> Option<Weekday> {
@@ -508,9 +548,20 @@ fn fingerprint(m: &Masters) -> String {
 fn write(store: &Store, m: &Masters, fingerprint: &str) -> Result<(), StageError> {
     let tx = store.conn.unchecked_transaction()?;
     for table in [
-        "master_sheets", "m_order_statuses", "m_payment_methods", "m_prefectures", "m_carriers", "m_time_slots",
-        "m_logistics_companies", "m_delivery_conditions", "m_transit_days", "m_option_addons", "m_customer_ranks",
-        "m_shop_holidays", "m_closed_weekdays", "m_national_holidays",
+        "master_sheets",
+        "m_order_statuses",
+        "m_payment_methods",
+        "m_prefectures",
+        "m_carriers",
+        "m_time_slots",
+        "m_logistics_companies",
+        "m_delivery_conditions",
+        "m_transit_days",
+        "m_option_addons",
+        "m_customer_ranks",
+        "m_shop_holidays",
+        "m_closed_weekdays",
+        "m_national_holidays",
     ] {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
@@ -546,8 +597,14 @@ fn write(store: &Store, m: &Masters, fingerprint: &str) -> Result<(), StageError
         let mut a = tx.appender("m_delivery_conditions")?;
         for r in &m.delivery_conditions {
             a.append_row(params![
-                r.product_code, r.logistics_company, r.carrier, r.preparation_days, r.time_slots.join(","), r.temperature,
-                r.origin.sheet, r.origin.row as i64
+                r.product_code,
+                r.logistics_company,
+                r.carrier,
+                r.preparation_days,
+                r.time_slots.join(","),
+                r.temperature,
+                r.origin.sheet,
+                r.origin.row as i64
             ])?;
         }
         let mut a = tx.appender("m_transit_days")?;
@@ -595,11 +652,8 @@ pub fn read_masters(store: &Store) -> anyhow::Result<Masters> {
         })?;
         rows.collect::<Result<_, _>>()?
     };
-    let origin = |sheet: String, row: i64| Origin {
-        file: sheets.get(&sheet).map(|s| s.file.clone()).unwrap_or_default(),
-        sheet,
-        row: row as usize,
-    };
+    let origin =
+        |sheet: String, row: i64| Origin { file: sheets.get(&sheet).map(|s| s.file.clone()).unwrap_or_default(), sheet, row: row as usize };
     let mut st = c.prepare("SELECT mall, code, name, internal_status, src_sheet, src_row FROM m_order_statuses ORDER BY src_row")?;
     for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?)))? {
         let (mall, code, name, internal_status, sh, row) = r?;
@@ -625,7 +679,8 @@ pub fn read_masters(store: &Store) -> anyhow::Result<Masters> {
         let (carrier, label, code, start_hour, end_hour, sh, row) = r?;
         m.time_slots.push(TimeSlot { carrier, label, code, start_hour, end_hour, origin: origin(sh, row) });
     }
-    let mut st = c.prepare("SELECT name, origin_region, origin_prefecture, src_sheet, src_row FROM m_logistics_companies ORDER BY src_row")?;
+    let mut st =
+        c.prepare("SELECT name, origin_region, origin_prefecture, src_sheet, src_row FROM m_logistics_companies ORDER BY src_row")?;
     for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
         let (name, origin_region, origin_prefecture, sh, row) = r?;
         m.logistics_companies.push(LogisticsCompany { name, origin_region, origin_prefecture, origin: origin(sh, row) });

@@ -43,16 +43,13 @@ impl Store {
             anyhow::bail!("the store {} does not exist yet: run a pipeline first (`juchu run pipelines/demo.yaml`)", path.display());
         }
         let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-        let conn = Connection::open_with_flags(path, config)
-            .with_context(|| format!("cannot open the store {} read-only", path.display()))?;
+        let conn =
+            Connection::open_with_flags(path, config).with_context(|| format!("cannot open the store {} read-only", path.display()))?;
         Ok(Store { conn, path: path.to_path_buf() })
     }
 
     pub fn schema_version(&self) -> Result<i32> {
-        let v: Option<i32> = self
-            .conn
-            .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
-            .unwrap_or(None);
+        let v: Option<i32> = self.conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0)).unwrap_or(None);
         Ok(v.unwrap_or(0))
     }
 

@@ -56,7 +56,11 @@ fn unknown_stage_type_and_missing_with() {
     );
     let out = shop.juchu(&["check", "pipelines/bad.yaml"]);
     assert_eq!(out.code, 78);
-    assert!(out.stderr.contains("unknown stage type `import_product`") && out.stderr.contains("did you mean `import_products`?"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown stage type `import_product`") && out.stderr.contains("did you mean `import_products`?"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("stage id `a` is used twice"), "{}", out.stderr);
     assert!(out.stderr.contains("load_masters needs exactly one of `workbook:` or `csv_dir:`"), "{}", out.stderr);
     insta::assert_snapshot!("stage_errors", out.text(&shop));

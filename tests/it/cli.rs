@@ -35,7 +35,8 @@ fn unmatched_products_of_later_malls_are_listed() {
 fn query_formats() {
     let shop = Shop::sample();
     assert_eq!(shop.run_demo().code, 0);
-    let csv = shop.juchu(&["query", "--format", "csv", "select item_key, price from products where mall='rakuten' order by item_key limit 2"]);
+    let csv =
+        shop.juchu(&["query", "--format", "csv", "select item_key, price from products where mall='rakuten' order by item_key limit 2"]);
     assert_eq!(csv.code, 0);
     assert!(csv.stdout.starts_with("item_key,price\n"), "{}", csv.stdout);
     let json = shop.juchu(&["query", "--format", "json", "select count(*) as n from products"]);

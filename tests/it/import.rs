@@ -24,7 +24,13 @@ fn assert_rejected(breaker: impl Fn(&Shop), expect: &[&str]) -> String {
 #[test]
 fn cp932_file_declared_utf8_says_which_it_is() {
     assert_rejected(
-        |s| s.edit("pipelines/demo.yaml", "items: ../sample-data/products/rakuten/item.csv", "items: ../sample-data/products/rakuten/item.csv\n      encoding: utf-8"),
+        |s| {
+            s.edit(
+                "pipelines/demo.yaml",
+                "items: ../sample-data/products/rakuten/item.csv",
+                "items: ../sample-data/products/rakuten/item.csv\n      encoding: utf-8",
+            )
+        },
         &["error[D001]: the file is CP932 (Shift_JIS), but `encoding: utf-8` was given", "item.csv"],
     );
 }
@@ -35,7 +41,11 @@ fn utf8_file_declared_cp932_says_which_it_is() {
         |s| {
             let text = s.read_cp932(ITEM);
             s.write(ITEM, &text);
-            s.edit("pipelines/demo.yaml", "items: ../sample-data/products/rakuten/item.csv", "items: ../sample-data/products/rakuten/item.csv\n      encoding: cp932");
+            s.edit(
+                "pipelines/demo.yaml",
+                "items: ../sample-data/products/rakuten/item.csv",
+                "items: ../sample-data/products/rakuten/item.csv\n      encoding: cp932",
+            );
         },
         &["error[D001]: the file is UTF-8, but `encoding: cp932` was given"],
     );
@@ -149,7 +159,10 @@ fn rakuten_sku_layout_imports_products_skus_and_options() {
     );
     let out = shop.juchu(&["run", "pipelines/sku.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(shop.query_one("select price || '/' || stock || '/' || stock_type from products where item_key = 'wa-tshirt-01'"), "2980/7/2");
+    assert_eq!(
+        shop.query_one("select price || '/' || stock || '/' || stock_type from products where item_key = 'wa-tshirt-01'"),
+        "2980/7/2"
+    );
     assert_eq!(shop.query_one("select count(*) from product_skus"), "2");
     assert_eq!(shop.query_one("select count(*) from product_options where option_type = 'v'"), "4");
     assert_eq!(shop.query_one("select count(*) from product_options where item_name = 'ラッピング'"), "2");
@@ -159,7 +172,10 @@ fn rakuten_sku_layout_imports_products_skus_and_options() {
 fn a_mall_without_a_layout_imports_through_a_mapping() {
     let shop = Shop::sample();
     assert_eq!(shop.run_demo().code, 0);
-    shop.write("sample-data/products/yamada/items.csv", "商品コード,品名,売価,在庫\nNG-TWL-001,今治タオル,1980,5\nNG-MUG-001,有田焼マグ,２，４８０,3\n");
+    shop.write(
+        "sample-data/products/yamada/items.csv",
+        "商品コード,品名,売価,在庫\nNG-TWL-001,今治タオル,1980,5\nNG-MUG-001,有田焼マグ,２，４８０,3\n",
+    );
     shop.write(
         "pipelines/yamada.yaml",
         "settings: ../shop.yaml\nstages:\n  - id: yamada\n    type: import_products\n    with:\n      mall: yamada\n      items: ../sample-data/products/yamada/items.csv\n      mapping: { item_key: 商品コード, name: 品名, price: 売価, stock: 在庫 }\n",
@@ -168,4 +184,29 @@ fn a_mall_without_a_layout_imports_through_a_mapping() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(shop.query_one("select price from products where mall = 'yamada' and item_key = 'NG-MUG-001'"), "2480");
     assert_eq!(shop.query_one("select master_item_key from products where mall = 'yamada' and item_key = 'NG-MUG-001'"), "arita-mug-01");
+}
+
+/// A large file is detected from a sample and parsed in chunks; a bad byte far into it is still
+/// reported at its line and column, and nothing is written.
+#[test]
+fn a_bad_byte_deep_in_a_large_file_is_reported_at_its_line() {
+    let line = std::cell::Cell::new(0);
+    let out = assert_rejected(
+        |s| {
+            assert_eq!(s.juchu(&["gen", "rakuten-items", "--rows", "12000", "--out", ITEM]).code, 0);
+            let mut bytes = std::fs::read(s.path(ITEM)).unwrap();
+            let at = find(&bytes, b"No.11999 ").expect("generated name");
+            bytes.insert(at + 3, 0xFD); // never a CP932 byte
+            let record = find(&bytes, b"\"n\",\"item-0011999\"").unwrap();
+            line.set(bytes[..record].iter().filter(|b| **b == b'\n').count() + 1);
+            s.write_bytes(ITEM, &bytes);
+        },
+        &["error[D002]: bytes that are not valid CP932 (Shift_JIS) in column 商品名"],
+    );
+    assert!(line.get() > 12000, "records span lines");
+    assert!(out.contains(&format!("item.csv:{}:", line.get())), "{out}");
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }

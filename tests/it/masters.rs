@@ -10,7 +10,7 @@ fn a_missing_sheet_is_named_with_the_sheets_found() {
     assert_eq!(out.code, 78);
     assert!(out.stderr.contains("error[D022]: the workbook has no sheet `配送条件`"), "{}", out.stderr);
     assert!(out.stderr.contains("sheets found: 受注ステータス, 決済方法"), "{}", out.stderr);
-    assert_eq!(shop.query_one("select count(*) from m_prefectures"), "0", );
+    assert_eq!(shop.query_one("select count(*) from m_prefectures"), "0",);
 }
 
 #[test]
@@ -25,7 +25,11 @@ fn a_failed_load_keeps_the_previous_masters() {
     });
     let out = shop.run_demo();
     assert_eq!(out.code, 78);
-    assert!(out.stderr.contains("error[D024]: 準備日数 `二日` is not a whole number") && out.stderr.contains("masters.xlsx!配送条件!D3"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error[D024]: 準備日数 `二日` is not a whole number") && out.stderr.contains("masters.xlsx!配送条件!D3"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(shop.query_one("select count(*) from m_delivery_conditions"), "12");
 }
 

@@ -10,7 +10,8 @@ fn a_second_run_exits_75_while_the_first_holds_the_lock_and_a_killed_holder_does
     assert_eq!(shop.run_demo().code, 0);
     let lock = shop.path("state/juchu.duckdb.lock");
     // Another process holds the OS lock (flock(2), as juchu takes it).
-    let mut holder = Command::new("flock").args(["--no-fork", "-x"]).arg(&lock).args(["sleep", "60"]).spawn().expect("flock(1) from util-linux");
+    let mut holder =
+        Command::new("flock").args(["--no-fork", "-x"]).arg(&lock).args(["sleep", "60"]).spawn().expect("flock(1) from util-linux");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let out = shop.run_demo();
     assert_eq!(out.code, 75, "{}", out.stderr);
@@ -30,7 +31,10 @@ fn an_older_store_is_upgraded() {
     {
         // A store from before any migration: only the bookkeeping table.
         let conn = duckdb::Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT current_timestamp);").unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT current_timestamp);",
+        )
+        .unwrap();
     }
     assert_eq!(shop.run_demo().code, 0);
     let latest = juchu::store::Store::open(&path).unwrap().schema_version().unwrap();

@@ -109,12 +109,7 @@ impl Shop {
         if !args.contains(&"--now") {
             cmd.args(["--now", NOW]);
         }
-        let out = cmd
-            .args(args)
-            .current_dir(self.root())
-            .env_remove("JUCHU_NOW")
-            .output()
-            .expect("run juchu");
+        let out = cmd.args(args).current_dir(self.root()).env_remove("JUCHU_NOW").output().expect("run juchu");
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
