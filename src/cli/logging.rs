@@ -1,7 +1,7 @@
 //! A small logger for cron logs: text or JSON lines on stderr. Secrets never reach it: settings hold
 //! only `${ENV}` references.
 
-use log::{Level, LevelFilter, Log, Metadata, Record};
+use log::{LevelFilter, Log, Metadata, Record};
 
 use super::LogFormat;
 
@@ -41,5 +41,4 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
     };
     let _ = log::set_boxed_logger(Box::new(Logger { format, level }));
     log::set_max_level(level);
-    let _ = Level::Info;
 }

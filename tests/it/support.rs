@@ -19,8 +19,7 @@ impl Output {
         let root = shop.root().display().to_string();
         let all = format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr);
         let all = all.replace(&root, "[SHOP]");
-        let re_ms = regex_lite_ms(&all);
-        re_ms
+        regex_lite_ms(&all)
     }
 }
 
