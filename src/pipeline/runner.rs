@@ -64,7 +64,13 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
             return ExitStatus::RecordsFailed;
         }
     };
-    say!(opts, "juchu run {} (run {run_id}, now {}, store {})", path.display(), now.format("%Y-%m-%d %H:%M:%S%:z"), store_path.display());
+    say!(
+        opts,
+        "juchu run {} (run {run_id}, now {}, store {})",
+        crate::config::diagnostic::display_path(path),
+        now.format("%Y-%m-%d %H:%M:%S%:z"),
+        crate::config::diagnostic::display_path(&store_path)
+    );
     let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now };
     let mut status = ExitStatus::Success;
     for (seq, stage) in pipeline.stages.iter().enumerate() {
