@@ -10,6 +10,8 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod io;
+pub mod malls;
+pub mod mock;
 pub mod pipeline;
 pub mod stages;
 pub mod store;

@@ -3,6 +3,7 @@
 mod check;
 mod gen;
 mod logging;
+mod mock_mall;
 mod preview;
 mod query;
 mod run;
@@ -88,6 +89,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = query::Format::Table)]
         format: query::Format,
     },
+    /// Serve the mock mall (every mall's wire format, seeded orders, fault injection) until stopped.
+    #[command(
+        name = "mock-mall",
+        after_help = "Examples:\n  juchu mock-mall --listen 127.0.0.1:8080\n  juchu --now 2026-11-28T10:00:00+09:00 mock-mall --listen 127.0.0.1:8080 --scenario tests/fixtures/scenarios/faults.yaml\n\nPoint a mall's `endpoint:` at http://127.0.0.1:8080 to use it from another process."
+    )]
+    MockMall {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// A scenario file (YAML): seed, minutes_between_orders, error_rate, rate_limit_rate, stall_rate, malformed_rate, slow_ms, expired.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+    },
     /// Generate test data (benchmarks).
     #[command(subcommand)]
     Gen(gen::Gen),
@@ -115,6 +128,7 @@ pub fn main() -> ExitStatus {
         Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
         Command::Query { sql, format } => query::query(&sql, format, &opts),
+        Command::MockMall { listen, scenario } => mock_mall::serve(&listen, scenario.as_deref(), &opts),
         Command::Gen(g) => gen::gen(g),
     }
 }

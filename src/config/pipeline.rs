@@ -11,10 +11,13 @@ use serde::Deserialize;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::yaml::{did_you_mean, Location, Spanned, YamlFile};
-use crate::stages::{import_products::ImportProductsConfig, load_masters::LoadMastersConfig, validate_masters::ValidateMastersConfig};
+use crate::stages::{
+    fetch_orders::FetchOrdersConfig, import_products::ImportProductsConfig, load_masters::LoadMastersConfig,
+    validate_masters::ValidateMastersConfig,
+};
 
 /// Stage kinds this version has. A closed set: an unknown `type:` is an error that lists these.
-pub const STAGE_KINDS: &[&str] = &["import_products", "load_masters", "validate_masters"];
+pub const STAGE_KINDS: &[&str] = &["import_products", "load_masters", "validate_masters", "fetch_orders"];
 
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -35,6 +38,7 @@ pub enum StageKind {
     ImportProducts(ImportProductsConfig),
     LoadMasters(LoadMastersConfig),
     ValidateMasters(ValidateMastersConfig),
+    FetchOrders(FetchOrdersConfig),
 }
 
 impl StageKind {
@@ -43,6 +47,7 @@ impl StageKind {
             StageKind::ImportProducts(_) => "import_products",
             StageKind::LoadMasters(_) => "load_masters",
             StageKind::ValidateMasters(_) => "validate_masters",
+            StageKind::FetchOrders(_) => "fetch_orders",
         }
     }
 }
@@ -148,6 +153,7 @@ impl Pipeline {
                 "import_products" => typed(&file, &sub, with_at, diags).map(StageKind::ImportProducts),
                 "load_masters" => typed(&file, &sub, with_at, diags).map(StageKind::LoadMasters),
                 "validate_masters" => typed(&file, &sub, with_at, diags).map(StageKind::ValidateMasters),
+                "fetch_orders" => typed(&file, &sub, with_at, diags).map(StageKind::FetchOrders),
                 other => {
                     let hint = did_you_mean(other, STAGE_KINDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
                     diags.push(

@@ -3,8 +3,10 @@
 pub mod holidays;
 pub mod masters;
 pub mod option_text;
+pub mod order;
 pub mod order_status;
 pub mod prefecture;
+pub mod remarks;
 pub mod text;
 
 /// Yen are integers: no fractions, no floats.

@@ -45,6 +45,7 @@ pub fn check_pipeline(path: &Path, now: DateTime<FixedOffset>) -> Checked {
             StageKind::ImportProducts(c) => c.check(&mut cx),
             StageKind::LoadMasters(c) => c.check(&mut cx),
             StageKind::ValidateMasters(c) => c.check(&mut cx),
+            StageKind::FetchOrders(c) => c.check(&mut cx),
         };
         checked.diagnostics.extend(diags);
     }

@@ -71,8 +71,24 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         now.format("%Y-%m-%d %H:%M:%S%:z"),
         crate::config::diagnostic::display_path(&store_path)
     );
-    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now };
+    // The in-process mock mall, for malls whose endpoint is `mock` (the demo, tests).
+    let needs_mock = pipeline.stages.iter().any(|s| matches!(s.kind, StageKind::FetchOrders(_)))
+        && settings.malls.values().any(|m| m.endpoint.as_ref().is_some_and(|e| e.value == "mock"));
+    let mock = if needs_mock {
+        match start_mock(&opts.clock) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                eprintln!("juchu: {e:#}");
+                return ExitStatus::RecordsFailed;
+            }
+        }
+    } else {
+        None
+    };
+    let cx =
+        RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id, mock_url: mock.as_ref().map(|m| m.url.clone()) };
     let mut status = ExitStatus::Success;
+    let mut records_failed = false;
     for (seq, stage) in pipeline.stages.iter().enumerate() {
         if status != ExitStatus::Success {
             let _ = record_stage(&store, run_id, seq, stage, "skipped", &StageOutcome::default(), 0);
@@ -84,9 +100,22 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         let ms = started.elapsed().as_millis() as i64;
         match result {
             Ok(outcome) => {
-                let state = if outcome.warnings.is_empty() { "ok" } else { "warnings" };
+                let state = if outcome.failed > 0 {
+                    "partly_failed"
+                } else if outcome.warnings.is_empty() {
+                    "ok"
+                } else {
+                    "warnings"
+                };
                 let _ = record_stage(&store, run_id, seq, stage, state, &outcome, ms);
-                let mark = if outcome.warnings.is_empty() { "✓" } else { "!" };
+                let mark = if outcome.failed > 0 {
+                    "✗"
+                } else if outcome.warnings.is_empty() {
+                    "✓"
+                } else {
+                    "!"
+                };
+                records_failed |= outcome.failed > 0;
                 say!(opts, "  {mark} {:<18} {:<18} {} ({ms} ms)", stage.id, stage.kind.name(), outcome.message);
                 if outcome.bytes > 0 && ms > 0 {
                     log::info!("{}: {:.1} MB/s", stage.id, outcome.bytes as f64 / 1e6 / (ms as f64 / 1000.0));
@@ -109,6 +138,9 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
             }
         }
     }
+    if status == ExitStatus::Success && records_failed {
+        status = ExitStatus::RecordsFailed;
+    }
     let _ = finish_run(&store, run_id, status);
     let _ = store.conn.execute_batch("CHECKPOINT");
     match status {
@@ -123,6 +155,7 @@ fn run_stage(stage: &StageSpec, cx: &RunContext<'_>) -> Result<StageOutcome, Sta
         StageKind::ImportProducts(c) => c.run(cx),
         StageKind::LoadMasters(c) => c.run(cx),
         StageKind::ValidateMasters(c) => c.run(cx),
+        StageKind::FetchOrders(c) => c.run(cx),
     }
 }
 
@@ -143,16 +176,27 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
     let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }
         .map_err(|e| vec![Diagnostic::error("S001", format!("{e:#}"))])?;
-    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now };
+    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id: 0, mock_url: None };
     let result = match &stage.kind {
         StageKind::ImportProducts(c) => c.preview(&cx, limit),
         StageKind::LoadMasters(c) => c.preview(&cx, limit),
         StageKind::ValidateMasters(c) => c.preview(&cx, limit),
+        StageKind::FetchOrders(c) => c.preview(&cx, limit),
     };
     result.map_err(|e| match e {
         StageError::Input(d) => d,
         StageError::Internal(e) => vec![Diagnostic::error("S001", format!("{e:#}"))],
     })
+}
+
+/// Starts the mock mall on a free loopback port, on the run's clock (scenario from `JUCHU_MOCK_SCENARIO` if set).
+fn start_mock(clock: &Clock) -> Result<crate::mock::MockMall> {
+    let scenario = match std::env::var("JUCHU_MOCK_SCENARIO") {
+        Ok(path) if !path.is_empty() => crate::mock::Scenario::load(Path::new(&path))?,
+        _ => crate::mock::Scenario::default(),
+    };
+    let clock = *clock;
+    crate::mock::MockMall::start("127.0.0.1:0", scenario, std::sync::Arc::new(move || clock.now()))
 }
 
 pub fn print_diagnostics(diags: &Diagnostics, styled: bool) {

@@ -1048,6 +1048,7 @@ fn write(
             format!("linked to {master} by {link_by}; {unmatched} unmatched")
         },
         warnings,
+        failed: 0,
     })
 }
 

@@ -3,6 +3,7 @@
 //! Every stage can `check` (parse its inputs, write nothing), `run` (one transaction in the store)
 //! and `preview` (the first rows it would write).
 
+pub mod fetch_orders;
 pub mod import_products;
 pub mod load_masters;
 pub mod validate_masters;
@@ -23,6 +24,9 @@ pub struct RunContext<'a> {
     pub settings: &'a Settings,
     pub store: &'a Store,
     pub now: DateTime<FixedOffset>,
+    pub run_id: i64,
+    /// The in-process mock mall's address, when some mall's endpoint is `mock`.
+    pub mock_url: Option<String>,
 }
 
 impl RunContext<'_> {
@@ -56,6 +60,8 @@ pub struct StageOutcome {
     pub bytes: u64,
     pub warnings: Vec<Diagnostic>,
     pub message: String,
+    /// Parts that failed while the rest went on (a mall that could not be fetched): the run exits 1.
+    pub failed: u64,
 }
 
 /// A table of rows for `juchu preview`.

@@ -1,7 +1,7 @@
 //! Versioned migrations. A run on an older store applies the missing ones, each in a transaction.
 //! Never edit a released migration: add a new one.
 
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "products, masters, runs", V1)];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "products, masters, runs", V1), (2, "orders, order items, fetch cursors", V2)];
 
 const V1: &str = r#"
 CREATE TABLE shop_meta (
@@ -99,5 +99,60 @@ CREATE TABLE run_stages (
     duration_ms BIGINT,
     message VARCHAR,
     PRIMARY KEY (run_id, seq)
+);
+"#;
+
+/// Orders from the malls: normalized columns for SQL, the normalized order as JSON, and the raw payload as received.
+const V2: &str = r#"
+CREATE TABLE orders (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,      -- 受注番号
+    ordered_at TIMESTAMP NOT NULL,      -- 注文日時, JST (Japan has no DST; all shop times are JST)
+    mall_status VARCHAR NOT NULL,
+    orderer_name VARCHAR,
+    ship_to_name VARCHAR,
+    ship_to_prefecture VARCHAR,
+    is_gift BOOLEAN NOT NULL,
+    payment_method VARCHAR,
+    desired_date DATE,                  -- お届け希望日
+    desired_time_slot VARCHAR,          -- お届け時間帯
+    desired_source VARCHAR,             -- field / remarks
+    goods BIGINT,                       -- NULL = not fixed yet (-9999 at the mall)
+    shipping BIGINT,
+    cod_fee BIGINT,
+    payment_fee BIGINT,
+    coupons BIGINT,
+    points BIGINT,
+    billing_total BIGINT,               -- 請求金額
+    amounts_fixed BOOLEAN NOT NULL,     -- false while any amount is -9999
+    content_hash BIGINT NOT NULL,       -- rewrite only when this changes
+    normalized VARCHAR NOT NULL,        -- domain::Order as JSON text (the json extension is not bundled)
+    raw VARCHAR NOT NULL,               -- the mall's payload as received, JSON text
+    first_seen_run BIGINT,
+    last_changed_run BIGINT,
+    fetched_at TIMESTAMP NOT NULL,      -- JST
+    PRIMARY KEY (mall, shop, order_number)
+);
+CREATE TABLE order_items (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    line_no INTEGER NOT NULL,
+    product_code VARCHAR,
+    item_key VARCHAR,
+    sku VARCHAR,
+    name VARCHAR,
+    unit_price BIGINT,
+    quantity BIGINT,
+    options_text VARCHAR,
+    option_price BIGINT,
+    PRIMARY KEY (mall, shop, order_number, line_no)
+);
+-- Where each mall's next poll starts (minus the overlap): advanced in the same transaction as the orders.
+CREATE TABLE fetch_cursors (
+    mall VARCHAR PRIMARY KEY,
+    fetched_to TIMESTAMP NOT NULL,      -- JST
+    updated_run BIGINT
 );
 "#;

@@ -1,0 +1,111 @@
+//! The HTTP client every API adapter uses: HTTPS by rustls, bounded retries with backoff on
+//! timeouts, 5xx and 429 (honouring Retry-After), and no secret in any error it returns.
+
+use std::time::Duration;
+
+use super::MallError;
+
+/// How hard to try one call.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub first_backoff: Duration,
+    /// The longest wait honoured from a Retry-After header.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { attempts: 5, first_backoff: Duration::from_millis(200), max_wait: Duration::from_secs(30) }
+    }
+}
+
+pub struct HttpClient {
+    agent: ureq::Agent,
+    pub retry: RetryPolicy,
+    mall: String,
+}
+
+/// A response that made it through: status and body.
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+impl HttpClient {
+    pub fn new(mall: &str, timeout: Duration, retry: RetryPolicy) -> HttpClient {
+        let config = ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build();
+        HttpClient { agent: config.into(), retry, mall: mall.to_string() }
+    }
+
+    /// Sends a request, retrying what is worth retrying. 4xx other than 429 come back as responses:
+    /// the adapter knows its mall's error bodies.
+    pub fn send(&self, method: &str, url: &str, headers: &[(&str, String)], body: Option<&str>) -> Result<HttpResponse, MallError> {
+        let mut wait = self.retry.first_backoff;
+        let mut last = String::new();
+        for attempt in 1..=self.retry.attempts.max(1) {
+            let result = match method {
+                "GET" => {
+                    let mut req = self.agent.get(url);
+                    for (k, v) in headers {
+                        req = req.header(*k, v.as_str());
+                    }
+                    req.call()
+                }
+                _ => {
+                    let mut req = self.agent.post(url);
+                    for (k, v) in headers {
+                        req = req.header(*k, v.as_str());
+                    }
+                    req.send(body.unwrap_or(""))
+                }
+            };
+            match result {
+                Ok(mut resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let text = resp.body_mut().with_config().limit(256 << 20).read_to_string();
+                    match (status, text) {
+                        (429, _) | (500..=599, _) => {
+                            last = format!("HTTP {status}");
+                            if attempt < self.retry.attempts {
+                                let pause = retry_after.unwrap_or(wait).min(self.retry.max_wait);
+                                log::info!("{}: {last} from {}; retry {attempt} in {} ms", self.mall, path_of(url), pause.as_millis());
+                                std::thread::sleep(pause);
+                                wait *= 2;
+                                continue;
+                            }
+                        }
+                        (_, Ok(body)) => return Ok(HttpResponse { status, body }),
+                        (_, Err(e)) => last = format!("reading the response failed: {e}"),
+                    }
+                }
+                Err(e) => {
+                    last = format!("{e}");
+                    if attempt < self.retry.attempts {
+                        log::info!("{}: {last} at {}; retry {attempt} in {} ms", self.mall, path_of(url), wait.as_millis());
+                        std::thread::sleep(wait);
+                        wait *= 2;
+                        continue;
+                    }
+                }
+            }
+        }
+        Err(MallError::Unavailable {
+            mall: self.mall.clone(),
+            detail: format!("{} after {} attempts: {last}", path_of(url), self.retry.attempts),
+        })
+    }
+}
+
+/// The path of a URL, for messages (no host credentials, no query).
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    path.split('?').next().unwrap_or(path)
+}

@@ -1,0 +1,145 @@
+//! One adapter per mall behind one trait. Wire formats live here only: every adapter turns its
+//! mall's payload into `domain::Order` and keeps the raw payload beside it.
+
+pub mod http;
+pub mod rakuten;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::config::settings::MallSettings;
+use crate::domain::order::Order;
+
+/// The span of order time one poll asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: DateTime<FixedOffset>,
+    pub to: DateTime<FixedOffset>,
+}
+
+/// An order as fetched: normalized, and the mall's payload for it as received.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub order: Order,
+    pub raw: serde_json::Value,
+}
+
+/// What can go wrong talking to a mall. Messages name the mall and, for credentials, the settings key;
+/// they never carry a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum MallError {
+    #[error(
+        "{mall}: the mall refused the credentials ({detail}); check malls.{mall}.credentials.{key} in the settings (S16: keys expire)"
+    )]
+    Auth { mall: String, key: String, detail: String },
+    #[error("{mall}: the mall could not be reached or kept failing: {detail}")]
+    Unavailable { mall: String, detail: String },
+    #[error("{mall}: the mall answered something juchu cannot read: {detail}")]
+    Payload { mall: String, detail: String },
+    #[error("{mall}: {detail}")]
+    Config { mall: String, detail: String },
+}
+
+/// A mall's order API.
+pub trait MallAdapter {
+    /// Orders created or changed in the window.
+    fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError>;
+}
+
+/// Where and as whom to call a mall: the base URL and the credentials, resolved from `${ENV}`.
+#[derive(Clone)]
+pub struct Connection {
+    pub mall: String,
+    pub shop_id: String,
+    pub base_url: String,
+    credentials: BTreeMap<String, String>,
+    pub timeout: Duration,
+    pub retry: http::RetryPolicy,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Credentials are never printed.
+        f.debug_struct("Connection").field("mall", &self.mall).field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Resolves a mall's settings. `mock_url` is the in-process mock mall's address, used when the
+    /// endpoint is `mock`; a mock connection whose `${ENV}` is unset uses the mock's demo credentials.
+    pub fn from_settings(name: &str, m: &MallSettings, mock_url: Option<&str>) -> Result<Connection, MallError> {
+        let endpoint = m.endpoint.as_ref().map(|e| e.value.as_str()).unwrap_or("");
+        let is_mock = endpoint == "mock";
+        let base_url = if is_mock {
+            mock_url
+                .map(str::to_string)
+                .ok_or_else(|| MallError::Config { mall: name.into(), detail: "`endpoint: mock`, but no mock mall is running".into() })?
+        } else if endpoint.is_empty() {
+            default_endpoint(&m.mall_kind).to_string()
+        } else {
+            endpoint.trim_end_matches('/').to_string()
+        };
+        let mut credentials = BTreeMap::new();
+        for key in m.credentials.keys() {
+            match m.secret(key).and_then(|s| s.resolve()) {
+                Some(v) => {
+                    credentials.insert(key.clone(), v);
+                }
+                None if is_mock => {
+                    credentials.insert(key.clone(), crate::mock::demo_credential(key));
+                }
+                None => {
+                    let env = m.secret(key).map(|s| s.to_string()).unwrap_or_else(|| key.clone());
+                    return Err(MallError::Config {
+                        mall: name.into(),
+                        detail: format!("malls.{name}.credentials.{key}: {env} is not set in the environment"),
+                    });
+                }
+            }
+        }
+        Ok(Connection {
+            mall: name.to_string(),
+            shop_id: m.shop_id.clone().unwrap_or_default(),
+            base_url,
+            credentials,
+            timeout: Duration::from_secs(if is_mock { 5 } else { 60 }),
+            retry: if is_mock {
+                http::RetryPolicy { attempts: 6, first_backoff: Duration::from_millis(20), max_wait: Duration::from_secs(2) }
+            } else {
+                http::RetryPolicy::default()
+            },
+        })
+    }
+
+    pub fn credential(&self, key: &str) -> Result<&str, MallError> {
+        self.credentials.get(key).map(String::as_str).ok_or_else(|| MallError::Config {
+            mall: self.mall.clone(),
+            detail: format!("malls.{}.credentials.{key} is missing from the settings", self.mall),
+        })
+    }
+}
+
+fn default_endpoint(kind: &str) -> &'static str {
+    match kind {
+        "rakuten" => "https://api.rms.rakuten.co.jp",
+        "yahoo" => "https://circus.shopping.yahooapis.jp",
+        "amazon" => "https://sellingpartnerapi-fe.amazon.com",
+        "aupay" => "https://api.manager.wowma.jp",
+        _ => "",
+    }
+}
+
+/// Whether this version can fetch orders from a mall kind.
+pub fn has_adapter(kind: &str) -> bool {
+    matches!(kind, "rakuten")
+}
+
+/// The adapter for a mall kind, or None for kinds that have none yet.
+pub fn adapter_for(kind: &str, conn: Connection) -> Option<Box<dyn MallAdapter>> {
+    match kind {
+        "rakuten" => Some(Box::new(rakuten::Rakuten::new(conn))),
+        _ => None,
+    }
+}

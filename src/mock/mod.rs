@@ -1,0 +1,206 @@
+//! The mock mall: every mall's wire format on loopback, seeded orders that appear over time, auth
+//! checks with the malls' own errors, and fault injection. The demo starts it in-process
+//! (`endpoint: mock`); `juchu mock-mall` runs it on its own; tests talk to it over real HTTP.
+
+pub mod orders;
+pub mod rakuten;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use serde::Deserialize;
+
+use self::orders::{OrderPlan, Rng};
+
+/// The credential the mock accepts for a settings key when its `${ENV}` is unset (demo and tests).
+pub fn demo_credential(key: &str) -> String {
+    format!("demo-{key}")
+}
+
+/// What the mock does: how orders are made and which faults it injects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    pub seed: u64,
+    /// Mean minutes between two orders of one mall.
+    pub minutes_between_orders: u32,
+    /// Fraction of calls answered 500/503.
+    pub error_rate: f64,
+    /// Fraction of calls answered 429 with `Retry-After: 0`.
+    pub rate_limit_rate: f64,
+    /// Fraction of calls answered only after `stall_ms` (longer than the client waits: a timeout).
+    pub stall_rate: f64,
+    pub stall_ms: u64,
+    /// Fraction of calls answered 200 with a cut-off body.
+    pub malformed_rate: f64,
+    /// Added to every answer (slow pages).
+    pub slow_ms: u64,
+    /// Malls whose keys the mock treats as expired.
+    pub expired: Vec<String>,
+}
+
+impl Scenario {
+    /// Reads a scenario file (YAML).
+    pub fn load(path: &std::path::Path) -> anyhow::Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read the scenario {}: {e}", path.display()))?;
+        serde_saphyr::from_str(&text).map_err(|e| anyhow::anyhow!("the scenario {} is not valid: {e}", path.display()))
+    }
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            seed: 20261128,
+            minutes_between_orders: 15,
+            error_rate: 0.0,
+            rate_limit_rate: 0.0,
+            stall_rate: 0.0,
+            stall_ms: 3000,
+            malformed_rate: 0.0,
+            slow_ms: 0,
+            expired: Vec::new(),
+        }
+    }
+}
+
+/// The mock's notion of now: fixed (tests, replays, `--now`) or the wall clock.
+pub type NowFn = Arc<dyn Fn() -> DateTime<FixedOffset> + Send + Sync>;
+
+/// A write call the mock received (for the write-back issue).
+#[derive(Debug, Clone)]
+pub struct RecordedCall {
+    pub path: String,
+    pub body: String,
+}
+
+pub struct MockState {
+    pub scenario: Scenario,
+    pub now: NowFn,
+    pub plan: OrderPlan,
+    pub calls: AtomicU64,
+    pub writes: Mutex<Vec<RecordedCall>>,
+}
+
+/// A running mock mall.
+pub struct MockMall {
+    pub url: String,
+    pub state: Arc<MockState>,
+    server: Arc<tiny_http::Server>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// The fixed time the first mock order is placed: orders are a function of time since then.
+pub fn plan_anchor() -> DateTime<FixedOffset> {
+    crate::pipeline::clock::jst().with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid date")
+}
+
+impl MockMall {
+    /// Starts the mock on `listen` (`127.0.0.1:0` picks a free port).
+    pub fn start(listen: &str, scenario: Scenario, now: NowFn) -> anyhow::Result<MockMall> {
+        let server =
+            Arc::new(tiny_http::Server::http(listen).map_err(|e| anyhow::anyhow!("the mock mall cannot listen on {listen}: {e}"))?);
+        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
+        let plan = OrderPlan {
+            seed: scenario.seed,
+            start: plan_anchor(),
+            interval: chrono::Duration::minutes(scenario.minutes_between_orders.max(1) as i64),
+        };
+        let state = Arc::new(MockState { scenario, now, plan, calls: AtomicU64::new(0), writes: Mutex::new(Vec::new()) });
+        let workers = (0..4)
+            .map(|_| {
+                let (server, state) = (server.clone(), state.clone());
+                std::thread::spawn(move || {
+                    while let Ok(req) = server.recv() {
+                        handle(&state, req);
+                    }
+                })
+            })
+            .collect();
+        Ok(MockMall { url: format!("http://127.0.0.1:{port}"), state, server, workers })
+    }
+}
+
+impl Drop for MockMall {
+    fn drop(&mut self) {
+        self.server.unblock();
+        for _ in 1..self.workers.len() {
+            self.server.unblock();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+/// An answer: status, content type, body, extra headers.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    pub fn json(status: u16, v: serde_json::Value) -> Reply {
+        Reply { status, content_type: "application/json; charset=utf-8", body: v.to_string(), headers: Vec::new() }
+    }
+}
+
+fn handle(state: &MockState, mut req: tiny_http::Request) {
+    let n = state.calls.fetch_add(1, Ordering::Relaxed);
+    let path = req.url().split('?').next().unwrap_or("").to_string();
+    let headers: Vec<(String, String)> =
+        req.headers().iter().map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_string())).collect();
+    let mut body = String::new();
+    let _ = req.as_reader().read_to_string(&mut body);
+    let sc = &state.scenario;
+    // Faults are drawn per call from the seed, so a scenario replays the same way.
+    let mut r = Rng::new(sc.seed ^ n.wrapping_mul(0xA24BAED4963EE407));
+    let roll = |r: &mut Rng| (r.next() >> 11) as f64 / (1u64 << 53) as f64;
+    if sc.slow_ms > 0 {
+        std::thread::sleep(Duration::from_millis(sc.slow_ms));
+    }
+    let reply = if roll(&mut r) < sc.stall_rate {
+        std::thread::sleep(Duration::from_millis(sc.stall_ms));
+        Reply::json(503, serde_json::json!({"error": "stalled"}))
+    } else if roll(&mut r) < sc.rate_limit_rate {
+        let mut rep = Reply::json(
+            429,
+            serde_json::json!({"errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource."}]}),
+        );
+        rep.headers.push(("Retry-After", "0".into()));
+        rep
+    } else if roll(&mut r) < sc.error_rate {
+        Reply::json(if n % 2 == 0 { 500 } else { 503 }, serde_json::json!({"error": "internal"}))
+    } else {
+        let mut rep = route(state, &req.method().to_string(), &path, &headers, &body);
+        if rep.status == 200 && roll(&mut r) < sc.malformed_rate {
+            let cut = rep.body.len() / 2;
+            rep.body = rep.body.char_indices().take_while(|(i, _)| *i < cut).map(|(_, c)| c).collect();
+        }
+        rep
+    };
+    let mut response = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
+    let ct = tiny_http::Header::from_bytes(&b"Content-Type"[..], reply.content_type.as_bytes()).expect("valid header");
+    response = response.with_header(ct);
+    for (k, v) in reply.headers {
+        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            response = response.with_header(h);
+        }
+    }
+    let _ = req.respond(response);
+}
+
+fn route(state: &MockState, method: &str, path: &str, headers: &[(String, String)], body: &str) -> Reply {
+    if path.starts_with("/es/2.0/order/") {
+        return rakuten::handle(state, method, path, headers, body);
+    }
+    Reply::json(404, serde_json::json!({"error": format!("the mock mall has no {method} {path}")}))
+}
+
+/// A header's value, by lower-case name.
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}

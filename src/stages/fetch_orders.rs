@@ -1,0 +1,324 @@
+//! Stage `fetch_orders` (S8, S11, S14, S16): new and changed orders from every mall switched on.
+//!
+//! Per mall a cursor: each run asks for (last successful end − overlap) to now, upserts by
+//! (mall, shop, order number), rewrites an order only when its content changed, and moves the cursor
+//! in the same transaction. A crash before the commit loses nothing (the next run asks again); a
+//! crash after it duplicates nothing (the upsert is by key). One mall failing does not stop the others.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, FixedOffset};
+use duckdb::params;
+use serde::Deserialize;
+
+use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use crate::config::diagnostic::Diagnostic;
+use crate::config::yaml::Spanned;
+use crate::malls::{adapter_for, Connection, Fetched, MallError, Window};
+use crate::pipeline::clock::jst;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchOrdersConfig {
+    /// The malls to ask, by their names in the settings.
+    pub malls: Vec<Spanned<String>>,
+    /// How far back the very first poll of a mall looks, in days (default 1).
+    #[serde(default)]
+    pub initial_days: Option<u32>,
+}
+
+/// What one mall's poll did.
+#[derive(Debug, Default)]
+pub struct MallPoll {
+    pub fetched: u64,
+    pub new: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+}
+
+const DEFAULT_OVERLAP_MINUTES: u32 = 5;
+
+impl FetchOrdersConfig {
+    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        let Some(settings) = cx.settings else { return diags };
+        for mall in &self.malls {
+            match settings.malls.get(&mall.value) {
+                None => {
+                    let names: Vec<&str> = settings.malls.keys().map(String::as_str).collect();
+                    diags.push(
+                        Diagnostic::error("C060", format!("unknown mall `{}`", mall.value))
+                            .at(cx.pipeline.file.place_at(&mall.referenced))
+                            .help(format!("malls in the settings: {}", names.join(", "))),
+                    );
+                }
+                Some(m) if crate::malls::has_adapter(&m.mall_kind) => {}
+                Some(m) => diags.push(
+                    Diagnostic::warning("C061", format!("mall `{}` ({}) has no order adapter in this version", mall.value, m.mall_kind))
+                        .at(cx.pipeline.file.place_at(&mall.referenced))
+                        .help("its orders are not fetched; remove it from `malls:` or wait for its adapter"),
+                ),
+            }
+        }
+        diags
+    }
+
+    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+        let mut outcome = StageOutcome::default();
+        let mut parts = Vec::new();
+        for mall in &self.malls {
+            let name = mall.value.as_str();
+            let Some(m) = cx.settings.malls.get(name) else {
+                return Err(Diagnostic::error("C060", format!("unknown mall `{name}`"))
+                    .at(cx.pipeline.file.place_at(&mall.referenced))
+                    .into());
+            };
+            if !m.switches.order_import {
+                parts.push(format!("{name}: order import is OFF (S8), skipped"));
+                continue;
+            }
+            let started = Instant::now();
+            match self.poll(cx, name, m) {
+                Ok(p) => {
+                    outcome.rows_in += p.fetched;
+                    outcome.rows_new += p.new;
+                    outcome.rows_changed += p.changed;
+                    outcome.rows_unchanged += p.unchanged;
+                    outcome.rows_out += p.new + p.changed;
+                    parts.push(format!(
+                        "{name}: {} new, {} changed, {} unchanged ({} ms)",
+                        p.new,
+                        p.changed,
+                        p.unchanged,
+                        started.elapsed().as_millis()
+                    ));
+                }
+                Err(e) => {
+                    outcome.failed += 1;
+                    parts.push(format!("{name}: FAILED"));
+                    let d =
+                        match &e {
+                            PollError::Mall(MallError::Auth { .. }) | PollError::Mall(MallError::Config { .. }) => {
+                                Diagnostic::error("F001", e.to_string())
+                                    .help("renew the key in the mall's admin screen, then set it in the environment named in the settings")
+                            }
+                            PollError::Mall(_) => Diagnostic::error("F002", e.to_string())
+                                .help("nothing was lost: the next run asks for the same window again"),
+                            PollError::Store(_) => Diagnostic::error("F003", e.to_string())
+                                .help("the orders of this mall were not saved; the next run asks again"),
+                        };
+                    outcome.warnings.push(d);
+                }
+            }
+        }
+        outcome.message = parts.join("; ");
+        Ok(outcome)
+    }
+
+    fn poll(&self, cx: &RunContext<'_>, name: &str, m: &crate::config::settings::MallSettings) -> Result<MallPoll, PollError> {
+        let conn = Connection::from_settings(name, m, cx.mock_url.as_deref())?;
+        let adapter = adapter_for(&m.mall_kind, conn).ok_or_else(|| MallError::Config {
+            mall: name.into(),
+            detail: format!("no order adapter for `{}` in this version", m.mall_kind),
+        })?;
+        let overlap = Duration::minutes(m.poll_overlap_minutes.unwrap_or(DEFAULT_OVERLAP_MINUTES) as i64);
+        let cursor = cursor(cx.store, name).map_err(PollError::Store)?;
+        let from = match cursor {
+            Some(c) => c - overlap,
+            None => cx.now - Duration::days(self.initial_days.unwrap_or(1) as i64),
+        };
+        let window = Window { from, to: cx.now };
+        let fetched = adapter.fetch(window)?;
+        save(cx.store, name, &fetched, window, cx.now, cx.run_id).map_err(PollError::Store)
+    }
+
+    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+        let mut stmt = cx.store.conn.prepare(
+            "SELECT mall, order_number, strftime(ordered_at, '%Y-%m-%d %H:%M'), mall_status, ship_to_prefecture, billing_total
+             FROM orders ORDER BY ordered_at DESC LIMIT ?",
+        )?;
+        let rows = stmt
+            .query_map(params![limit as i64], |r| {
+                Ok(vec![
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    r.get::<_, Option<i64>>(5)?.map(|v| v.to_string()).unwrap_or_else(|| "未確定".into()),
+                ])
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = cx.store.conn.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+        Ok(Preview {
+            table: "orders (stored; fetching writes, so preview shows what is there)".into(),
+            columns: ["mall", "order_number", "ordered_at", "status", "prefecture", "billing_total"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows,
+            total: total as usize,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum PollError {
+    #[error(transparent)]
+    Mall(#[from] MallError),
+    #[error("saving the orders failed: {0}")]
+    Store(duckdb::Error),
+}
+
+fn cursor(store: &Store, mall: &str) -> duckdb::Result<Option<DateTime<FixedOffset>>> {
+    let v: Option<String> = store
+        .conn
+        .query_row("SELECT strftime(fetched_to, '%Y-%m-%d %H:%M:%S') FROM fetch_cursors WHERE mall = ?", params![mall], |r| r.get(0))
+        .or_else(|e| if matches!(e, duckdb::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })?;
+    Ok(v.and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S").ok())
+        .and_then(|t| t.and_local_timezone(jst()).single()))
+}
+
+/// A time as the store keeps it: JST wall-clock text.
+fn jst_text(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&jst()).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Upserts the fetched orders and moves the cursor, in one transaction.
+pub fn save(
+    store: &Store,
+    mall: &str,
+    fetched: &[Fetched],
+    window: Window,
+    now: DateTime<FixedOffset>,
+    run_id: i64,
+) -> duckdb::Result<MallPoll> {
+    let tx = store.conn.unchecked_transaction()?;
+    tx.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE stage_orders (shop VARCHAR, order_number VARCHAR, ordered_at VARCHAR, mall_status VARCHAR,
+            orderer_name VARCHAR, ship_to_name VARCHAR, ship_to_prefecture VARCHAR, is_gift BOOLEAN, payment_method VARCHAR,
+            desired_date VARCHAR, desired_time_slot VARCHAR, desired_source VARCHAR, goods BIGINT, shipping BIGINT, cod_fee BIGINT,
+            payment_fee BIGINT, coupons BIGINT, points BIGINT, billing_total BIGINT, amounts_fixed BOOLEAN, content_hash BIGINT,
+            normalized VARCHAR, raw VARCHAR);
+         CREATE OR REPLACE TEMP TABLE stage_items (shop VARCHAR, order_number VARCHAR, line_no INTEGER, product_code VARCHAR, item_key VARCHAR,
+            sku VARCHAR, name VARCHAR, unit_price BIGINT, quantity BIGINT, options_text VARCHAR, option_price BIGINT);",
+    )?;
+    {
+        let mut orders = tx.appender_to_catalog_and_db("stage_orders", "temp", "main")?;
+        let mut items = tx.appender_to_catalog_and_db("stage_items", "temp", "main")?;
+        let mut seen = std::collections::HashSet::new();
+        for f in fetched {
+            let o = &f.order;
+            // A page boundary may repeat an order: keep the first.
+            if !seen.insert((o.shop.clone(), o.order_number.clone())) {
+                continue;
+            }
+            let a = &o.amounts;
+            let fixed =
+                [a.goods, a.shipping, a.cod_fee, a.payment_fee, a.coupons, a.points, a.billing_total].iter().all(|x| x.yen().is_some());
+            orders.append_row(params![
+                o.shop,
+                o.order_number,
+                jst_text(o.ordered_at),
+                o.mall_status,
+                o.orderer.name,
+                o.ship_to.name,
+                o.ship_to.prefecture,
+                o.is_gift,
+                o.payment_method,
+                o.desired_delivery.date.map(|d| d.to_string()),
+                o.desired_delivery.time_slot,
+                o.desired_delivery.source,
+                a.goods.yen(),
+                a.shipping.yen(),
+                a.cod_fee.yen(),
+                a.payment_fee.yen(),
+                a.coupons.yen(),
+                a.points.yen(),
+                a.billing_total.yen(),
+                fixed,
+                o.content_hash() as i64,
+                serde_json::to_string(o).expect("an order serialises"),
+                f.raw.to_string(),
+            ])?;
+            for (n, it) in o.items.iter().enumerate() {
+                items.append_row(params![
+                    o.shop,
+                    o.order_number,
+                    n as i32 + 1,
+                    it.product_code,
+                    it.item_key,
+                    it.sku,
+                    it.name,
+                    it.unit_price,
+                    it.quantity,
+                    it.options_text,
+                    it.option_price
+                ])?;
+            }
+        }
+        orders.flush()?;
+        items.flush()?;
+    }
+    let (new, changed, unchanged): (i64, i64, i64) = tx.query_row(
+        "SELECT count(*) FILTER (WHERE o.order_number IS NULL), count(*) FILTER (WHERE o.content_hash <> s.content_hash),
+                count(*) FILTER (WHERE o.content_hash = s.content_hash)
+         FROM stage_orders s LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number",
+        params![mall],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let now_s = jst_text(now);
+    // Changed orders: items are replaced, the order row is updated (first_seen_run is kept).
+    tx.execute(
+        "DELETE FROM order_items i USING stage_orders s, orders o
+         WHERE i.mall = ? AND i.shop = s.shop AND i.order_number = s.order_number
+           AND o.mall = i.mall AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
+        params![mall],
+    )?;
+    tx.execute(
+        "INSERT INTO order_items SELECT ?, s.shop, s.order_number, s.line_no, s.product_code, s.item_key, s.sku, s.name, s.unit_price,
+                s.quantity, s.options_text, s.option_price
+         FROM stage_items s JOIN stage_orders so ON so.shop = s.shop AND so.order_number = s.order_number
+         LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number
+         WHERE o.order_number IS NULL OR o.content_hash <> so.content_hash",
+        params![mall, mall],
+    )?;
+    tx.execute(
+        "UPDATE orders o SET ordered_at = s.ordered_at::TIMESTAMP, mall_status = s.mall_status, orderer_name = s.orderer_name,
+            ship_to_name = s.ship_to_name, ship_to_prefecture = s.ship_to_prefecture, is_gift = s.is_gift, payment_method = s.payment_method,
+            desired_date = s.desired_date::DATE, desired_time_slot = s.desired_time_slot, desired_source = s.desired_source,
+            goods = s.goods, shipping = s.shipping, cod_fee = s.cod_fee, payment_fee = s.payment_fee, coupons = s.coupons, points = s.points,
+            billing_total = s.billing_total, amounts_fixed = s.amounts_fixed, content_hash = s.content_hash,
+            normalized = s.normalized, raw = s.raw, last_changed_run = ?, fetched_at = ?::TIMESTAMP
+         FROM stage_orders s
+         WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
+        params![run_id, now_s, mall],
+    )?;
+    tx.execute(
+        "INSERT INTO orders SELECT ?, s.shop, s.order_number, s.ordered_at::TIMESTAMP, s.mall_status, s.orderer_name, s.ship_to_name,
+            s.ship_to_prefecture, s.is_gift, s.payment_method, s.desired_date::DATE, s.desired_time_slot, s.desired_source, s.goods,
+            s.shipping, s.cod_fee, s.payment_fee, s.coupons, s.points, s.billing_total, s.amounts_fixed, s.content_hash,
+            s.normalized, s.raw, ?, ?, ?::TIMESTAMP
+         FROM stage_orders s
+         WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number)",
+        params![mall, run_id, run_id, now_s, mall],
+    )?;
+    // The cursor moves with the orders it covers.
+    tx.execute(
+        "INSERT INTO fetch_cursors VALUES (?, ?::TIMESTAMP, ?) ON CONFLICT (mall) DO UPDATE SET fetched_to = excluded.fetched_to, updated_run = excluded.updated_run",
+        params![mall, jst_text(window.to), run_id],
+    )?;
+    tx.execute_batch("DROP TABLE temp.stage_orders; DROP TABLE temp.stage_items;")?;
+    crash_point("after_upsert_before_commit");
+    tx.commit()?;
+    Ok(MallPoll { fetched: fetched.len() as u64, new: new as u64, changed: changed as u64, unchanged: unchanged as u64 })
+}
+
+/// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.
+fn crash_point(name: &str) {
+    if std::env::var("JUCHU_CRASH_AT").is_ok_and(|v| v == name) {
+        eprintln!("juchu: crashing at {name} (JUCHU_CRASH_AT)");
+        std::process::abort();
+    }
+}
