@@ -8,11 +8,14 @@ use super::LogFormat;
 struct Logger {
     format: LogFormat,
     level: LevelFilter,
+    verbose: u8,
 }
 
 impl Log for Logger {
     fn enabled(&self, m: &Metadata<'_>) -> bool {
-        m.level() <= self.level
+        // Libraries (the HTTP client, …) speak only at warn unless asked with -vvv.
+        let ours = m.target().starts_with("juchu");
+        m.level() <= self.level && (ours || self.verbose >= 3 || m.level() <= log::Level::Warn)
     }
 
     fn log(&self, r: &Record<'_>) {
@@ -39,6 +42,6 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
         (false, 1) => LevelFilter::Info,
         _ => LevelFilter::Debug,
     };
-    let _ = log::set_boxed_logger(Box::new(Logger { format, level }));
+    let _ = log::set_boxed_logger(Box::new(Logger { format, level, verbose }));
     log::set_max_level(level);
 }

@@ -37,7 +37,7 @@ pub struct Cli {
     /// Fix the clock (RFC 3339), for tests and replays; also JUCHU_NOW.
     #[arg(long, global = true, value_name = "RFC3339")]
     pub now: Option<String>,
-    /// More log output (-v info, -vv debug).
+    /// More log output (-v info, -vv debug, -vvv also from libraries).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only errors.

@@ -46,6 +46,13 @@ pub enum MallError {
 pub trait MallAdapter {
     /// Orders created or changed in the window.
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError>;
+
+    /// The current content of orders fetched before that are still open (their status moves on
+    /// after their window has passed).
+    fn refresh(&self, order_numbers: &[String]) -> Result<Vec<Fetched>, MallError>;
+
+    /// Statuses after which an order no longer changes at the mall (no refresh needed).
+    fn final_statuses(&self) -> &'static [&'static str];
 }
 
 /// Where and as whom to call a mall: the base URL and the credentials, resolved from `${ENV}`.
@@ -104,7 +111,7 @@ impl Connection {
             shop_id: m.shop_id.clone().unwrap_or_default(),
             base_url,
             credentials,
-            timeout: Duration::from_secs(if is_mock { 5 } else { 60 }),
+            timeout: if is_mock { Duration::from_millis(1000) } else { Duration::from_secs(60) },
             retry: if is_mock {
                 http::RetryPolicy { attempts: 6, first_backoff: Duration::from_millis(20), max_wait: Duration::from_secs(2) }
             } else {

@@ -108,6 +108,15 @@ impl Rakuten {
 impl MallAdapter for Rakuten {
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
         let numbers = self.search(window)?;
+        self.refresh(&numbers)
+    }
+
+    fn final_statuses(&self) -> &'static [&'static str] {
+        // 発送済 and later: shipped, paid, cancelled.
+        &["500", "600", "700", "800", "900"]
+    }
+
+    fn refresh(&self, numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
         let mut out = Vec::with_capacity(numbers.len());
         for chunk in numbers.chunks(GET_CHUNK) {
             let v = self.call(GET_PATH, &json!({ "orderNumberList": chunk, "version": VERSION }))?;

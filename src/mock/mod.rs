@@ -4,6 +4,7 @@
 
 pub mod orders;
 pub mod rakuten;
+pub mod server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -57,7 +58,7 @@ impl Default for Scenario {
             error_rate: 0.0,
             rate_limit_rate: 0.0,
             stall_rate: 0.0,
-            stall_ms: 3000,
+            stall_ms: 1500,
             malformed_rate: 0.0,
             slow_ms: 0,
             expired: Vec::new(),
@@ -83,12 +84,11 @@ pub struct MockState {
     pub writes: Mutex<Vec<RecordedCall>>,
 }
 
-/// A running mock mall.
+/// A running mock mall (stops when dropped).
 pub struct MockMall {
     pub url: String,
     pub state: Arc<MockState>,
-    server: Arc<tiny_http::Server>,
-    workers: Vec<std::thread::JoinHandle<()>>,
+    _server: server::Server,
 }
 
 /// The fixed time the first mock order is placed: orders are a function of time since then.
@@ -99,48 +99,20 @@ pub fn plan_anchor() -> DateTime<FixedOffset> {
 impl MockMall {
     /// Starts the mock on `listen` (`127.0.0.1:0` picks a free port).
     pub fn start(listen: &str, scenario: Scenario, now: NowFn) -> anyhow::Result<MockMall> {
-        let server =
-            Arc::new(tiny_http::Server::http(listen).map_err(|e| anyhow::anyhow!("the mock mall cannot listen on {listen}: {e}"))?);
-        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
         let plan = OrderPlan {
             seed: scenario.seed,
             start: plan_anchor(),
             interval: chrono::Duration::minutes(scenario.minutes_between_orders.max(1) as i64),
         };
         let state = Arc::new(MockState { scenario, now, plan, calls: AtomicU64::new(0), writes: Mutex::new(Vec::new()) });
-        let workers = (0..4)
-            .map(|_| {
-                let (server, state) = (server.clone(), state.clone());
-                std::thread::spawn(move || {
-                    while let Ok(req) = server.recv() {
-                        handle(&state, req);
-                    }
-                })
-            })
-            .collect();
-        Ok(MockMall { url: format!("http://127.0.0.1:{port}"), state, server, workers })
+        let handler_state = state.clone();
+        let server = server::Server::start(listen, 2, Arc::new(move |req| handle(&handler_state, req)))
+            .map_err(|e| anyhow::anyhow!("the mock mall cannot listen on {listen}: {e}"))?;
+        Ok(MockMall { url: format!("http://127.0.0.1:{}", server.port), state, _server: server })
     }
 }
 
-impl Drop for MockMall {
-    fn drop(&mut self) {
-        self.server.unblock();
-        for _ in 1..self.workers.len() {
-            self.server.unblock();
-        }
-        for w in self.workers.drain(..) {
-            let _ = w.join();
-        }
-    }
-}
-
-/// An answer: status, content type, body, extra headers.
-pub struct Reply {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: String,
-    pub headers: Vec<(&'static str, String)>,
-}
+pub use server::{Reply, Request};
 
 impl Reply {
     pub fn json(status: u16, v: serde_json::Value) -> Reply {
@@ -148,16 +120,14 @@ impl Reply {
     }
 }
 
-fn handle(state: &MockState, mut req: tiny_http::Request) {
+fn handle(state: &MockState, req: Request) -> Reply {
     let n = state.calls.fetch_add(1, Ordering::Relaxed);
-    let path = req.url().split('?').next().unwrap_or("").to_string();
-    let headers: Vec<(String, String)> =
-        req.headers().iter().map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_string())).collect();
-    let mut body = String::new();
-    let _ = req.as_reader().read_to_string(&mut body);
+    let Request { method, path, headers, body } = req;
     let sc = &state.scenario;
     // Faults are drawn per call from the seed, so a scenario replays the same way.
-    let mut r = Rng::new(sc.seed ^ n.wrapping_mul(0xA24BAED4963EE407));
+    // Mixed with the mock's clock, so each polling run meets different faults.
+    let mut r =
+        Rng::new(sc.seed ^ n.wrapping_mul(0xA24BAED4963EE407) ^ ((state.now)().timestamp() as u64).wrapping_mul(0x9E3779B97F4A7C15));
     let roll = |r: &mut Rng| (r.next() >> 11) as f64 / (1u64 << 53) as f64;
     if sc.slow_ms > 0 {
         std::thread::sleep(Duration::from_millis(sc.slow_ms));
@@ -175,22 +145,14 @@ fn handle(state: &MockState, mut req: tiny_http::Request) {
     } else if roll(&mut r) < sc.error_rate {
         Reply::json(if n % 2 == 0 { 500 } else { 503 }, serde_json::json!({"error": "internal"}))
     } else {
-        let mut rep = route(state, &req.method().to_string(), &path, &headers, &body);
+        let mut rep = route(state, &method, &path, &headers, &body);
         if rep.status == 200 && roll(&mut r) < sc.malformed_rate {
             let cut = rep.body.len() / 2;
             rep.body = rep.body.char_indices().take_while(|(i, _)| *i < cut).map(|(_, c)| c).collect();
         }
         rep
     };
-    let mut response = tiny_http::Response::from_string(reply.body).with_status_code(reply.status);
-    let ct = tiny_http::Header::from_bytes(&b"Content-Type"[..], reply.content_type.as_bytes()).expect("valid header");
-    response = response.with_header(ct);
-    for (k, v) in reply.headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-            response = response.with_header(h);
-        }
-    }
-    let _ = req.respond(response);
+    reply
 }
 
 fn route(state: &MockState, method: &str, path: &str, headers: &[(String, String)], body: &str) -> Reply {

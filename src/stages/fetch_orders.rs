@@ -5,6 +5,7 @@
 //! in the same transaction. A crash before the commit loses nothing (the next run asks again); a
 //! crash after it duplicates nothing (the upsert is by key). One mall failing does not stop the others.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, FixedOffset};
@@ -38,6 +39,8 @@ pub struct MallPoll {
 }
 
 const DEFAULT_OVERLAP_MINUTES: u32 = 5;
+/// Open orders younger than this are asked for again on every poll.
+const REFRESH_DAYS: i64 = 30;
 
 impl FetchOrdersConfig {
     pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
@@ -117,6 +120,7 @@ impl FetchOrdersConfig {
     }
 
     fn poll(&self, cx: &RunContext<'_>, name: &str, m: &crate::config::settings::MallSettings) -> Result<MallPoll, PollError> {
+        let started = Instant::now();
         let conn = Connection::from_settings(name, m, cx.mock_url.as_deref())?;
         let adapter = adapter_for(&m.mall_kind, conn).ok_or_else(|| MallError::Config {
             mall: name.into(),
@@ -129,8 +133,21 @@ impl FetchOrdersConfig {
             None => cx.now - Duration::days(self.initial_days.unwrap_or(1) as i64),
         };
         let window = Window { from, to: cx.now };
-        let fetched = adapter.fetch(window)?;
-        save(cx.store, name, &fetched, window, cx.now, cx.run_id).map_err(PollError::Store)
+        let mut fetched = adapter.fetch(window)?;
+        // Orders from earlier windows that are still open: their status and amounts move on.
+        let seen: std::collections::HashSet<&str> = fetched.iter().map(|f| f.order.order_number.as_str()).collect();
+        let open: Vec<String> = open_orders(cx.store, name, adapter.final_statuses(), cx.now - Duration::days(REFRESH_DAYS))
+            .map_err(PollError::Store)?
+            .into_iter()
+            .filter(|n| !seen.contains(n.as_str()))
+            .collect();
+        if !open.is_empty() {
+            fetched.extend(adapter.refresh(&open)?);
+        }
+        log::debug!("{name}: fetched {} orders in {} ms", fetched.len(), started.elapsed().as_millis());
+        let saved = save(cx.store, name, &fetched, window, cx.now, cx.run_id).map_err(PollError::Store);
+        log::debug!("{name}: saved at {} ms", started.elapsed().as_millis());
+        saved
     }
 
     pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
@@ -180,6 +197,20 @@ fn cursor(store: &Store, mall: &str) -> duckdb::Result<Option<DateTime<FixedOffs
         .and_then(|t| t.and_local_timezone(jst()).single()))
 }
 
+fn open_orders(store: &Store, mall: &str, finals: &[&str], since: DateTime<FixedOffset>) -> duckdb::Result<Vec<String>> {
+    let finals = finals.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(",");
+    let finals = if finals.is_empty() { "''".to_string() } else { finals };
+    let mut stmt = store.conn.prepare(&format!(
+        "SELECT order_number FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP AND mall_status NOT IN ({finals}) ORDER BY order_number"
+    ))?;
+    let rows = stmt.query_map(params![mall, jst_text(since)], |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
+fn hash_of(o: &crate::domain::order::Order) -> i64 {
+    o.content_hash() as i64
+}
+
 /// A time as the store keeps it: JST wall-clock text.
 fn jst_text(t: DateTime<FixedOffset>) -> String {
     t.with_timezone(&jst()).format("%Y-%m-%d %H:%M:%S").to_string()
@@ -195,124 +226,140 @@ pub fn save(
     run_id: i64,
 ) -> duckdb::Result<MallPoll> {
     let tx = store.conn.unchecked_transaction()?;
-    tx.execute_batch(
-        "CREATE OR REPLACE TEMP TABLE stage_orders (shop VARCHAR, order_number VARCHAR, ordered_at VARCHAR, mall_status VARCHAR,
-            orderer_name VARCHAR, ship_to_name VARCHAR, ship_to_prefecture VARCHAR, is_gift BOOLEAN, payment_method VARCHAR,
-            desired_date VARCHAR, desired_time_slot VARCHAR, desired_source VARCHAR, goods BIGINT, shipping BIGINT, cod_fee BIGINT,
-            payment_fee BIGINT, coupons BIGINT, points BIGINT, billing_total BIGINT, amounts_fixed BOOLEAN, content_hash BIGINT,
-            normalized VARCHAR, raw VARCHAR);
-         CREATE OR REPLACE TEMP TABLE stage_items (shop VARCHAR, order_number VARCHAR, line_no INTEGER, product_code VARCHAR, item_key VARCHAR,
-            sku VARCHAR, name VARCHAR, unit_price BIGINT, quantity BIGINT, options_text VARCHAR, option_price BIGINT);",
-    )?;
-    {
-        let mut orders = tx.appender_to_catalog_and_db("stage_orders", "temp", "main")?;
-        let mut items = tx.appender_to_catalog_and_db("stage_items", "temp", "main")?;
-        let mut seen = std::collections::HashSet::new();
-        for f in fetched {
-            let o = &f.order;
-            // A page boundary may repeat an order: keep the first.
-            if !seen.insert((o.shop.clone(), o.order_number.clone())) {
+    // Compare fingerprints here, so a poll where nothing changed writes only its cursor.
+    let since = fetched.iter().map(|f| f.order.ordered_at).min().unwrap_or(now);
+    let known: HashMap<(String, String), i64> = {
+        let mut stmt = tx.prepare("SELECT shop, order_number, content_hash FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP")?;
+        let rows = stmt.query_map(params![mall, jst_text(since)], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let (mut new, mut changed, mut unchanged) = (0u64, 0u64, 0u64);
+    let mut seen = HashSet::new();
+    let mut to_write = Vec::new();
+    for f in fetched {
+        let key = (f.order.shop.clone(), f.order.order_number.clone());
+        // A page boundary may repeat an order: keep the first.
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        match known.get(&key) {
+            None => new += 1,
+            Some(h) if *h != hash_of(&f.order) => changed += 1,
+            Some(_) => {
+                unchanged += 1;
                 continue;
             }
-            let a = &o.amounts;
-            let fixed =
-                [a.goods, a.shipping, a.cod_fee, a.payment_fee, a.coupons, a.points, a.billing_total].iter().all(|x| x.yen().is_some());
-            orders.append_row(params![
-                o.shop,
-                o.order_number,
-                jst_text(o.ordered_at),
-                o.mall_status,
-                o.orderer.name,
-                o.ship_to.name,
-                o.ship_to.prefecture,
-                o.is_gift,
-                o.payment_method,
-                o.desired_delivery.date.map(|d| d.to_string()),
-                o.desired_delivery.time_slot,
-                o.desired_delivery.source,
-                a.goods.yen(),
-                a.shipping.yen(),
-                a.cod_fee.yen(),
-                a.payment_fee.yen(),
-                a.coupons.yen(),
-                a.points.yen(),
-                a.billing_total.yen(),
-                fixed,
-                o.content_hash() as i64,
-                serde_json::to_string(o).expect("an order serialises"),
-                f.raw.to_string(),
-            ])?;
-            for (n, it) in o.items.iter().enumerate() {
-                items.append_row(params![
+        }
+        to_write.push(f);
+    }
+    if !to_write.is_empty() {
+        tx.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE stage_orders (shop VARCHAR, order_number VARCHAR, ordered_at VARCHAR, mall_status VARCHAR,
+                orderer_name VARCHAR, ship_to_name VARCHAR, ship_to_prefecture VARCHAR, is_gift BOOLEAN, payment_method VARCHAR,
+                desired_date VARCHAR, desired_time_slot VARCHAR, desired_source VARCHAR, goods BIGINT, shipping BIGINT, cod_fee BIGINT,
+                payment_fee BIGINT, coupons BIGINT, points BIGINT, billing_total BIGINT, amounts_fixed BOOLEAN, content_hash BIGINT,
+                normalized VARCHAR, raw VARCHAR);
+             CREATE OR REPLACE TEMP TABLE stage_items (shop VARCHAR, order_number VARCHAR, line_no INTEGER, product_code VARCHAR, item_key VARCHAR,
+                sku VARCHAR, name VARCHAR, unit_price BIGINT, quantity BIGINT, options_text VARCHAR, option_price BIGINT);",
+        )?;
+        {
+            let mut orders = tx.appender_to_catalog_and_db("stage_orders", "temp", "main")?;
+            let mut items = tx.appender_to_catalog_and_db("stage_items", "temp", "main")?;
+            for f in &to_write {
+                let o = &f.order;
+                let a = &o.amounts;
+                let fixed =
+                    [a.goods, a.shipping, a.cod_fee, a.payment_fee, a.coupons, a.points, a.billing_total].iter().all(|x| x.yen().is_some());
+                orders.append_row(params![
                     o.shop,
                     o.order_number,
-                    n as i32 + 1,
-                    it.product_code,
-                    it.item_key,
-                    it.sku,
-                    it.name,
-                    it.unit_price,
-                    it.quantity,
-                    it.options_text,
-                    it.option_price
+                    jst_text(o.ordered_at),
+                    o.mall_status,
+                    o.orderer.name,
+                    o.ship_to.name,
+                    o.ship_to.prefecture,
+                    o.is_gift,
+                    o.payment_method,
+                    o.desired_delivery.date.map(|d| d.to_string()),
+                    o.desired_delivery.time_slot,
+                    o.desired_delivery.source,
+                    a.goods.yen(),
+                    a.shipping.yen(),
+                    a.cod_fee.yen(),
+                    a.payment_fee.yen(),
+                    a.coupons.yen(),
+                    a.points.yen(),
+                    a.billing_total.yen(),
+                    fixed,
+                    hash_of(o),
+                    serde_json::to_string(o).expect("an order serialises"),
+                    f.raw.to_string(),
                 ])?;
+                for (n, it) in o.items.iter().enumerate() {
+                    items.append_row(params![
+                        o.shop,
+                        o.order_number,
+                        n as i32 + 1,
+                        it.product_code,
+                        it.item_key,
+                        it.sku,
+                        it.name,
+                        it.unit_price,
+                        it.quantity,
+                        it.options_text,
+                        it.option_price
+                    ])?;
+                }
             }
+            orders.flush()?;
+            items.flush()?;
         }
-        orders.flush()?;
-        items.flush()?;
+        let now_s = jst_text(now);
+        // Changed orders: items are replaced, the order row is updated (first_seen_run is kept).
+        tx.execute(
+            "DELETE FROM order_items i USING stage_orders s, orders o
+             WHERE i.mall = ? AND i.shop = s.shop AND i.order_number = s.order_number
+               AND o.mall = i.mall AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
+            params![mall],
+        )?;
+        tx.execute(
+            "INSERT INTO order_items SELECT ?, s.shop, s.order_number, s.line_no, s.product_code, s.item_key, s.sku, s.name, s.unit_price,
+                    s.quantity, s.options_text, s.option_price
+             FROM stage_items s JOIN stage_orders so ON so.shop = s.shop AND so.order_number = s.order_number
+             LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number
+             WHERE o.order_number IS NULL OR o.content_hash <> so.content_hash",
+            params![mall, mall],
+        )?;
+        tx.execute(
+            "UPDATE orders o SET ordered_at = s.ordered_at::TIMESTAMP, mall_status = s.mall_status, orderer_name = s.orderer_name,
+                ship_to_name = s.ship_to_name, ship_to_prefecture = s.ship_to_prefecture, is_gift = s.is_gift, payment_method = s.payment_method,
+                desired_date = s.desired_date::DATE, desired_time_slot = s.desired_time_slot, desired_source = s.desired_source,
+                goods = s.goods, shipping = s.shipping, cod_fee = s.cod_fee, payment_fee = s.payment_fee, coupons = s.coupons, points = s.points,
+                billing_total = s.billing_total, amounts_fixed = s.amounts_fixed, content_hash = s.content_hash,
+                normalized = s.normalized, raw = s.raw, last_changed_run = ?, fetched_at = ?::TIMESTAMP
+             FROM stage_orders s
+             WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
+            params![run_id, now_s, mall],
+        )?;
+        tx.execute(
+            "INSERT INTO orders SELECT ?, s.shop, s.order_number, s.ordered_at::TIMESTAMP, s.mall_status, s.orderer_name, s.ship_to_name,
+                s.ship_to_prefecture, s.is_gift, s.payment_method, s.desired_date::DATE, s.desired_time_slot, s.desired_source, s.goods,
+                s.shipping, s.cod_fee, s.payment_fee, s.coupons, s.points, s.billing_total, s.amounts_fixed, s.content_hash,
+                s.normalized, s.raw, ?, ?, ?::TIMESTAMP
+             FROM stage_orders s
+             WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number)",
+            params![mall, run_id, run_id, now_s, mall],
+        )?;
+        tx.execute_batch("DROP TABLE temp.stage_orders; DROP TABLE temp.stage_items;")?;
     }
-    let (new, changed, unchanged): (i64, i64, i64) = tx.query_row(
-        "SELECT count(*) FILTER (WHERE o.order_number IS NULL), count(*) FILTER (WHERE o.content_hash <> s.content_hash),
-                count(*) FILTER (WHERE o.content_hash = s.content_hash)
-         FROM stage_orders s LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number",
-        params![mall],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    let now_s = jst_text(now);
-    // Changed orders: items are replaced, the order row is updated (first_seen_run is kept).
-    tx.execute(
-        "DELETE FROM order_items i USING stage_orders s, orders o
-         WHERE i.mall = ? AND i.shop = s.shop AND i.order_number = s.order_number
-           AND o.mall = i.mall AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
-        params![mall],
-    )?;
-    tx.execute(
-        "INSERT INTO order_items SELECT ?, s.shop, s.order_number, s.line_no, s.product_code, s.item_key, s.sku, s.name, s.unit_price,
-                s.quantity, s.options_text, s.option_price
-         FROM stage_items s JOIN stage_orders so ON so.shop = s.shop AND so.order_number = s.order_number
-         LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number
-         WHERE o.order_number IS NULL OR o.content_hash <> so.content_hash",
-        params![mall, mall],
-    )?;
-    tx.execute(
-        "UPDATE orders o SET ordered_at = s.ordered_at::TIMESTAMP, mall_status = s.mall_status, orderer_name = s.orderer_name,
-            ship_to_name = s.ship_to_name, ship_to_prefecture = s.ship_to_prefecture, is_gift = s.is_gift, payment_method = s.payment_method,
-            desired_date = s.desired_date::DATE, desired_time_slot = s.desired_time_slot, desired_source = s.desired_source,
-            goods = s.goods, shipping = s.shipping, cod_fee = s.cod_fee, payment_fee = s.payment_fee, coupons = s.coupons, points = s.points,
-            billing_total = s.billing_total, amounts_fixed = s.amounts_fixed, content_hash = s.content_hash,
-            normalized = s.normalized, raw = s.raw, last_changed_run = ?, fetched_at = ?::TIMESTAMP
-         FROM stage_orders s
-         WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
-        params![run_id, now_s, mall],
-    )?;
-    tx.execute(
-        "INSERT INTO orders SELECT ?, s.shop, s.order_number, s.ordered_at::TIMESTAMP, s.mall_status, s.orderer_name, s.ship_to_name,
-            s.ship_to_prefecture, s.is_gift, s.payment_method, s.desired_date::DATE, s.desired_time_slot, s.desired_source, s.goods,
-            s.shipping, s.cod_fee, s.payment_fee, s.coupons, s.points, s.billing_total, s.amounts_fixed, s.content_hash,
-            s.normalized, s.raw, ?, ?, ?::TIMESTAMP
-         FROM stage_orders s
-         WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number)",
-        params![mall, run_id, run_id, now_s, mall],
-    )?;
     // The cursor moves with the orders it covers.
     tx.execute(
         "INSERT INTO fetch_cursors VALUES (?, ?::TIMESTAMP, ?) ON CONFLICT (mall) DO UPDATE SET fetched_to = excluded.fetched_to, updated_run = excluded.updated_run",
         params![mall, jst_text(window.to), run_id],
     )?;
-    tx.execute_batch("DROP TABLE temp.stage_orders; DROP TABLE temp.stage_items;")?;
     crash_point("after_upsert_before_commit");
     tx.commit()?;
-    Ok(MallPoll { fetched: fetched.len() as u64, new: new as u64, changed: changed as u64, unchanged: unchanged as u64 })
+    Ok(MallPoll { fetched: fetched.len() as u64, new, changed, unchanged })
 }
 
 /// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.

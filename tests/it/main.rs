@@ -6,4 +6,5 @@ mod check;
 mod cli;
 mod import;
 mod masters;
+mod orders;
 mod store;

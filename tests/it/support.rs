@@ -104,7 +104,15 @@ impl Shop {
     }
 
     pub fn juchu(&self, args: &[&str]) -> Output {
+        self.juchu_env(args, &[])
+    }
+
+    /// Runs juchu with extra environment variables (secrets, crash points, mock scenarios).
+    pub fn juchu_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_juchu"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         if !args.contains(&"--now") {
             cmd.args(["--now", NOW]);
         }

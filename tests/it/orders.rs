@@ -1,0 +1,131 @@
+//! fetch_orders against the mock mall over real HTTP: windows, upserts, cursors, faults, crashes.
+
+use crate::support::Shop;
+
+/// A pipeline with only the orders stage, so polling tests run fast.
+fn orders_only(shop: &Shop, initial_days: u32) {
+    shop.write(
+        "pipelines/orders.yaml",
+        &format!("settings: ../shop.yaml\nstages:\n  - id: orders\n    type: fetch_orders\n    with: {{ malls: [rakuten], initial_days: {initial_days} }}\n"),
+    );
+}
+
+fn poll(shop: &Shop, now: &str, env: &[(&str, &str)]) -> crate::support::Output {
+    shop.juchu_env(&["--now", now, "run", "pipelines/orders.yaml"], env)
+}
+
+/// Every order's key and content fingerprint, in order.
+fn snapshot(shop: &Shop, since: &str) -> String {
+    shop.query_one(&format!(
+        "select count(*) || ' orders, ' || coalesce(sum(content_hash % 1000003), 0) || ' / ' || (select count(*) from order_items)
+         from orders where ordered_at >= '{since}'"
+    ))
+}
+
+fn rows(shop: &Shop, since: &str) -> Vec<String> {
+    let out = shop.juchu(&[
+        "query",
+        "--format",
+        "csv",
+        &format!("select order_number, content_hash, mall_status from orders where ordered_at >= '{since}' order by order_number"),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout.lines().skip(1).map(str::to_string).collect()
+}
+
+#[test]
+fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
+    let shop = Shop::sample();
+    let first = shop.run_demo();
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("rakuten: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    let before = snapshot(&shop, "2000-01-01");
+    let again = shop.run_demo();
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("rakuten: 0 new, 0 changed, 96 unchanged"), "{}", again.stdout);
+    assert_eq!(snapshot(&shop, "2000-01-01"), before, "the same window fetched twice leaves the store identical");
+    assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
+    // Both serial lengths, the -9999 sentinel kept as NULL, remarks parsed, gifts.
+    assert_eq!(shop.query_one("select count(*) > 0 from orders where length(split_part(order_number, '-', 3)) = 8"), "true");
+    assert_eq!(shop.query_one("select count(*) > 0 from orders where length(split_part(order_number, '-', 3)) = 10"), "true");
+    assert_eq!(
+        shop.query_one("select count(*) > 0 from orders where desired_source = 'remarks' and desired_time_slot = '18:00-20:00'"),
+        "true"
+    );
+    assert_eq!(shop.query_one("select count(*) > 0 from orders where is_gift"), "true");
+}
+
+#[test]
+fn an_expired_rakuten_key_is_named_and_exits_1() {
+    let shop = Shop::sample();
+    let out = shop.juchu_env(&["run", "pipelines/demo.yaml"], &[("RAKUTEN_LICENSE_KEY", "SL338811_expired")]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("rakuten: FAILED"), "{}", out.stdout);
+    assert!(out.stderr.contains("error[F001]"), "{}", out.stderr);
+    assert!(out.stderr.contains("malls.rakuten.credentials.license_key"), "{}", out.stderr);
+    assert!(!out.stderr.contains("SL338811_expired"), "a secret never appears in messages: {}", out.stderr);
+    // The stages before still did their work.
+    assert_eq!(shop.query_one("select count(*) from products where mall = 'rakuten'"), "12");
+    assert_eq!(shop.query_one("select count(*) from orders"), "0");
+}
+
+#[test]
+fn a_crash_between_upsert_and_cursor_loses_nothing_and_duplicates_nothing() {
+    let shop = Shop::sample();
+    orders_only(&shop, 1);
+    assert_eq!(poll(&shop, "2026-11-28T10:00:00+09:00", &[]).code, 0);
+    let crashed = poll(&shop, "2026-11-28T12:00:00+09:00", &[("JUCHU_CRASH_AT", "after_upsert_before_commit")]);
+    assert_ne!(crashed.code, 0, "the process was killed");
+    assert!(crashed.stderr.contains("crashing at after_upsert_before_commit"), "{}", crashed.stderr);
+    assert_eq!(shop.query_one("select strftime(fetched_to, '%H:%M') from fetch_cursors"), "10:00", "the cursor did not move");
+    let after = poll(&shop, "2026-11-28T12:00:00+09:00", &[]);
+    assert_eq!(after.code, 0, "{}", after.stderr);
+
+    let clean = Shop::sample();
+    orders_only(&clean, 1);
+    assert_eq!(poll(&clean, "2026-11-28T10:00:00+09:00", &[]).code, 0);
+    assert_eq!(poll(&clean, "2026-11-28T12:00:00+09:00", &[]).code, 0);
+    assert_eq!(rows(&shop, "2026-11-27 10:00:00"), rows(&clean, "2026-11-27 10:00:00"));
+}
+
+/// Polling every 3 minutes against a mock with faults switched on: every order the mock placed is in
+/// the store exactly once, with its latest content (compared with one clean fetch at the end).
+#[test]
+fn many_polling_cycles_with_faults_store_every_order_once_with_its_latest_content() {
+    let cycles: i64 = std::env::var("JUCHU_POLL_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let shop = Shop::sample();
+    orders_only(&shop, 1);
+    let fixture = |name: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios").join(name);
+    let (faults, calm) = (fixture("faults.yaml"), fixture("calm.yaml"));
+    let (scenario, calm) = (faults.to_str().unwrap(), calm.to_str().unwrap());
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-28T00:00:00+09:00").unwrap();
+    let (mut failed, mut ok) = (0, 0);
+    for i in 0..cycles {
+        let now = (start + chrono::Duration::minutes(3 * i)).to_rfc3339();
+        let out = poll(&shop, &now, &[("JUCHU_MOCK_SCENARIO", scenario)]);
+        match out.code {
+            0 => ok += 1,
+            1 => failed += 1,
+            other => panic!("cycle {i}: exit {other}\n{}\n{}", out.stdout, out.stderr),
+        }
+    }
+    let end = (start + chrono::Duration::minutes(3 * cycles)).to_rfc3339();
+    // A last poll without faults, then one clean fetch of the whole span into a fresh store.
+    assert_eq!(poll(&shop, &end, &[("JUCHU_MOCK_SCENARIO", calm)]).code, 0);
+    let clean = Shop::sample();
+    orders_only(&clean, 1 + (cycles as u32 * 3) / (24 * 60) + 1);
+    assert_eq!(poll(&clean, &end, &[("JUCHU_MOCK_SCENARIO", calm)]).code, 0);
+    let since = "2026-11-27 00:00:00";
+    let (got, want) = (rows(&shop, since), rows(&clean, since));
+    assert!(want.len() > cycles as usize * 3 / 4 / 2, "the mock placed orders: {}", want.len());
+    let missing: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
+    let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
+    assert!(
+        got == want,
+        "after {ok} clean and {failed} faulty polls: {} stored, {} expected; missing {missing:?}; extra {extra:?}",
+        got.len(),
+        want.len()
+    );
+    assert!(failed > 0, "faults were injected and some polls failed");
+    assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
+}
