@@ -41,6 +41,9 @@ pub struct MallPoll {
 const DEFAULT_OVERLAP_MINUTES: u32 = 5;
 /// Open orders younger than this are asked for again on every poll.
 const REFRESH_DAYS: i64 = 30;
+/// An open order is asked for again once its last fetch is this old: a shop with thousands of open
+/// orders re-reads a share of them each poll, not all of them.
+const REFRESH_AFTER_MINUTES: i64 = 30;
 
 impl FetchOrdersConfig {
     pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
@@ -136,11 +139,17 @@ impl FetchOrdersConfig {
         let mut fetched = adapter.fetch(window)?;
         // Orders from earlier windows that are still open: their status and amounts move on.
         let seen: std::collections::HashSet<&str> = fetched.iter().map(|f| f.order.order_number.as_str()).collect();
-        let open: Vec<String> = open_orders(cx.store, name, adapter.final_statuses(), cx.now - Duration::days(REFRESH_DAYS))
-            .map_err(PollError::Store)?
-            .into_iter()
-            .filter(|n| !seen.contains(n.as_str()))
-            .collect();
+        let open: Vec<String> = open_orders(
+            cx.store,
+            name,
+            adapter.final_statuses(),
+            cx.now - Duration::days(REFRESH_DAYS),
+            cx.now - Duration::minutes(REFRESH_AFTER_MINUTES),
+        )
+        .map_err(PollError::Store)?
+        .into_iter()
+        .filter(|n| !seen.contains(n.as_str()))
+        .collect();
         if !open.is_empty() {
             fetched.extend(adapter.refresh(&open)?);
         }
@@ -197,13 +206,20 @@ fn cursor(store: &Store, mall: &str) -> duckdb::Result<Option<DateTime<FixedOffs
         .and_then(|t| t.and_local_timezone(jst()).single()))
 }
 
-fn open_orders(store: &Store, mall: &str, finals: &[&str], since: DateTime<FixedOffset>) -> duckdb::Result<Vec<String>> {
+fn open_orders(
+    store: &Store,
+    mall: &str,
+    finals: &[&str],
+    since: DateTime<FixedOffset>,
+    fetched_before: DateTime<FixedOffset>,
+) -> duckdb::Result<Vec<String>> {
     let finals = finals.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(",");
     let finals = if finals.is_empty() { "''".to_string() } else { finals };
     let mut stmt = store.conn.prepare(&format!(
-        "SELECT order_number FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP AND mall_status NOT IN ({finals}) ORDER BY order_number"
+        "SELECT order_number FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP AND fetched_at <= ?::TIMESTAMP
+            AND mall_status NOT IN ({finals}) ORDER BY order_number"
     ))?;
-    let rows = stmt.query_map(params![mall, jst_text(since)], |r| r.get::<_, String>(0))?;
+    let rows = stmt.query_map(params![mall, jst_text(since), jst_text(fetched_before)], |r| r.get::<_, String>(0))?;
     rows.collect()
 }
 
@@ -236,6 +252,7 @@ pub fn save(
     let (mut new, mut changed, mut unchanged) = (0u64, 0u64, 0u64);
     let mut seen = HashSet::new();
     let mut to_write = Vec::new();
+    let mut touched = Vec::new();
     for f in fetched {
         let key = (f.order.shop.clone(), f.order.order_number.clone());
         // A page boundary may repeat an order: keep the first.
@@ -247,6 +264,7 @@ pub fn save(
             Some(h) if *h != hash_of(&f.order) => changed += 1,
             Some(_) => {
                 unchanged += 1;
+                touched.push(f);
                 continue;
             }
         }
@@ -351,6 +369,22 @@ pub fn save(
             params![mall, run_id, run_id, now_s, mall],
         )?;
         tx.execute_batch("DROP TABLE temp.stage_orders; DROP TABLE temp.stage_items;")?;
+    }
+    // Unchanged orders were seen now: they are not asked for again until REFRESH_AFTER_MINUTES.
+    if !touched.is_empty() {
+        tx.execute_batch("CREATE OR REPLACE TEMP TABLE stage_seen (shop VARCHAR, order_number VARCHAR)")?;
+        {
+            let mut a = tx.appender_to_catalog_and_db("stage_seen", "temp", "main")?;
+            for f in &touched {
+                a.append_row(params![f.order.shop, f.order.order_number])?;
+            }
+            a.flush()?;
+        }
+        tx.execute(
+            "UPDATE orders o SET fetched_at = ?::TIMESTAMP FROM stage_seen s WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number",
+            params![jst_text(now), mall],
+        )?;
+        tx.execute_batch("DROP TABLE temp.stage_seen")?;
     }
     // The cursor moves with the orders it covers.
     tx.execute(

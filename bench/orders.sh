@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmark: orders/s through the full Rakuten path against the mock mall on loopback
+# (searchOrder pages + getOrder by 100 + normalise + upsert), and the wall time of a polling run
+# with nothing new, as cron starts it (process start to exit, store open, every mall asked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/juchu/target}"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/juchu"
+DATA=bench/data/orders
+rm -rf "$DATA" && mkdir -p "$DATA"
+cat > "$DATA/busy.yaml" <<YAML
+seed: 11
+minutes_between_orders: 1
+YAML
+DAYS="${DAYS:-14}"
+cat > "$DATA/first.yaml" <<YAML
+settings: ../../../shop.yaml
+stages:
+  - id: orders
+    type: fetch_orders
+    with: { malls: [rakuten], initial_days: $DAYS }
+YAML
+cat > "$DATA/poll.yaml" <<YAML
+settings: ../../../shop.yaml
+stages:
+  - id: orders
+    type: fetch_orders
+    with: { malls: [rakuten] }
+YAML
+NOW=2026-11-28T10:00:00+09:00
+export JUCHU_MOCK_SCENARIO="$DATA/busy.yaml"
+for run in 1 2 3; do
+  rm -f "$DATA/store.duckdb"*
+  OUT=$("$BIN" -vv --now "$NOW" --store "$DATA/store.duckdb" run "$DATA/first.yaml" 2>&1)
+  N=$(echo "$OUT" | grep -oE 'rakuten: [0-9]+ new' | grep -oE '[0-9]+')
+  MS=$(echo "$OUT" | grep -oE 'saved at [0-9]+ ms' | grep -oE '[0-9]+')
+  FETCH=$(echo "$OUT" | grep -oE 'fetched [0-9]+ orders in [0-9]+ ms' | grep -oE '[0-9]+ ms' | grep -oE '[0-9]+')
+  awk -v n="$N" -v ms="$MS" -v f="$FETCH" -v r="$run" 'BEGIN { printf "rakuten path, run %d: %d orders in %d ms (fetch+normalise %d ms, upsert %d ms) = %.0f orders/s\n", r, n, ms, f, ms-f, n/(ms/1000) }'
+done
+# Polls with nothing new: the store holds the orders above; the window is the last 3 minutes + 5 overlap.
+for i in 1 2 3 4 5; do
+  T=$(printf "2026-11-28T10:%02d:00+09:00" $((3 * i)))
+  /usr/bin/time -f "%e" -o "$DATA/t" "$BIN" -q --now "$T" --store "$DATA/store.duckdb" run "$DATA/poll.yaml" || true
+  echo "poll $i at $T: $(cat "$DATA/t") s wall (process start to exit)"
+done
