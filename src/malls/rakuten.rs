@@ -271,3 +271,56 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::order::Amount;
+
+    /// The reference's sample payloads: 8- and 10-digit serials, -9999, the full-width-colon remarks.
+    #[test]
+    fn parses_the_reference_samples() {
+        let v: Value = serde_json::from_str(include_str!("../../tests/fixtures/malls/rakuten/getOrder.json")).unwrap();
+        let models = v["OrderModelList"].as_array().unwrap();
+        let a = parse_order("rakuten", "nagomi-zakka", &models[0]).unwrap();
+        assert_eq!(a.order_number, "123456-20180101-00068801");
+        assert_eq!(a.ordered_at.to_rfc3339(), "2018-01-01T10:15:30+09:00");
+        assert_eq!(a.amounts.shipping, Amount::NotFixed);
+        assert_eq!(a.amounts.billing_total, Amount::NotFixed);
+        assert_eq!(a.amounts.points, Amount::Yen(100));
+        assert_eq!(a.desired_delivery.time_slot.as_deref(), Some("18:00-20:00"));
+        assert_eq!(a.desired_delivery.source.as_deref(), Some("remarks"));
+        assert_eq!(a.items.len(), 1, "deleted items are dropped");
+        assert_eq!(a.items[0].options_text, "ラッピング:あり(+300円)\nのし:御祝");
+        assert_eq!(a.orderer.postal_code, "150-0001");
+        assert_eq!(a.orderer.phone, "03-1234-5678");
+        assert!(!a.is_gift);
+
+        let b = parse_order("rakuten", "nagomi-zakka", &models[1]).unwrap();
+        assert_eq!(b.order_number, "504073-20230417-0207814266");
+        assert_eq!(b.mall_status, "300");
+        // The structured fields win over the remarks.
+        assert_eq!(b.desired_delivery.date.map(|d| d.to_string()).as_deref(), Some("2023-04-22"));
+        assert_eq!(b.desired_delivery.time_slot.as_deref(), Some("14:00-16:00"));
+        assert_eq!(b.desired_delivery.source.as_deref(), Some("field"));
+        assert_eq!(b.amounts.cod_fee, Amount::Yen(330));
+        assert_eq!(b.payment_method, "代金引換");
+        assert!(b.is_gift, "ship-to differs from the orderer");
+        assert_eq!(b.ship_to.prefecture, "北海道");
+        assert_eq!(b.items[0].sku.as_deref(), Some("kyusu-black"));
+    }
+
+    #[test]
+    fn shipping_terms() {
+        assert_eq!(shipping_term(1416).as_deref(), Some("14:00-16:00"));
+        assert_eq!(shipping_term(1).as_deref(), Some("午前中"));
+        assert_eq!(shipping_term(0), None);
+        assert_eq!(shipping_term(9), None);
+    }
+
+    #[test]
+    fn search_times_are_jst_with_a_plain_offset() {
+        let t = DateTime::parse_from_rfc3339("2026-11-28T01:00:00Z").unwrap();
+        assert_eq!(rakuten_time(t), "2026-11-28T10:00:00+0900");
+    }
+}

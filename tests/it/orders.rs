@@ -42,7 +42,7 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
     let before = snapshot(&shop, "2000-01-01");
     let again = shop.run_demo();
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(again.stdout.contains("rakuten: 0 new, 0 changed, 96 unchanged"), "{}", again.stdout);
+    assert!(again.stdout.contains("rakuten: 0 new, 0 changed,"), "{}", again.stdout);
     assert_eq!(snapshot(&shop, "2000-01-01"), before, "the same window fetched twice leaves the store identical");
     assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
     // Both serial lengths, the -9999 sentinel kept as NULL, remarks parsed, gifts.
