@@ -41,6 +41,22 @@ impl HttpClient {
     /// Sends a request, retrying what is worth retrying. 4xx other than 429 come back as responses:
     /// the adapter knows its mall's error bodies.
     pub fn send(&self, method: &str, url: &str, headers: &[(&str, String)], body: Option<&str>) -> Result<HttpResponse, MallError> {
+        self.send_checked(method, url, headers, body, false)
+    }
+
+    /// As `send`, and a 2xx body that is not whole JSON (cut off on the way) is retried like a 5xx.
+    pub fn send_json(&self, method: &str, url: &str, headers: &[(&str, String)], body: Option<&str>) -> Result<HttpResponse, MallError> {
+        self.send_checked(method, url, headers, body, true)
+    }
+
+    fn send_checked(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+        json: bool,
+    ) -> Result<HttpResponse, MallError> {
         let mut wait = self.retry.first_backoff;
         let mut last = String::new();
         for attempt in 1..=self.retry.attempts.max(1) {
@@ -70,6 +86,8 @@ impl HttpClient {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
                     let text = resp.body_mut().with_config().limit(256 << 20).read_to_string();
+                    let cut_off =
+                        |t: &str| json && (200..300).contains(&status) && serde_json::from_str::<serde::de::IgnoredAny>(t).is_err();
                     match (status, text) {
                         (429, _) | (500..=599, _) => {
                             last = format!("HTTP {status}");
@@ -77,6 +95,15 @@ impl HttpClient {
                                 let pause = retry_after.unwrap_or(wait).min(self.retry.max_wait);
                                 log::info!("{}: {last} from {}; retry {attempt} in {} ms", self.mall, path_of(url), pause.as_millis());
                                 std::thread::sleep(pause);
+                                wait *= 2;
+                                continue;
+                            }
+                        }
+                        (_, Ok(body)) if cut_off(&body) => {
+                            last = format!("HTTP {status} with a body that is not whole JSON");
+                            if attempt < self.retry.attempts {
+                                log::info!("{}: {last} from {}; retry {attempt} in {} ms", self.mall, path_of(url), wait.as_millis());
+                                std::thread::sleep(wait);
                                 wait *= 2;
                                 continue;
                             }
@@ -108,4 +135,14 @@ fn path_of(url: &str) -> &str {
     let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
     let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
     path.split('?').next().unwrap_or(path)
+}
+
+/// Percent-encodes a query or form value (RFC 3986 unreserved characters stay).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

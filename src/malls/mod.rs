@@ -1,6 +1,7 @@
 //! One adapter per mall behind one trait. Wire formats live here only: every adapter turns its
 //! mall's payload into `domain::Order` and keeps the raw payload beside it.
 
+pub mod amazon;
 pub mod http;
 pub mod rakuten;
 
@@ -113,7 +114,7 @@ impl Connection {
             credentials,
             timeout: if is_mock { Duration::from_millis(1000) } else { Duration::from_secs(60) },
             retry: if is_mock {
-                http::RetryPolicy { attempts: 6, first_backoff: Duration::from_millis(20), max_wait: Duration::from_secs(2) }
+                http::RetryPolicy { attempts: 6, first_backoff: Duration::from_millis(5), max_wait: Duration::from_secs(2) }
             } else {
                 http::RetryPolicy::default()
             },
@@ -140,13 +141,14 @@ fn default_endpoint(kind: &str) -> &'static str {
 
 /// Whether this version can fetch orders from a mall kind.
 pub fn has_adapter(kind: &str) -> bool {
-    matches!(kind, "rakuten")
+    matches!(kind, "rakuten" | "amazon")
 }
 
 /// The adapter for a mall kind, or None for kinds that have none yet.
 pub fn adapter_for(kind: &str, conn: Connection) -> Option<Box<dyn MallAdapter>> {
     match kind {
         "rakuten" => Some(Box::new(rakuten::Rakuten::new(conn))),
+        "amazon" => Some(Box::new(amazon::Amazon::new(conn))),
         _ => None,
     }
 }

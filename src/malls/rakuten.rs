@@ -39,7 +39,7 @@ impl Rakuten {
     fn call(&self, path: &str, body: &Value) -> Result<Value, MallError> {
         let headers = [("Authorization", self.auth_header()?), ("Content-Type", "application/json; charset=utf-8".to_string())];
         let url = format!("{}{path}", self.conn.base_url);
-        let resp = self.http.send("POST", &url, &headers, Some(&body.to_string()))?;
+        let resp = self.http.send_json("POST", &url, &headers, Some(&body.to_string()))?;
         let parsed: Option<Value> = serde_json::from_str(&resp.body).ok();
         if resp.status == 401 || resp.status == 403 {
             let detail = parsed

@@ -2,6 +2,7 @@
 //! checks with the malls' own errors, and fault injection. The demo starts it in-process
 //! (`endpoint: mock`); `juchu mock-mall` runs it on its own; tests talk to it over real HTTP.
 
+pub mod amazon;
 pub mod orders;
 pub mod rakuten;
 pub mod server;
@@ -122,7 +123,7 @@ impl Reply {
 
 fn handle(state: &MockState, req: Request) -> Reply {
     let n = state.calls.fetch_add(1, Ordering::Relaxed);
-    let Request { method, path, headers, body } = req;
+    let Request { method, path, query, headers, body } = req;
     let sc = &state.scenario;
     // Faults are drawn per call from the seed, so a scenario replays the same way.
     // Mixed with the mock's clock, so each polling run meets different faults.
@@ -145,7 +146,7 @@ fn handle(state: &MockState, req: Request) -> Reply {
     } else if roll(&mut r) < sc.error_rate {
         Reply::json(if n % 2 == 0 { 500 } else { 503 }, serde_json::json!({"error": "internal"}))
     } else {
-        let mut rep = route(state, &method, &path, &headers, &body);
+        let mut rep = route(state, &method, &path, &query, &headers, &body);
         if rep.status == 200 && roll(&mut r) < sc.malformed_rate {
             let cut = rep.body.len() / 2;
             rep.body = rep.body.char_indices().take_while(|(i, _)| *i < cut).map(|(_, c)| c).collect();
@@ -155,9 +156,12 @@ fn handle(state: &MockState, req: Request) -> Reply {
     reply
 }
 
-fn route(state: &MockState, method: &str, path: &str, headers: &[(String, String)], body: &str) -> Reply {
+fn route(state: &MockState, method: &str, path: &str, query: &[(String, String)], headers: &[(String, String)], body: &str) -> Reply {
     if path.starts_with("/es/2.0/order/") {
         return rakuten::handle(state, method, path, headers, body);
+    }
+    if path == "/auth/o2/token" || path.starts_with("/orders/v0/") {
+        return amazon::handle(state, method, path, query, headers, body);
     }
     Reply::json(404, serde_json::json!({"error": format!("the mock mall has no {method} {path}")}))
 }

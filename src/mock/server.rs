@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Request {
     pub method: String,
     pub path: String,
+    /// The query string, percent-decoded pairs.
+    pub query: Vec<(String, String)>,
     /// Lower-case names.
     pub headers: Vec<(String, String)>,
     pub body: String,
@@ -80,6 +82,7 @@ fn serve(conn: TcpStream, handler: &dyn Fn(Request) -> Reply) {
         let mut parts = line.split_whitespace();
         let (Some(method), Some(target)) = (parts.next(), parts.next()) else { return };
         let (method, path) = (method.to_string(), target.split('?').next().unwrap_or("").to_string());
+        let query = target.split_once('?').map(|(_, q)| parse_form(q)).unwrap_or_default();
         let mut headers = Vec::new();
         loop {
             let mut h = String::new();
@@ -100,7 +103,7 @@ fn serve(conn: TcpStream, handler: &dyn Fn(Request) -> Reply) {
             return;
         }
         let close = headers.iter().any(|(k, v)| k == "connection" && v.eq_ignore_ascii_case("close"));
-        let reply = handler(Request { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() });
+        let reply = handler(Request { method, path, query, headers, body: String::from_utf8_lossy(&body).into_owned() });
         let mut out = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
             reply.status,
@@ -117,6 +120,38 @@ fn serve(conn: TcpStream, handler: &dyn Fn(Request) -> Reply) {
             return;
         }
     }
+}
+
+/// `a=1&b=x%3Ay` (query strings and form bodies) into decoded pairs.
+pub fn parse_form(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 2;
+                }
+                Err(_) => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn reason(status: u16) -> &'static str {

@@ -6,7 +6,7 @@ use crate::support::Shop;
 fn orders_only(shop: &Shop, initial_days: u32) {
     shop.write(
         "pipelines/orders.yaml",
-        &format!("settings: ../shop.yaml\nstages:\n  - id: orders\n    type: fetch_orders\n    with: {{ malls: [rakuten], initial_days: {initial_days} }}\n"),
+        &format!("settings: ../shop.yaml\nstages:\n  - id: orders\n    type: fetch_orders\n    with: {{ malls: [rakuten, amazon], initial_days: {initial_days} }}\n"),
     );
 }
 
@@ -27,7 +27,9 @@ fn rows(shop: &Shop, since: &str) -> Vec<String> {
         "query",
         "--format",
         "csv",
-        &format!("select order_number, content_hash, mall_status from orders where ordered_at >= '{since}' order by order_number"),
+        &format!(
+            "select mall, order_number, content_hash, mall_status from orders where ordered_at >= '{since}' order by mall, order_number"
+        ),
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     out.stdout.lines().skip(1).map(str::to_string).collect()
@@ -39,10 +41,12 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
     let first = shop.run_demo();
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(first.stdout.contains("rakuten: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert!(first.stdout.contains("amazon: 193 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     let before = snapshot(&shop, "2000-01-01");
     let again = shop.run_demo();
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("rakuten: 0 new, 0 changed,"), "{}", again.stdout);
+    assert!(again.stdout.contains("amazon: 0 new, 0 changed,"), "{}", again.stdout);
     assert_eq!(snapshot(&shop, "2000-01-01"), before, "the same window fetched twice leaves the store identical");
     assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
     // Both serial lengths, the -9999 sentinel kept as NULL, remarks parsed, gifts.
@@ -56,7 +60,7 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
 }
 
 #[test]
-fn an_expired_rakuten_key_is_named_and_exits_1() {
+fn an_expired_rakuten_key_is_named_the_other_malls_are_still_fetched_and_it_exits_1() {
     let shop = Shop::sample();
     let out = shop.juchu_env(&["run", "pipelines/demo.yaml"], &[("RAKUTEN_LICENSE_KEY", "SL338811_expired")]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
@@ -66,7 +70,9 @@ fn an_expired_rakuten_key_is_named_and_exits_1() {
     assert!(!out.stderr.contains("SL338811_expired"), "a secret never appears in messages: {}", out.stderr);
     // The stages before still did their work.
     assert_eq!(shop.query_one("select count(*) from products where mall = 'rakuten'"), "12");
-    assert_eq!(shop.query_one("select count(*) from orders"), "0");
+    assert_eq!(shop.query_one("select count(*) from orders where mall = 'rakuten'"), "0");
+    assert_eq!(shop.query_one("select count(*) from orders where mall = 'amazon'"), "193", "Amazon was still fetched");
+    assert!(out.stdout.contains("amazon: 193 new"), "{}", out.stdout);
 }
 
 #[test]
@@ -116,7 +122,8 @@ fn many_polling_cycles_with_faults_store_every_order_once_with_its_latest_conten
     let clean = Shop::sample();
     orders_only(&clean, 1 + (cycles as u32 * 3) / (24 * 60) + 1);
     assert_eq!(poll(&clean, &end, &[("JUCHU_MOCK_SCENARIO", calm)]).code, 0);
-    let since = "2026-11-27 00:00:00";
+    // A mall's first poll looks back one day from when it first succeeds: compare from the first cycle on.
+    let since = "2026-11-28 00:00:00";
     let (got, want) = (rows(&shop, since), rows(&clean, since));
     assert!(want.len() > cycles as usize * 3 / 4 / 2, "the mock placed orders: {}", want.len());
     let missing: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();

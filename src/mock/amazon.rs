@@ -1,0 +1,196 @@
+//! The mock's Amazon SP-API Orders v0 and LWA token endpoint.
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use serde_json::{json, Value};
+
+use super::orders::MockOrder;
+use super::server::parse_form;
+use super::{demo_credential, header, MockState, RecordedCall, Reply};
+
+const SALT: u64 = 2;
+pub const MARKETPLACE_JP: &str = "A1VC38T7YXB528";
+const ACCESS_TOKEN: &str = "Atza|mock-access-token";
+
+pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, String)], headers: &[(String, String)], body: &str) -> Reply {
+    if path == "/auth/o2/token" {
+        return token(state, method, body);
+    }
+    if header(headers, "x-amz-access-token") != Some(ACCESS_TOKEN) {
+        return Reply::json(
+            403,
+            json!({"errors": [{"code": "Unauthorized", "message": "Access to requested resource is denied.", "details": ""}]}),
+        );
+    }
+    let now = (state.now)();
+    let parts: Vec<&str> = path.trim_start_matches("/orders/v0/orders").split('/').filter(|p| !p.is_empty()).collect();
+    match (method, parts.as_slice()) {
+        ("GET", []) => orders(state, now, query),
+        ("GET", [id, "orderItems"]) => match index_of(id).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now) {
+            Some(o) => Reply::json(200, json!({"payload": {"AmazonOrderId": id, "OrderItems": items(&o)}})),
+            None => Reply::json(404, json!({"errors": [{"code": "NotFound", "message": format!("Order {id} not found")}]})),
+        },
+        ("POST", [_, "shipmentConfirmation"]) => {
+            state.writes.lock().expect("mock lock").push(RecordedCall { path: path.to_string(), body: body.to_string() });
+            Reply { status: 204, content_type: "application/json", body: String::new(), headers: Vec::new() }
+        }
+        _ => Reply::json(404, json!({"errors": [{"code": "NotFound", "message": format!("no {method} {path}")}]})),
+    }
+}
+
+fn token(state: &MockState, method: &str, body: &str) -> Reply {
+    let form = parse_form(body);
+    let f = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let ok = method == "POST"
+        && f("grant_type") == Some("refresh_token")
+        && f("refresh_token") == Some(&demo_credential("refresh_token"))
+        && f("client_id") == Some(&demo_credential("lwa_client_id"))
+        && f("client_secret") == Some(&demo_credential("lwa_client_secret"))
+        && !state.scenario.expired.iter().any(|m| m == "amazon");
+    if !ok {
+        return Reply::json(
+            400,
+            json!({"error": "invalid_grant", "error_description": "The request has an invalid grant parameter : refresh_token"}),
+        );
+    }
+    Reply::json(
+        200,
+        json!({"access_token": ACCESS_TOKEN, "refresh_token": demo_credential("refresh_token"), "token_type": "bearer", "expires_in": 3600}),
+    )
+}
+
+fn parse_iso(s: Option<&str>) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(s?).ok()
+}
+
+fn orders(state: &MockState, now: DateTime<FixedOffset>, query: &[(String, String)]) -> Reply {
+    let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let bad = |m: &str| Reply::json(400, json!({"errors": [{"code": "InvalidInput", "message": m}]}));
+    if q("MarketplaceIds") != Some(MARKETPLACE_JP) {
+        return bad("MarketplaceIds is required");
+    }
+    let page_size = q("MaxResultsPerPage").and_then(|v| v.parse().ok()).unwrap_or(100usize).clamp(1, 100);
+    // NextToken is the offset into the same search, encoded with its criteria.
+    let (criteria, offset) = match q("NextToken") {
+        Some(t) => match t.rsplit_once('@') {
+            Some((c, o)) => (c.to_string(), o.parse().unwrap_or(0usize)),
+            None => return bad("Invalid NextToken"),
+        },
+        None => {
+            let c = if let Some(ids) = q("AmazonOrderIds") {
+                format!("ids={ids}")
+            } else {
+                let after = q("LastUpdatedAfter").map(|a| format!("u={a}")).or_else(|| q("CreatedAfter").map(|a| format!("c={a}")));
+                let Some(after) = after else { return bad("Exactly one of CreatedAfter or LastUpdatedAfter must be specified") };
+                let before = q("LastUpdatedBefore").or_else(|| q("CreatedBefore")).unwrap_or("");
+                if let Some(b) = parse_iso(Some(before)) {
+                    if b > now - Duration::minutes(2) {
+                        return bad("LastUpdatedBefore must be a date at least 2 minutes before the time of the request");
+                    }
+                }
+                format!("{after}|{before}")
+            };
+            (c, 0)
+        }
+    };
+    let all: Vec<MockOrder> = if let Some(ids) = criteria.strip_prefix("ids=") {
+        ids.split(',').filter_map(index_of).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now).collect()
+    } else {
+        let (after, before) = criteria.split_once('|').unwrap_or((&criteria, ""));
+        let by_update = after.starts_with("u=");
+        let Some(from) = parse_iso(Some(&after[2..])) else { return bad("Invalid date") };
+        let to = parse_iso(Some(before)).unwrap_or(now - Duration::minutes(2));
+        let earliest = if by_update { from - Duration::days(2) - Duration::hours(1) } else { from };
+        state
+            .plan
+            .placed_between(earliest, to, now)
+            .map(|i| state.plan.order(SALT, i, now))
+            .filter(|o| {
+                let t = if by_update { last_update(o) } else { o.ordered_at };
+                t >= from && t <= to && o.ordered_at <= now
+            })
+            .collect()
+    };
+    let page: Vec<Value> = all.iter().skip(offset).take(page_size).map(order_json).collect();
+    let mut payload = json!({"Orders": page, "LastUpdatedBefore": (now - Duration::minutes(2)).with_timezone(&Utc).to_rfc3339()});
+    if offset + page_size < all.len() {
+        payload["NextToken"] = json!(format!("{criteria}@{}", offset + page_size));
+    }
+    Reply::json(200, json!({ "payload": payload }))
+}
+
+/// `503-0001234-0001234`: 3-7-7 digits; the last group is the mock's order index.
+pub fn order_id(o: &MockOrder) -> String {
+    format!("503-{:07}-{:07}", (o.index * 7919) % 10_000_000, o.index % 10_000_000)
+}
+
+fn index_of(id: &str) -> Option<u64> {
+    let mut p = id.split('-');
+    (p.next()? == "503").then_some(())?;
+    p.next()?;
+    p.next()?.parse().ok()
+}
+
+fn last_update(o: &MockOrder) -> DateTime<FixedOffset> {
+    match o.progress {
+        100 => o.ordered_at,
+        300 => o.ordered_at + Duration::minutes(20),
+        _ => o.ordered_at + Duration::days(2),
+    }
+}
+
+fn status(o: &MockOrder) -> &'static str {
+    match o.progress {
+        100 => "Pending",
+        300 => "Unshipped",
+        _ => "Shipped",
+    }
+}
+
+fn money(v: i64) -> Value {
+    json!({"CurrencyCode": "JPY", "Amount": format!("{v}.00")})
+}
+
+fn order_json(o: &MockOrder) -> Value {
+    let p = &o.ship_to;
+    let total = o.goods() + o.postage + o.cod_fee() - o.coupon;
+    json!({
+        "AmazonOrderId": order_id(o),
+        "PurchaseDate": o.ordered_at.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "LastUpdateDate": last_update(o).with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "OrderStatus": status(o),
+        "FulfillmentChannel": "MFN",
+        "SalesChannel": "Amazon.co.jp",
+        "ShipServiceLevel": "Std JP Kanto8",
+        "OrderTotal": money(total),
+        "NumberOfItemsShipped": if o.progress >= 500 { o.items.len() } else { 0 },
+        "NumberOfItemsUnshipped": if o.progress >= 500 { 0 } else { o.items.len() },
+        "PaymentMethod": if o.cod { "COD" } else { "Other" },
+        "PaymentMethodDetails": [if o.cod { "COD" } else { "Standard" }],
+        "MarketplaceId": MARKETPLACE_JP,
+        "ShipmentServiceLevelCategory": "Standard",
+        "OrderType": "StandardOrder",
+        "EarliestShipDate": (o.ordered_at + Duration::days(1)).with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "LatestShipDate": (o.ordered_at + Duration::days(3)).with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "IsPrime": false,
+        "IsBusinessOrder": false,
+        "ShippingAddress": {"Name": format!("{} {}", p.family, p.first), "PostalCode": p.zip, "StateOrRegion": p.prefecture,
+                            "City": p.city, "AddressLine1": p.street, "CountryCode": "JP", "Phone": p.phone},
+        "BuyerInfo": {"BuyerEmail": format!("mock{}@marketplace.amazon.co.jp", o.index), "BuyerName": format!("{} {}", o.orderer.family, o.orderer.first)},
+    })
+}
+
+fn items(o: &MockOrder) -> Vec<Value> {
+    o.items
+        .iter()
+        .enumerate()
+        .map(|(n, it)| {
+            // Order-level charges sit on the first item, as Amazon reports them per item.
+            let first = n == 0;
+            json!({"ASIN": format!("B0{:08}", 10_000 + n), "SellerSKU": it.item_number, "OrderItemId": format!("{}{:02}", 10_000_000_000u64 + o.index, n),
+                   "Title": it.name, "QuantityOrdered": it.units, "QuantityShipped": if o.progress >= 500 { it.units } else { 0 },
+                   "ItemPrice": money(it.price * it.units), "ShippingPrice": money(if first { o.postage } else { 0 }),
+                   "CODFee": money(if first { o.cod_fee() } else { 0 }), "PromotionDiscount": money(if first { o.coupon } else { 0 }),
+                   "IsGift": if o.gift { "true" } else { "false" }})
+        })
+        .collect()
+}
