@@ -76,7 +76,8 @@ impl HttpClient {
                     req.send(body.unwrap_or(""))
                 }
             };
-            match result {
+            // Either the answer, or why to try again (and how long the mall asked us to wait).
+            let (why, asked_wait) = match result {
                 Ok(mut resp) => {
                     let status = resp.status().as_u16();
                     let retry_after = resp
@@ -89,38 +90,20 @@ impl HttpClient {
                     let cut_off =
                         |t: &str| json && (200..300).contains(&status) && serde_json::from_str::<serde::de::IgnoredAny>(t).is_err();
                     match (status, text) {
-                        (429, _) | (500..=599, _) => {
-                            last = format!("HTTP {status}");
-                            if attempt < self.retry.attempts {
-                                let pause = retry_after.unwrap_or(wait).min(self.retry.max_wait);
-                                log::info!("{}: {last} from {}; retry {attempt} in {} ms", self.mall, path_of(url), pause.as_millis());
-                                std::thread::sleep(pause);
-                                wait *= 2;
-                                continue;
-                            }
-                        }
-                        (_, Ok(body)) if cut_off(&body) => {
-                            last = format!("HTTP {status} with a body that is not whole JSON");
-                            if attempt < self.retry.attempts {
-                                log::info!("{}: {last} from {}; retry {attempt} in {} ms", self.mall, path_of(url), wait.as_millis());
-                                std::thread::sleep(wait);
-                                wait *= 2;
-                                continue;
-                            }
-                        }
+                        (429, _) | (500..=599, _) => (format!("HTTP {status}"), retry_after),
+                        (_, Ok(body)) if cut_off(&body) => (format!("HTTP {status} with a body that is not whole JSON"), None),
                         (_, Ok(body)) => return Ok(HttpResponse { status, body }),
-                        (_, Err(e)) => last = format!("reading the response failed: {e}"),
+                        (_, Err(e)) => (format!("reading the response failed: {e}"), None),
                     }
                 }
-                Err(e) => {
-                    last = format!("{e}");
-                    if attempt < self.retry.attempts {
-                        log::info!("{}: {last} at {}; retry {attempt} in {} ms", self.mall, path_of(url), wait.as_millis());
-                        std::thread::sleep(wait);
-                        wait *= 2;
-                        continue;
-                    }
-                }
+                Err(e) => (format!("{e}"), None),
+            };
+            last = why;
+            if attempt < self.retry.attempts {
+                let pause = asked_wait.unwrap_or(wait).min(self.retry.max_wait);
+                log::info!("{}: {last} at {}; retry {attempt} in {} ms", self.mall, path_of(url), pause.as_millis());
+                std::thread::sleep(pause);
+                wait *= 2;
             }
         }
         Err(MallError::Unavailable {
