@@ -13,7 +13,7 @@ cat > "$DATA/busy.yaml" <<YAML
 seed: 11
 minutes_between_orders: 1
 YAML
-DAYS="${DAYS:-14}"
+DAYS="${DAYS:-3}"
 cat > "$DATA/first.yaml" <<YAML
 settings: ../../../shop.yaml
 stages:
@@ -26,7 +26,7 @@ settings: ../../../shop.yaml
 stages:
   - id: orders
     type: fetch_orders
-    with: { malls: [rakuten] }
+    with: { malls: [rakuten, amazon] }
 YAML
 NOW=2026-11-28T10:00:00+09:00
 export JUCHU_MOCK_SCENARIO="$DATA/busy.yaml"
@@ -38,9 +38,16 @@ for run in 1 2 3; do
   FETCH=$(echo "$OUT" | grep -oE 'fetched [0-9]+ orders in [0-9]+ ms' | grep -oE '[0-9]+ ms' | grep -oE '[0-9]+')
   awk -v n="$N" -v ms="$MS" -v f="$FETCH" -v r="$run" 'BEGIN { printf "rakuten path, run %d: %d orders in %d ms (fetch+normalise %d ms, upsert %d ms) = %.0f orders/s\n", r, n, ms, f, ms-f, n/(ms/1000) }'
 done
-# Polls with nothing new: the store holds the orders above; the window is the last 3 minutes + 5 overlap.
+# Polls with nothing new (a quiet shop: an order every 12 hours), after a first poll filled the store.
+cat > "$DATA/quiet.yaml" <<YAML
+seed: 11
+minutes_between_orders: 720
+YAML
+export JUCHU_MOCK_SCENARIO="$DATA/quiet.yaml"
+rm -f "$DATA/poll.duckdb"*
+"$BIN" -q --now "$NOW" --store "$DATA/poll.duckdb" run "$DATA/poll.yaml"
 for i in 1 2 3 4 5; do
   T=$(printf "2026-11-28T10:%02d:00+09:00" $((3 * i)))
-  /usr/bin/time -f "%e" -o "$DATA/t" "$BIN" -q --now "$T" --store "$DATA/store.duckdb" run "$DATA/poll.yaml" || true
-  echo "poll $i at $T: $(cat "$DATA/t") s wall (process start to exit)"
+  /usr/bin/time -f "%e" -o "$DATA/t" "$BIN" -q --now "$T" --store "$DATA/poll.duckdb" run "$DATA/poll.yaml" || true
+  echo "poll $i at $T, nothing new, rakuten + amazon asked: $(cat "$DATA/t") s wall (process start to exit)"
 done

@@ -119,14 +119,14 @@ impl MallAdapter for Rakuten {
     fn refresh(&self, numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
         let mut out = Vec::with_capacity(numbers.len());
         for chunk in numbers.chunks(GET_CHUNK) {
-            let v = self.call(GET_PATH, &json!({ "orderNumberList": chunk, "version": VERSION }))?;
-            let models = v
-                .get("OrderModelList")
-                .and_then(Value::as_array)
-                .ok_or_else(|| self.payload(format!("getOrder: no OrderModelList ({})", messages(&v))))?;
+            let mut v = self.call(GET_PATH, &json!({ "orderNumberList": chunk, "version": VERSION }))?;
+            let models = match v.get_mut("OrderModelList").map(Value::take) {
+                Some(Value::Array(models)) => models,
+                _ => return Err(self.payload(format!("getOrder: no OrderModelList ({})", messages(&v)))),
+            };
             for m in models {
-                let order = parse_order(&self.conn.mall, &self.conn.shop_id, m).map_err(|e| self.payload(e))?;
-                out.push(Fetched { order, raw: m.clone() });
+                let order = parse_order(&self.conn.mall, &self.conn.shop_id, &m).map_err(|e| self.payload(e))?;
+                out.push(Fetched { order, raw: m });
             }
         }
         Ok(out)
