@@ -162,7 +162,7 @@ mod tests {
         let mut seed = 0x2545F4914F6CDD1Du64;
         for _ in 0..20_000 {
             let len = (seed % 60) as usize;
-            let mut s = String::from(if seed % 3 == 0 { "[配送日時指定:]\n" } else { "" });
+            let mut s = String::from(if seed.is_multiple_of(3) { "[配送日時指定:]\n" } else { "" });
             for _ in 0..len {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;

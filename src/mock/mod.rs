@@ -129,7 +129,7 @@ fn handle(state: &MockState, req: Request) -> Reply {
     // Mixed with the mock's clock, so each polling run meets different faults.
     let mut r =
         Rng::new(sc.seed ^ n.wrapping_mul(0xA24BAED4963EE407) ^ ((state.now)().timestamp() as u64).wrapping_mul(0x9E3779B97F4A7C15));
-    let roll = |r: &mut Rng| (r.next() >> 11) as f64 / (1u64 << 53) as f64;
+    let roll = |r: &mut Rng| (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     if sc.slow_ms > 0 {
         std::thread::sleep(Duration::from_millis(sc.slow_ms));
     }
@@ -144,7 +144,7 @@ fn handle(state: &MockState, req: Request) -> Reply {
         rep.headers.push(("Retry-After", "0".into()));
         rep
     } else if roll(&mut r) < sc.error_rate {
-        Reply::json(if n % 2 == 0 { 500 } else { 503 }, serde_json::json!({"error": "internal"}))
+        Reply::json(if n.is_multiple_of(2) { 500 } else { 503 }, serde_json::json!({"error": "internal"}))
     } else {
         let mut rep = route(state, &method, &path, &query, &headers, &body);
         if rep.status == 200 && roll(&mut r) < sc.malformed_rate {

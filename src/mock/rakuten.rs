@@ -123,7 +123,7 @@ fn get(state: &MockState, req: &Value, now: DateTime<FixedOffset>) -> Reply {
 /// `338811-20261128-0000001234`; every fifth order has the older 8-digit serial.
 pub fn order_number(o: &MockOrder) -> String {
     let date = o.ordered_at.format("%Y%m%d");
-    if o.index % 5 == 0 {
+    if o.index.is_multiple_of(5) {
         format!("{SHOP_NUMBER}-{date}-{:08}", o.index)
     } else {
         format!("{SHOP_NUMBER}-{date}-{:010}", o.index)

@@ -105,10 +105,10 @@ impl FetchOrdersConfig {
                     parts.push(format!("{name}: FAILED"));
                     let d =
                         match &e {
-                            PollError::Mall(MallError::Auth { .. }) | PollError::Mall(MallError::Config { .. }) => {
-                                Diagnostic::error("F001", e.to_string())
-                                    .help("renew the key in the mall's admin screen, then set it in the environment named in the settings")
-                            }
+                            PollError::Mall(MallError::Auth { .. }) => Diagnostic::error("F001", e.to_string())
+                                .help("renew the key in the mall's admin screen, then set it in the environment named in the settings"),
+                            PollError::Mall(MallError::Config { .. }) => Diagnostic::error("F004", e.to_string())
+                                .help("fix this mall's entry in the settings (`juchu check` lists what is wrong), then run again"),
                             PollError::Mall(_) => Diagnostic::error("F002", e.to_string())
                                 .help("nothing was lost: the next run asks for the same window again"),
                             PollError::Store(_) => Diagnostic::error("F003", e.to_string())
