@@ -76,10 +76,54 @@ pub struct MallSettings {
     /// Overlap of the polling window in minutes (S14).
     #[serde(default)]
     pub poll_overlap_minutes: Option<u32>,
+    /// Malls without an order API here (Yamada, Ponpare): order CSVs in a folder, columns mapped.
+    #[serde(default)]
+    pub order_files: Option<OrderFiles>,
     /// The resolved kind (filled after parsing).
     #[serde(skip)]
     pub mall_kind: String,
 }
+
+/// Order files: one row per order line; rows of one order share its order number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderFiles {
+    /// The folder the mall's order CSVs are put in, relative to the settings file.
+    pub folder: Spanned<String>,
+    /// `cp932` or `utf-8`; detected when absent.
+    #[serde(default)]
+    pub encoding: Option<crate::io::text::Encoding>,
+    /// Order field → the CSV column that holds it (see ORDER_FILE_FIELDS).
+    pub columns: BTreeMap<String, Spanned<String>>,
+    /// The folder, resolved (filled after parsing).
+    #[serde(skip)]
+    pub folder_path: PathBuf,
+}
+
+/// Fields an order file can map; the first five are required.
+pub const ORDER_FILE_FIELDS: &[&str] = &[
+    "order_number",
+    "ordered_at",
+    "product_code",
+    "unit_price",
+    "quantity",
+    "status",
+    "item_name",
+    "options_text",
+    "orderer_name",
+    "ship_to_name",
+    "ship_to_postal_code",
+    "ship_to_prefecture",
+    "ship_to_address",
+    "ship_to_phone",
+    "payment_method",
+    "desired_date",
+    "desired_time_slot",
+    "remarks",
+    "shipping",
+    "cod_fee",
+    "billing_total",
+];
 
 /// The automatic switches. Defaults are the seed's safe first-setup values (S1, S15).
 #[derive(Debug, Clone, Deserialize)]
@@ -280,6 +324,35 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
         );
     }
     m.mall_kind = kind;
+    if let Some(of) = &mut m.order_files {
+        of.folder_path = file.path.parent().unwrap_or(Path::new(".")).join(&of.folder.value);
+        if !of.folder_path.is_dir() {
+            diags.push(
+                Diagnostic::error("C026", format!("order-file folder `{}` not found", of.folder.value))
+                    .at(file.place_at(&of.folder.referenced))
+                    .help("the folder is relative to the settings file; create it or fix the path"),
+            );
+        }
+        for (field, col) in &of.columns {
+            if !ORDER_FILE_FIELDS.contains(&field.as_str()) {
+                let hint = did_you_mean(field, ORDER_FILE_FIELDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                diags.push(
+                    Diagnostic::error("C027", format!("`{field}` is not an order field"))
+                        .at(file.place_at(&col.referenced))
+                        .help(format!("{hint}order fields: {}", ORDER_FILE_FIELDS.join(", "))),
+                );
+            }
+        }
+        for field in &ORDER_FILE_FIELDS[..5] {
+            if !of.columns.contains_key(*field) {
+                diags.push(
+                    Diagnostic::error("C028", format!("malls.{name}.order_files.columns needs `{field}`"))
+                        .at(file.place_at(&of.folder.referenced))
+                        .help("map order_number, ordered_at, product_code, unit_price and quantity to the file's column names"),
+                );
+            }
+        }
+    }
     for (key, value) in &m.credentials {
         if SecretRef::parse(&value.value).is_none() {
             // Never echo the value: it may be the secret itself.

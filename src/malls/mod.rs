@@ -3,6 +3,7 @@
 
 pub mod amazon;
 pub mod http;
+pub mod order_file;
 pub mod rakuten;
 
 use std::collections::BTreeMap;

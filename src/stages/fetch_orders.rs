@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
 use crate::config::diagnostic::Diagnostic;
 use crate::config::yaml::Spanned;
+use crate::malls::order_file::OrderFileAdapter;
 use crate::malls::{adapter_for, Connection, Fetched, MallError, Window};
 use crate::pipeline::clock::jst;
 use crate::store::Store;
@@ -59,7 +60,7 @@ impl FetchOrdersConfig {
                             .help(format!("malls in the settings: {}", names.join(", "))),
                     );
                 }
-                Some(m) if crate::malls::has_adapter(&m.mall_kind) => {}
+                Some(m) if m.order_files.is_some() || crate::malls::has_adapter(&m.mall_kind) => {}
                 Some(m) => diags.push(
                     Diagnostic::warning("C061", format!("mall `{}` ({}) has no order adapter in this version", mall.value, m.mall_kind))
                         .at(cx.pipeline.file.place_at(&mall.referenced))
@@ -124,11 +125,16 @@ impl FetchOrdersConfig {
 
     fn poll(&self, cx: &RunContext<'_>, name: &str, m: &crate::config::settings::MallSettings) -> Result<MallPoll, PollError> {
         let started = Instant::now();
-        let conn = Connection::from_settings(name, m, cx.mock_url.as_deref())?;
-        let adapter = adapter_for(&m.mall_kind, conn).ok_or_else(|| MallError::Config {
-            mall: name.into(),
-            detail: format!("no order adapter for `{}` in this version", m.mall_kind),
-        })?;
+        let adapter: Box<dyn crate::malls::MallAdapter> = match &m.order_files {
+            Some(spec) => Box::new(OrderFileAdapter::new(name, m.shop_id.as_deref().unwrap_or(""), spec.clone())),
+            None => {
+                let conn = Connection::from_settings(name, m, cx.mock_url.as_deref())?;
+                adapter_for(&m.mall_kind, conn).ok_or_else(|| MallError::Config {
+                    mall: name.into(),
+                    detail: format!("no order adapter for `{}` in this version", m.mall_kind),
+                })?
+            }
+        };
         let overlap = Duration::minutes(m.poll_overlap_minutes.unwrap_or(DEFAULT_OVERLAP_MINUTES) as i64);
         let cursor = cursor(cx.store, name).map_err(PollError::Store)?;
         let from = match cursor {

@@ -42,11 +42,14 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(first.stdout.contains("rakuten: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("amazon: 193 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert!(first.stdout.contains("yamada: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert!(first.stdout.contains("ponpare: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     let before = snapshot(&shop, "2000-01-01");
     let again = shop.run_demo();
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("rakuten: 0 new, 0 changed,"), "{}", again.stdout);
     assert!(again.stdout.contains("amazon: 0 new, 0 changed,"), "{}", again.stdout);
+    assert!(again.stdout.contains("yamada: 0 new, 0 changed, 2 unchanged"), "{}", again.stdout);
     assert_eq!(snapshot(&shop, "2000-01-01"), before, "the same window fetched twice leaves the store identical");
     assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
     // Both serial lengths, the -9999 sentinel kept as NULL, remarks parsed, gifts.
@@ -136,4 +139,31 @@ fn many_polling_cycles_with_faults_store_every_order_once_with_its_latest_conten
     );
     assert!(failed > 0, "faults were injected and some polls failed");
     assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
+}
+
+/// Yamada and Ponpare: order files in a folder, columns mapped in the settings.
+#[test]
+fn mapped_order_files_group_lines_by_order_and_a_missing_column_is_named() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    assert_eq!(shop.query_one("select count(*) from order_items where mall = 'yamada' and order_number = 'YM-20261128-0001'"), "2");
+    assert_eq!(
+        shop.query_one("select desired_time_slot || ' ' || desired_source from orders where order_number = 'YM-20261128-0001'"),
+        "14:00-16:00 remarks"
+    );
+    assert_eq!(
+        shop.query_one("select desired_date || ' ' || desired_source from orders where order_number = 'PP0000123401'"),
+        "2026-12-01 field"
+    );
+    assert_eq!(shop.query_one("select is_gift from orders where order_number = 'YM-20261128-0002'"), "true");
+
+    // A Ponpare export without its 個数 column: Ponpare fails clearly, the others are still fetched.
+    let file = "sample-data/orders/ponpare/juchu-20261128.csv";
+    let text = shop.read_cp932(file).replacen("\"個数\"", "\"数\"", 1);
+    shop.write_cp932(file, &text);
+    let out = shop.run_demo();
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("ponpare: FAILED"), "{}", out.stdout);
+    assert!(out.stdout.contains("yamada: 0 new"), "{}", out.stdout);
+    assert!(out.stderr.contains("juchu-20261128.csv: missing column(s) 個数; columns found: 受注ID"), "{}", out.stderr);
 }
