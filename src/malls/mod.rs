@@ -2,9 +2,11 @@
 //! mall's payload into `domain::Order` and keeps the raw payload beside it.
 
 pub mod amazon;
+pub mod aupay;
 pub mod http;
 pub mod order_file;
 pub mod rakuten;
+pub mod xml;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -142,7 +144,7 @@ fn default_endpoint(kind: &str) -> &'static str {
 
 /// Whether this version can fetch orders from a mall kind.
 pub fn has_adapter(kind: &str) -> bool {
-    matches!(kind, "rakuten" | "amazon")
+    matches!(kind, "rakuten" | "amazon" | "aupay")
 }
 
 /// The adapter for a mall kind, or None for kinds that have none yet.
@@ -150,6 +152,7 @@ pub fn adapter_for(kind: &str, conn: Connection) -> Option<Box<dyn MallAdapter>>
     match kind {
         "rakuten" => Some(Box::new(rakuten::Rakuten::new(conn))),
         "amazon" => Some(Box::new(amazon::Amazon::new(conn))),
+        "aupay" => Some(Box::new(aupay::AuPay::new(conn))),
         _ => None,
     }
 }

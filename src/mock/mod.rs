@@ -3,6 +3,7 @@
 //! (`endpoint: mock`); `juchu mock-mall` runs it on its own; tests talk to it over real HTTP.
 
 pub mod amazon;
+pub mod aupay;
 pub mod orders;
 pub mod rakuten;
 pub mod server;
@@ -159,6 +160,9 @@ fn handle(state: &MockState, req: Request) -> Reply {
 fn route(state: &MockState, method: &str, path: &str, query: &[(String, String)], headers: &[(String, String)], body: &str) -> Reply {
     if path.starts_with("/es/2.0/order/") {
         return rakuten::handle(state, method, path, headers, body);
+    }
+    if path.starts_with("/wmshopapi/") {
+        return aupay::handle(state, method, path, query, headers);
     }
     if path == "/auth/o2/token" || path.starts_with("/orders/v0/") {
         return amazon::handle(state, method, path, query, headers, body);

@@ -42,6 +42,7 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(first.stdout.contains("rakuten: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("amazon: 193 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert!(first.stdout.contains("aupay: 136 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("yamada: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("ponpare: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     let before = snapshot(&shop, "2000-01-01");
