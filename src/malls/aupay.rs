@@ -7,7 +7,7 @@ use serde_json::json;
 use super::http::{encode, HttpClient};
 use super::xml::{self, Node};
 use super::{Connection, Fetched, MallAdapter, MallError, Window};
-use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{Amount, Amounts, Order, OrderItem, Party};
 use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::pipeline::clock::jst;
 
@@ -149,7 +149,7 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
         ship_to,
         items,
         payment_method: n.text_of("settlementName"),
-        desired_delivery: desired_delivery_from_remarks(&remarks).unwrap_or(DesiredDelivery::default()),
+        desired_delivery: desired_delivery_from_remarks(&remarks).unwrap_or_default(),
         remarks,
         amounts: Amounts {
             goods: yen(n, "totalSalePrice"),

@@ -18,6 +18,9 @@ use crate::domain::text::parse_yen;
 use crate::io::csv_table::CsvTable;
 use crate::pipeline::clock::jst;
 
+/// One row of a file: its line and its mapped fields.
+type Row = (usize, BTreeMap<String, String>);
+
 pub struct OrderFileAdapter {
     mall: String,
     shop: String,
@@ -51,7 +54,7 @@ impl OrderFileAdapter {
             )));
         }
         // Rows of one order, in file order.
-        let mut orders: BTreeMap<String, Vec<(usize, BTreeMap<String, String>)>> = BTreeMap::new();
+        let mut orders: BTreeMap<String, Vec<Row>> = BTreeMap::new();
         let mut order_of_first_seen = Vec::new();
         for rec in t.records(&t.whole()) {
             let rec = rec.map_err(|d| self.payload(d.to_string()))?;
@@ -86,7 +89,7 @@ impl OrderFileAdapter {
         Ok(())
     }
 
-    fn order(&self, path: &std::path::Path, number: &str, rows: &[(usize, BTreeMap<String, String>)]) -> Result<Order, MallError> {
+    fn order(&self, path: &std::path::Path, number: &str, rows: &[Row]) -> Result<Order, MallError> {
         let (line, head) = &rows[0];
         let at = |field: &str| head.get(field).cloned().unwrap_or_default();
         let place = |line: usize| format!("{}:{line}", display_path(path));
