@@ -43,11 +43,8 @@ pub fn desired_delivery_from_remarks(remarks: &str) -> Option<DesiredDelivery> {
 
 /// `2026-08-08(土)`, `2026/8/8`, `2026年8月8日`: the first date on the line.
 fn parse_date(line: &str) -> Option<NaiveDate> {
-    let digits: Vec<(usize, u32)> = numbers(line);
-    for w in digits.windows(3) {
-        let (_, y) = w[0];
-        let (_, m) = w[1];
-        let (_, d) = w[2];
+    for w in numbers(line).windows(3) {
+        let (y, m, d) = (w[0].2, w[1].2, w[2].2);
         if (2000..=2100).contains(&y) {
             if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
                 return Some(date);
@@ -65,34 +62,9 @@ fn parse_slot(line: &str) -> Option<String> {
     if line.contains("指定なし") || line.contains("指定しない") {
         return None;
     }
-    let hours: Vec<u32> = {
-        // Hours are the numbers before `:` or `時`.
-        let chars: Vec<char> = line.chars().collect();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            if chars[i].is_ascii_digit() {
-                let start = i;
-                while i < chars.len() && chars[i].is_ascii_digit() {
-                    i += 1;
-                }
-                let n: String = chars[start..i].iter().collect();
-                if matches!(chars.get(i), Some(':') | Some('時')) {
-                    if let Ok(h) = n.parse::<u32>() {
-                        out.push(h);
-                    }
-                    // Skip the minutes.
-                    i += 1;
-                    while i < chars.len() && chars[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                }
-            } else {
-                i += 1;
-            }
-        }
-        out
-    };
+    // Hours are the numbers just before `:` or `時`.
+    let hours: Vec<u32> =
+        numbers(line).into_iter().filter(|&(_, end, _)| line[end..].starts_with([':', '時'])).map(|(_, _, h)| h).collect();
     match hours.as_slice() {
         [from, to, ..] if from < to && *to <= 24 => Some(format!("{from:02}:00-{to:02}:00")),
         [from] if *from <= 24 && (line.contains('〜') || line.contains('~') || line.contains("以降")) => Some(format!("{from:02}:00-")),
@@ -100,8 +72,8 @@ fn parse_slot(line: &str) -> Option<String> {
     }
 }
 
-/// The runs of ASCII digits on a line, with their byte offsets.
-fn numbers(line: &str) -> Vec<(usize, u32)> {
+/// The runs of up to four ASCII digits on a line, with their byte ranges.
+fn numbers(line: &str) -> Vec<(usize, usize, u32)> {
     let bytes = line.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -113,7 +85,7 @@ fn numbers(line: &str) -> Vec<(usize, u32)> {
             }
             if i - start <= 4 {
                 if let Ok(n) = line[start..i].parse() {
-                    out.push((start, n));
+                    out.push((start, i, n));
                 }
             }
         } else {

@@ -1,7 +1,7 @@
 //! au PAY マーケット (Wowma!) shop API: searchTradeInfoListProc (XML, `Authorization: Bearer <APIキー>`),
 //! by order date in whole days, paged with startCount/totalCount; statuses are Japanese strings.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use serde_json::json;
 
 use super::http::{encode, HttpClient};
@@ -9,7 +9,7 @@ use super::xml::{self, Node};
 use super::{Connection, Fetched, MallAdapter, MallError, Window};
 use crate::domain::order::{Amount, Amounts, Order, OrderItem, Party};
 use crate::domain::remarks::desired_delivery_from_remarks;
-use crate::pipeline::clock::jst;
+use crate::pipeline::clock::{jst, parse_jst};
 
 pub const SEARCH_PATH: &str = "/wmshopapi/searchTradeInfoListProc";
 const PAGE: usize = 100;
@@ -95,20 +95,13 @@ fn yen(n: &Node, name: &str) -> Amount {
     n.text_of(name).parse().map(Amount::from_mall).unwrap_or_default()
 }
 
-fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
-    ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .and_then(|t| t.and_local_timezone(jst()).single())
-}
-
 /// One `<orderInfo>` into an Order.
 pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
     let id = n.text_of("orderId");
     if id.is_empty() {
         return Err("an orderInfo without orderId".into());
     }
-    let ordered_at = parse_time(&n.text_of("orderDate")).ok_or_else(|| format!("order {id}: orderDate `{}`", n.text_of("orderDate")))?;
+    let ordered_at = parse_jst(&n.text_of("orderDate")).ok_or_else(|| format!("order {id}: orderDate `{}`", n.text_of("orderDate")))?;
     let party = |p: &str| Party {
         name: n.text_of(&format!("{p}Name")),
         name_kana: n.text_of(&format!("{p}Kana")),

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use super::{Fetched, MallAdapter, MallError, Window};
@@ -16,7 +16,7 @@ use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, P
 use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::domain::text::parse_yen;
 use crate::io::csv_table::CsvTable;
-use crate::pipeline::clock::jst;
+use crate::pipeline::clock::parse_jst;
 
 /// One row of a file: its line and its mapped fields.
 type Row = (usize, BTreeMap<String, String>);
@@ -93,7 +93,7 @@ impl OrderFileAdapter {
         let (line, head) = &rows[0];
         let at = |field: &str| head.get(field).cloned().unwrap_or_default();
         let place = |line: usize| format!("{}:{line}", display_path(path));
-        let ordered_at = parse_time(&at("ordered_at")).ok_or_else(|| {
+        let ordered_at = parse_jst(&at("ordered_at")).ok_or_else(|| {
             self.payload(format!("{}: ordered_at `{}` is not a date and time (e.g. 2026/11/28 10:15)", place(*line), at("ordered_at")))
         })?;
         let yen = |field: &str, f: &BTreeMap<String, String>, line: usize| -> Result<Option<i64>, MallError> {
@@ -161,18 +161,6 @@ impl OrderFileAdapter {
             },
         })
     }
-}
-
-/// `2026/11/28 10:15:00`, `2026-11-28 10:15`, RFC 3339: JST unless an offset is given.
-fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&jst()));
-    }
-    let s = s.replace('/', "-").replace('T', " ");
-    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok())
-        .and_then(|t| t.and_local_timezone(jst()).single())
 }
 
 impl MallAdapter for OrderFileAdapter {

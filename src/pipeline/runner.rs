@@ -100,21 +100,14 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         let ms = started.elapsed().as_millis() as i64;
         match result {
             Ok(outcome) => {
-                let state = if outcome.failed > 0 {
-                    "partly_failed"
+                let (state, mark) = if outcome.failed > 0 {
+                    ("partly_failed", "✗")
                 } else if outcome.warnings.is_empty() {
-                    "ok"
+                    ("ok", "✓")
                 } else {
-                    "warnings"
+                    ("warnings", "!")
                 };
                 let _ = record_stage(&store, run_id, seq, stage, state, &outcome, ms);
-                let mark = if outcome.failed > 0 {
-                    "✗"
-                } else if outcome.warnings.is_empty() {
-                    "✓"
-                } else {
-                    "!"
-                };
                 records_failed |= outcome.failed > 0;
                 say!(opts, "  {mark} {:<18} {:<18} {} ({ms} ms)", stage.id, stage.kind.name(), outcome.message);
                 if outcome.bytes > 0 && ms > 0 {

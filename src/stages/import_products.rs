@@ -383,7 +383,7 @@ fn parse_chunks(
             break;
         }
     }
-    errors.truncate(MAX_ROW_ERRORS.max(1));
+    errors.truncate(MAX_ROW_ERRORS);
     for (i, o) in out.options[first_option..].iter_mut().enumerate() {
         o.seq = i as i32 + 1;
     }
