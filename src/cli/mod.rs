@@ -97,6 +97,12 @@ pub enum Command {
     MockMall {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Where the FTP side (FutureShop2 order exports) listens.
+        #[arg(long, default_value = "127.0.0.1:2121")]
+        ftp_listen: String,
+        /// The folder the FTP side serves; exports appear in its `orders/` as time passes.
+        #[arg(long, default_value = "mock-ftp")]
+        ftp_root: PathBuf,
         /// A scenario file (YAML): seed, minutes_between_orders, error_rate, rate_limit_rate, stall_rate, malformed_rate, slow_ms, expired.
         #[arg(long)]
         scenario: Option<PathBuf>,
@@ -128,7 +134,9 @@ pub fn main() -> ExitStatus {
         Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
         Command::Query { sql, format } => query::query(&sql, format, &opts),
-        Command::MockMall { listen, scenario } => mock_mall::serve(&listen, scenario.as_deref(), &opts),
+        Command::MockMall { listen, ftp_listen, ftp_root, scenario } => {
+            mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), &opts)
+        }
         Command::Gen(g) => gen::gen(g),
     }
 }

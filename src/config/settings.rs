@@ -76,6 +76,12 @@ pub struct MallSettings {
     /// Overlap of the polling window in minutes (S14).
     #[serde(default)]
     pub poll_overlap_minutes: Option<u32>,
+    /// FutureShop2: the FTP folder the order exports are put in (default `/orders`).
+    #[serde(default)]
+    pub ftp_folder: Option<String>,
+    /// FutureShop2: where imported exports are moved, so none is read twice (default `<ftp_folder>/archive`).
+    #[serde(default)]
+    pub ftp_archive_folder: Option<String>,
     /// Malls without an order API here (Yamada, Ponpare): order CSVs in a folder, columns mapped.
     #[serde(default)]
     pub order_files: Option<OrderFiles>,

@@ -42,7 +42,7 @@ impl AuPay {
             ("Authorization", format!("Bearer {}", self.conn.credential("api_key")?)),
             ("Content-Type", "application/x-www-form-urlencoded".to_string()),
         ];
-        let resp = self.http.send("GET", &url, &headers, None)?;
+        let resp = self.http.send_xml("GET", &url, &headers, None)?;
         let root = xml::parse(&resp.body).map_err(|e| self.payload(format!("{SEARCH_PATH}: HTTP {}: {e}", resp.status)))?;
         let result = root.child("result");
         let status = result.map(|r| r.text_of("status")).unwrap_or_default();

@@ -41,12 +41,17 @@ impl HttpClient {
     /// Sends a request, retrying what is worth retrying. 4xx other than 429 come back as responses:
     /// the adapter knows its mall's error bodies.
     pub fn send(&self, method: &str, url: &str, headers: &[(&str, String)], body: Option<&str>) -> Result<HttpResponse, MallError> {
-        self.send_checked(method, url, headers, body, false)
+        self.send_checked(method, url, headers, body, None)
     }
 
     /// As `send`, and a 2xx body that is not whole JSON (cut off on the way) is retried like a 5xx.
     pub fn send_json(&self, method: &str, url: &str, headers: &[(&str, String)], body: Option<&str>) -> Result<HttpResponse, MallError> {
-        self.send_checked(method, url, headers, body, true)
+        self.send_checked(method, url, headers, body, Some(Body::Json))
+    }
+
+    /// As `send_json`, for malls that answer in XML.
+    pub fn send_xml(&self, method: &str, url: &str, headers: &[(&str, String)], body: Option<&str>) -> Result<HttpResponse, MallError> {
+        self.send_checked(method, url, headers, body, Some(Body::Xml))
     }
 
     fn send_checked(
@@ -55,7 +60,7 @@ impl HttpClient {
         url: &str,
         headers: &[(&str, String)],
         body: Option<&str>,
-        json: bool,
+        whole: Option<Body>,
     ) -> Result<HttpResponse, MallError> {
         let mut wait = self.retry.first_backoff;
         let mut last = String::new();
@@ -87,11 +92,17 @@ impl HttpClient {
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
                     let text = resp.body_mut().with_config().limit(256 << 20).read_to_string();
-                    let cut_off =
-                        |t: &str| json && (200..300).contains(&status) && serde_json::from_str::<serde::de::IgnoredAny>(t).is_err();
+                    let cut_off = |t: &str| {
+                        (200..300).contains(&status)
+                            && match whole {
+                                Some(Body::Json) => serde_json::from_str::<serde::de::IgnoredAny>(t).is_err(),
+                                Some(Body::Xml) => super::xml::parse(t).is_err(),
+                                None => false,
+                            }
+                    };
                     match (status, text) {
                         (429, _) | (500..=599, _) => (format!("HTTP {status}"), retry_after),
-                        (_, Ok(body)) if cut_off(&body) => (format!("HTTP {status} with a body that is not whole JSON"), None),
+                        (_, Ok(body)) if cut_off(&body) => (format!("HTTP {status} with a body that is not whole {}", whole.map_or("", Body::name)), None),
                         (_, Ok(body)) => return Ok(HttpResponse { status, body }),
                         (_, Err(e)) => (format!("reading the response failed: {e}"), None),
                     }
@@ -110,6 +121,22 @@ impl HttpClient {
             mall: self.mall.clone(),
             detail: format!("{} after {} attempts: {last}", path_of(url), self.retry.attempts),
         })
+    }
+}
+
+/// The kind of body a call must answer with; one that does not parse was cut off on the way.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    Json,
+    Xml,
+}
+
+impl Body {
+    fn name(self) -> &'static str {
+        match self {
+            Body::Json => "JSON",
+            Body::Xml => "XML",
+        }
     }
 }
 

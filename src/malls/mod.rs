@@ -3,10 +3,12 @@
 
 pub mod amazon;
 pub mod aupay;
+pub mod futureshop;
 pub mod http;
 pub mod order_file;
 pub mod rakuten;
 pub mod xml;
+pub mod yahoo;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -28,6 +30,15 @@ pub struct Window {
 pub struct Fetched {
     pub order: Order,
     pub raw: serde_json::Value,
+}
+
+impl Fetched {
+    /// A fingerprint of the order and of the mall's payload: a status the normalized order does not
+    /// carry (Yahoo's ShipStatus, say) still counts as a change, so the stored raw payload is the latest.
+    pub fn fingerprint(&self) -> u64 {
+        let raw = self.raw.to_string();
+        raw.bytes().fold(self.order.content_hash(), |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+    }
 }
 
 /// What can go wrong talking to a mall. Messages name the mall and, for credentials, the settings key;
@@ -57,6 +68,18 @@ pub trait MallAdapter {
 
     /// Statuses after which an order no longer changes at the mall (no refresh needed).
     fn final_statuses(&self) -> &'static [&'static str];
+
+    /// Called once the fetched orders are committed (FutureShop2 archives the files it read).
+    fn after_commit(&self) -> Result<(), MallError> {
+        Ok(())
+    }
+}
+
+/// The in-process mock mall's addresses: HTTP for the API malls, FTP for FutureShop2.
+#[derive(Debug, Clone)]
+pub struct MockEndpoints {
+    pub http: String,
+    pub ftp: Option<String>,
 }
 
 /// Where and as whom to call a mall: the base URL and the credentials, resolved from `${ENV}`.
@@ -78,14 +101,13 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Resolves a mall's settings. `mock_url` is the in-process mock mall's address, used when the
-    /// endpoint is `mock`; a mock connection whose `${ENV}` is unset uses the mock's demo credentials.
-    pub fn from_settings(name: &str, m: &MallSettings, mock_url: Option<&str>) -> Result<Connection, MallError> {
+    /// Resolves a mall's settings. `mock` is the in-process mock mall, used when the endpoint is
+    /// `mock`; a mock connection whose `${ENV}` is unset uses the mock's demo credentials.
+    pub fn from_settings(name: &str, m: &MallSettings, mock: Option<&MockEndpoints>) -> Result<Connection, MallError> {
         let endpoint = m.endpoint.as_ref().map(|e| e.value.as_str()).unwrap_or("");
         let is_mock = endpoint == "mock";
         let base_url = if is_mock {
-            mock_url
-                .map(str::to_string)
+            mock.and_then(|u| if m.mall_kind == "futureshop" { u.ftp.clone() } else { Some(u.http.clone()) })
                 .ok_or_else(|| MallError::Config { mall: name.into(), detail: "`endpoint: mock`, but no mock mall is running".into() })?
         } else if endpoint.is_empty() {
             default_endpoint(&m.mall_kind).to_string()
@@ -138,19 +160,22 @@ fn default_endpoint(kind: &str) -> &'static str {
         "yahoo" => "https://circus.shopping.yahooapis.jp",
         "amazon" => "https://sellingpartnerapi-fe.amazon.com",
         "aupay" => "https://api.manager.wowma.jp",
+        // FutureShop2 has no default FTP host: the shop's own is set as `endpoint: ftp://host` or `ftps://host`.
         _ => "",
     }
 }
 
 /// Whether this version can fetch orders from a mall kind.
 pub fn has_adapter(kind: &str) -> bool {
-    matches!(kind, "rakuten" | "amazon" | "aupay")
+    matches!(kind, "rakuten" | "yahoo" | "amazon" | "aupay" | "futureshop")
 }
 
 /// The adapter for a mall kind, or None for kinds that have none yet.
-pub fn adapter_for(kind: &str, conn: Connection) -> Option<Box<dyn MallAdapter>> {
+pub fn adapter_for(kind: &str, conn: Connection, m: &MallSettings) -> Option<Box<dyn MallAdapter>> {
     match kind {
+        "futureshop" => Some(Box::new(futureshop::FutureShop::new(conn, m.ftp_folder.as_deref(), m.ftp_archive_folder.as_deref()))),
         "rakuten" => Some(Box::new(rakuten::Rakuten::new(conn))),
+        "yahoo" => Some(Box::new(yahoo::Yahoo::new(conn))),
         "amazon" => Some(Box::new(amazon::Amazon::new(conn))),
         "aupay" => Some(Box::new(aupay::AuPay::new(conn))),
         _ => None,

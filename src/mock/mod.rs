@@ -4,9 +4,12 @@
 
 pub mod amazon;
 pub mod aupay;
+pub mod ftp;
+pub mod futureshop;
 pub mod orders;
 pub mod rakuten;
 pub mod server;
+pub mod yahoo;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -89,8 +92,17 @@ pub struct MockState {
 /// A running mock mall (stops when dropped).
 pub struct MockMall {
     pub url: String,
+    /// `ftp://127.0.0.1:PORT`, when the FTP side (FutureShop2) runs.
+    pub ftp_url: Option<String>,
     pub state: Arc<MockState>,
     _server: server::Server,
+    _ftp: Option<ftp::FtpServer>,
+}
+
+/// Where the mock's FTP side listens and which folder it serves.
+pub struct FtpSide {
+    pub listen: String,
+    pub root: std::path::PathBuf,
 }
 
 /// The fixed time the first mock order is placed: orders are a function of time since then.
@@ -99,8 +111,8 @@ pub fn plan_anchor() -> DateTime<FixedOffset> {
 }
 
 impl MockMall {
-    /// Starts the mock on `listen` (`127.0.0.1:0` picks a free port).
-    pub fn start(listen: &str, scenario: Scenario, now: NowFn) -> anyhow::Result<MockMall> {
+    /// Starts the mock on `listen` (`127.0.0.1:0` picks a free port), and its FTP side if given.
+    pub fn start(listen: &str, ftp: Option<FtpSide>, scenario: Scenario, now: NowFn) -> anyhow::Result<MockMall> {
         let plan = OrderPlan {
             seed: scenario.seed,
             start: plan_anchor(),
@@ -110,7 +122,22 @@ impl MockMall {
         let handler_state = state.clone();
         let server = server::Server::start(listen, 2, Arc::new(move |req| handle(&handler_state, req)))
             .map_err(|e| anyhow::anyhow!("the mock mall cannot listen on {listen}: {e}"))?;
-        Ok(MockMall { url: format!("http://127.0.0.1:{}", server.port), state, _server: server })
+        let ftp = match ftp {
+            Some(side) => {
+                let policy = Arc::new(futureshop::FutureShopFtp { state: state.clone() });
+                let server = ftp::FtpServer::start(&side.listen, side.root.clone(), policy)
+                    .map_err(|e| anyhow::anyhow!("the mock mall's FTP side cannot serve {} on {}: {e}", side.root.display(), side.listen))?;
+                Some(server)
+            }
+            None => None,
+        };
+        Ok(MockMall {
+            url: format!("http://127.0.0.1:{}", server.port),
+            ftp_url: ftp.as_ref().map(|f| format!("ftp://127.0.0.1:{}", f.port)),
+            state,
+            _server: server,
+            _ftp: ftp,
+        })
     }
 }
 
@@ -163,6 +190,9 @@ fn route(state: &MockState, method: &str, path: &str, query: &[(String, String)]
     }
     if path.starts_with("/wmshopapi/") {
         return aupay::handle(state, method, path, query, headers);
+    }
+    if path.starts_with("/ShoppingWebService/V1/") || path == crate::malls::yahoo::TOKEN_PATH {
+        return yahoo::handle(state, method, path, headers, body);
     }
     if path == "/auth/o2/token" || path.starts_with("/orders/v0/") {
         return amazon::handle(state, method, path, query, headers, body);

@@ -75,7 +75,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     let needs_mock = pipeline.stages.iter().any(|s| matches!(s.kind, StageKind::FetchOrders(_)))
         && settings.malls.values().any(|m| m.endpoint.as_ref().is_some_and(|e| e.value == "mock"));
     let mock = if needs_mock {
-        match start_mock(&opts.clock) {
+        match start_mock(&opts.clock, &store_path) {
             Ok(m) => Some(m),
             Err(e) => {
                 eprintln!("juchu: {e:#}");
@@ -86,7 +86,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         None
     };
     let cx =
-        RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id, mock_url: mock.as_ref().map(|m| m.url.clone()) };
+        RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id, mock: mock.as_ref().map(|m| crate::malls::MockEndpoints { http: m.url.clone(), ftp: m.ftp_url.clone() }) };
     let mut status = ExitStatus::Success;
     let mut records_failed = false;
     for (seq, stage) in pipeline.stages.iter().enumerate() {
@@ -169,7 +169,7 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
     let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }
         .map_err(|e| vec![Diagnostic::error("S001", format!("{e:#}"))])?;
-    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id: 0, mock_url: None };
+    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id: 0, mock: None };
     let result = match &stage.kind {
         StageKind::ImportProducts(c) => c.preview(&cx, limit),
         StageKind::LoadMasters(c) => c.preview(&cx, limit),
@@ -182,14 +182,17 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
     })
 }
 
-/// Starts the mock mall on a free loopback port, on the run's clock (scenario from `JUCHU_MOCK_SCENARIO` if set).
-fn start_mock(clock: &Clock) -> Result<crate::mock::MockMall> {
+/// Starts the mock mall on free loopback ports, on the run's clock (scenario from `JUCHU_MOCK_SCENARIO` if set).
+/// Its FTP folder sits beside the store, so what a run archived stays archived for the next run.
+fn start_mock(clock: &Clock, store_path: &Path) -> Result<crate::mock::MockMall> {
     let scenario = match std::env::var("JUCHU_MOCK_SCENARIO") {
         Ok(path) if !path.is_empty() => crate::mock::Scenario::load(Path::new(&path))?,
         _ => crate::mock::Scenario::default(),
     };
     let clock = *clock;
-    crate::mock::MockMall::start("127.0.0.1:0", scenario, std::sync::Arc::new(move || clock.now()))
+    let root = store_path.parent().unwrap_or(Path::new(".")).join("mock-ftp");
+    let ftp = crate::mock::FtpSide { listen: "127.0.0.1:0".into(), root };
+    crate::mock::MockMall::start("127.0.0.1:0", Some(ftp), scenario, std::sync::Arc::new(move || clock.now()))
 }
 
 pub fn print_diagnostics(diags: &Diagnostics, styled: bool) {

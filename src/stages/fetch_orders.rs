@@ -128,8 +128,8 @@ impl FetchOrdersConfig {
         let adapter: Box<dyn crate::malls::MallAdapter> = match &m.order_files {
             Some(spec) => Box::new(OrderFileAdapter::new(name, m.shop_id.as_deref().unwrap_or(""), spec.clone())),
             None => {
-                let conn = Connection::from_settings(name, m, cx.mock_url.as_deref())?;
-                adapter_for(&m.mall_kind, conn).ok_or_else(|| MallError::Config {
+                let conn = Connection::from_settings(name, m, cx.mock.as_ref())?;
+                adapter_for(&m.mall_kind, conn, m).ok_or_else(|| MallError::Config {
                     mall: name.into(),
                     detail: format!("no order adapter for `{}` in this version", m.mall_kind),
                 })?
@@ -160,9 +160,11 @@ impl FetchOrdersConfig {
             fetched.extend(adapter.refresh(&open)?);
         }
         log::debug!("{name}: fetched {} orders in {} ms", fetched.len(), started.elapsed().as_millis());
-        let saved = save(cx.store, name, &fetched, window, cx.now, cx.run_id).map_err(PollError::Store);
+        let saved = save(cx.store, name, &fetched, window, cx.now, cx.run_id).map_err(PollError::Store)?;
         log::debug!("{name}: saved at {} ms", started.elapsed().as_millis());
-        saved
+        crash_point("after_commit_before_archive");
+        adapter.after_commit()?;
+        Ok(saved)
     }
 
     pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
@@ -229,8 +231,8 @@ fn open_orders(
     rows.collect()
 }
 
-fn hash_of(o: &crate::domain::order::Order) -> i64 {
-    o.content_hash() as i64
+fn hash_of(f: &Fetched) -> i64 {
+    f.fingerprint() as i64
 }
 
 /// A time as the store keeps it: JST wall-clock text.
@@ -267,7 +269,7 @@ pub fn save(
         }
         match known.get(&key) {
             None => new += 1,
-            Some(h) if *h != hash_of(&f.order) => changed += 1,
+            Some(h) if *h != hash_of(f) => changed += 1,
             Some(_) => {
                 unchanged += 1;
                 touched.push(f);
@@ -315,7 +317,7 @@ pub fn save(
                     a.points.yen(),
                     a.billing_total.yen(),
                     fixed,
-                    hash_of(o),
+                    hash_of(f),
                     serde_json::to_string(o).expect("an order serialises"),
                     f.raw.to_string(),
                 ])?;

@@ -26,7 +26,7 @@ pub struct RunContext<'a> {
     pub now: DateTime<FixedOffset>,
     pub run_id: i64,
     /// The in-process mock mall's address, when some mall's endpoint is `mock`.
-    pub mock_url: Option<String>,
+    pub mock: Option<crate::malls::MockEndpoints>,
 }
 
 impl RunContext<'_> {

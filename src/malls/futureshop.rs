@@ -1,0 +1,371 @@
+//! FutureShop2: order exports (FutureShop2形式 CSV, CP932) picked up over FTP, or FTPS with
+//! explicit TLS (`endpoint: ftps://host`). Every export in the folder is read; once its orders are
+//! committed the file is moved to the archive folder, so none is read twice. A crash between the
+//! commit and the move only means the next poll reads the file again, and the upsert changes nothing.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use suppaftp::types::FileType;
+use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
+
+use super::{Connection, Fetched, MallAdapter, MallError, Window};
+use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::prefecture::Prefecture;
+use crate::domain::remarks::desired_delivery_from_remarks;
+use crate::domain::text::parse_yen;
+use crate::io::csv_table::CsvTable;
+use crate::pipeline::clock::parse_jst;
+
+pub const DEFAULT_FOLDER: &str = "/orders";
+/// Columns an export must have.
+const REQUIRED: &[&str] = &["受注コード", "注文日時", "商品番号", "販売単価", "購入数量"];
+
+pub struct FutureShop {
+    conn: Connection,
+    folder: String,
+    archive: String,
+    /// The session of the last fetch and the files it read, archived after the commit.
+    session: RefCell<Option<(RustlsFtpStream, Vec<String>)>>,
+}
+
+/// Host, port and whether to use TLS, from `ftp://host[:port]` or `ftps://host[:port]`.
+struct Target {
+    host: String,
+    port: u16,
+    tls: bool,
+}
+
+impl FutureShop {
+    pub fn new(conn: Connection, folder: Option<&str>, archive: Option<&str>) -> FutureShop {
+        let folder = folder.unwrap_or(DEFAULT_FOLDER).trim_end_matches('/').to_string();
+        let archive = archive.map(|a| a.trim_end_matches('/').to_string()).unwrap_or_else(|| format!("{folder}/archive"));
+        FutureShop { conn, folder, archive, session: RefCell::new(None) }
+    }
+
+    fn mall(&self) -> String {
+        self.conn.mall.clone()
+    }
+
+    fn target(&self) -> Result<Target, MallError> {
+        let url = &self.conn.base_url;
+        let (tls, rest) = match url.split_once("://") {
+            Some(("ftp", r)) => (false, r),
+            Some(("ftps", r)) => (true, r),
+            _ => {
+                return Err(MallError::Config {
+                    mall: self.mall(),
+                    detail: format!("malls.{}.endpoint `{url}` is not an FTP address; write ftp://host or ftps://host (TLS)", self.conn.mall),
+                })
+            }
+        };
+        let host_port = rest.split('/').next().unwrap_or(rest);
+        let (host, port) = match host_port.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse().unwrap_or(21)),
+            None => (host_port.to_string(), 21),
+        };
+        Ok(Target { host, port, tls })
+    }
+
+    /// What an FTP failure means for the run: refused credentials, or a mall that is unavailable.
+    fn ftp_error(&self, what: &str, e: FtpError) -> MallError {
+        match &e {
+            FtpError::UnexpectedResponse(r) if r.status.code() == 530 => MallError::Auth {
+                mall: self.mall(),
+                key: "ftp_password".into(),
+                detail: format!("FTP login refused ({})", String::from_utf8_lossy(&r.body).trim()),
+            },
+            _ => MallError::Unavailable { mall: self.mall(), detail: format!("FTP {what}: {e}") },
+        }
+    }
+
+    fn connect(&self) -> Result<RustlsFtpStream, MallError> {
+        let t = self.target()?;
+        let timeout = self.conn.timeout;
+        let addr = (t.host.as_str(), t.port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| MallError::Unavailable { mall: self.mall(), detail: format!("FTP host `{}` cannot be resolved", t.host) })?;
+        let tcp = TcpStream::connect_timeout(&addr, timeout)
+            .map_err(|e| MallError::Unavailable { mall: self.mall(), detail: format!("FTP connect to {}:{}: {e}", t.host, t.port) })?;
+        let _ = tcp.set_read_timeout(Some(timeout));
+        let _ = tcp.set_write_timeout(Some(timeout));
+        let mut ftp = RustlsFtpStream::connect_with_stream(tcp).map_err(|e| self.ftp_error("greeting", e))?;
+        // Data connections get the same timeouts as the control connection.
+        ftp = ftp.passive_stream_builder(move |addr| {
+            let s = TcpStream::connect_timeout(&addr, timeout).map_err(FtpError::ConnectionError)?;
+            let _ = s.set_read_timeout(Some(timeout));
+            Ok(s)
+        });
+        if t.tls {
+            ftp = ftp.into_secure(RustlsConnector::from(tls_config()), &t.host).map_err(|e| self.ftp_error("AUTH TLS", e))?;
+        }
+        ftp.login(self.conn.credential("ftp_user")?, self.conn.credential("ftp_password")?).map_err(|e| self.ftp_error("login", e))?;
+        ftp.transfer_type(FileType::Binary).map_err(|e| self.ftp_error("TYPE I", e))?;
+        Ok(ftp)
+    }
+
+    /// One attempt: list the folder, read every export. Returns the session and the files read.
+    fn read_all(&self) -> Result<(RustlsFtpStream, Vec<String>, Vec<Fetched>), MallError> {
+        let mut ftp = self.connect()?;
+        ftp.cwd(&self.folder).map_err(|e| MallError::Config {
+            mall: self.mall(),
+            detail: format!("the FTP folder `{}` cannot be opened ({e}); check malls.{}.ftp_folder", self.folder, self.conn.mall),
+        })?;
+        let mut names: Vec<String> = ftp
+            .nlst(None)
+            .map_err(|e| self.ftp_error("NLST", e))?
+            .into_iter()
+            .map(|n| n.rsplit('/').next().unwrap_or(&n).to_string())
+            .filter(|n| n.to_ascii_lowercase().ends_with(".csv"))
+            .collect();
+        names.sort();
+        let mut out = Vec::new();
+        for name in &names {
+            let bytes = ftp.retr_as_buffer(name).map_err(|e| self.ftp_error(&format!("RETR {name}"), e))?.into_inner();
+            let shown = format!("{}/{}/{name}", self.conn.base_url.trim_end_matches('/'), self.folder.trim_start_matches('/'));
+            out.extend(parse_export(&self.conn.mall, &self.conn.shop_id, Path::new(&shown), bytes).map_err(|detail| {
+                MallError::Payload { mall: self.mall(), detail }
+            })?);
+        }
+        Ok((ftp, names, out))
+    }
+}
+
+impl MallAdapter for FutureShop {
+    fn fetch(&self, _window: Window) -> Result<Vec<Fetched>, MallError> {
+        // The folder holds only exports not yet imported: the window does not matter.
+        let policy = &self.conn.retry;
+        let mut wait = policy.first_backoff;
+        let mut attempt = 1;
+        loop {
+            match self.read_all() {
+                Ok((ftp, names, orders)) => {
+                    *self.session.borrow_mut() = Some((ftp, names));
+                    return Ok(orders);
+                }
+                Err(MallError::Unavailable { detail, .. }) if attempt < policy.attempts => {
+                    log::info!("{}: {detail}; retry {attempt} in {} ms", self.conn.mall, wait.as_millis());
+                    std::thread::sleep(wait);
+                    wait *= 2;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn refresh(&self, _order_numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
+        // An export is a snapshot: FutureShop2 sends no later changes this way.
+        Ok(Vec::new())
+    }
+
+    fn final_statuses(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn after_commit(&self) -> Result<(), MallError> {
+        let Some((mut ftp, names)) = self.session.borrow_mut().take() else { return Ok(()) };
+        // The archive may exist already; a real failure shows at the first rename.
+        let _ = ftp.mkdir(&self.archive);
+        for name in &names {
+            let from = format!("{}/{name}", self.folder);
+            let mut to = format!("{}/{name}", self.archive);
+            if ftp.size(&to).is_ok() {
+                // Re-sent under a name already archived: keep both.
+                to = format!("{}/{}.{name}", self.archive, chrono::Utc::now().format("%Y%m%d%H%M%S%3f"));
+            }
+            ftp.rename(&from, &to).map_err(|e| MallError::Unavailable {
+                mall: self.mall(),
+                detail: format!("the orders of {name} are saved, but moving it to {} failed ({e}); the next poll reads it again, which changes nothing", self.archive),
+            })?;
+        }
+        let _ = ftp.quit();
+        Ok(())
+    }
+}
+
+fn tls_config() -> Arc<suppaftp::rustls::ClientConfig> {
+    use suppaftp::rustls;
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// One FutureShop2 export (a row per order line, order fields repeated) into orders.
+pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) -> Result<Vec<Fetched>, String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    let size = bytes.len();
+    let encoding = crate::io::text::detect(shown, &bytes, None).map_err(|d| d.to_string())?;
+    let t = CsvTable::from_bytes(shown, bytes, encoding, size).map_err(|d| d.to_string())?;
+    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| t.column(c).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{}: not a FutureShop2 order export: missing column(s) {}; columns found: {}",
+            shown.display(),
+            missing.join(", "),
+            t.headers.join(", ")
+        ));
+    }
+    let mut orders: BTreeMap<String, Vec<(usize, BTreeMap<&str, String>)>> = BTreeMap::new();
+    let mut first_seen = Vec::new();
+    for rec in t.records(&t.whole()) {
+        let rec = rec.map_err(|d| d.to_string())?;
+        let row: BTreeMap<&str, String> = t
+            .headers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| rec.get(i).map(|(v, _)| (h.as_str(), v.trim().to_string())))
+            .collect();
+        let number = row.get("受注コード").cloned().unwrap_or_default();
+        if number.is_empty() {
+            return Err(format!("{}:{}: 受注コード is empty", shown.display(), rec.line));
+        }
+        if !orders.contains_key(&number) {
+            first_seen.push(number.clone());
+        }
+        orders.entry(number).or_default().push((rec.line, row));
+    }
+    first_seen
+        .into_iter()
+        .map(|number| {
+            let rows = &orders[&number];
+            let order = order(mall, shop, shown, &number, rows)?;
+            let raw = json!({
+                "file": shown.display().to_string(),
+                "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<_>>(),
+            });
+            Ok(Fetched { order, raw })
+        })
+        .collect()
+}
+
+fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[(usize, BTreeMap<&str, String>)]) -> Result<Order, String> {
+    let (line, head) = &rows[0];
+    let at = |k: &str| head.get(k).cloned().unwrap_or_default();
+    let place = |line: usize| format!("{}:{line}", shown.display());
+    let ordered_at =
+        parse_jst(&at("注文日時")).ok_or_else(|| format!("{}: 注文日時 `{}` is not a date and time (2026/11/28 10:15:00)", place(*line), at("注文日時")))?;
+    let yen = |k: &str, f: &BTreeMap<&str, String>, line: usize| -> Result<i64, String> {
+        match f.get(k).map(String::as_str) {
+            None | Some("") => Ok(0),
+            Some(v) => parse_yen(v).ok_or_else(|| format!("{}: {k} `{v}` is not a whole number of yen", place(line))),
+        }
+    };
+    let mut items = Vec::new();
+    for (line, f) in rows {
+        let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+        let branch = get("枝番号");
+        items.push(OrderItem {
+            product_code: get("商品番号"),
+            item_key: get("商品番号"),
+            sku: Some(format!("{}{branch}", get("商品番号"))).filter(|_| !branch.is_empty()),
+            name: get("商品名"),
+            unit_price: yen("販売単価", f, *line)?,
+            quantity: yen("購入数量", f, *line)?,
+            options_text: get("項目選択肢"),
+            option_price: f.get("オプション価格").filter(|v| !v.is_empty()).and_then(|v| parse_yen(v)),
+        });
+    }
+    let party = |p: &str, name: &str, kana: &str| {
+        let f = |k: &str| at(&format!("{p}{k}"));
+        // 都道府県区分: the name, or its JIS code 1–47.
+        let pref = f("都道府県区分");
+        let pref = pref.parse::<u8>().ok().and_then(Prefecture::from_code).map(|p| p.name().to_string()).unwrap_or(pref);
+        let address = [f("住所1"), f("住所2"), f("住所3")].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ");
+        Party {
+            name: format!("{} {}", f(&format!("{name}(姓)")), f(&format!("{name}(名)"))).trim().to_string(),
+            name_kana: format!("{} {}", f(&format!("{kana}(姓)")), f(&format!("{kana}(名)"))).trim().to_string(),
+            postal_code: f("郵便番号"),
+            address: if address.starts_with(&pref) { address } else { format!("{pref}{address}") },
+            prefecture: pref,
+            phone: f("電話番号(メイン)").to_string() + &f("電話番号"),
+            email: f("メールアドレス(メイン)"),
+        }
+    };
+    let orderer = party("", "氏名", "フリガナ");
+    let mut ship_to = party("お届け先", "氏名", "フリガナ");
+    if ship_to.name.is_empty() {
+        ship_to = orderer.clone();
+    }
+    let remarks = at("通信欄");
+    let field_date = NaiveDate::parse_from_str(&at("お届け希望日").replace('/', "-"), "%Y-%m-%d").ok();
+    let field_slot = Some(at("お届け希望時間")).filter(|s| !s.is_empty());
+    let desired_delivery = if field_date.is_some() || field_slot.is_some() {
+        DesiredDelivery { date: field_date, time_slot: field_slot, source: Some("field".into()) }
+    } else {
+        desired_delivery_from_remarks(&remarks).unwrap_or_default()
+    };
+    let payment_method = at("決済方法");
+    let fee = yen("決済手数料", head, *line)?;
+    let (cod_fee, payment_fee) = if payment_method.contains("代金引換") { (fee, 0) } else { (0, fee) };
+    let goods = match yen("商品合計金額", head, *line)? {
+        0 => items.iter().map(|i| i.unit_price * i.quantity).sum(),
+        g => g,
+    };
+    Ok(Order {
+        mall: mall.to_string(),
+        shop: shop.to_string(),
+        order_number: number.to_string(),
+        ordered_at,
+        mall_status: "新規受付".into(),
+        is_gift: ship_to.name != orderer.name || ship_to.address != orderer.address,
+        orderer,
+        ship_to,
+        items,
+        payment_method,
+        desired_delivery,
+        remarks,
+        amounts: Amounts {
+            goods: Amount::Yen(goods),
+            shipping: Amount::Yen(yen("送料", head, *line)?),
+            cod_fee: Amount::Yen(cod_fee),
+            payment_fee: Amount::Yen(payment_fee),
+            coupons: Amount::Yen(yen("割引合計金額(商品)", head, *line)? + yen("割引合計金額(送料)", head, *line)?),
+            points: Amount::Yen(yen("ポイント利用額", head, *line)?),
+            billing_total: Amount::Yen(yen("請求合計金額", head, *line)?),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_cp932_export_with_lines_grouped_by_order_and_jis_prefecture_codes() {
+        let text = "受注コード,注文日時,請求合計金額,商品合計金額,送料,決済手数料,決済方法,通信欄,氏名(姓),氏名(名),郵便番号,都道府県区分,住所1,住所2,\
+            お届け先氏名(姓),お届け先氏名(名),お届け先都道府県区分,お届け先住所1,商品番号,枝番号,商品名,項目選択肢,オプション価格,販売単価,購入数量\r\n\
+            FS00100001,2026/11/28 10:15:00,6510,5280,880,330,代金引換,\"[配送日時指定:]\n2026-12-01(火)\n14:00〜16:00\",山田,花子,150-0001,13,渋谷区,神宮前1-2-3,\
+            佐藤,太郎,27,大阪市北区梅田1-1,NG-MUG-001,,有田焼 マグカップ,名入れ:あり(+550円),550,3240,1\r\n\
+            FS00100001,2026/11/28 10:15:00,6510,5280,880,330,代金引換,,山田,花子,150-0001,13,渋谷区,神宮前1-2-3,,,,,NG-TWL-001,-A,今治タオル,,,1980,1\r\n";
+        let bytes = crate::io::text::encode_cp932(text).unwrap();
+        let f = parse_export("futureshop", "nagomi", Path::new("ftp://x/orders/a.csv"), bytes).unwrap();
+        assert_eq!(f.len(), 1);
+        let o = &f[0].order;
+        assert_eq!(o.items.len(), 2);
+        assert_eq!(o.orderer.prefecture, "東京都");
+        assert_eq!(o.orderer.address, "東京都渋谷区 神宮前1-2-3");
+        assert_eq!(o.ship_to.prefecture, "大阪府");
+        assert!(o.is_gift);
+        assert_eq!(o.amounts.cod_fee, Amount::Yen(330));
+        assert_eq!(o.items[0].option_price, Some(550));
+        assert_eq!(o.items[1].sku.as_deref(), Some("NG-TWL-001-A"));
+        assert_eq!(o.desired_delivery.time_slot.as_deref(), Some("14:00-16:00"));
+        let missing = parse_export("futureshop", "nagomi", Path::new("b.csv"), b"a,b\r\n1,2\r\n".to_vec()).unwrap_err();
+        assert!(missing.contains("missing column(s) 受注コード"), "{missing}");
+    }
+}

@@ -1,0 +1,208 @@
+//! The mock's FutureShop2: hourly order exports (FutureShop2 layout, CP932, CRLF) that appear in the
+//! FTP folder `/orders` as time passes, served by the mock FTP server. The folder is real, so what
+//! the shop moves to `/orders/archive` stays there between runs.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, FixedOffset, Timelike};
+
+use super::ftp::FtpPolicy;
+use super::orders::{MockOrder, Rng};
+use super::{demo_credential, MockState};
+use crate::io::text::encode_cp932;
+
+const SALT: u64 = 5;
+/// The folder the exports are put in, and the marker that says how far they have been written.
+pub const ORDERS_FOLDER: &str = "orders";
+const MARKER: &str = ".exported_until";
+
+/// The FutureShop2 columns the mock writes (FutureShop2形式; the order follows Next Engine's list).
+pub const COLUMNS: &[&str] = &[
+    "受注コード",
+    "注文日時",
+    "請求合計金額",
+    "商品合計金額",
+    "消費税合計",
+    "包装手数料",
+    "送料",
+    "決済手数料",
+    "クール便手数料",
+    "その他手数料",
+    "決済方法",
+    "通信欄",
+    "入金フラグ",
+    "氏名(姓)",
+    "氏名(名)",
+    "フリガナ(姓)",
+    "フリガナ(名)",
+    "メールアドレス(メイン)",
+    "郵便番号",
+    "都道府県区分",
+    "住所1",
+    "住所2",
+    "住所3",
+    "電話番号(メイン)",
+    "お届け先氏名(姓)",
+    "お届け先氏名(名)",
+    "お届け先フリガナ(姓)",
+    "お届け先フリガナ(名)",
+    "お届け先郵便番号",
+    "お届け先都道府県区分",
+    "お届け先住所1",
+    "お届け先住所2",
+    "お届け先住所3",
+    "お届け先電話番号",
+    "お届け希望日",
+    "お届け希望時間",
+    "商品番号",
+    "枝番号",
+    "商品名",
+    "項目選択肢",
+    "オプション価格",
+    "販売単価",
+    "購入数量",
+    "ポイント利用額",
+    "割引合計金額(商品)",
+    "割引合計金額(送料)",
+];
+
+pub struct FutureShopFtp {
+    pub state: std::sync::Arc<MockState>,
+}
+
+impl FtpPolicy for FutureShopFtp {
+    fn login(&self, user: &str, password: &str) -> bool {
+        user == demo_credential("ftp_user")
+            && password == demo_credential("ftp_password")
+            && !self.state.scenario.expired.iter().any(|m| m == "futureshop")
+    }
+
+    fn on_login(&self, root: &Path) {
+        let _guard = self.state.writes.lock().expect("mock lock");
+        if let Err(e) = export_due(&self.state, root) {
+            log::warn!("mock FutureShop2: writing the exports failed: {e}");
+        }
+    }
+
+    fn transfer_fails(&self) -> bool {
+        let sc = &self.state.scenario;
+        let n = self.state.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut r = Rng::new(sc.seed ^ n.wrapping_mul(0xA24BAED4963EE407) ^ ((self.state.now)().timestamp() as u64));
+        ((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < sc.error_rate
+    }
+}
+
+/// Writes the hourly exports that have closed since the last one (the first time: the last day's).
+fn export_due(state: &MockState, root: &Path) -> std::io::Result<()> {
+    let now = (state.now)();
+    let folder = root.join(ORDERS_FOLDER);
+    std::fs::create_dir_all(folder.join("archive"))?;
+    let marker = root.join(MARKER);
+    let hour = |t: DateTime<FixedOffset>| t - Duration::seconds((t.minute() * 60 + t.second()) as i64) - Duration::nanoseconds(t.nanosecond() as i64);
+    let from = std::fs::read_to_string(&marker)
+        .ok()
+        .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())
+        .unwrap_or_else(|| hour(now) - Duration::days(1));
+    let until = hour(now);
+    let mut slot = from;
+    while slot < until {
+        let next = slot + Duration::hours(1);
+        let orders: Vec<MockOrder> = state
+            .plan
+            .placed_between(slot, next, now)
+            .map(|i| state.plan.order(SALT, i, now))
+            .filter(|o| o.ordered_at >= slot && o.ordered_at < next)
+            .collect();
+        if !orders.is_empty() {
+            let name = format!("futureshop_orders_{}.csv", slot.format("%Y%m%d%H%M"));
+            // Written aside and renamed, so a client never reads half a file.
+            let tmp = folder.join(format!(".{name}.part"));
+            std::fs::write(&tmp, export(&orders))?;
+            std::fs::rename(&tmp, folder.join(name))?;
+        }
+        slot = next;
+    }
+    if until > from {
+        std::fs::write(&marker, until.to_rfc3339())?;
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One export: a header, then a row per order line (order fields repeated on every line), CP932.
+pub fn export(orders: &[MockOrder]) -> Vec<u8> {
+    let mut text = COLUMNS.join(",");
+    text.push_str("\r\n");
+    for o in orders {
+        let (b, s) = (&o.orderer, &o.ship_to);
+        let goods = o.goods();
+        let total = goods + o.postage + o.cod_fee() - o.coupon - o.points;
+        for it in &o.items {
+            let option_price: i64 = it
+                .choice
+                .split_once("(+")
+                .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            let row: Vec<String> = vec![
+                format!("FS{:08}", 100_000 + o.index),
+                o.ordered_at.format("%Y/%m/%d %H:%M:%S").to_string(),
+                total.to_string(),
+                goods.to_string(),
+                (goods / 11).to_string(),
+                "0".into(),
+                o.postage.to_string(),
+                o.cod_fee().to_string(),
+                "0".into(),
+                "0".into(),
+                if o.cod { "代金引換" } else { "クレジットカード" }.into(),
+                o.remarks.clone(),
+                if o.cod { "0" } else { "1" }.into(),
+                b.family.into(),
+                b.first.into(),
+                b.family_kana.into(),
+                b.first_kana.into(),
+                format!("fs{}@example.jp", o.index),
+                b.zip.clone(),
+                b.prefecture.into(),
+                b.city.into(),
+                b.street.clone(),
+                String::new(),
+                b.phone.clone(),
+                s.family.into(),
+                s.first.into(),
+                s.family_kana.into(),
+                s.first_kana.into(),
+                s.zip.clone(),
+                s.prefecture.into(),
+                s.city.into(),
+                s.street.clone(),
+                String::new(),
+                s.phone.clone(),
+                o.delivery_date.map(|d| d.format("%Y/%m/%d").to_string()).unwrap_or_default(),
+                String::new(),
+                it.item_number.into(),
+                String::new(),
+                it.name.into(),
+                it.choice.replace('\n', " "),
+                option_price.to_string(),
+                it.price.to_string(),
+                it.units.to_string(),
+                o.points.to_string(),
+                o.coupon.to_string(),
+                "0".into(),
+            ];
+            text.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            text.push_str("\r\n");
+        }
+    }
+    // Every character the mock writes exists in CP932.
+    encode_cp932(&text).unwrap_or_else(|bad| panic!("mock FutureShop2 export has characters CP932 lacks: {bad:?}"))
+}

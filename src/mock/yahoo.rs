@@ -1,0 +1,258 @@
+//! The mock's Yahoo!ショッピング: the YConnect token endpoint (refresh-token grant, Basic client auth)
+//! and ShoppingWebService V1 orderList / orderInfo (XML `<Req>` in, `<Result>` out, Bearer token),
+//! plus the write calls, which are recorded.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use serde_json::json;
+
+use super::orders::MockOrder;
+use super::server::parse_form;
+use super::{demo_credential, header, MockState, RecordedCall, Reply};
+use crate::malls::xml::{self, escape};
+use crate::pipeline::clock::jst;
+
+const SALT: u64 = 4;
+const ACCESS_TOKEN: &str = "mock-yahoo-access-token";
+/// Order numbers are `<SellerId>-<number>`.
+const FIRST_NUMBER: u64 = 10_000_000;
+
+fn xml_reply(status: u16, body: String) -> Reply {
+    Reply { status, content_type: "application/xml; charset=utf-8", body, headers: Vec::new() }
+}
+
+fn error(status: u16, code: &str, message: &str) -> Reply {
+    xml_reply(
+        status,
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Message>{}</Message><Code>{code}</Code></Error>", escape(message)),
+    )
+}
+
+pub fn handle(state: &MockState, method: &str, path: &str, headers: &[(String, String)], body: &str) -> Reply {
+    if path == crate::malls::yahoo::TOKEN_PATH {
+        return token(state, method, headers, body);
+    }
+    if header(headers, "authorization") != Some(&format!("Bearer {ACCESS_TOKEN}")) {
+        return error(401, "px-04102", "Invalid access token.");
+    }
+    if method != "POST" {
+        return error(405, "od00001", &format!("{method} は使えません。POSTで送ってください。"));
+    }
+    let Ok(req) = xml::parse(body) else {
+        return error(400, "od00002", "リクエストのXMLが不正です。");
+    };
+    let seller = req.text_of("SellerId");
+    if seller.is_empty() {
+        return error(400, "od00003", "SellerIdは必須です。");
+    }
+    let now = (state.now)();
+    match path.trim_start_matches("/ShoppingWebService/V1/") {
+        "orderList" => order_list(state, &req, &seller, now),
+        "orderInfo" => {
+            let id = req.child("Target").map(|t| t.text_of("OrderId")).unwrap_or_default();
+            match index_of(&seller, &id).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now) {
+                Some(o) => xml_reply(
+                    200,
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ResultSet totalResultsAvailable=\"1\" totalResultsReturned=\"1\" firstResultPosition=\"1\">\
+                         <Result><Status>OK</Status>{}</Result></ResultSet>",
+                        order_info(&seller, &o)
+                    ),
+                ),
+                None => error(400, "od20002", &format!("注文ID {id} は存在しません。")),
+            }
+        }
+        "orderStatusChange" | "orderShipStatusChange" | "orderPayStatusChange" => {
+            state.writes.lock().expect("mock lock").push(RecordedCall { path: path.to_string(), body: body.to_string() });
+            xml_reply(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Result><Status>OK</Status></Result>".into())
+        }
+        other => error(404, "od00404", &format!("{other} はありません。")),
+    }
+}
+
+fn token(state: &MockState, method: &str, headers: &[(String, String)], body: &str) -> Reply {
+    use base64::Engine;
+    let form = parse_form(body);
+    let f = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", demo_credential("client_id"), demo_credential("client_secret")));
+    if header(headers, "authorization") != Some(&format!("Basic {basic}")) {
+        return Reply::json(401, json!({"error": "invalid_client", "error_description": "client authentication failed"}));
+    }
+    let ok = method == "POST"
+        && f("grant_type") == Some("refresh_token")
+        && f("refresh_token") == Some(&demo_credential("refresh_token"))
+        && !state.scenario.expired.iter().any(|m| m == "yahoo");
+    if !ok {
+        return Reply::json(400, json!({"error": "invalid_grant", "error_description": "refresh_token has expired"}));
+    }
+    Reply::json(200, json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600}))
+}
+
+fn index_of(seller: &str, id: &str) -> Option<u64> {
+    id.strip_prefix(seller)?.strip_prefix('-')?.parse::<u64>().ok()?.checked_sub(FIRST_NUMBER)
+}
+
+fn time(t: &str) -> Option<DateTime<FixedOffset>> {
+    NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S").ok()?.and_local_timezone(jst()).single()
+}
+
+fn order_list(state: &MockState, req: &xml::Node, seller: &str, now: DateTime<FixedOffset>) -> Reply {
+    let Some(search) = req.child("Search") else {
+        return error(400, "od00004", "Searchは必須です。");
+    };
+    let cond = search.child("Condition");
+    let bound = |k: &str| cond.map(|c| c.text_of(k)).and_then(|t| time(&t));
+    let (Some(from), Some(to)) = (bound("OrderTimeFrom"), bound("OrderTimeTo")) else {
+        return error(400, "od00005", "OrderIdかOrderTimeFrom/OrderTimeTo(yyyyMMddHHmmss)のいずれかは必須です。");
+    };
+    if search.text_of("Field").is_empty() {
+        return error(400, "od00006", "Fieldは必須です。");
+    }
+    let page: usize = search.text_of("Result").parse().unwrap_or(10).clamp(1, 2000);
+    let start: usize = search.text_of("Start").parse().unwrap_or(1).max(1);
+    // OrderTimeTo is inclusive to the second.
+    let to = to + chrono::Duration::seconds(1);
+    let orders: Vec<MockOrder> = state
+        .plan
+        .placed_between(from, to, now)
+        .map(|i| state.plan.order(SALT, i, now))
+        .filter(|o| o.ordered_at >= from && o.ordered_at < to && o.ordered_at <= now)
+        .collect();
+    let rows: String = orders
+        .iter()
+        .enumerate()
+        .skip(start - 1)
+        .take(page)
+        .map(|(n, o)| {
+            format!(
+                "<OrderInfo><Index>{}</Index><OrderId>{seller}-{}</OrderId><OrderTime>{}</OrderTime><OrderStatus>{}</OrderStatus><LastUpdateTime>{}</LastUpdateTime></OrderInfo>",
+                n + 1,
+                FIRST_NUMBER + o.index,
+                o.ordered_at.format("%Y%m%d%H%M%S"),
+                order_status(o),
+                last_update(o).format("%Y%m%d%H%M%S"),
+            )
+        })
+        .collect();
+    xml_reply(
+        200,
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Result><Status>OK</Status><Search><TotalCount>{}</TotalCount>{rows}</Search></Result>",
+            orders.len()
+        ),
+    )
+}
+
+/// OrderStatus: 2 処理中 until two days, then 5 完了.
+fn order_status(o: &MockOrder) -> u8 {
+    if o.progress >= 500 {
+        5
+    } else {
+        2
+    }
+}
+
+/// ShipStatus: 0 出荷不可 (new), 1 出荷可 (after 20 minutes), 3 出荷済み (done).
+fn ship_status(o: &MockOrder) -> u8 {
+    match o.progress {
+        100 => 0,
+        300 => 1,
+        _ => 3,
+    }
+}
+
+fn last_update(o: &MockOrder) -> DateTime<FixedOffset> {
+    match o.progress {
+        100 => o.ordered_at,
+        300 => o.ordered_at + chrono::Duration::minutes(20),
+        _ => o.ordered_at + chrono::Duration::days(2),
+    }
+}
+
+fn order_info(seller: &str, o: &MockOrder) -> String {
+    let (b, s) = (&o.orderer, &o.ship_to);
+    let items: String = o
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, it)| {
+            // Rakuten's `名入れ:あり(+550円)` becomes a name, a value and a price.
+            let options: String = it
+                .choice
+                .lines()
+                .filter(|l| !l.is_empty())
+                .enumerate()
+                .map(|(k, line)| {
+                    let (name, value) = line.split_once(':').unwrap_or(("オプション", line));
+                    let (value, price) = match value.split_once("(+") {
+                        Some((v, rest)) => (v, rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0)),
+                        None => (value, 0i64),
+                    };
+                    format!(
+                        "<ItemOption><Index>{}</Index><Name>{}</Name><Value>{}</Value><Price>{price}</Price></ItemOption>",
+                        k + 1,
+                        escape(name),
+                        escape(value)
+                    )
+                })
+                .collect();
+            format!(
+                "<Item><LineId>{}</LineId><ItemId>{}</ItemId><SubCode></SubCode><Title>{}</Title>{options}<Quantity>{}</Quantity><UnitPrice>{}</UnitPrice></Item>",
+                n + 1,
+                escape(it.item_number),
+                escape(it.name),
+                it.units,
+                it.price
+            )
+        })
+        .collect();
+    let pay_charge = o.cod_fee();
+    let total = o.goods() + o.postage + pay_charge - o.coupon - o.points;
+    let (request_date, request_time) = match o.delivery_date {
+        Some(d) => (d.format("%Y%m%d").to_string(), String::new()),
+        None => (String::new(), String::new()),
+    };
+    let party = |p: &str, x: &super::orders::Person| {
+        format!(
+            "<{p}LastName>{}</{p}LastName><{p}FirstName>{}</{p}FirstName><{p}LastNameKana>{}</{p}LastNameKana><{p}FirstNameKana>{}</{p}FirstNameKana>\
+             <{p}ZipCode>{}</{p}ZipCode><{p}Prefecture>{}</{p}Prefecture><{p}City>{}</{p}City><{p}Address1>{}</{p}Address1><{p}Address2></{p}Address2>\
+             <{p}PhoneNumber>{}</{p}PhoneNumber>",
+            x.family,
+            x.first,
+            x.family_kana,
+            x.first_kana,
+            x.zip.replace('-', ""),
+            x.prefecture,
+            x.city,
+            x.street,
+            x.phone.replace('-', "")
+        )
+    };
+    format!(
+        "<OrderInfo><OrderId>{seller}-{}</OrderId><Version>{}</Version><OrderTime>{}</OrderTime><LastUpdateTime>{}</LastUpdateTime>\
+         <OrderStatus>{}</OrderStatus><IsSeen>{}</IsSeen><BuyerComments>{}</BuyerComments>\
+         <Pay><PayStatus>{}</PayStatus><PayMethod>{}</PayMethod><PayMethodName>{}</PayMethodName>{}<BillMailAddress>y{}@example.jp</BillMailAddress></Pay>\
+         <Ship><ShipStatus>{}</ShipStatus><ShipMethod>postage1</ShipMethod><ShipMethodName>宅配便</ShipMethodName><ShipRequestDate>{request_date}</ShipRequestDate>\
+         <ShipRequestTime>{request_time}</ShipRequestTime>{}</Ship>\
+         <Detail><PayCharge>{pay_charge}</PayCharge><ShipCharge>{}</ShipCharge><GiftWrapCharge>0</GiftWrapCharge><Discount>0</Discount>\
+         <UsePoint>{}</UsePoint><TotalCouponDiscount>{}</TotalCouponDiscount><TotalPrice>{total}</TotalPrice><SettleAmount>{total}</SettleAmount></Detail>\
+         <Seller><SellerId>{seller}</SellerId></Seller>{items}</OrderInfo>",
+        FIRST_NUMBER + o.index,
+        1 + (o.progress / 200),
+        o.ordered_at.to_rfc3339(),
+        last_update(o).to_rfc3339(),
+        order_status(o),
+        o.progress > 100,
+        escape(&o.remarks),
+        u8::from(o.progress >= 500 || !o.cod),
+        if o.cod { "payment_b1" } else { "payment_a1" },
+        if o.cod { "代金引換" } else { "クレジットカード決済" },
+        party("Bill", b),
+        o.index,
+        ship_status(o),
+        party("Ship", s),
+        o.postage,
+        o.points,
+        o.coupon,
+    )
+}
