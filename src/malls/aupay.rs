@@ -12,6 +12,7 @@ use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::pipeline::clock::{jst, parse_jst};
 
 pub const SEARCH_PATH: &str = "/wmshopapi/searchTradeInfoListProc";
+pub const ONE_PATH: &str = "/wmshopapi/searchTradeInfoProc";
 const PAGE: usize = 100;
 
 pub struct AuPay {
@@ -31,19 +32,24 @@ impl AuPay {
 
     /// One page of orders of the days from..=to.
     fn page(&self, from: NaiveDate, to: NaiveDate, start: usize) -> Result<(String, Node), MallError> {
-        let url = format!(
-            "{}{SEARCH_PATH}?shopId={}&totalCount={PAGE}&startCount={start}&startDate={}&endDate={}&dateType=0",
-            self.conn.base_url,
+        let query = format!(
+            "shopId={}&totalCount={PAGE}&startCount={start}&startDate={}&endDate={}&dateType=0",
             encode(&self.conn.shop_id),
             from.format("%Y%m%d"),
             to.format("%Y%m%d")
         );
+        self.get(SEARCH_PATH, &query)
+    }
+
+    /// A read call: GET with query parameters, XML back.
+    fn get(&self, path: &str, query: &str) -> Result<(String, Node), MallError> {
+        let url = format!("{}{path}?{query}", self.conn.base_url);
         let headers = [
             ("Authorization", format!("Bearer {}", self.conn.credential("api_key")?)),
             ("Content-Type", "application/x-www-form-urlencoded".to_string()),
         ];
         let resp = self.http.send_xml("GET", &url, &headers, None)?;
-        let root = xml::parse(&resp.body).map_err(|e| self.payload(format!("{SEARCH_PATH}: HTTP {}: {e}", resp.status)))?;
+        let root = xml::parse(&resp.body).map_err(|e| self.payload(format!("{path}: HTTP {}: {e}", resp.status)))?;
         let result = root.child("result");
         let status = result.map(|r| r.text_of("status")).unwrap_or_default();
         if status != "0" {
@@ -53,7 +59,7 @@ impl AuPay {
             if resp.status == 401 || code.starts_with("PMB") || message.contains("認証") {
                 return Err(MallError::Auth { mall: self.conn.mall.clone(), key: "api_key".into(), detail: format!("{code} {message}") });
             }
-            return Err(self.payload(format!("{SEARCH_PATH}: status {status}: {code} {message}")));
+            return Err(self.payload(format!("{path}: status {status}: {code} {message}")));
         }
         Ok((resp.body, root))
     }
@@ -81,9 +87,16 @@ impl MallAdapter for AuPay {
         Ok(out.into_iter().filter(|f| f.order.ordered_at <= window.to).collect())
     }
 
-    fn refresh(&self, _order_numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
-        // Searches cover whole days, so orders of today and yesterday are re-read by every poll.
-        Ok(Vec::new())
+    fn refresh(&self, order_numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
+        // Open orders of earlier days: one searchTradeInfoProc each (status moves on after their day).
+        let mut out = Vec::with_capacity(order_numbers.len());
+        for id in order_numbers {
+            let (body, root) = self.get(ONE_PATH, &format!("shopId={}&orderId={}", encode(&self.conn.shop_id), encode(id)))?;
+            let info = root.child("orderInfo").ok_or_else(|| self.payload(format!("{ONE_PATH}: no orderInfo for {id}")))?;
+            let order = parse_order(&self.conn.mall, &self.conn.shop_id, info).map_err(|e| self.payload(e))?;
+            out.push(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }) });
+        }
+        Ok(out)
     }
 
     fn final_statuses(&self) -> &'static [&'static str] {

@@ -60,7 +60,10 @@ impl FutureShop {
             _ => {
                 return Err(MallError::Config {
                     mall: self.mall(),
-                    detail: format!("malls.{}.endpoint `{url}` is not an FTP address; write ftp://host or ftps://host (TLS)", self.conn.mall),
+                    detail: format!(
+                        "malls.{}.endpoint `{url}` is not an FTP address; write ftp://host or ftps://host (TLS)",
+                        self.conn.mall
+                    ),
                 })
             }
         };
@@ -129,10 +132,12 @@ impl FutureShop {
         let mut out = Vec::new();
         for name in &names {
             let bytes = ftp.retr_as_buffer(name).map_err(|e| self.ftp_error(&format!("RETR {name}"), e))?.into_inner();
-            let shown = format!("{}/{}/{name}", self.conn.base_url.trim_end_matches('/'), self.folder.trim_start_matches('/'));
-            out.extend(parse_export(&self.conn.mall, &self.conn.shop_id, Path::new(&shown), bytes).map_err(|detail| {
-                MallError::Payload { mall: self.mall(), detail }
-            })?);
+            // Named without host and port (the mock's port changes each run; the raw payload must not).
+            let shown = format!("ftp:{}/{name}", self.folder);
+            out.extend(
+                parse_export(&self.conn.mall, &self.conn.shop_id, Path::new(&shown), bytes)
+                    .map_err(|detail| MallError::Payload { mall: self.mall(), detail })?,
+            );
         }
         Ok((ftp, names, out))
     }
@@ -183,7 +188,10 @@ impl MallAdapter for FutureShop {
             }
             ftp.rename(&from, &to).map_err(|e| MallError::Unavailable {
                 mall: self.mall(),
-                detail: format!("the orders of {name} are saved, but moving it to {} failed ({e}); the next poll reads it again, which changes nothing", self.archive),
+                detail: format!(
+                    "the orders of {name} are saved, but moving it to {} failed ({e}); the next poll reads it again, which changes nothing",
+                    self.archive
+                ),
             })?;
         }
         let _ = ftp.quit();
@@ -224,12 +232,8 @@ pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) ->
     let mut first_seen = Vec::new();
     for rec in t.records(&t.whole()) {
         let rec = rec.map_err(|d| d.to_string())?;
-        let row: BTreeMap<&str, String> = t
-            .headers
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| rec.get(i).map(|(v, _)| (h.as_str(), v.trim().to_string())))
-            .collect();
+        let row: BTreeMap<&str, String> =
+            t.headers.iter().enumerate().filter_map(|(i, h)| rec.get(i).map(|(v, _)| (h.as_str(), v.trim().to_string()))).collect();
         let number = row.get("受注コード").cloned().unwrap_or_default();
         if number.is_empty() {
             return Err(format!("{}:{}: 受注コード is empty", shown.display(), rec.line));
@@ -257,8 +261,8 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[(usize, BTr
     let (line, head) = &rows[0];
     let at = |k: &str| head.get(k).cloned().unwrap_or_default();
     let place = |line: usize| format!("{}:{line}", shown.display());
-    let ordered_at =
-        parse_jst(&at("注文日時")).ok_or_else(|| format!("{}: 注文日時 `{}` is not a date and time (2026/11/28 10:15:00)", place(*line), at("注文日時")))?;
+    let ordered_at = parse_jst(&at("注文日時"))
+        .ok_or_else(|| format!("{}: 注文日時 `{}` is not a date and time (2026/11/28 10:15:00)", place(*line), at("注文日時")))?;
     let yen = |k: &str, f: &BTreeMap<&str, String>, line: usize| -> Result<i64, String> {
         match f.get(k).map(String::as_str) {
             None | Some("") => Ok(0),

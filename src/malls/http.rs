@@ -102,7 +102,9 @@ impl HttpClient {
                     };
                     match (status, text) {
                         (429, _) | (500..=599, _) => (format!("HTTP {status}"), retry_after),
-                        (_, Ok(body)) if cut_off(&body) => (format!("HTTP {status} with a body that is not whole {}", whole.map_or("", Body::name)), None),
+                        (_, Ok(body)) if cut_off(&body) => {
+                            (format!("HTTP {status} with a body that is not whole {}", whole.map_or("", Body::name)), None)
+                        }
                         (_, Ok(body)) => return Ok(HttpResponse { status, body }),
                         (_, Err(e)) => (format!("reading the response failed: {e}"), None),
                     }

@@ -59,12 +59,13 @@ impl Yahoo {
             return Ok(t);
         }
         use base64::Engine;
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.conn.credential("client_id")?, self.conn.credential("client_secret")?));
-        let headers = [
-            ("Authorization", format!("Basic {basic}")),
-            ("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8".to_string()),
-        ];
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.conn.credential("client_id")?,
+            self.conn.credential("client_secret")?
+        ));
+        let headers =
+            [("Authorization", format!("Basic {basic}")), ("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8".to_string())];
         let form = format!("grant_type=refresh_token&refresh_token={}", encode(self.conn.credential("refresh_token")?));
         let resp = self.http.send_json("POST", &self.token_url(), &headers, Some(&form))?;
         let v: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
@@ -90,12 +91,20 @@ impl Yahoo {
         if root.name == "Error" || resp.status >= 400 {
             let detail = format!("{} {}", root.text_of("Code"), root.text_of("Message")).trim().to_string();
             if resp.status == 401 || resp.status == 403 {
-                return Err(MallError::Auth { mall: self.conn.mall.clone(), key: "refresh_token".into(), detail: format!("HTTP {}: {detail}", resp.status) });
+                return Err(MallError::Auth {
+                    mall: self.conn.mall.clone(),
+                    key: "refresh_token".into(),
+                    detail: format!("HTTP {}: {detail}", resp.status),
+                });
             }
             return Err(self.payload(format!("{path}: HTTP {}: {detail}", resp.status)));
         }
         // orderInfo wraps its Result in a ResultSet; orderList answers with the Result itself.
-        let result = if root.name == "Result" { root } else { root.child("Result").cloned().ok_or_else(|| self.payload(format!("{path}: no <Result>")))? };
+        let result = if root.name == "Result" {
+            root
+        } else {
+            root.child("Result").cloned().ok_or_else(|| self.payload(format!("{path}: no <Result>")))?
+        };
         if result.text_of("Status") != "OK" {
             return Err(self.payload(format!("{path}: Status `{}`", result.text_of("Status"))));
         }
@@ -176,7 +185,12 @@ fn field(info: &Node, name: &str) -> String {
     if let Some(n) = info.child(name) {
         return n.text.trim().to_string();
     }
-    info.children.iter().filter(|c| !c.children.is_empty() && c.name != "Item").find_map(|g| g.child(name)).map(|n| n.text.trim().to_string()).unwrap_or_default()
+    info.children
+        .iter()
+        .filter(|c| !c.children.is_empty() && c.name != "Item")
+        .find_map(|g| g.child(name))
+        .map(|n| n.text.trim().to_string())
+        .unwrap_or_default()
 }
 
 fn yen(info: &Node, name: &str) -> Amount {
@@ -189,7 +203,8 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
     if id.is_empty() {
         return Err("an OrderInfo without OrderId".into());
     }
-    let ordered_at = parse_time(&field(info, "OrderTime")).ok_or_else(|| format!("order {id}: OrderTime `{}`", field(info, "OrderTime")))?;
+    let ordered_at =
+        parse_time(&field(info, "OrderTime")).ok_or_else(|| format!("order {id}: OrderTime `{}`", field(info, "OrderTime")))?;
     let party = |p: &str| {
         let f = |k: &str| field(info, &format!("{p}{k}"));
         let join = |a: String, b: String| format!("{a} {b}").trim().to_string();
@@ -209,7 +224,8 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
         .map(|it| {
             // Options: <ItemOption><Name>サイズ</Name><Value>L</Value><Price>0</Price></ItemOption>, one per choice.
             let options: Vec<&Node> = it.all("ItemOption").collect();
-            let options_text = options.iter().map(|o| format!("{}:{}", o.text_of("Name"), o.text_of("Value"))).collect::<Vec<_>>().join("\n");
+            let options_text =
+                options.iter().map(|o| format!("{}:{}", o.text_of("Name"), o.text_of("Value"))).collect::<Vec<_>>().join("\n");
             let option_price = (!options.is_empty()).then(|| options.iter().filter_map(|o| o.text_of("Price").parse::<i64>().ok()).sum());
             let sub_code = it.text_of("SubCode");
             OrderItem {
@@ -226,7 +242,8 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
         .collect();
     let remarks = field(info, "BuyerComments");
     let date = field(info, "ShipRequestDate");
-    let field_date = NaiveDate::parse_from_str(&date, "%Y%m%d").or_else(|_| NaiveDate::parse_from_str(&date.replace('/', "-"), "%Y-%m-%d")).ok();
+    let field_date =
+        NaiveDate::parse_from_str(&date, "%Y%m%d").or_else(|_| NaiveDate::parse_from_str(&date.replace('/', "-"), "%Y-%m-%d")).ok();
     let field_slot = Some(field(info, "ShipRequestTime")).filter(|s| !s.is_empty());
     let desired_delivery = if field_date.is_some() || field_slot.is_some() {
         DesiredDelivery { date: field_date, time_slot: field_slot, source: Some("field".into()) }
@@ -239,9 +256,15 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
         .map_or(Amount::NotFixed, Amount::Yen);
     // PayCharge is the payment's fee; for cash on delivery that is the COD fee (代引手数料).
     let payment_method = Some(field(info, "PayMethodName")).filter(|s| !s.is_empty()).unwrap_or_else(|| field(info, "PayMethod"));
-    let (cod_fee, payment_fee) =
-        if payment_method.contains("代金引換") { (yen(info, "PayCharge"), Amount::Yen(0)) } else { (Amount::Yen(0), yen(info, "PayCharge")) };
-    let goods: i64 = info.all("Item").map(|it| it.text_of("UnitPrice").parse::<i64>().unwrap_or(0) * it.text_of("Quantity").parse::<i64>().unwrap_or(0)).sum();
+    let (cod_fee, payment_fee) = if payment_method.contains("代金引換") {
+        (yen(info, "PayCharge"), Amount::Yen(0))
+    } else {
+        (Amount::Yen(0), yen(info, "PayCharge"))
+    };
+    let goods: i64 = info
+        .all("Item")
+        .map(|it| it.text_of("UnitPrice").parse::<i64>().unwrap_or(0) * it.text_of("Quantity").parse::<i64>().unwrap_or(0))
+        .sum();
     Ok(Order {
         mall: mall.to_string(),
         shop: shop.to_string(),

@@ -8,6 +8,8 @@ use crate::malls::xml::escape;
 use crate::pipeline::clock::jst;
 
 const SALT: u64 = 3;
+/// Order ids are numbers from here on.
+const FIRST_ORDER_ID: u64 = 20_000_000;
 
 fn xml(status: u16, body: String) -> Reply {
     Reply { status, content_type: "application/xml; charset=utf-8", body, headers: Vec::new() }
@@ -28,10 +30,28 @@ pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, Str
     if header(headers, "authorization") != Some(expected.as_str()) || state.scenario.expired.iter().any(|m| m == "aupay") {
         return error(401, "PMB0001", "認証に失敗しました。APIキーを確認してください。");
     }
+    let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if method == "GET" && path == "/wmshopapi/searchTradeInfoProc" {
+        let now = (state.now)();
+        let found = q("orderId")
+            .and_then(|id| id.parse::<u64>().ok())
+            .and_then(|n| n.checked_sub(FIRST_ORDER_ID))
+            .map(|i| state.plan.order(SALT, i, now))
+            .filter(|o| o.ordered_at <= now);
+        return match found {
+            Some(o) => xml(
+                200,
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><response><result><status>0</status></result><resultCount>1</resultCount>{}</response>",
+                    order_info(&o)
+                ),
+            ),
+            None => error(400, "PMB0201", "該当する受注情報がありません。"),
+        };
+    }
     if method != "GET" || path != "/wmshopapi/searchTradeInfoListProc" {
         return error(404, "PMB0404", &format!("{method} {path} はありません"));
     }
-    let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let date = |k: &str| q(k).and_then(|v| NaiveDate::parse_from_str(&v.replace('-', ""), "%Y%m%d").ok());
     let (Some(from), Some(to)) = (date("startDate"), date("endDate")) else {
         return error(400, "PMB0101", "startDate/endDateの形式が不正です。");
@@ -104,7 +124,7 @@ fn order_info(o: &MockOrder) -> String {
          <senderName>{} {}</senderName><senderKana>{} {}</senderKana><senderZipCode>{}</senderZipCode><senderAddress>{}{}{}</senderAddress><senderPhoneNumber1>{}</senderPhoneNumber1>\
          <userComment>{}</userComment><settlementName>{}</settlementName><totalSalePrice>{goods}</totalSalePrice><postagePrice>{postage}</postagePrice>\
          <chargePrice>{}</chargePrice><totalPrice>{total}</totalPrice><couponTotalPrice>{}</couponTotalPrice><usePoint>{}</usePoint><requestPrice>{request}</requestPrice>{details}</orderInfo>",
-        20_000_000 + o.index,
+        FIRST_ORDER_ID + o.index,
         o.ordered_at.format("%Y/%m/%d %H:%M:%S"),
         status(o),
         o.index,

@@ -98,7 +98,9 @@ fn export_due(state: &MockState, root: &Path) -> std::io::Result<()> {
     let folder = root.join(ORDERS_FOLDER);
     std::fs::create_dir_all(folder.join("archive"))?;
     let marker = root.join(MARKER);
-    let hour = |t: DateTime<FixedOffset>| t - Duration::seconds((t.minute() * 60 + t.second()) as i64) - Duration::nanoseconds(t.nanosecond() as i64);
+    let hour = |t: DateTime<FixedOffset>| {
+        t - Duration::seconds((t.minute() * 60 + t.second()) as i64) - Duration::nanoseconds(t.nanosecond() as i64)
+    };
     let from = std::fs::read_to_string(&marker)
         .ok()
         .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())

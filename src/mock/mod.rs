@@ -125,8 +125,9 @@ impl MockMall {
         let ftp = match ftp {
             Some(side) => {
                 let policy = Arc::new(futureshop::FutureShopFtp { state: state.clone() });
-                let server = ftp::FtpServer::start(&side.listen, side.root.clone(), policy)
-                    .map_err(|e| anyhow::anyhow!("the mock mall's FTP side cannot serve {} on {}: {e}", side.root.display(), side.listen))?;
+                let server = ftp::FtpServer::start(&side.listen, side.root.clone(), policy).map_err(|e| {
+                    anyhow::anyhow!("the mock mall's FTP side cannot serve {} on {}: {e}", side.root.display(), side.listen)
+                })?;
                 Some(server)
             }
             None => None,

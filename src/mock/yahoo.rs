@@ -73,8 +73,8 @@ fn token(state: &MockState, method: &str, headers: &[(String, String)], body: &s
     use base64::Engine;
     let form = parse_form(body);
     let f = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let basic = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:{}", demo_credential("client_id"), demo_credential("client_secret")));
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", demo_credential("client_id"), demo_credential("client_secret")));
     if header(headers, "authorization") != Some(&format!("Basic {basic}")) {
         return Reply::json(401, json!({"error": "invalid_client", "error_description": "client authentication failed"}));
     }

@@ -85,8 +85,14 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     } else {
         None
     };
-    let cx =
-        RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id, mock: mock.as_ref().map(|m| crate::malls::MockEndpoints { http: m.url.clone(), ftp: m.ftp_url.clone() }) };
+    let cx = RunContext {
+        pipeline: &pipeline,
+        settings: &settings,
+        store: &store,
+        now,
+        run_id,
+        mock: mock.as_ref().map(|m| crate::malls::MockEndpoints { http: m.url.clone(), ftp: m.ftp_url.clone() }),
+    };
     let mut status = ExitStatus::Success;
     let mut records_failed = false;
     for (seq, stage) in pipeline.stages.iter().enumerate() {

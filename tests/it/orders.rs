@@ -4,10 +4,23 @@ use crate::support::Shop;
 
 /// A pipeline with only the orders stage, so polling tests run fast.
 fn orders_only(shop: &Shop, initial_days: u32) {
+    orders_from(shop, "rakuten, amazon", initial_days);
+}
+
+fn orders_from(shop: &Shop, malls: &str, initial_days: u32) {
     shop.write(
         "pipelines/orders.yaml",
-        &format!("settings: ../shop.yaml\nstages:\n  - id: orders\n    type: fetch_orders\n    with: {{ malls: [rakuten, amazon], initial_days: {initial_days} }}\n"),
+        &format!("settings: ../shop.yaml\nstages:\n  - id: orders\n    type: fetch_orders\n    with: {{ malls: [{malls}], initial_days: {initial_days} }}\n"),
     );
+}
+
+/// CSV files in a folder of the mock's FTP side (beside the store).
+fn ftp_files(shop: &Shop, folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(shop.path(&format!("state/mock-ftp/{folder}")))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".csv")).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 fn poll(shop: &Shop, now: &str, env: &[(&str, &str)]) -> crate::support::Output {
@@ -41,18 +54,33 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
     let first = shop.run_demo();
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(first.stdout.contains("rakuten: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert!(first.stdout.contains("yahoo: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("amazon: 193 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("aupay: 136 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert!(first.stdout.contains("futureshop: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("yamada: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("ponpare: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     let before = snapshot(&shop, "2000-01-01");
     let again = shop.run_demo();
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("rakuten: 0 new, 0 changed,"), "{}", again.stdout);
+    assert!(again.stdout.contains("yahoo: 0 new, 0 changed,"), "{}", again.stdout);
     assert!(again.stdout.contains("amazon: 0 new, 0 changed,"), "{}", again.stdout);
+    assert!(again.stdout.contains("futureshop: 0 new, 0 changed, 0 unchanged"), "{}", again.stdout);
     assert!(again.stdout.contains("yamada: 0 new, 0 changed, 2 unchanged"), "{}", again.stdout);
     assert_eq!(snapshot(&shop, "2000-01-01"), before, "the same window fetched twice leaves the store identical");
     assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
+    assert_eq!(
+        shop.query_one("select string_agg(mall, ' ' order by mall) from (select distinct mall from orders)"),
+        "amazon aupay futureshop ponpare rakuten yahoo yamada",
+        "all seven malls of the sample shop"
+    );
+    // Yahoo's raw payload is its XML as received; options come with their names.
+    assert_eq!(
+        shop.query_one("select count(*) > 0 from orders where mall = 'yahoo' and raw like '{\"xml\":\"<OrderInfo><OrderId>nagomi-zakka-%'"),
+        "true"
+    );
+    assert_eq!(shop.query_one("select count(*) > 0 from order_items where mall = 'yahoo' and options_text like 'ラッピング:%'"), "true");
     // Both serial lengths, the -9999 sentinel kept as NULL, remarks parsed, gifts.
     assert_eq!(shop.query_one("select count(*) > 0 from orders where length(split_part(order_number, '-', 3)) = 8"), "true");
     assert_eq!(shop.query_one("select count(*) > 0 from orders where length(split_part(order_number, '-', 3)) = 10"), "true");
@@ -76,7 +104,9 @@ fn an_expired_rakuten_key_is_named_the_other_malls_are_still_fetched_and_it_exit
     assert_eq!(shop.query_one("select count(*) from products where mall = 'rakuten'"), "12");
     assert_eq!(shop.query_one("select count(*) from orders where mall = 'rakuten'"), "0");
     assert_eq!(shop.query_one("select count(*) from orders where mall = 'amazon'"), "193", "Amazon was still fetched");
-    assert!(out.stdout.contains("amazon: 193 new"), "{}", out.stdout);
+    for mall in ["yahoo: 96 new", "amazon: 193 new", "aupay: 136 new", "futureshop: 96 new", "yamada: 2 new", "ponpare: 2 new"] {
+        assert!(out.stdout.contains(mall), "{mall}: {}", out.stdout);
+    }
 }
 
 #[test]
@@ -104,7 +134,9 @@ fn a_crash_between_upsert_and_cursor_loses_nothing_and_duplicates_nothing() {
 fn many_polling_cycles_with_faults_store_every_order_once_with_its_latest_content() {
     let cycles: i64 = std::env::var("JUCHU_POLL_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let shop = Shop::sample();
-    orders_only(&shop, 1);
+    // The API malls (FutureShop2's exports are checked on their own, with FTP faults).
+    let malls = "rakuten, yahoo, amazon, aupay";
+    orders_from(&shop, malls, 1);
     let fixture = |name: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios").join(name);
     let (faults, calm) = (fixture("faults.yaml"), fixture("calm.yaml"));
     let (scenario, calm) = (faults.to_str().unwrap(), calm.to_str().unwrap());
@@ -124,7 +156,7 @@ fn many_polling_cycles_with_faults_store_every_order_once_with_its_latest_conten
     // A last poll without faults, then one clean fetch of the whole span into a fresh store.
     assert_eq!(poll(&shop, &end, &[("JUCHU_MOCK_SCENARIO", calm)]).code, 0);
     let clean = Shop::sample();
-    orders_only(&clean, 1 + (cycles as u32 * 3) / (24 * 60) + 1);
+    orders_from(&clean, malls, 1 + (cycles as u32 * 3) / (24 * 60) + 1);
     assert_eq!(poll(&clean, &end, &[("JUCHU_MOCK_SCENARIO", calm)]).code, 0);
     // A mall's first poll looks back one day from when it first succeeds: compare from the first cycle on.
     let since = "2026-11-28 00:00:00";
@@ -167,4 +199,111 @@ fn mapped_order_files_group_lines_by_order_and_a_missing_column_is_named() {
     assert!(out.stdout.contains("ponpare: FAILED"), "{}", out.stdout);
     assert!(out.stdout.contains("yamada: 0 new"), "{}", out.stdout);
     assert!(out.stderr.contains("juchu-20261128.csv: missing column(s) 個数; columns found: 受注ID"), "{}", out.stderr);
+}
+
+/// FutureShop2: exports fetched from a real FTP server on loopback (the mock's), moved to the
+/// archive once their orders are committed, so none is read twice, whatever happens in between.
+#[test]
+fn futureshop_exports_come_over_ftp_and_are_archived_once_committed() {
+    let shop = Shop::sample();
+    orders_from(&shop, "futureshop", 1);
+    let first = poll(&shop, "2026-11-28T10:00:00+09:00", &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("futureshop: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    assert_eq!(ftp_files(&shop, "orders"), Vec::<String>::new(), "every export read was archived");
+    assert_eq!(ftp_files(&shop, "orders/archive").len(), 24, "one export per hour of the last day");
+    assert_eq!(
+        shop.query_one("select count(*) from order_items where mall = 'futureshop'"),
+        shop.query_one("select count(*) from order_items i join orders o using (mall, shop, order_number) where o.mall = 'futureshop'")
+    );
+    assert_eq!(
+        shop.query_one("select count(*) > 0 from orders where mall = 'futureshop' and cod_fee = 330 and payment_method = '代金引換'"),
+        "true"
+    );
+
+    // Killed after the commit, before the move: the new export stays and is read again, changing nothing.
+    let crashed = poll(&shop, "2026-11-28T11:03:00+09:00", &[("JUCHU_CRASH_AT", "after_commit_before_archive")]);
+    assert_ne!(crashed.code, 0);
+    assert_eq!(ftp_files(&shop, "orders"), vec!["futureshop_orders_202611281000.csv".to_string()]);
+    let stored = shop.query_one("select count(*) from orders where mall = 'futureshop'");
+    let again = poll(&shop, "2026-11-28T11:04:00+09:00", &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("futureshop: 0 new, 0 changed, 4 unchanged"), "{}", again.stdout);
+    assert_eq!(shop.query_one("select count(*) from orders where mall = 'futureshop'"), stored);
+    assert_eq!(ftp_files(&shop, "orders"), Vec::<String>::new());
+
+    // Transfers that keep failing: the mall fails, nothing is archived, the next poll gets it all.
+    let broken = shop.path("broken.yaml");
+    std::fs::write(&broken, "error_rate: 1.0\n").unwrap();
+    let failed = poll(&shop, "2026-11-28T13:01:00+09:00", &[("JUCHU_MOCK_SCENARIO", broken.to_str().unwrap())]);
+    assert_eq!(failed.code, 1, "{}\n{}", failed.stdout, failed.stderr);
+    assert!(
+        failed.stderr.contains("error[F002]") && failed.stderr.contains("FTP RETR futureshop_orders_202611281100.csv"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(ftp_files(&shop, "orders").len(), 2);
+    let recovered = poll(&shop, "2026-11-28T13:04:00+09:00", &[]);
+    assert!(recovered.stdout.contains("futureshop: 8 new, 0 changed, 0 unchanged"), "{}", recovered.stdout);
+    assert_eq!(shop.query_one("select count(*) - count(distinct order_number) from orders"), "0");
+
+    // A refused FTP password names its settings key and never shows the password.
+    let refused = poll(&shop, "2026-11-28T14:01:00+09:00", &[("FUTURESHOP_FTP_PASSWORD", "Pw-s3cret-42")]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("error[F001]") && refused.stderr.contains("malls.futureshop.credentials.ftp_password"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("Pw-s3cret-42") && !refused.stdout.contains("Pw-s3cret-42"));
+}
+
+/// `juchu mock-mall` on its own: another process's pipeline fetches from it over HTTP and FTP.
+#[test]
+fn the_mock_mall_runs_on_its_own_for_other_processes() {
+    use std::io::BufRead;
+    let shop = Shop::sample();
+    let mut mock = std::process::Command::new(env!("CARGO_BIN_EXE_juchu"))
+        .args([
+            "--now",
+            "2026-11-28T10:00:00+09:00",
+            "mock-mall",
+            "--listen",
+            "127.0.0.1:0",
+            "--ftp-listen",
+            "127.0.0.1:0",
+            "--ftp-root",
+            "ftp-root",
+        ])
+        .current_dir(shop.root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the mock mall");
+    let mut lines = std::io::BufReader::new(mock.stdout.take().unwrap()).lines();
+    let http = lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    let ftp =
+        lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("ftp://")).unwrap().trim_end_matches(',').to_string();
+    shop.edit(
+        "shop.yaml",
+        "  yahoo:\n    shop_id: nagomi-zakka\n    endpoint: mock",
+        &format!("  yahoo:\n    shop_id: nagomi-zakka\n    endpoint: {http}"),
+    );
+    shop.edit(
+        "shop.yaml",
+        "  futureshop:\n    shop_id: nagomi\n    endpoint: mock",
+        &format!("  futureshop:\n    shop_id: nagomi\n    endpoint: {ftp}"),
+    );
+    orders_from(&shop, "yahoo, futureshop", 1);
+    let env = [
+        ("YAHOO_CLIENT_ID", "demo-client_id"),
+        ("YAHOO_CLIENT_SECRET", "demo-client_secret"),
+        ("YAHOO_REFRESH_TOKEN", "demo-refresh_token"),
+        ("FUTURESHOP_FTP_USER", "demo-ftp_user"),
+        ("FUTURESHOP_FTP_PASSWORD", "demo-ftp_password"),
+    ];
+    let out = poll(&shop, "2026-11-28T10:00:00+09:00", &env);
+    let _ = mock.kill();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("yahoo: 96 new") && out.stdout.contains("futureshop: 96 new"), "{}", out.stdout);
+    assert!(shop.path("ftp-root/orders/archive/futureshop_orders_202611280900.csv").exists());
 }
