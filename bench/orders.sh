@@ -26,7 +26,7 @@ settings: ../../../shop.yaml
 stages:
   - id: orders
     type: fetch_orders
-    with: { malls: [rakuten, amazon] }
+    with: { malls: [rakuten, yahoo, amazon, aupay, futureshop, yamada, ponpare] }
 YAML
 NOW=2026-11-28T10:00:00+09:00
 export JUCHU_MOCK_SCENARIO="$DATA/busy.yaml"
@@ -49,5 +49,5 @@ rm -f "$DATA/poll.duckdb"*
 for i in 1 2 3 4 5; do
   T=$(printf "2026-11-28T10:%02d:00+09:00" $((3 * i)))
   /usr/bin/time -f "%e" -o "$DATA/t" "$BIN" -q --now "$T" --store "$DATA/poll.duckdb" run "$DATA/poll.yaml" || true
-  echo "poll $i at $T, nothing new, rakuten + amazon asked: $(cat "$DATA/t") s wall (process start to exit)"
+  echo "poll $i at $T, nothing new, all seven malls asked: $(cat "$DATA/t") s wall (process start to exit)"
 done

@@ -13,6 +13,7 @@ pub mod io;
 pub mod malls;
 pub mod mock;
 pub mod pipeline;
+pub mod rules;
 pub mod stages;
 pub mod store;
 

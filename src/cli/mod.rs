@@ -7,6 +7,7 @@ mod mock_mall;
 mod preview;
 mod query;
 mod run;
+mod test;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -80,6 +81,17 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
+    /// Run the tests rule files carry (`tests:`), and report every problem in the rules.
+    #[command(
+        after_help = "Examples:\n  juchu test                      every rule file in rules/\n  juchu test rules/carrier.yaml --junit out/rules.xml\n\nExits 0 when every test passes, 1 when one fails, 78 when a rule file has an error."
+    )]
+    Test {
+        /// Rule files, or folders of them (default: rules/).
+        paths: Vec<PathBuf>,
+        /// Also write the results as JUnit XML (for CI dashboards).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
     /// Read-only SQL over the store.
     #[command(
         after_help = "Examples:\n  juchu query \"select count(*) from products\"\n  juchu query --format csv \"select * from runs\""
@@ -134,6 +146,7 @@ pub fn main() -> ExitStatus {
         Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
         Command::Query { sql, format } => query::query(&sql, format, &opts),
+        Command::Test { paths, junit } => test::test(&paths, junit.as_deref(), &opts),
         Command::MockMall { listen, ftp_listen, ftp_root, scenario } => {
             mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), &opts)
         }

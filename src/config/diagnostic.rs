@@ -36,6 +36,31 @@ pub enum Place {
     },
 }
 
+impl Place {
+    /// `file:line:col`, `book.xlsx!Sheet!C12` or the file, as a one-line place for logs and tables.
+    pub fn text(&self) -> String {
+        match self {
+            Place::Nowhere => String::new(),
+            Place::File(p) => display_path(p),
+            Place::Span { path, source, range } => {
+                let (line, col) = line_col(source, range.start);
+                format!("{}:{line}:{col}", display_path(path))
+            }
+            Place::Line { path, line, column, .. } => match column {
+                Some(c) => format!("{}:{line}:{c}", display_path(path)),
+                None => format!("{}:{line}", display_path(path)),
+            },
+            Place::Cell { book, sheet, cell, .. } => {
+                if cell.is_empty() {
+                    format!("{}!{sheet}", display_path(book))
+                } else {
+                    format!("{}!{sheet}!{cell}", display_path(book))
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
     /// Stable code, e.g. `C001` (config), `D010` (data), `M003` (masters).
@@ -91,25 +116,7 @@ impl Diagnostic {
 
     /// `file:line:col`, `book.xlsx!Sheet!C12` or the file, as a one-line place for logs and tables.
     pub fn place_text(&self) -> String {
-        match &self.place {
-            Place::Nowhere => String::new(),
-            Place::File(p) => display_path(p),
-            Place::Span { path, source, range } => {
-                let (line, col) = line_col(source, range.start);
-                format!("{}:{line}:{col}", display_path(path))
-            }
-            Place::Line { path, line, column, .. } => match column {
-                Some(c) => format!("{}:{line}:{c}", display_path(path)),
-                None => format!("{}:{line}", display_path(path)),
-            },
-            Place::Cell { book, sheet, cell, .. } => {
-                if cell.is_empty() {
-                    format!("{}!{sheet}", display_path(book))
-                } else {
-                    format!("{}!{sheet}!{cell}", display_path(book))
-                }
-            }
-        }
+        self.place.text()
     }
 
     /// Renders rustc-style. `styled` adds colours (for a terminal).

@@ -330,11 +330,28 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
         );
     }
     m.mall_kind = kind;
+    if let Some(ep) = &m.endpoint {
+        // FutureShop2 is fetched over FTP; the API malls over HTTPS; any of them may use the mock.
+        let ok = match m.mall_kind.as_str() {
+            _ if ep.value == "mock" => true,
+            "futureshop" => ep.value.starts_with("ftp://") || ep.value.starts_with("ftps://"),
+            _ => ep.value.starts_with("https://") || ep.value.starts_with("http://"),
+        };
+        if !ok {
+            let want =
+                if m.mall_kind == "futureshop" { "ftp://host[:port] or ftps://host[:port] (TLS)" } else { "https://… (the API base)" };
+            diags.push(
+                Diagnostic::error("C033", format!("malls.{name}.endpoint `{}` cannot be used for {}", ep.value, m.mall_kind))
+                    .at(file.place_at(&ep.referenced))
+                    .help(format!("write `mock` (the mock mall) or {want}")),
+            );
+        }
+    }
     if let Some(of) = &mut m.order_files {
         of.folder_path = file.path.parent().unwrap_or(Path::new(".")).join(&of.folder.value);
         if !of.folder_path.is_dir() {
             diags.push(
-                Diagnostic::error("C026", format!("order-file folder `{}` not found", of.folder.value))
+                Diagnostic::error("C030", format!("order-file folder `{}` not found", of.folder.value))
                     .at(file.place_at(&of.folder.referenced))
                     .help("the folder is relative to the settings file; create it or fix the path"),
             );
@@ -343,7 +360,7 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
             if !ORDER_FILE_FIELDS.contains(&field.as_str()) {
                 let hint = did_you_mean(field, ORDER_FILE_FIELDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
                 diags.push(
-                    Diagnostic::error("C027", format!("`{field}` is not an order field"))
+                    Diagnostic::error("C031", format!("`{field}` is not an order field"))
                         .at(file.place_at(&col.referenced))
                         .help(format!("{hint}order fields: {}", ORDER_FILE_FIELDS.join(", "))),
                 );
@@ -352,7 +369,7 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
         for field in &ORDER_FILE_FIELDS[..5] {
             if !of.columns.contains_key(*field) {
                 diags.push(
-                    Diagnostic::error("C028", format!("malls.{name}.order_files.columns needs `{field}`"))
+                    Diagnostic::error("C032", format!("malls.{name}.order_files.columns needs `{field}`"))
                         .at(file.place_at(&of.folder.referenced))
                         .help("map order_number, ordered_at, product_code, unit_price and quantity to the file's column names"),
                 );

@@ -1,5 +1,6 @@
 //! Pure types and logic of the shop, no I/O.
 
+pub mod calendar;
 pub mod holidays;
 pub mod masters;
 pub mod option_text;

@@ -105,7 +105,7 @@ impl Amazon {
             let v = self.get(&format!("/orders/v0/orders/{}/orderItems", encode(&id)))?;
             let items = v.pointer("/payload/OrderItems").cloned().unwrap_or(Value::Array(Vec::new()));
             let order = parse_order(&self.conn.mall, &self.conn.shop_id, &o, &items).map_err(|e| self.payload(e))?;
-            out.push(Fetched { order, raw: serde_json::json!({ "Order": o, "OrderItems": items }) });
+            out.push(Fetched { order, raw: serde_json::json!({ "Order": o, "OrderItems": items }).to_string() });
         }
         Ok(out)
     }

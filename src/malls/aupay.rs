@@ -76,7 +76,7 @@ impl MallAdapter for AuPay {
             for info in &infos {
                 let order = parse_order(&self.conn.mall, &self.conn.shop_id, info).map_err(|e| self.payload(e))?;
                 // The order as the mall sent it, byte for byte.
-                out.push(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }) });
+                out.push(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }).to_string() });
             }
             if infos.len() < PAGE {
                 break;
@@ -94,7 +94,7 @@ impl MallAdapter for AuPay {
             let (body, root) = self.get(ONE_PATH, &format!("shopId={}&orderId={}", encode(&self.conn.shop_id), encode(id)))?;
             let info = root.child("orderInfo").ok_or_else(|| self.payload(format!("{ONE_PATH}: no orderInfo for {id}")))?;
             let order = parse_order(&self.conn.mall, &self.conn.shop_id, info).map_err(|e| self.payload(e))?;
-            out.push(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }) });
+            out.push(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }).to_string() });
         }
         Ok(out)
     }

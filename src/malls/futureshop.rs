@@ -23,6 +23,9 @@ use crate::io::csv_table::CsvTable;
 use crate::pipeline::clock::parse_jst;
 
 pub const DEFAULT_FOLDER: &str = "/orders";
+/// One line of an export: its line number and its fields by column name.
+type Row<'a> = (usize, BTreeMap<&'a str, String>);
+
 /// Columns an export must have.
 const REQUIRED: &[&str] = &["受注コード", "注文日時", "商品番号", "販売単価", "購入数量"];
 
@@ -228,7 +231,7 @@ pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) ->
             t.headers.join(", ")
         ));
     }
-    let mut orders: BTreeMap<String, Vec<(usize, BTreeMap<&str, String>)>> = BTreeMap::new();
+    let mut orders: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     let mut first_seen = Vec::new();
     for rec in t.records(&t.whole()) {
         let rec = rec.map_err(|d| d.to_string())?;
@@ -252,12 +255,12 @@ pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) ->
                 "file": shown.display().to_string(),
                 "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<_>>(),
             });
-            Ok(Fetched { order, raw })
+            Ok(Fetched { order, raw: raw.to_string() })
         })
         .collect()
 }
 
-fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[(usize, BTreeMap<&str, String>)]) -> Result<Order, String> {
+fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Result<Order, String> {
     let (line, head) = &rows[0];
     let at = |k: &str| head.get(k).cloned().unwrap_or_default();
     let place = |line: usize| format!("{}:{line}", shown.display());

@@ -25,19 +25,18 @@ pub struct Window {
     pub to: DateTime<FixedOffset>,
 }
 
-/// An order as fetched: normalized, and the mall's payload for it as received.
+/// An order as fetched: normalized, and the mall's payload for it as received (JSON text).
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub order: Order,
-    pub raw: serde_json::Value,
+    pub raw: String,
 }
 
 impl Fetched {
     /// A fingerprint of the order and of the mall's payload: a status the normalized order does not
     /// carry (Yahoo's ShipStatus, say) still counts as a change, so the stored raw payload is the latest.
     pub fn fingerprint(&self) -> u64 {
-        let raw = self.raw.to_string();
-        raw.bytes().fold(self.order.content_hash(), |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+        self.raw.bytes().fold(self.order.content_hash(), |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
     }
 }
 

@@ -84,7 +84,7 @@ impl OrderFileAdapter {
                 "file": display_path(path),
                 "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<Value>>(),
             });
-            out.push(Fetched { order, raw });
+            out.push(Fetched { order, raw: raw.to_string() });
         }
         Ok(())
     }

@@ -126,7 +126,7 @@ impl MallAdapter for Rakuten {
             };
             for m in models {
                 let order = parse_order(&self.conn.mall, &self.conn.shop_id, &m).map_err(|e| self.payload(e))?;
-                out.push(Fetched { order, raw: m });
+                out.push(Fetched { order, raw: m.to_string() });
             }
         }
         Ok(out)
@@ -216,10 +216,10 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
     let ordered_at = DateTime::parse_from_str(&s(m, "orderDatetime"), "%Y-%m-%dT%H:%M:%S%z")
         .map_err(|e| format!("order {order_number}: orderDatetime `{}`: {e}", s(m, "orderDatetime")))?;
     let orderer = party(m.get("OrdererModel").unwrap_or(&Value::Null));
-    let packages = m.get("PackageModelList").and_then(Value::as_array).cloned().unwrap_or_default();
+    let packages: &[Value] = m.get("PackageModelList").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let ship_to = packages.first().and_then(|p| p.get("SenderModel")).map(party).unwrap_or_else(|| orderer.clone());
     let mut items = Vec::new();
-    for p in &packages {
+    for p in packages {
         for it in p.get("ItemModelList").and_then(Value::as_array).into_iter().flatten() {
             if i(it, "deleteItemFlag") == Some(1) {
                 continue;

@@ -147,7 +147,7 @@ impl Yahoo {
         let info = result.child("OrderInfo").ok_or_else(|| self.payload(format!("orderInfo {id}: no <OrderInfo>")))?;
         let order = parse_order(&self.conn.mall, &self.conn.shop_id, info).map_err(|e| self.payload(e))?;
         // The order as the mall sent it, byte for byte.
-        Ok(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }) })
+        Ok(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }).to_string() })
     }
 }
 

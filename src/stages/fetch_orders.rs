@@ -319,7 +319,7 @@ pub fn save(
                     fixed,
                     hash_of(f),
                     serde_json::to_string(o).expect("an order serialises"),
-                    f.raw.to_string(),
+                    f.raw,
                 ])?;
                 for (n, it) in o.items.iter().enumerate() {
                     items.append_row(params![

@@ -7,4 +7,5 @@ mod cli;
 mod import;
 mod masters;
 mod orders;
+mod rules;
 mod store;

@@ -303,6 +303,7 @@ fn the_mock_mall_runs_on_its_own_for_other_processes() {
     ];
     let out = poll(&shop, "2026-11-28T10:00:00+09:00", &env);
     let _ = mock.kill();
+    let _ = mock.wait();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("yahoo: 96 new") && out.stdout.contains("futureshop: 96 new"), "{}", out.stdout);
     assert!(shop.path("ftp-root/orders/archive/futureshop_orders_202611280900.csv").exists());
