@@ -57,7 +57,7 @@ pub enum MallError {
 }
 
 /// A mall's order API.
-pub trait MallAdapter {
+pub trait MallAdapter: Send {
     /// Orders created or changed in the window.
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError>;
 

@@ -18,7 +18,6 @@ use crate::config::yaml::Spanned;
 use crate::malls::order_file::OrderFileAdapter;
 use crate::malls::{adapter_for, Connection, Fetched, MallError, Window};
 use crate::pipeline::clock::jst;
-use crate::store::Store;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +73,7 @@ impl FetchOrdersConfig {
     pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let mut outcome = StageOutcome::default();
         let mut parts = Vec::new();
+        let mut active = Vec::new();
         for mall in &self.malls {
             let name = mall.value.as_str();
             let Some(m) = cx.settings.malls.get(name) else {
@@ -81,13 +81,72 @@ impl FetchOrdersConfig {
                     .at(cx.pipeline.file.place_at(&mall.referenced))
                     .into());
             };
+            if m.switches.order_import {
+                active.push((name, m));
+            }
+        }
+        // Every mall is asked at once (a slow or retrying mall does not hold up the others); the
+        // orders are then saved one mall at a time, each in its own transaction, in pipeline order.
+        let fetches: Vec<Result<MallFetch, PollError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = active
+                .iter()
+                .map(|(name, m)| {
+                    let db = cx.store.conn.try_clone();
+                    let (mock, now, initial_days) = (cx.mock.clone(), cx.now, self.initial_days);
+                    scope.spawn(move || fetch_mall(db.map_err(PollError::Store)?, mock.as_ref(), now, initial_days, name, m))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(PollError::Mall(MallError::Unavailable { mall: "?".into(), detail: "the fetch thread panicked".into() }))))
+                .collect()
+        });
+        // Malls with nothing new or changed only mark orders seen and move their cursors: one
+        // transaction for all of them, so a quiet cron poll commits once, not once per mall.
+        let quiet_saved = {
+            let quiet: Vec<(&str, &MallFetch)> = active
+                .iter()
+                .zip(&fetches)
+                .filter_map(|((name, _), f)| f.as_ref().ok().filter(|f| f.sorted.to_write.is_empty()).map(|f| (*name, f)))
+                .collect();
+            let write = || -> duckdb::Result<()> {
+                if quiet.is_empty() {
+                    return Ok(());
+                }
+                let tx = cx.store.conn.unchecked_transaction()?;
+                for (name, f) in &quiet {
+                    write_mall(&tx, name, &f.fetched, &f.sorted, f.window, cx.now, cx.run_id)?;
+                }
+                crash_point("after_upsert_before_commit");
+                tx.commit()
+            };
+            write().map_err(|e| e.to_string())
+        };
+        let mut fetches = fetches.into_iter();
+        for mall in &self.malls {
+            let name = mall.value.as_str();
+            let Some(m) = cx.settings.malls.get(name) else { continue };
             if !m.switches.order_import {
                 parts.push(format!("{name}: order import is OFF (S8), skipped"));
                 continue;
             }
-            let started = Instant::now();
-            match self.poll(cx, name, m) {
-                Ok(p) => {
+            let result = fetches.next().expect("one fetch per active mall").and_then(|f| {
+                if f.sorted.to_write.is_empty() {
+                    quiet_saved.clone().map_err(PollError::Quiet)?;
+                } else {
+                    let tx = cx.store.conn.unchecked_transaction().map_err(PollError::Store)?;
+                    write_mall(&tx, name, &f.fetched, &f.sorted, f.window, cx.now, cx.run_id).map_err(PollError::Store)?;
+                    crash_point("after_upsert_before_commit");
+                    tx.commit().map_err(PollError::Store)?;
+                }
+                let saved = f.sorted.poll;
+                log::debug!("{name}: saved at {} ms", f.started.elapsed().as_millis());
+                crash_point("after_commit_before_archive");
+                f.adapter.after_commit()?;
+                Ok((saved, f.started))
+            });
+            match result {
+                Ok((p, started)) => {
                     outcome.rows_in += p.fetched;
                     outcome.rows_new += p.new;
                     outcome.rows_changed += p.changed;
@@ -112,7 +171,7 @@ impl FetchOrdersConfig {
                                 .help("fix this mall's entry in the settings (`juchu check` lists what is wrong), then run again"),
                             PollError::Mall(_) => Diagnostic::error("F002", e.to_string())
                                 .help("nothing was lost: the next run asks for the same window again"),
-                            PollError::Store(_) => Diagnostic::error("F003", e.to_string())
+                            PollError::Store(_) | PollError::Quiet(_) => Diagnostic::error("F003", e.to_string())
                                 .help("the orders of this mall were not saved; the next run asks again"),
                         };
                     outcome.warnings.push(d);
@@ -121,50 +180,6 @@ impl FetchOrdersConfig {
         }
         outcome.message = parts.join("; ");
         Ok(outcome)
-    }
-
-    fn poll(&self, cx: &RunContext<'_>, name: &str, m: &crate::config::settings::MallSettings) -> Result<MallPoll, PollError> {
-        let started = Instant::now();
-        let adapter: Box<dyn crate::malls::MallAdapter> = match &m.order_files {
-            Some(spec) => Box::new(OrderFileAdapter::new(name, m.shop_id.as_deref().unwrap_or(""), spec.clone())),
-            None => {
-                let conn = Connection::from_settings(name, m, cx.mock.as_ref())?;
-                adapter_for(&m.mall_kind, conn, m).ok_or_else(|| MallError::Config {
-                    mall: name.into(),
-                    detail: format!("no order adapter for `{}` in this version", m.mall_kind),
-                })?
-            }
-        };
-        let overlap = Duration::minutes(m.poll_overlap_minutes.unwrap_or(DEFAULT_OVERLAP_MINUTES) as i64);
-        let cursor = cursor(cx.store, name).map_err(PollError::Store)?;
-        let from = match cursor {
-            Some(c) => c - overlap,
-            None => cx.now - Duration::days(self.initial_days.unwrap_or(1) as i64),
-        };
-        let window = Window { from, to: cx.now };
-        let mut fetched = adapter.fetch(window)?;
-        // Orders from earlier windows that are still open: their status and amounts move on.
-        let seen: std::collections::HashSet<&str> = fetched.iter().map(|f| f.order.order_number.as_str()).collect();
-        let open: Vec<String> = open_orders(
-            cx.store,
-            name,
-            adapter.final_statuses(),
-            cx.now - Duration::days(REFRESH_DAYS),
-            cx.now - Duration::minutes(REFRESH_AFTER_MINUTES),
-        )
-        .map_err(PollError::Store)?
-        .into_iter()
-        .filter(|n| !seen.contains(n.as_str()))
-        .collect();
-        if !open.is_empty() {
-            fetched.extend(adapter.refresh(&open)?);
-        }
-        log::debug!("{name}: fetched {} orders in {} ms", fetched.len(), started.elapsed().as_millis());
-        let saved = save(cx.store, name, &fetched, window, cx.now, cx.run_id).map_err(PollError::Store)?;
-        log::debug!("{name}: saved at {} ms", started.elapsed().as_millis());
-        crash_point("after_commit_before_archive");
-        adapter.after_commit()?;
-        Ok(saved)
     }
 
     pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
@@ -197,17 +212,67 @@ impl FetchOrdersConfig {
     }
 }
 
+/// One mall's orders, fetched and not yet saved, with the adapter that still has work after the commit.
+struct MallFetch {
+    adapter: Box<dyn crate::malls::MallAdapter>,
+    fetched: Vec<Fetched>,
+    sorted: Sorted,
+    window: Window,
+    started: Instant,
+}
+
+/// Asks one mall for its window and its open orders (on a connection of this thread's own).
+fn fetch_mall(
+    db: duckdb::Connection,
+    mock: Option<&crate::malls::MockEndpoints>,
+    now: DateTime<FixedOffset>,
+    initial_days: Option<u32>,
+    name: &str,
+    m: &crate::config::settings::MallSettings,
+) -> Result<MallFetch, PollError> {
+    let started = Instant::now();
+    let adapter: Box<dyn crate::malls::MallAdapter> = match &m.order_files {
+        Some(spec) => Box::new(OrderFileAdapter::new(name, m.shop_id.as_deref().unwrap_or(""), spec.clone())),
+        None => {
+            let conn = Connection::from_settings(name, m, mock)?;
+            adapter_for(&m.mall_kind, conn, m)
+                .ok_or_else(|| MallError::Config { mall: name.into(), detail: format!("no order adapter for `{}` in this version", m.mall_kind) })?
+        }
+    };
+    let overlap = Duration::minutes(m.poll_overlap_minutes.unwrap_or(DEFAULT_OVERLAP_MINUTES) as i64);
+    let from = match cursor(&db, name).map_err(PollError::Store)? {
+        Some(c) => c - overlap,
+        None => now - Duration::days(initial_days.unwrap_or(1) as i64),
+    };
+    let window = Window { from, to: now };
+    let mut fetched = adapter.fetch(window)?;
+    // Orders from earlier windows that are still open: their status and amounts move on.
+    let seen: HashSet<&str> = fetched.iter().map(|f| f.order.order_number.as_str()).collect();
+    let open: Vec<String> = open_orders(&db, name, adapter.final_statuses(), now - Duration::days(REFRESH_DAYS), now - Duration::minutes(REFRESH_AFTER_MINUTES))
+        .map_err(PollError::Store)?
+        .into_iter()
+        .filter(|n| !seen.contains(n.as_str()))
+        .collect();
+    if !open.is_empty() {
+        fetched.extend(adapter.refresh(&open)?);
+    }
+    let sorted = sort_fetched(&db, name, &fetched, now).map_err(PollError::Store)?;
+    log::debug!("{name}: fetched {} orders in {} ms", fetched.len(), started.elapsed().as_millis());
+    Ok(MallFetch { adapter, fetched, sorted, window, started })
+}
+
 #[derive(Debug, thiserror::Error)]
 enum PollError {
     #[error(transparent)]
     Mall(#[from] MallError),
     #[error("saving the orders failed: {0}")]
     Store(duckdb::Error),
+    #[error("saving the orders failed: {0}")]
+    Quiet(String),
 }
 
-fn cursor(store: &Store, mall: &str) -> duckdb::Result<Option<DateTime<FixedOffset>>> {
-    let v: Option<String> = store
-        .conn
+fn cursor(db: &duckdb::Connection, mall: &str) -> duckdb::Result<Option<DateTime<FixedOffset>>> {
+    let v: Option<String> = db
         .query_row("SELECT strftime(fetched_to, '%Y-%m-%d %H:%M:%S') FROM fetch_cursors WHERE mall = ?", params![mall], |r| r.get(0))
         .or_else(|e| if matches!(e, duckdb::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })?;
     Ok(v.and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S").ok())
@@ -215,7 +280,7 @@ fn cursor(store: &Store, mall: &str) -> duckdb::Result<Option<DateTime<FixedOffs
 }
 
 fn open_orders(
-    store: &Store,
+    db: &duckdb::Connection,
     mall: &str,
     finals: &[&str],
     since: DateTime<FixedOffset>,
@@ -223,7 +288,7 @@ fn open_orders(
 ) -> duckdb::Result<Vec<String>> {
     let finals = finals.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(",");
     let finals = if finals.is_empty() { "''".to_string() } else { finals };
-    let mut stmt = store.conn.prepare(&format!(
+    let mut stmt = db.prepare(&format!(
         "SELECT order_number FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP AND fetched_at <= ?::TIMESTAMP
             AND mall_status NOT IN ({finals}) ORDER BY order_number"
     ))?;
@@ -240,44 +305,58 @@ fn jst_text(t: DateTime<FixedOffset>) -> String {
     t.with_timezone(&jst()).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// Upserts the fetched orders and moves the cursor, in one transaction.
-pub fn save(
-    store: &Store,
-    mall: &str,
-    fetched: &[Fetched],
-    window: Window,
-    now: DateTime<FixedOffset>,
-    run_id: i64,
-) -> duckdb::Result<MallPoll> {
-    let tx = store.conn.unchecked_transaction()?;
+/// A mall's fetched orders sorted against the store: which to write (new or changed) and which were
+/// seen unchanged. Read-only, so every mall's runs at once.
+#[derive(Debug, Default)]
+struct Sorted {
+    to_write: Vec<usize>,
+    touched: Vec<usize>,
+    poll: MallPoll,
+}
+
+fn sort_fetched(db: &duckdb::Connection, mall: &str, fetched: &[Fetched], now: DateTime<FixedOffset>) -> duckdb::Result<Sorted> {
     // Compare fingerprints here, so a poll where nothing changed writes only its cursor.
     let since = fetched.iter().map(|f| f.order.ordered_at).min().unwrap_or(now);
     let known: HashMap<(String, String), i64> = {
-        let mut stmt = tx.prepare("SELECT shop, order_number, content_hash FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP")?;
+        let mut stmt = db.prepare("SELECT shop, order_number, content_hash FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP")?;
         let rows = stmt.query_map(params![mall, jst_text(since)], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    let (mut new, mut changed, mut unchanged) = (0u64, 0u64, 0u64);
+    let mut sorted = Sorted { poll: MallPoll { fetched: fetched.len() as u64, ..Default::default() }, ..Default::default() };
     let mut seen = HashSet::new();
-    let mut to_write = Vec::new();
-    let mut touched = Vec::new();
-    for f in fetched {
+    for (i, f) in fetched.iter().enumerate() {
         let key = (f.order.shop.clone(), f.order.order_number.clone());
         // A page boundary may repeat an order: keep the first.
         if !seen.insert(key.clone()) {
             continue;
         }
         match known.get(&key) {
-            None => new += 1,
-            Some(h) if *h != hash_of(f) => changed += 1,
+            None => sorted.poll.new += 1,
+            Some(h) if *h != hash_of(f) => sorted.poll.changed += 1,
             Some(_) => {
-                unchanged += 1;
-                touched.push(f);
+                sorted.poll.unchanged += 1;
+                sorted.touched.push(i);
                 continue;
             }
         }
-        to_write.push(f);
+        sorted.to_write.push(i);
     }
+    Ok(sorted)
+}
+
+/// Upserts one mall's new and changed orders, marks the unchanged ones seen, and moves its cursor,
+/// inside the caller's transaction.
+fn write_mall(
+    tx: &duckdb::Connection,
+    mall: &str,
+    fetched: &[Fetched],
+    sorted: &Sorted,
+    window: Window,
+    now: DateTime<FixedOffset>,
+    run_id: i64,
+) -> duckdb::Result<()> {
+    let to_write: Vec<&Fetched> = sorted.to_write.iter().map(|i| &fetched[*i]).collect();
+    let touched: Vec<&Fetched> = sorted.touched.iter().map(|i| &fetched[*i]).collect();
     if !to_write.is_empty() {
         tx.execute_batch(
             "CREATE OR REPLACE TEMP TABLE stage_orders (shop VARCHAR, order_number VARCHAR, ordered_at VARCHAR, mall_status VARCHAR,
@@ -399,9 +478,7 @@ pub fn save(
         "INSERT INTO fetch_cursors VALUES (?, ?::TIMESTAMP, ?) ON CONFLICT (mall) DO UPDATE SET fetched_to = excluded.fetched_to, updated_run = excluded.updated_run",
         params![mall, jst_text(window.to), run_id],
     )?;
-    crash_point("after_upsert_before_commit");
-    tx.commit()?;
-    Ok(MallPoll { fetched: fetched.len() as u64, new, changed, unchanged })
+    Ok(())
 }
 
 /// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.
