@@ -61,7 +61,12 @@ pub enum LogFormat {
 pub enum Command {
     /// Run a pipeline: every stage in order, each in its own transaction.
     #[command(after_help = "Example:\n  juchu run pipelines/demo.yaml")]
-    Run { pipeline: PathBuf },
+    Run {
+        pipeline: PathBuf,
+        /// Re-enrich every stored order (after rules or masters changed); the summary counts the orders whose values changed.
+        #[arg(long)]
+        replay: bool,
+    },
     /// Check a pipeline, its settings, masters and input files; print every problem; write nothing.
     #[command(
         after_help = "Example:\n  juchu check pipelines/demo.yaml\n\nExits 78 when there is an error, 0 otherwise (warnings are listed)."
@@ -140,9 +145,9 @@ pub fn main() -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
-    let opts = RunOptions { store: cli.store.clone(), clock, quiet: cli.quiet, styled: std::io::stderr().is_terminal() };
+    let opts = RunOptions { store: cli.store.clone(), replay: false, clock, quiet: cli.quiet, styled: std::io::stderr().is_terminal() };
     match cli.command {
-        Command::Run { pipeline } => run::run(&pipeline, &opts),
+        Command::Run { pipeline, replay } => run::run(&pipeline, &RunOptions { replay, ..opts }),
         Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
         Command::Query { sql, format } => query::query(&sql, format, &opts),

@@ -12,12 +12,12 @@ use serde::Deserialize;
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::yaml::{did_you_mean, Location, Spanned, YamlFile};
 use crate::stages::{
-    fetch_orders::FetchOrdersConfig, import_products::ImportProductsConfig, load_masters::LoadMastersConfig,
+    enrich::EnrichConfig, fetch_orders::FetchOrdersConfig, import_products::ImportProductsConfig, load_masters::LoadMastersConfig,
     validate_masters::ValidateMastersConfig,
 };
 
 /// Stage kinds this version has. A closed set: an unknown `type:` is an error that lists these.
-pub const STAGE_KINDS: &[&str] = &["import_products", "load_masters", "validate_masters", "fetch_orders"];
+pub const STAGE_KINDS: &[&str] = &["import_products", "load_masters", "validate_masters", "fetch_orders", "enrich"];
 
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -39,6 +39,7 @@ pub enum StageKind {
     LoadMasters(LoadMastersConfig),
     ValidateMasters(ValidateMastersConfig),
     FetchOrders(FetchOrdersConfig),
+    Enrich(EnrichConfig),
 }
 
 impl StageKind {
@@ -48,6 +49,7 @@ impl StageKind {
             StageKind::LoadMasters(_) => "load_masters",
             StageKind::ValidateMasters(_) => "validate_masters",
             StageKind::FetchOrders(_) => "fetch_orders",
+            StageKind::Enrich(_) => "enrich",
         }
     }
 }
@@ -154,6 +156,7 @@ impl Pipeline {
                 "load_masters" => typed(&file, &sub, with_at, diags).map(StageKind::LoadMasters),
                 "validate_masters" => typed(&file, &sub, with_at, diags).map(StageKind::ValidateMasters),
                 "fetch_orders" => typed(&file, &sub, with_at, diags).map(StageKind::FetchOrders),
+                "enrich" => typed(&file, &sub, with_at, diags).map(StageKind::Enrich),
                 other => {
                     let hint = did_you_mean(other, STAGE_KINDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
                     diags.push(

@@ -341,7 +341,7 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
             let want =
                 if m.mall_kind == "futureshop" { "ftp://host[:port] or ftps://host[:port] (TLS)" } else { "https://… (the API base)" };
             diags.push(
-                Diagnostic::error("C033", format!("malls.{name}.endpoint `{}` cannot be used for {}", ep.value, m.mall_kind))
+                Diagnostic::error("C034", format!("malls.{name}.endpoint `{}` cannot be used for {}", ep.value, m.mall_kind))
                     .at(file.place_at(&ep.referenced))
                     .help(format!("write `mock` (the mock mall) or {want}")),
             );

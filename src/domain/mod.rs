@@ -1,6 +1,7 @@
 //! Pure types and logic of the shop, no I/O.
 
 pub mod calendar;
+pub mod enrichment;
 pub mod holidays;
 pub mod masters;
 pub mod option_text;

@@ -11,6 +11,15 @@ use super::text::to_half_width;
 /// Headings that open the date/time block, after full-width normalisation.
 const HEADINGS: &[&str] = &["[配送日時指定:]", "[お届け日時指定:]", "[配達日時指定:]", "[お届け希望日時:]"];
 
+/// The text of the remarks' `[配送日時指定:]` block when it has any (whether or not it can be read).
+pub fn request_block(remarks: &str) -> Option<String> {
+    let text = to_half_width(remarks).replace("\r\n", "\n");
+    let (start, heading) = HEADINGS.iter().filter_map(|h| text.find(h).map(|i| (i, *h))).min_by_key(|(i, _)| *i)?;
+    let body = &text[start + heading.len()..];
+    let end = body.match_indices("\n[").map(|(i, _)| i).next().unwrap_or(body.len());
+    Some(body[..end].trim().to_string()).filter(|b| !b.is_empty())
+}
+
 /// Parses the desired delivery out of remarks. `None` when there is no such block or it is empty.
 pub fn desired_delivery_from_remarks(remarks: &str) -> Option<DesiredDelivery> {
     let text = to_half_width(remarks).replace("\r\n", "\n");

@@ -72,6 +72,12 @@ const PRODUCTS: &[(&str, &str, &str, i64, &[&str])] = &[
     ("hokkaido-ikura-01", "NG-IKR-001", "冷凍 北海道産 いくら醤油漬け 250g", 5400, &[""]),
 ];
 
+/// Products shipped from 北海道冷凍センター (the others from 自社倉庫).
+const FROM_HOKKAIDO: &[&str] = &["NG-KOB-001", "NG-MTN-001", "NG-IKR-001"];
+
+/// Products shipped frozen (配送条件 温度帯 冷凍).
+const FROZEN: &[&str] = &["NG-MTN-001", "NG-IKR-001"];
+
 const FAMILY: &[(&str, &str)] = &[
     ("佐藤", "サトウ"),
     ("鈴木", "スズキ"),
@@ -179,12 +185,32 @@ impl OrderPlan {
         let gift = r.below(5) == 0;
         let ship_to = if gift { person(&mut r) } else { orderer.clone() };
         let n_items = 1 + r.below(3);
-        let items = (0..n_items)
-            .map(|_| {
-                let (manage_number, item_number, name, price, choices) = *r.pick(PRODUCTS);
-                MockItem { manage_number, item_number, name, price, units: 1 + r.below(3) as i64, choice: r.pick(choices).to_string() }
-            })
-            .collect();
+        let mut items: Vec<MockItem> = Vec::new();
+        for _ in 0..n_items {
+            let mut product = *r.pick(PRODUCTS);
+            // Most baskets come from one warehouse; one in ten mixes 自社倉庫 and 北海道冷凍センター
+            // (check 1 then asks staff to split it).
+            let warehouse = |code: &str| FROM_HOKKAIDO.contains(&code);
+            if let Some(first) = items.first() {
+                if warehouse(product.1) != warehouse(first.item_number) && r.below(10) != 0 {
+                    for _ in 0..8 {
+                        product = *r.pick(PRODUCTS);
+                        if warehouse(product.1) == warehouse(first.item_number) {
+                            break;
+                        }
+                    }
+                }
+            }
+            let (manage_number, item_number, name, price, choices) = product;
+            items.push(MockItem {
+                manage_number,
+                item_number,
+                name,
+                price,
+                units: 1 + r.below(3) as i64,
+                choice: r.pick(choices).to_string(),
+            });
+        }
         let day = ordered_at.date_naive() + Duration::days(3 + r.below(5) as i64);
         let (remarks, delivery_date, shipping_term) = match r.below(8) {
             0 => (format!("[配送日時指定:]\n{}\n14:00〜16:00", date_with_weekday(day)), None, 0),
@@ -203,6 +229,23 @@ impl OrderPlan {
         } else {
             100
         };
+        let cod = r.below(4) == 0;
+        let postage_not_fixed = r.below(10) == 0 && progress == 100;
+        // As the sample shop's rules charge (rules/shipping_fee.yaml), except one order in 25 with a
+        // campaign discount those rules do not know: check 9 then shows both amounts.
+        let goods: i64 = items.iter().map(|i: &MockItem| i.price * i.units).sum();
+        let frozen = items.iter().any(|i: &MockItem| FROZEN.contains(&i.item_number));
+        let postage = match (ship_to.prefecture, goods >= 5000, frozen) {
+            ("沖縄県", true, _) => 1100,
+            ("沖縄県", false, _) => 2200,
+            ("北海道", true, _) => 550,
+            ("北海道", false, _) => 1320,
+            (_, true, false) => 0,
+            (_, true, true) => 330,
+            (_, false, false) => 880,
+            (_, false, true) => 1210,
+        };
+        let postage = if r.below(25) == 0 { (postage - 300).max(0) } else { postage };
         MockOrder {
             index,
             ordered_at,
@@ -211,9 +254,9 @@ impl OrderPlan {
             ship_to,
             gift,
             items,
-            cod: r.below(4) == 0,
-            postage_not_fixed: r.below(10) == 0 && progress == 100,
-            postage: if r.below(3) == 0 { 0 } else { 880 },
+            cod,
+            postage_not_fixed,
+            postage,
             points: if r.below(4) == 0 { 100 * (1 + r.below(5) as i64) } else { 0 },
             coupon: if r.below(6) == 0 { 300 } else { 0 },
             remarks,
@@ -246,11 +289,14 @@ impl MockOrder {
     pub fn goods(&self) -> i64 {
         self.items.iter().map(|i| i.price * i.units).sum()
     }
+    /// 代引手数料 by the sample shop's tiers (rules/cod_fee.yaml).
     pub fn cod_fee(&self) -> i64 {
-        if self.cod {
-            330
-        } else {
-            0
+        match (self.cod, self.goods()) {
+            (false, _) => 0,
+            (true, g) if g < 10_000 => 330,
+            (true, g) if g < 30_000 => 440,
+            (true, g) if g < 100_000 => 660,
+            _ => 1100,
         }
     }
 }

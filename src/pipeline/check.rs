@@ -46,6 +46,7 @@ pub fn check_pipeline(path: &Path, now: DateTime<FixedOffset>) -> Checked {
             StageKind::LoadMasters(c) => c.check(&mut cx),
             StageKind::ValidateMasters(c) => c.check(&mut cx),
             StageKind::FetchOrders(c) => c.check(&mut cx),
+            StageKind::Enrich(c) => c.check(&mut cx),
         };
         checked.diagnostics.extend(diags);
     }

@@ -16,6 +16,8 @@ use crate::ExitStatus;
 
 pub struct RunOptions {
     pub store: Option<PathBuf>,
+    /// Re-derive stored data (enrichment) for every order, after rules or masters changed.
+    pub replay: bool,
     pub clock: Clock,
     pub quiet: bool,
     pub styled: bool,
@@ -92,6 +94,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         now,
         run_id,
         mock: mock.as_ref().map(|m| crate::malls::MockEndpoints { http: m.url.clone(), ftp: m.ftp_url.clone() }),
+        replay: opts.replay,
     };
     let mut status = ExitStatus::Success;
     let mut records_failed = false;
@@ -155,6 +158,7 @@ fn run_stage(stage: &StageSpec, cx: &RunContext<'_>) -> Result<StageOutcome, Sta
         StageKind::LoadMasters(c) => c.run(cx),
         StageKind::ValidateMasters(c) => c.run(cx),
         StageKind::FetchOrders(c) => c.run(cx),
+        StageKind::Enrich(c) => c.run(cx),
     }
 }
 
@@ -175,12 +179,13 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
     let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }
         .map_err(|e| vec![Diagnostic::error("S001", format!("{e:#}"))])?;
-    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id: 0, mock: None };
+    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false };
     let result = match &stage.kind {
         StageKind::ImportProducts(c) => c.preview(&cx, limit),
         StageKind::LoadMasters(c) => c.preview(&cx, limit),
         StageKind::ValidateMasters(c) => c.preview(&cx, limit),
         StageKind::FetchOrders(c) => c.preview(&cx, limit),
+        StageKind::Enrich(c) => c.preview(&cx, limit),
     };
     result.map_err(|e| match e {
         StageError::Input(d) => d,

@@ -2,6 +2,7 @@
 //! carries (`juchu test`).
 
 pub mod cell;
+pub mod enrich;
 pub mod expr;
 pub mod schema;
 pub mod table;

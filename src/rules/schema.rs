@@ -30,6 +30,8 @@ pub const FIELDS: &[Field] = &[
     f("items", "number", "明細数", false),
     f("quantity", "number", "数量合計", false),
     f("temperature", "text", "温度帯(常温/冷蔵/冷凍)", false),
+    f("carriers", "number", "商品の配送会社の数", false),
+    f("logistics_companies", "number", "商品の物流会社の数", false),
     f("goods", "yen", "商品合計", false),
     f("option_total", "yen", "オプション金額", false),
     f("mall_shipping", "yen", "モールの送料", false),

@@ -98,7 +98,11 @@ impl FetchOrdersConfig {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(PollError::Mall(MallError::Unavailable { mall: "?".into(), detail: "the fetch thread panicked".into() }))))
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(PollError::Mall(MallError::Unavailable { mall: "?".into(), detail: "the fetch thread panicked".into() }))
+                    })
+                })
                 .collect()
         });
         // Malls with nothing new or changed only mark orders seen and move their cursors: one
@@ -235,8 +239,10 @@ fn fetch_mall(
         Some(spec) => Box::new(OrderFileAdapter::new(name, m.shop_id.as_deref().unwrap_or(""), spec.clone())),
         None => {
             let conn = Connection::from_settings(name, m, mock)?;
-            adapter_for(&m.mall_kind, conn, m)
-                .ok_or_else(|| MallError::Config { mall: name.into(), detail: format!("no order adapter for `{}` in this version", m.mall_kind) })?
+            adapter_for(&m.mall_kind, conn, m).ok_or_else(|| MallError::Config {
+                mall: name.into(),
+                detail: format!("no order adapter for `{}` in this version", m.mall_kind),
+            })?
         }
     };
     let overlap = Duration::minutes(m.poll_overlap_minutes.unwrap_or(DEFAULT_OVERLAP_MINUTES) as i64);
@@ -248,11 +254,17 @@ fn fetch_mall(
     let mut fetched = adapter.fetch(window)?;
     // Orders from earlier windows that are still open: their status and amounts move on.
     let seen: HashSet<&str> = fetched.iter().map(|f| f.order.order_number.as_str()).collect();
-    let open: Vec<String> = open_orders(&db, name, adapter.final_statuses(), now - Duration::days(REFRESH_DAYS), now - Duration::minutes(REFRESH_AFTER_MINUTES))
-        .map_err(PollError::Store)?
-        .into_iter()
-        .filter(|n| !seen.contains(n.as_str()))
-        .collect();
+    let open: Vec<String> = open_orders(
+        &db,
+        name,
+        adapter.final_statuses(),
+        now - Duration::days(REFRESH_DAYS),
+        now - Duration::minutes(REFRESH_AFTER_MINUTES),
+    )
+    .map_err(PollError::Store)?
+    .into_iter()
+    .filter(|n| !seen.contains(n.as_str()))
+    .collect();
     if !open.is_empty() {
         fetched.extend(adapter.refresh(&open)?);
     }

@@ -712,6 +712,27 @@ pub fn read_masters(store: &Store) -> anyhow::Result<Masters> {
         let (product_code, item_name, choice, amount, sh, row) = r?;
         m.option_addons.push(OptionAddon { product_code, item_name, choice, amount, origin: origin(sh, row) });
     }
+    let mut st = c.prepare("SELECT rank, min_total, min_count, priority, src_sheet, src_row FROM m_customer_ranks ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?)))? {
+        let (rank, min_total, min_count, priority, sh, row) = r?;
+        m.customer_ranks.push(CustomerRank { rank, min_total, min_count, priority, origin: origin(sh, row) });
+    }
+    let mut st = c.prepare("SELECT strftime(date, '%Y-%m-%d'), reason, src_sheet, src_row FROM m_shop_holidays ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?)))? {
+        let (date, reason, sh, row) = r?;
+        if let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+            m.shop_holidays.push(ShopHoliday { date, reason, origin: origin(sh, row) });
+        }
+    }
+    let mut st = c.prepare("SELECT weekday, src_sheet, src_row FROM m_closed_weekdays ORDER BY src_row")?;
+    for r in st.query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get(1)?, r.get::<_, i64>(2)?)))? {
+        let (day, sh, row) = r?;
+        if let Some(weekday) =
+            [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun].get(day as usize)
+        {
+            m.closed_weekdays.push(ClosedWeekday { weekday: *weekday, origin: origin(sh, row) });
+        }
+    }
     m.sheets = sheets.clone();
     Ok(m)
 }

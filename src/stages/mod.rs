@@ -3,6 +3,7 @@
 //! Every stage can `check` (parse its inputs, write nothing), `run` (one transaction in the store)
 //! and `preview` (the first rows it would write).
 
+pub mod enrich;
 pub mod fetch_orders;
 pub mod import_products;
 pub mod load_masters;
@@ -27,6 +28,8 @@ pub struct RunContext<'a> {
     pub run_id: i64,
     /// The in-process mock mall's address, when some mall's endpoint is `mock`.
     pub mock: Option<crate::malls::MockEndpoints>,
+    /// `juchu run --replay`: stages that derive data (enrich) redo it for every stored order.
+    pub replay: bool,
 }
 
 impl RunContext<'_> {

@@ -1,7 +1,8 @@
 //! Versioned migrations. A run on an older store applies the missing ones, each in a transaction.
 //! Never edit a released migration: add a new one.
 
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "products, masters, runs", V1), (2, "orders, order items, fetch cursors", V2)];
+pub const MIGRATIONS: &[(i32, &str, &str)] =
+    &[(1, "products, masters, runs", V1), (2, "orders, order items, fetch cursors", V2), (3, "order enrichment and the ten checks", V3)];
 
 const V1: &str = r#"
 CREATE TABLE shop_meta (
@@ -154,5 +155,46 @@ CREATE TABLE fetch_cursors (
     mall VARCHAR PRIMARY KEY,
     fetched_to TIMESTAMP NOT NULL,      -- JST
     updated_run BIGINT
+);
+"#;
+
+const V3: &str = r#"
+-- What enrichment added to each order, with where every value came from (provenance, JSON text).
+CREATE TABLE order_enrichment (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    logistics_company VARCHAR,          -- 物流会社
+    carrier VARCHAR,                    -- 配送会社
+    temperature VARCHAR,                -- 温度帯
+    ship_date DATE,                     -- 出荷予定日
+    desired_date DATE,                  -- お届け希望日
+    desired_time_slot VARCHAR,
+    sender VARCHAR,                     -- 送付元
+    payment_method VARCHAR,             -- 決済方法 (社内)
+    option_total BIGINT,                -- オプション金額
+    shipping_fee BIGINT,
+    cod_fee BIGINT,
+    payment_fee BIGINT,
+    billing_total BIGINT,               -- 請求金額 as computed
+    customer_rank VARCHAR,
+    checks_failed INTEGER NOT NULL,
+    enrichment VARCHAR NOT NULL,        -- domain::Enrichment as JSON text: values and their sources
+    fired_rules VARCHAR NOT NULL,       -- rule rows that fired, `file row N`, comma-separated
+    fingerprint BIGINT NOT NULL,        -- of the enrichment: a replay counts orders whose values changed
+    enriched_run BIGINT,
+    PRIMARY KEY (mall, shop, order_number)
+);
+-- The ten import checks (S10) per order: pass / fail / n/a, with what was found or what to fix.
+CREATE TABLE order_checks (
+    order_id VARCHAR NOT NULL,          -- mall/shop/order_number
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    check_no INTEGER NOT NULL,          -- 1–10
+    check_name VARCHAR NOT NULL,
+    result VARCHAR NOT NULL,            -- pass / fail / n/a
+    reason VARCHAR NOT NULL,
+    PRIMARY KEY (mall, shop, order_number, check_no)
 );
 "#;

@@ -4,6 +4,7 @@ mod support;
 
 mod check;
 mod cli;
+mod enrich;
 mod import;
 mod masters;
 mod orders;

@@ -1,0 +1,615 @@
+//! The enrichment engine: masters first (配送条件, 決済方法, オプション加算, 配送日数, 配送時間帯),
+//! then the rule tables in the order the pipeline lists them, then the business calendar and the
+//! billing total. Every value keeps where it came from. Pure: the stage reads and writes the store.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, Timelike};
+
+use super::table::DecisionTable;
+use super::value::Value;
+use crate::domain::calendar::{BusinessCalendar, ShipDateReason};
+use crate::domain::enrichment::{ten_checks, Check, CheckInput, Enrichment, Sourced};
+use crate::domain::masters::{DeliveryCondition, Masters, Origin};
+use crate::domain::option_text::price_in_choice;
+use crate::domain::order::Order;
+use crate::domain::remarks::request_block;
+use crate::domain::Yen;
+
+/// What the engine knows about the shop.
+pub struct ShopFacts {
+    pub origin_region: String,
+    pub sender: String,
+    /// Malls (by settings name) whose sender address may be rewritten to the shop's (S10.5).
+    pub sender_auto_edit: HashMap<String, bool>,
+}
+
+/// The customer's history in the store, for ranks (S7).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct History {
+    pub orders: i64,
+    pub total: Yen,
+}
+
+/// Masters indexed for lookups by key (an order never scans a master).
+pub struct Enricher<'a> {
+    masters: &'a Masters,
+    delivery: HashMap<&'a str, &'a DeliveryCondition>,
+    payment: HashMap<(&'a str, &'a str), (&'a str, &'a Origin)>,
+    region: HashMap<&'a str, &'a str>,
+    transit: HashMap<&'a str, i64>,
+    addons: HashMap<(&'a str, &'a str, &'a str), (Yen, &'a Origin)>,
+    calendar: &'a BusinessCalendar,
+    shop: &'a ShopFacts,
+    rules: &'a [DecisionTable],
+}
+
+/// An order's enrichment and its ten checks.
+pub struct Enriched {
+    pub enrichment: Enrichment,
+    pub checks: Vec<Check>,
+    /// Rule rows that fired, as `table row N`.
+    pub fired: Vec<String>,
+}
+
+fn cell(o: &Origin, column: usize) -> String {
+    format!("{}!{}{}", o.sheet, crate::config::diagnostic::column_letters(column), o.row)
+}
+
+/// How a problem of items needing different logistics companies or carriers starts.
+const CONFLICT: &str = "the items need different";
+
+/// 冷凍 > 冷蔵 > 常温: an order ships as cold as its coldest item.
+fn coldness(t: &str) -> u8 {
+    match t {
+        "冷凍" => 2,
+        "冷蔵" => 1,
+        _ => 0,
+    }
+}
+
+impl<'a> Enricher<'a> {
+    pub fn new(masters: &'a Masters, calendar: &'a BusinessCalendar, shop: &'a ShopFacts, rules: &'a [DecisionTable]) -> Self {
+        Enricher {
+            masters,
+            delivery: masters.delivery_conditions.iter().map(|d| (d.product_code.as_str(), d)).collect(),
+            payment: masters
+                .payment_methods
+                .iter()
+                .map(|p| ((p.mall.as_str(), p.mall_name.as_str()), (p.internal.as_str(), &p.origin)))
+                .collect(),
+            region: masters.prefectures.iter().map(|p| (p.name.as_str(), p.region.as_str())).collect(),
+            transit: masters
+                .transit_days
+                .iter()
+                .filter(|t| t.origin_region == shop.origin_region)
+                .map(|t| (t.prefecture.as_str(), t.days))
+                .collect(),
+            addons: masters
+                .option_addons
+                .iter()
+                .map(|a| ((a.product_code.as_str(), a.item_name.as_str(), a.choice.as_str()), (a.amount, &a.origin)))
+                .collect(),
+            calendar,
+            shop,
+            rules,
+        }
+    }
+
+    /// Enriches one order. `mall_kind` keys the payment master (`rakuten`, `yahoo`, …).
+    pub fn enrich(&self, order: &Order, mall_kind: &str, history: History) -> Enriched {
+        let mut e = Enrichment {
+            logistics_company: Sourced::missing(""),
+            carrier: Sourced::missing(""),
+            temperature: "常温".into(),
+            ship_date: Sourced::missing(""),
+            desired_date: match order.desired_delivery.date {
+                Some(d) => Sourced::new(d, desired_source(order)),
+                None => Sourced::missing("none requested"),
+            },
+            desired_time_slot: match &order.desired_delivery.time_slot {
+                Some(s) => Sourced::new(s.clone(), desired_source(order)),
+                None => Sourced::missing("none requested"),
+            },
+            sender: Sourced::missing(""),
+            payment_method: Sourced::missing(""),
+            option_total: Sourced::missing("no priced options"),
+            shipping_fee: Sourced::missing(""),
+            cod_fee: Sourced::missing(""),
+            payment_fee: Sourced::missing(""),
+            billing_total: Sourced::missing(""),
+            customer_rank: Sourced::missing("no rank matches"),
+            problems: Vec::new(),
+        };
+        // 1–2: logistics company and carrier from each item's 配送条件.
+        let mut preparation_days = 0;
+        let (mut carriers, mut companies) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+        let mut without_condition = Vec::new();
+        let mut slot_codes: Option<Vec<String>> = None;
+        for item in &order.items {
+            match self.delivery.get(item.product_code.as_str()) {
+                None => {
+                    without_condition.push(item.product_code.as_str());
+                    let msg = format!(
+                        "product {} has no 配送条件 (delivery condition): add a row for it in the 配送条件 sheet",
+                        item.product_code
+                    );
+                    e.problems.push((1, msg.clone()));
+                    e.problems.push((2, msg));
+                }
+                Some(d) => {
+                    preparation_days = preparation_days.max(d.preparation_days);
+                    carriers.insert(d.carrier.as_str());
+                    companies.insert(d.logistics_company.as_str());
+                    if coldness(&d.temperature) > coldness(&e.temperature) {
+                        e.temperature = d.temperature.clone();
+                    }
+                    if !d.time_slots.is_empty() {
+                        slot_codes = Some(d.time_slots.clone());
+                    }
+                    for (no, field, value, column) in
+                        [(1u8, &mut e.logistics_company, &d.logistics_company, 1), (2, &mut e.carrier, &d.carrier, 2)]
+                    {
+                        if value.is_empty() {
+                            e.problems.push((
+                                no,
+                                format!("the 配送条件 of {} has no {}", item.product_code, if no == 1 { "物流会社" } else { "配送会社" }),
+                            ));
+                            continue;
+                        }
+                        match &field.value {
+                            None => *field = Sourced::new(value.clone(), cell(&d.origin, column)),
+                            Some(v) if v != value => e.problems.push((
+                                no,
+                                format!(
+                                    "{CONFLICT} {}: {v} and {value} ({}); split the order or set one by rule",
+                                    if no == 1 { "物流会社" } else { "配送会社" },
+                                    item.product_code
+                                ),
+                            )),
+                            Some(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+        // 7: payment method through the master.
+        match self.payment.get(&(mall_kind, order.payment_method.as_str())) {
+            Some((internal, origin)) => e.payment_method = Sourced::new(internal.to_string(), cell(origin, 2)),
+            None => e.problems.push((
+                7,
+                format!("no 決済方法 row for mall `{mall_kind}` and payment `{}`: add it to the 決済方法 sheet", order.payment_method),
+            )),
+        }
+        // 5: sender (送付元), by the store switch.
+        e.sender = if self.shop.sender_auto_edit.get(&order.mall).copied().unwrap_or(true) {
+            Sourced::new(self.shop.sender.clone(), "the shop's address (shop.sender; sender address auto-edit allowed)")
+        } else {
+            Sourced::new(order.orderer.name.clone(), "as the mall sent it: the orderer (sender address auto-edit not allowed)")
+        };
+        // 8: option add-ons against the master.
+        let (option_total, priced) = self.options(order, &mut e);
+        if priced {
+            e.option_total = option_total;
+        }
+        // Fees as the mall charged, until a rule sets them.
+        let mall = |a: crate::domain::order::Amount, what: &str| match a.yen() {
+            Some(y) => Sourced::new(y, format!("the mall's {what}")),
+            None => Sourced::missing(format!("the mall's {what} is not fixed yet (-9999)")),
+        };
+        e.shipping_fee = mall(order.amounts.shipping, "送料");
+        e.cod_fee = mall(order.amounts.cod_fee, "代引手数料");
+        e.payment_fee = mall(order.amounts.payment_fee, "決済手数料");
+        // Ranks (S7): the first by priority the customer's history reaches.
+        let mut ranks: Vec<_> = self.masters.customer_ranks.iter().collect();
+        ranks.sort_by_key(|r| r.priority);
+        if let Some(r) = ranks.iter().find(|r| history.total >= r.min_total && history.orders >= r.min_count) {
+            e.customer_rank = Sourced::new(
+                r.rank.clone(),
+                format!("{} ({} orders, {} yen before this one)", cell(&r.origin, 0), history.orders, history.total),
+            );
+        }
+        // The rule tables, in order; each sees what the ones before it set.
+        let mut fired = Vec::new();
+        let mut preparation = Sourced::new(preparation_days, "配送条件 (the longest of the items)");
+        let counts = (carriers.len() as i64, companies.len() as i64);
+        for table in self.rules {
+            let get = |f: &str| match f {
+                "carriers" => Value::Int(counts.0),
+                "logistics_companies" => Value::Int(counts.1),
+                _ => self.field(order, &e, &preparation, history, f),
+            };
+            match table.evaluate(&get) {
+                Ok(hits) => {
+                    for hit in hits {
+                        let source = format!("{} row {}", crate::config::diagnostic::display_path(&table.file), hit.rule);
+                        fired.push(source.clone());
+                        for (name, v) in hit.values {
+                            set(&mut e, &mut preparation, &name, v, &source);
+                        }
+                    }
+                }
+                Err(err) => e.problems.push((3, format!("rule {err}"))),
+            }
+        }
+        // 3–4: shipping date from the calendar, the preparation days and the transit days.
+        let ordered = order.ordered_at.naive_local();
+        let earliest = self.calendar.earliest_ship_date(ordered, preparation.value.unwrap_or(0));
+        let transit = self.transit.get(order.ship_to.prefecture.as_str()).copied();
+        let reason = match (e.desired_date.value, transit) {
+            (Some(_), None) => {
+                e.problems.push((
+                    4,
+                    format!("no 配送日数 from {} to {}: add it to the 配送日数 sheet", self.shop.origin_region, order.ship_to.prefecture),
+                ));
+                None
+            }
+            (desired, t) => Some(self.calendar.ship_date(earliest, desired, t.unwrap_or(1))),
+        };
+        if !without_condition.is_empty() || e.carrier.value.is_none() {
+            let which = if without_condition.is_empty() { "the order".to_string() } else { without_condition.join(", ") };
+            e.ship_date =
+                Sourced::missing(format!("{which} has no carrier (配送条件), so there is no shipping date: fix checks 1–2 first"));
+        } else if let Some((day, why)) = &reason {
+            e.ship_date = Sourced::new(*day, ship_basis(why, ordered, self.calendar, preparation.value.unwrap_or(0), &preparation.source));
+        } else {
+            e.ship_date = Sourced::new(earliest, "the earliest day (transit days unknown)");
+        }
+        self.check_slot(order, &e.carrier.value.clone(), slot_codes.as_deref(), &mut e);
+        // 9: the billing total, recomputed.
+        e.billing_total = billing(order, &e);
+        let request = request_block(&order.remarks).is_some();
+        let checks = ten_checks(
+            &e,
+            &CheckInput {
+                mall_billing_total: order.amounts.billing_total.yen(),
+                amounts_fixed: [order.amounts.goods, order.amounts.shipping, order.amounts.cod_fee, order.amounts.billing_total]
+                    .iter()
+                    .all(|a| a.yen().is_some()),
+                remarks_request: request,
+                desired_source: order.desired_delivery.source.as_deref(),
+                ship_reason: reason.as_ref().map(|(_, r)| r),
+                priced_options: priced,
+                mall_option_total: None,
+            },
+        );
+        Enriched { enrichment: e, checks, fired }
+    }
+
+    /// The option add-ons the order's items chose, by the オプション加算 master.
+    fn options(&self, order: &Order, e: &mut Enrichment) -> (Sourced<Yen>, bool) {
+        let mut total = 0;
+        let mut priced = false;
+        let mut sources = Vec::new();
+        for item in &order.items {
+            // `項目:選択肢` per line (Rakuten also separates with spaces; au PAY writes `=`).
+            for part in item.options_text.lines().flat_map(|l| l.split('\u{3000}')).map(str::trim).filter(|p| !p.is_empty()) {
+                let Some((name, choice)) = part.split_once([':', '=', '：']) else { continue };
+                let announced = price_in_choice(choice);
+                match self.addons.get(&(item.product_code.as_str(), name.trim(), choice.trim())) {
+                    Some((amount, origin)) => {
+                        priced = true;
+                        total += amount * item.quantity.max(1);
+                        sources.push(cell(origin, 3));
+                        if let Some(a) = announced.filter(|a| a != amount) {
+                            e.problems.push((
+                                8,
+                                format!(
+                                    "{} `{part}` says {a} yen, the オプション加算 row {} says {amount} yen",
+                                    item.product_code,
+                                    cell(origin, 3)
+                                ),
+                            ));
+                        }
+                    }
+                    None if announced.is_some() => {
+                        priced = true;
+                        e.problems.push((
+                            8,
+                            format!("{} `{part}` has a price but no オプション加算 row: add it to the sheet", item.product_code),
+                        ));
+                    }
+                    None => {}
+                }
+            }
+        }
+        (Sourced::new(total, if sources.is_empty() { "no add-on rows".into() } else { sources.join(", ") }), priced)
+    }
+
+    /// A desired slot the carrier (or the product) does not offer is flagged, not changed.
+    fn check_slot(&self, order: &Order, carrier: &Option<String>, allowed_codes: Option<&[String]>, e: &mut Enrichment) {
+        let (Some(slot), Some(carrier)) = (&order.desired_delivery.time_slot, carrier) else { return };
+        let hours = slot_hours(slot);
+        let offered: Vec<_> = self.masters.time_slots.iter().filter(|t| &t.carrier == carrier).collect();
+        let found = offered.iter().find(|t| t.label == *slot || (hours.is_some() && hours == t.start_hour.zip(t.end_hour)));
+        match found {
+            None => e.problems.push((
+                4,
+                format!(
+                    "time slot `{slot}` is not offered by {carrier} (offers: {})",
+                    offered.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+            Some(t) if allowed_codes.is_some_and(|c| !c.contains(&t.code)) => {
+                e.problems.push((4, format!("time slot `{slot}` is not among the product's 配送可能時間帯")));
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// A field as rules see it.
+    fn field(&self, o: &Order, e: &Enrichment, preparation: &Sourced<i64>, history: History, f: &str) -> Value {
+        let text = |s: &str| if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) };
+        let yen = |a: crate::domain::order::Amount| a.yen().map(Value::Int).unwrap_or(Value::Null);
+        let opt_text = |s: &Sourced<String>| s.value.as_deref().map(text).unwrap_or(Value::Null);
+        let opt_yen = |s: &Sourced<Yen>| s.value.map(Value::Int).unwrap_or(Value::Null);
+        match f {
+            "mall" => text(&o.mall),
+            "shop" => text(&o.shop),
+            "mall_status" => text(&o.mall_status),
+            "ordered_date" => Value::Date(o.ordered_at.date_naive()),
+            "ordered_hour" => Value::Int(o.ordered_at.hour() as i64),
+            "is_gift" => Value::Bool(o.is_gift),
+            "ship_to.prefecture" => text(&o.ship_to.prefecture),
+            "ship_to.region" => self.region.get(o.ship_to.prefecture.as_str()).map(|r| text(r)).unwrap_or(Value::Null),
+            "orderer.prefecture" => text(&o.orderer.prefecture),
+            "mall_payment" => text(&o.payment_method),
+            "items" => Value::Int(o.items.len() as i64),
+            "quantity" => Value::Int(o.items.iter().map(|i| i.quantity).sum()),
+            "temperature" => text(&e.temperature),
+            "goods" => Value::Int(o.items.iter().map(|i| i.unit_price * i.quantity).sum()),
+            "option_total" => opt_yen(&e.option_total),
+            "mall_shipping" => yen(o.amounts.shipping),
+            "mall_cod_fee" => yen(o.amounts.cod_fee),
+            "coupons" => yen(o.amounts.coupons),
+            "points" => yen(o.amounts.points),
+            "mall_billing_total" => yen(o.amounts.billing_total),
+            "desired_date" => o.desired_delivery.date.map(Value::Date).unwrap_or(Value::Null),
+            "desired_time_slot" => o.desired_delivery.time_slot.as_deref().map(text).unwrap_or(Value::Null),
+            "customer_orders" => Value::Int(history.orders),
+            "customer_total" => Value::Int(history.total),
+            "logistics_company" => opt_text(&e.logistics_company),
+            "carrier" => opt_text(&e.carrier),
+            "payment_method" => opt_text(&e.payment_method),
+            "shipping_fee" => opt_yen(&e.shipping_fee),
+            "cod_fee" => opt_yen(&e.cod_fee),
+            "payment_fee" => opt_yen(&e.payment_fee),
+            "preparation_days" => preparation.value.map(Value::Int).unwrap_or(Value::Null),
+            "sender" => opt_text(&e.sender),
+            "customer_rank" => opt_text(&e.customer_rank),
+            _ => Value::Null,
+        }
+    }
+}
+
+fn desired_source(o: &Order) -> String {
+    match o.desired_delivery.source.as_deref() {
+        Some("remarks") => "the remarks' [配送日時指定:] block".into(),
+        _ => "the mall's delivery fields".into(),
+    }
+}
+
+/// A rule's output into the enrichment (nothing = leave as is).
+fn set(e: &mut Enrichment, preparation: &mut Sourced<i64>, name: &str, v: Value, source: &str) {
+    let text = |v: &Value| match v {
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    let int = |v: &Value| match v {
+        Value::Int(n) => Some(*n),
+        _ => None,
+    };
+    match name {
+        "logistics_company" | "carrier" | "payment_method" | "sender" | "customer_rank" => {
+            if let Some(t) = text(&v) {
+                let field = match name {
+                    "logistics_company" => &mut e.logistics_company,
+                    "carrier" => &mut e.carrier,
+                    "payment_method" => &mut e.payment_method,
+                    "sender" => &mut e.sender,
+                    _ => &mut e.customer_rank,
+                };
+                *field = Sourced::new(t, source);
+                // A rule that sets the value settles a conflict between items (or a missing payment
+                // mapping); a product without 配送条件 stays a problem of the masters.
+                let no = match name {
+                    "logistics_company" => 1,
+                    "carrier" => 2,
+                    "payment_method" => 7,
+                    "sender" => 5,
+                    _ => 0,
+                };
+                e.problems.retain(|(n, p)| *n != no || (matches!(no, 1 | 2) && !p.starts_with(CONFLICT)));
+            }
+        }
+        "shipping_fee" | "cod_fee" | "payment_fee" => {
+            if let Some(n) = int(&v) {
+                let field = match name {
+                    "shipping_fee" => &mut e.shipping_fee,
+                    "cod_fee" => &mut e.cod_fee,
+                    _ => &mut e.payment_fee,
+                };
+                *field = Sourced::new(n, source);
+            }
+        }
+        "preparation_days" => {
+            if let Some(n) = int(&v) {
+                *preparation = Sourced::new(n, source);
+            }
+        }
+        "hold" => {
+            if let Some(t) = text(&v) {
+                e.problems.push((3, format!("held by {source}: {t}")));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `14:00-16:00` → (14, 16); `午前中` → (8, 12).
+fn slot_hours(slot: &str) -> Option<(i64, i64)> {
+    if slot == "午前中" {
+        return Some((8, 12));
+    }
+    let (a, b) = slot.split_once('-')?;
+    let h = |s: &str| s.trim().split(':').next()?.parse::<i64>().ok();
+    Some((h(a)?, h(b)?))
+}
+
+fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalendar, prep: i64, prep_source: &str) -> String {
+    let first =
+        if cal.is_business_day(ordered.date()) && ordered.time() < cal.cutoff { "ordered before the cutoff" } else { "next business day" };
+    match why {
+        ShipDateReason::Earliest => format!("{first} + {prep} preparation day(s) ({prep_source}), holidays skipped"),
+        ShipDateReason::ForDesiredDate { transit_days } => {
+            format!("desired date − {transit_days} transit day(s) (配送日数), on a business day")
+        }
+        ShipDateReason::DesiredTooSoon { earliest_arrival } => {
+            format!("the earliest day; the desired date cannot be met (earliest arrival {earliest_arrival})")
+        }
+    }
+}
+
+/// 請求金額 = goods + shipping + COD fee + payment fee − coupons − points, with the fees as enriched.
+fn billing(o: &Order, e: &Enrichment) -> Sourced<Yen> {
+    let goods: Yen = o.items.iter().map(|i| i.unit_price * i.quantity).sum();
+    let (Some(ship), Some(cod), Some(pay)) = (e.shipping_fee.value, e.cod_fee.value, e.payment_fee.value) else {
+        return Sourced::missing("a fee is not fixed yet");
+    };
+    let coupons = o.amounts.coupons.yen().unwrap_or(0);
+    let points = o.amounts.points.yen().unwrap_or(0);
+    Sourced::new(
+        goods + ship + cod + pay - coupons - points,
+        format!("goods {goods} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::masters::*;
+    use crate::domain::order::{Amount, Amounts, DesiredDelivery, OrderItem, Party};
+    use chrono::{NaiveDate, NaiveTime, TimeZone, Weekday};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn origin(sheet: &str, row: usize) -> Origin {
+        Origin { file: "masters.xlsx".into(), sheet: sheet.into(), row }
+    }
+
+    fn masters() -> Masters {
+        Masters {
+            delivery_conditions: vec![DeliveryCondition {
+                product_code: "NG-MUG-001".into(),
+                logistics_company: "自社倉庫".into(),
+                carrier: "ヤマト運輸".into(),
+                preparation_days: 2,
+                time_slots: vec![],
+                temperature: "常温".into(),
+                origin: origin("配送条件", 3),
+            }],
+            payment_methods: vec![PaymentMethod {
+                mall: "rakuten".into(),
+                mall_name: "代金引換".into(),
+                internal: "代金引換".into(),
+                origin: origin("決済方法", 3),
+            }],
+            prefectures: vec![PrefectureRow {
+                jis_code: "13".into(),
+                name: "東京都".into(),
+                region: "関東".into(),
+                origin: origin("都道府県", 14),
+            }],
+            transit_days: vec![TransitDays {
+                origin_region: "関東".into(),
+                prefecture: "東京都".into(),
+                days: 1,
+                origin: origin("配送日数", 14),
+            }],
+            option_addons: vec![OptionAddon {
+                product_code: "NG-MUG-001".into(),
+                item_name: "名入れ".into(),
+                choice: "あり(+550円)".into(),
+                amount: 550,
+                origin: origin("オプション加算", 4),
+            }],
+            time_slots: vec![TimeSlot {
+                carrier: "ヤマト運輸".into(),
+                label: "14時～16時".into(),
+                code: "1416".into(),
+                start_hour: Some(14),
+                end_hour: Some(16),
+                origin: origin("配送時間帯", 3),
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn order() -> Order {
+        let party = Party {
+            name: "山田 花子".into(), prefecture: "東京都".into(), address: "東京都渋谷区".into(), ..Default::default()
+        };
+        Order {
+            mall: "rakuten".into(),
+            shop: "s".into(),
+            order_number: "1".into(),
+            ordered_at: crate::pipeline::clock::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            mall_status: "100".into(),
+            orderer: party.clone(),
+            ship_to: party,
+            is_gift: false,
+            items: vec![OrderItem {
+                product_code: "NG-MUG-001".into(),
+                item_key: "arita-mug-01".into(),
+                sku: None,
+                name: "マグ".into(),
+                unit_price: 3240,
+                quantity: 1,
+                options_text: "名入れ:あり(+550円)".into(),
+                option_price: None,
+            }],
+            payment_method: "代金引換".into(),
+            desired_delivery: DesiredDelivery {
+                date: Some(d("2026-12-10")),
+                time_slot: Some("14:00-16:00".into()),
+                source: Some("remarks".into()),
+            },
+            remarks: "[配送日時指定:]\n2026-12-10(木)\n14:00〜16:00".into(),
+            amounts: Amounts {
+                goods: Amount::Yen(3240),
+                shipping: Amount::Yen(880),
+                cod_fee: Amount::Yen(330),
+                payment_fee: Amount::Yen(0),
+                coupons: Amount::Yen(0),
+                points: Amount::Yen(0),
+                billing_total: Amount::Yen(4450),
+            },
+        }
+    }
+
+    #[test]
+    fn masters_fill_the_order_and_every_check_says_why() {
+        let m = masters();
+        let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+        let shop = ShopFacts { origin_region: "関東".into(), sender: "和み雑貨店".into(), sender_auto_edit: HashMap::new() };
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        let e = &out.enrichment;
+        assert_eq!(e.carrier, Sourced::new("ヤマト運輸".into(), "配送条件!C3"));
+        assert_eq!(e.option_total.value, Some(550));
+        assert_eq!(e.ship_date.value, Some(d("2026-12-09")), "desired 12-10 minus 1 transit day");
+        let results: Vec<&str> = out.checks.iter().map(|c| c.result.as_str()).collect();
+        assert_eq!(results, ["pass", "pass", "pass", "pass", "pass", "pass", "pass", "pass", "pass", "n/a"], "{:#?}", out.checks);
+
+        // Remove the product's delivery condition and the payment row: checks 1, 2, 3 and 7 fail and say what to add.
+        let mut broken = masters();
+        broken.delivery_conditions.clear();
+        broken.payment_methods.clear();
+        let out = Enricher::new(&broken, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        let failed: Vec<u8> = out.checks.iter().filter(|c| c.result.as_str() == "fail").map(|c| c.no).collect();
+        assert_eq!(failed, [1, 2, 3, 7]);
+        assert!(out.checks[1].reason.contains("product NG-MUG-001 has no 配送条件"), "{}", out.checks[1].reason);
+        assert!(out.checks[6].reason.contains("no 決済方法 row for mall `rakuten` and payment `代金引換`"), "{}", out.checks[6].reason);
+    }
+}

@@ -1,0 +1,128 @@
+//! Enrichment and the ten import checks, on the sample shop's orders.
+
+use crate::support::Shop;
+
+fn count(shop: &Shop, sql: &str) -> i64 {
+    shop.query_one(sql).parse().unwrap_or_else(|_| panic!("not a number from {sql}"))
+}
+
+#[test]
+fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
+    let shop = Shop::sample();
+    let out = shop.run_demo();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let orders = count(&shop, "select count(*) from orders");
+    assert!(out.stdout.contains(&format!("{orders} orders enriched")), "{}", out.stdout);
+    assert_eq!(count(&shop, "select count(*) from order_enrichment"), orders);
+    assert_eq!(count(&shop, "select count(*) from order_checks"), orders * 10);
+    // The sample masters cover every product and payment of the mock's orders, and the carrier rule
+    // settles baskets whose items name different carriers.
+    for no in [2, 3, 7] {
+        assert_eq!(count(&shop, &format!("select count(*) from order_checks where check_no = {no} and result = 'fail'")), 0, "check {no}");
+    }
+    // One basket in ten mixes the two warehouses: check 1 asks staff to split it.
+    assert!(count(&shop, "select count(*) from order_checks where check_no = 1 and result = 'fail'") > 0);
+    assert_eq!(
+        shop.query_one("select count(*) from order_checks where check_no = 1 and result = 'fail' and reason not like 'the items need different 物流会社: %split the order%'"),
+        "0"
+    );
+    // The mock charges one order in 25 a campaign postage the rules do not know: check 9 shows both amounts.
+    assert!(count(&shop, "select count(*) from order_checks where check_no = 9 and result = 'fail'") > 0);
+    assert_eq!(
+        shop.query_one("select count(*) from order_checks where check_no = 9 and result = 'fail' and reason not like 'the mall bills % yen, juchu computes % yen (goods %'"),
+        "0"
+    );
+    assert!(count(&shop, "select count(*) from order_checks where check_no = 9 and result = 'pass'") > orders / 2);
+    // Provenance: a master cell or a rule row, never blank.
+    assert_eq!(
+        shop.query_one(
+            "select count(*) from order_enrichment where carrier is not null
+               and enrichment not like '%\"carrier\":{\"value\":\"%\",\"source\":\"配送条件!C%'
+               and enrichment not like '%\"carrier\":{\"value\":\"%\",\"source\":\"rules/carrier.yaml row %'"
+        ),
+        "0"
+    );
+    assert_eq!(
+        shop.query_one("select count(*) from order_enrichment where customer_rank is null"),
+        "0",
+        "every customer has a rank (一般 at least)"
+    );
+    assert!(count(&shop, "select count(*) from order_enrichment where fired_rules like '%rules/shipping_fee.yaml row %'") > 0);
+    // Remarks requests were read (check 6), and the shipping date honours desired dates.
+    assert!(
+        count(&shop, "select count(*) from order_checks where check_no = 6 and result = 'pass' and reason like 'read from the remarks%'")
+            > 0
+    );
+    assert_eq!(
+        shop.query_one(
+            "select count(*) from order_enrichment e join order_checks c using (mall, shop, order_number)
+             where c.check_no = 4 and c.result <> 'fail' and e.desired_date is not null and e.ship_date > e.desired_date"
+        ),
+        "0",
+        "shipped after the desired date only where check 4 says it cannot be met"
+    );
+    // A second run has nothing new to enrich.
+    let again = shop.run_demo();
+    assert!(again.stdout.contains("0 orders enriched"), "{}", again.stdout);
+}
+
+#[test]
+fn breaking_a_master_fails_exactly_the_expected_checks_with_what_to_fix() {
+    let shop = Shop::sample();
+    shop.rebuild_masters(|sheet, rows| {
+        match sheet {
+            // 南部鉄器 急須 loses its delivery condition; Rakuten's 代金引換 loses its payment mapping.
+            "配送条件" => rows.retain(|r| r[0] != "NG-KYS-001"),
+            "決済方法" => rows.retain(|r| !(r[0] == "rakuten" && r[1] == "代金引換")),
+            _ => {}
+        }
+        true
+    });
+    let out = shop.run_demo();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let kyusu = "select count(distinct order_number) from order_items where product_code = 'NG-KYS-001'";
+    assert!(count(&shop, kyusu) > 0);
+    for no in [1, 2, 3] {
+        assert_eq!(
+            count(
+                &shop,
+                &format!(
+                    "select count(*) from order_checks c where check_no = {no} and result = 'fail'
+                       and exists (select 1 from order_items i where i.mall = c.mall and i.order_number = c.order_number and i.product_code = 'NG-KYS-001')"
+                )
+            ),
+            count(&shop, kyusu),
+            "check {no} fails for every order with the product"
+        );
+        assert_eq!(
+            count(
+                &shop,
+                &format!("select count(*) from order_checks where check_no = {no} and result = 'fail' and reason like '%NG-KYS-001%'")
+            ),
+            count(&shop, kyusu),
+            "and only for them (check {no}; mixed-warehouse baskets fail check 1 for their own reason)"
+        );
+    }
+    assert!(shop
+        .query_one("select reason from order_checks where check_no = 2 and result = 'fail' limit 1")
+        .contains("product NG-KYS-001 has no 配送条件 (delivery condition): add a row for it in the 配送条件 sheet"));
+    let rakuten_cod = count(&shop, "select count(*) from orders where mall = 'rakuten' and payment_method = '代金引換'");
+    assert!(rakuten_cod > 0);
+    assert_eq!(count(&shop, "select count(*) from order_checks where check_no = 7 and result = 'fail'"), rakuten_cod);
+    assert_eq!(
+        shop.query_one("select distinct reason from order_checks where check_no = 7 and result = 'fail'"),
+        "no 決済方法 row for mall `rakuten` and payment `代金引換`: add it to the 決済方法 sheet"
+    );
+}
+
+#[test]
+fn replay_re_enriches_after_a_rule_change_and_counts_what_changed() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    shop.edit("rules/shipping_fee.yaml", "  - [\"\", \"\", 常温, 880]", "  - [\"\", \"\", 常温, 900]");
+    let out = shop.juchu(&["run", "pipelines/demo.yaml", "--replay"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let changed = count(&shop, "select count(*) from order_enrichment where shipping_fee = 900");
+    assert!(changed > 0);
+    assert!(out.stdout.contains(&format!("(replay: {changed} changed)")), "{}", out.stdout);
+}
