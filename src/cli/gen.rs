@@ -16,6 +16,14 @@ pub enum Gen {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Copies the orders already in a store until it holds N (order numbers suffixed `-c<k>`), for
+    /// the enrichment benchmark. Run a pipeline that fetches orders into the store first.
+    Orders {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+        #[arg(long)]
+        store: PathBuf,
+    },
 }
 
 /// The full pre-2023 item.csv header (mall-apis.md §2).
@@ -99,6 +107,16 @@ const NAMES: &[&str] = &[
 
 pub fn gen(g: Gen) -> ExitStatus {
     match g {
+        Gen::Orders { count, store } => match orders(count, &store) {
+            Ok(n) => {
+                println!("{} now holds {n} orders", store.display());
+                ExitStatus::Success
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitStatus::RecordsFailed
+            }
+        },
         Gen::RakutenItems { rows, out } => match rakuten_items(rows, &out) {
             Ok(bytes) => {
                 println!("wrote {} ({rows} products, {:.1} MB, CP932)", out.display(), bytes as f64 / 1e6);
@@ -110,6 +128,28 @@ pub fn gen(g: Gen) -> ExitStatus {
             }
         },
     }
+}
+
+fn orders(count: usize, path: &std::path::Path) -> anyhow::Result<i64> {
+    let store = crate::store::Store::open(path)?;
+    let c = &store.conn;
+    let have: i64 = c.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+    anyhow::ensure!(have > 0, "{} has no orders to copy: run the demo pipeline into it first", path.display());
+    let copies = (count as i64 - have).max(0) / have + 1;
+    // Each copy renames the order inside its normalized JSON too, so it enriches as its own order.
+    c.execute_batch(&format!(
+        "BEGIN;
+         CREATE TEMP TABLE base AS SELECT * FROM orders;
+         CREATE TEMP TABLE base_items AS SELECT * FROM order_items;
+         INSERT INTO orders SELECT o.* REPLACE (
+                o.order_number || '-c' || k AS order_number,
+                replace(o.normalized, '\"order_number\":\"' || o.order_number || '\"', '\"order_number\":\"' || o.order_number || '-c' || k || '\"') AS normalized)
+             FROM base o, range(1, {copies}) t(k);
+         INSERT INTO order_items SELECT i.* REPLACE (i.order_number || '-c' || k AS order_number) FROM base_items i, range(1, {copies}) t(k);
+         COMMIT;"
+    ))?;
+    let n: i64 = c.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+    Ok(n)
 }
 
 fn rakuten_items(rows: usize, out: &PathBuf) -> anyhow::Result<usize> {

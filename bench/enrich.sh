@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Benchmark: enriching stored orders with the sample rules (store read and write included), and the
+# cost of a large rule table. Fills a store with the demo's orders, copies them to N (default
+# 1,000,000), then times `juchu run --replay` of an enrich-only pipeline (process start to exit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/juchu/target}"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/juchu"
+N="${N:-1000000}"
+DATA=bench/data/enrich
+rm -rf "$DATA" && mkdir -p "$DATA"
+NOW=2026-11-28T10:00:00+09:00
+"$BIN" -q --now "$NOW" --store "$DATA/store.duckdb" run pipelines/demo.yaml
+"$BIN" gen orders --count "$N" --store "$DATA/store.duckdb"
+ORDERS=$("$BIN" query --store "$DATA/store.duckdb" --format csv "select count(*) from orders" | tail -1)
+# A 1,000-row table in front of the sample rules: rows for other prefectures and regions, none matching
+# before the sample ones do, so every order passes through it.
+{
+  echo "name: big"
+  echo "inputs: [ship_to.prefecture, goods]"
+  echo "outputs: [hold]"
+  echo "rows:"
+  for i in $(seq 1 1000); do echo "  - [\"どこか$i県\", \">= $i\", \"確認 $i\"]"; done
+} > "$DATA/big.yaml"
+# A 10-row table, the same shape.
+head -n 14 "$DATA/big.yaml" > "$DATA/small.yaml"
+for table in small big; do
+  cat > "$DATA/$table-pipeline.yaml" <<YAML
+settings: ../../../shop.yaml
+stages:
+  - id: enrich
+    type: enrich
+    with: { rules: [$table.yaml, ../../../rules/carrier.yaml, ../../../rules/shipping_fee.yaml, ../../../rules/cod_fee.yaml] }
+YAML
+done
+for table in small big small big; do
+  /usr/bin/time -f "%e %M" -o "$DATA/t" "$BIN" -q --now "$NOW" --store "$DATA/store.duckdb" run --replay "$DATA/$table-pipeline.yaml"
+  read -r SECS KB < "$DATA/t"
+  awk -v n="$ORDERS" -v s="$SECS" -v kb="$KB" -v t="$table" \
+    'BEGIN { printf "enrich --replay, %s table in front: %d orders in %.2f s = %.0f orders/s, peak RSS %d MiB\n", t, n, s, n/s, kb/1024 }'
+done
