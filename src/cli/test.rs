@@ -9,7 +9,7 @@ use crate::rules::table::DecisionTable;
 use crate::rules::{run_examples, ExampleOutcome};
 use crate::ExitStatus;
 
-/// Rule files under the paths (a folder means every `*.yaml`/`*.yml` in it, sorted).
+/// Rule files under the paths (a folder means every `*.yaml`/`*.yml`/`*.xlsx` in it, sorted).
 fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for p in paths {
@@ -18,7 +18,9 @@ fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "xlsx"))
+                // Excel's lock files (`~$book.xlsx`) are not rule files.
+                .filter(|f| !f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("~$")))
                 .collect();
             found.sort();
             files.extend(found);
@@ -44,10 +46,12 @@ pub fn test(paths: &[PathBuf], junit: Option<&Path>, opts: &RunOptions) -> ExitS
     let mut diags = Diagnostics::default();
     let mut suites: Vec<(PathBuf, String, Vec<ExampleOutcome>)> = Vec::new();
     for f in &files {
-        match DecisionTable::load_yaml(f) {
-            Ok((table, warnings)) => {
+        match DecisionTable::load(f) {
+            Ok((tables, warnings)) => {
                 diags.extend(warnings);
-                suites.push((f.clone(), table.name.clone(), run_examples(&table)));
+                for table in tables {
+                    suites.push((f.clone(), table.name.clone(), run_examples(&table)));
+                }
             }
             Err(d) => diags.extend(d),
         }
@@ -88,7 +92,7 @@ pub fn test(paths: &[PathBuf], junit: Option<&Path>, opts: &RunOptions) -> ExitS
         "juchu test: {} rule file(s), {} test(s): {passed} passed, {failed} failed, {} file(s) with errors ({ms} ms)",
         files.len(),
         passed + failed,
-        files.len() - suites.len()
+        files.len() - suites.iter().map(|(f, _, _)| f).collect::<std::collections::BTreeSet<_>>().len()
     );
     if diags.has_errors() {
         ExitStatus::Config

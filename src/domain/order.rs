@@ -100,6 +100,18 @@ pub struct DesiredDelivery {
     pub source: Option<String>,
 }
 
+impl DesiredDelivery {
+    /// The mall's structured fields win when it has any; the remarks' `[配送日時指定:]` block is the
+    /// fallback (S10.6).
+    pub fn from_fields_or_remarks(date: Option<NaiveDate>, time_slot: Option<String>, remarks: &str) -> DesiredDelivery {
+        if date.is_some() || time_slot.is_some() {
+            DesiredDelivery { date, time_slot, source: Some("field".into()) }
+        } else {
+            super::remarks::desired_delivery_from_remarks(remarks).unwrap_or_default()
+        }
+    }
+}
+
 /// An order from any mall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {

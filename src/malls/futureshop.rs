@@ -17,7 +17,6 @@ use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
 use super::{Connection, Fetched, MallAdapter, MallError, Window};
 use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
 use crate::domain::prefecture::Prefecture;
-use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::domain::text::parse_yen;
 use crate::io::csv_table::CsvTable;
 use crate::pipeline::clock::parse_jst;
@@ -311,11 +310,7 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
     let remarks = at("通信欄");
     let field_date = NaiveDate::parse_from_str(&at("お届け希望日").replace('/', "-"), "%Y-%m-%d").ok();
     let field_slot = Some(at("お届け希望時間")).filter(|s| !s.is_empty());
-    let desired_delivery = if field_date.is_some() || field_slot.is_some() {
-        DesiredDelivery { date: field_date, time_slot: field_slot, source: Some("field".into()) }
-    } else {
-        desired_delivery_from_remarks(&remarks).unwrap_or_default()
-    };
+    let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
     let payment_method = at("決済方法");
     let fee = yen("決済手数料", head, *line)?;
     let (cod_fee, payment_fee) = if payment_method.contains("代金引換") { (fee, 0) } else { (0, fee) };

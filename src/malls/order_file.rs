@@ -13,7 +13,6 @@ use super::{Fetched, MallAdapter, MallError, Window};
 use crate::config::diagnostic::display_path;
 use crate::config::settings::OrderFiles;
 use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
-use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::domain::text::parse_yen;
 use crate::io::csv_table::CsvTable;
 use crate::pipeline::clock::parse_jst;
@@ -134,11 +133,7 @@ impl OrderFileAdapter {
         let remarks = at("remarks");
         let field_date = NaiveDate::parse_from_str(&at("desired_date").replace('/', "-"), "%Y-%m-%d").ok();
         let field_slot = Some(at("desired_time_slot")).filter(|s| !s.is_empty());
-        let desired_delivery = if field_date.is_some() || field_slot.is_some() {
-            DesiredDelivery { date: field_date, time_slot: field_slot, source: Some("field".into()) }
-        } else {
-            desired_delivery_from_remarks(&remarks).unwrap_or_default()
-        };
+        let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
         Ok(Order {
             mall: self.mall.clone(),
             shop: self.shop.clone(),

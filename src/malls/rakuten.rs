@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use super::http::HttpClient;
 use super::{Connection, Fetched, MallAdapter, MallError, Window};
 use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
-use crate::domain::remarks::desired_delivery_from_remarks;
 
 pub const SEARCH_PATH: &str = "/es/2.0/order/searchOrder/";
 pub const GET_PATH: &str = "/es/2.0/order/getOrder/";
@@ -240,11 +239,7 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
     let field_date = NaiveDate::parse_from_str(&s(m, "deliveryDate"), "%Y-%m-%d").ok();
     let field_slot = i(m, "shippingTerm").and_then(shipping_term);
     // Structured fields win; the remarks block is the fallback.
-    let desired_delivery = if field_date.is_some() || field_slot.is_some() {
-        DesiredDelivery { date: field_date, time_slot: field_slot, source: Some("field".into()) }
-    } else {
-        desired_delivery_from_remarks(&remarks).unwrap_or_default()
-    };
+    let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
     let several = i(m, "severalSenderFlag") == Some(1) || packages.len() > 1;
     let is_gift = several || (ship_to.name != orderer.name || ship_to.address != orderer.address);
     Ok(Order {

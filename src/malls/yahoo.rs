@@ -11,7 +11,6 @@ use super::http::{encode, HttpClient};
 use super::xml::{self, escape, Node};
 use super::{Connection, Fetched, MallAdapter, MallError, Window};
 use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
-use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::pipeline::clock::{jst, parse_jst};
 
 pub const LIST_PATH: &str = "/ShoppingWebService/V1/orderList";
@@ -245,11 +244,7 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
     let field_date =
         NaiveDate::parse_from_str(&date, "%Y%m%d").or_else(|_| NaiveDate::parse_from_str(&date.replace('/', "-"), "%Y-%m-%d")).ok();
     let field_slot = Some(field(info, "ShipRequestTime")).filter(|s| !s.is_empty());
-    let desired_delivery = if field_date.is_some() || field_slot.is_some() {
-        DesiredDelivery { date: field_date, time_slot: field_slot, source: Some("field".into()) }
-    } else {
-        desired_delivery_from_remarks(&remarks).unwrap_or_default()
-    };
+    let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
     let coupons = [yen(info, "TotalCouponDiscount"), yen(info, "TotalMallCouponDiscount"), yen(info, "Discount")]
         .iter()
         .try_fold(0i64, |sum, a| a.yen().map(|y| sum + y))

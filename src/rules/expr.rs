@@ -33,7 +33,9 @@ impl Expr {
     /// An output cell: `=` starts an expression, anything else is a literal value.
     pub fn parse_cell(cell: &str) -> Result<Expr, ExprError> {
         let t = cell.trim();
-        match t.strip_prefix('=').or_else(|| t.strip_prefix('＝')) {
+        // In a workbook a cell starting with `=` is an Excel formula, so `式:` starts one there too.
+        match t.strip_prefix('=').or_else(|| t.strip_prefix('＝')).or_else(|| t.strip_prefix("式:")).or_else(|| t.strip_prefix("式："))
+        {
             Some(body) => {
                 let offset = body.as_ptr() as usize - cell.as_ptr() as usize;
                 let mut p = Parser { chars: body.chars().collect(), pos: 0 };
@@ -246,6 +248,7 @@ mod tests {
         assert_eq!(eval("= max(0, 880 - coupons * 3)"), Ok(Value::Int(0)));
         assert_eq!(eval("＝ goods ＋ １００"), Ok(Value::Int(4420)));
         assert_eq!(eval("= carrier"), Ok(Value::Text("ヤマト運輸".into())));
+        assert_eq!(eval("式: goods / 2"), Ok(Value::Int(2160)), "the workbook form");
         assert_eq!(eval("= -(goods - 4000)"), Ok(Value::Int(-320)));
     }
 

@@ -106,195 +106,61 @@ struct TestFile {
     expect: Option<BTreeMap<String, Spanned<String>>>,
 }
 
+/// A cell as written, with its place (`file:line:col` or `book.xlsx!Sheet!C12`).
+#[derive(Debug, Clone)]
+struct RawCell {
+    text: String,
+    place: Place,
+}
+
+/// A test as written: given fields, expected outputs (None = no row may match).
+struct RawTest {
+    name: Option<String>,
+    given: Vec<(String, RawCell)>,
+    expect: Option<Vec<(String, RawCell)>>,
+    place: Place,
+}
+
+/// A table as written, in YAML or in a sheet, before it is compiled.
+struct RawTable {
+    name: String,
+    file: PathBuf,
+    hit: Option<RawCell>,
+    inputs: Vec<RawCell>,
+    outputs: Vec<RawCell>,
+    /// Where the header is, for a table without outputs.
+    header: Place,
+    rows: Vec<(Place, Vec<RawCell>)>,
+    tests: Vec<RawTest>,
+}
+
 impl DecisionTable {
-    /// Reads and compiles a YAML table; every problem is reported, not the first. Warnings come back
-    /// beside the table.
-    pub fn load_yaml(path: &Path) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let file = YamlFile::read(path).map_err(|d| vec![d])?;
-        let parsed: TableFile = file.parse().map_err(|d| vec![d])?;
+    /// Reads a rule file: a YAML table, or a workbook whose every sheet is a table (a sheet named
+    /// `<table> tests` or `<table>テスト` holds that table's tests). Every problem is reported, not
+    /// the first; warnings come back beside the tables.
+    pub fn load(path: &Path) -> Result<(Vec<DecisionTable>, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let raws = if ext == "xlsx" || ext == "xlsm" { raw_from_xlsx(path)? } else { vec![raw_from_yaml(path)?] };
+        let mut tables = Vec::new();
         let mut diags = Vec::new();
-        let hit = match parsed.hit.as_ref().map(|h| h.value.as_str()) {
-            None | Some("first") => HitPolicy::First,
-            Some("collect") => HitPolicy::Collect,
-            Some(other) => {
-                let h = parsed.hit.as_ref().expect("matched Some");
-                diags.push(
-                    Diagnostic::error("R001", format!("hit policy `{other}` is not known"))
-                        .at(file.place_at(&h.referenced))
-                        .help("write `first` (the first matching row wins) or `collect` (every matching row)"),
-                );
-                HitPolicy::First
-            }
-        };
-        let field_names = schema::names();
-        let outputs_allowed = schema::output_names();
-        for input in &parsed.inputs.value {
-            if schema::field(&input.value).is_none() {
-                let hint = did_you_mean(&input.value, &field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                diags.push(
-                    Diagnostic::error("R002", format!("`{}` is not a field of the order", input.value))
-                        .at(file.place_at(&input.referenced))
-                        .help(format!("{hint}fields: {}", field_names.join(", "))),
-                );
-            }
-        }
-        for output in &parsed.outputs.value {
-            if !outputs_allowed.contains(&output.value.as_str()) {
-                let hint = did_you_mean(&output.value, &outputs_allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                diags.push(
-                    Diagnostic::error("R003", format!("`{}` cannot be set by a rule", output.value))
-                        .at(file.place_at(&output.referenced))
-                        .help(format!("{hint}rules can set: {}", outputs_allowed.join(", "))),
-                );
-            }
-        }
-        if parsed.outputs.value.is_empty() {
-            diags.push(
-                Diagnostic::error("R003", "a table needs at least one output column")
-                    .at(file.place_at(&parsed.outputs.referenced))
-                    .help(format!("name what the rows set, e.g. `outputs: [carrier]`; rules can set: {}", outputs_allowed.join(", "))),
-            );
-        }
-        let (n_in, n_out) = (parsed.inputs.value.len(), parsed.outputs.value.len());
-        let inputs: Vec<String> = parsed.inputs.value.iter().map(|s| s.value.clone()).collect();
-        let outputs: Vec<String> = parsed.outputs.value.iter().map(|s| s.value.clone()).collect();
-        let mut rules = Vec::new();
-        for (n, row) in parsed.rows.iter().enumerate() {
-            if row.value.len() != n_in + n_out {
-                diags.push(
-                    Diagnostic::error(
-                        "R004",
-                        format!("row {} has {} cells; the table has {n_in} input and {n_out} output columns", n + 1, row.value.len()),
-                    )
-                    .at(file.place_at(&row.referenced))
-                    .help(format!(
-                        "write the cells in this order: {}, then {}; an empty cell is \"\"",
-                        inputs.join(", "),
-                        outputs.join(", ")
-                    )),
-                );
-                continue;
-            }
-            let mut tests = Vec::new();
-            for cell in &row.value[..n_in] {
-                match Test::parse(&cell.value) {
-                    Ok(t) => tests.push(t),
-                    Err(e) => {
-                        diags.push(Diagnostic::error("R005", format!("cell `{}`: {e}", cell.value)).at(file.place_at(&cell.referenced)));
-                        tests.push(Test::Any);
-                    }
+        let mut failed = false;
+        for raw in raws {
+            match compile(raw) {
+                Ok((t, w)) => {
+                    tables.push(t);
+                    diags.extend(w);
                 }
-            }
-            let mut outs = Vec::new();
-            for (k, cell) in row.value[n_in..].iter().enumerate() {
-                match Expr::parse_cell(&cell.value) {
-                    Ok(e) => {
-                        let mut used = Vec::new();
-                        e.fields(&mut used);
-                        for f in used.iter().filter(|f| schema::field(f).is_none()) {
-                            let hint = did_you_mean(f, &field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                            diags.push(
-                                Diagnostic::error("R002", format!("`{f}` is not a field of the order"))
-                                    .at(file.place_at(&cell.referenced))
-                                    .help(format!("{hint}fields: {}", field_names.join(", "))),
-                            );
-                        }
-                        if let (Expr::Lit(v), Some(field)) = (&e, schema::field(&outputs[k])) {
-                            if !schema::fits(field, v) {
-                                diags.push(
-                                    Diagnostic::error(
-                                        "R006",
-                                        format!("`{}` is {}, but {} ({}) is {}", cell.value, v.kind(), field.name, field.label, field.kind),
-                                    )
-                                    .at(file.place_at(&cell.referenced)),
-                                );
-                            }
-                        }
-                        outs.push(e);
-                    }
-                    Err(e) => {
-                        let mut place = file.place_at(&cell.referenced);
-                        if let Place::Span { range, .. } = &mut place {
-                            // Point at the character inside the cell when the cell is a plain scalar.
-                            // Point at the character inside the cell (past an opening quote).
-                            let src = file.text.get(range.clone()).unwrap_or("");
-                            let quote = usize::from(src.starts_with(['"', '\'']));
-                            let inner = range.start + quote + e.at;
-                            if src[quote..].starts_with(cell.value.as_str()) && inner < range.end {
-                                *range = inner..inner + 1;
-                            }
-                        }
-                        diags.push(Diagnostic::error("R005", format!("cell `{}`: {}", cell.value, e.message)).at(place));
-                        outs.push(Expr::Lit(Value::Null));
-                    }
-                }
-            }
-            rules.push(Rule { number: n + 1, tests, outputs: outs, place: file.place_at(&row.referenced) });
-        }
-        let mut examples = Vec::new();
-        for (n, t) in parsed.tests.iter().enumerate() {
-            let check_fields = |map: &BTreeMap<String, Spanned<String>>, allowed: &[&str], diags: &mut Vec<Diagnostic>| {
-                for (k, v) in map {
-                    if !allowed.contains(&k.as_str()) {
-                        let hint = did_you_mean(k, allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                        diags.push(
-                            Diagnostic::error("R007", format!("test {}: `{k}` is not a column of this table", n + 1))
-                                .at(file.place_at(&v.referenced))
-                                .help(format!("{hint}columns: {}", allowed.join(", "))),
-                        );
-                    }
-                }
-            };
-            let mut readable: Vec<&str> = inputs.iter().map(String::as_str).collect();
-            for r in &rules {
-                for e in &r.outputs {
-                    let mut used = Vec::new();
-                    e.fields(&mut used);
-                    for u in used {
-                        if let Some(f) = schema::field(&u) {
-                            if !readable.contains(&f.name) {
-                                readable.push(f.name);
-                            }
-                        }
-                    }
-                }
-            }
-            check_fields(&t.value.given, &readable, &mut diags);
-            let out_names: Vec<&str> = outputs.iter().map(String::as_str).collect();
-            if let Some(expect) = &t.value.expect {
-                check_fields(expect, &out_names, &mut diags);
-            }
-            examples.push(Example {
-                name: t.value.name.clone().unwrap_or_else(|| format!("test {}", n + 1)),
-                given: t.value.given.iter().map(|(k, v)| (k.clone(), Value::literal(&v.value))).collect(),
-                expect: t.value.expect.as_ref().map(|e| e.iter().map(|(k, v)| (k.clone(), Value::literal(&v.value))).collect()),
-                place: file.place_at(&t.referenced),
-            });
-        }
-        // Rows that can never match under `first`: an earlier row covers every value of theirs.
-        // (Only for tables that compiled: a broken cell reads as "anything".)
-        if hit == HitPolicy::First && !diags.iter().any(Diagnostic::is_error) {
-            for (i, r) in rules.iter().enumerate() {
-                if let Some(earlier) =
-                    rules[..i].iter().find(|e| r.tests.iter().zip(&e.tests).all(|(mine, theirs)| mine.covered_by(theirs)))
-                {
-                    diags.push(
-                        Diagnostic::warning(
-                            "R008",
-                            format!("row {} can never match: row {} comes first and matches everything it does", r.number, earlier.number),
-                        )
-                        .at(r.place.clone())
-                        .help("move the narrower row above the wider one, or delete it"),
-                    );
+                Err(d) => {
+                    failed = true;
+                    diags.extend(d);
                 }
             }
         }
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(diags);
+        if failed {
+            Err(diags)
+        } else {
+            Ok((tables, diags))
         }
-        let name = parsed.name.unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-        let index = Index::build(&rules, n_in);
-        Ok((DecisionTable { name, file: path.to_path_buf(), hit, inputs, outputs, rules, examples, index }, diags))
     }
 
     /// The rows that match, by the hit policy, with what they set.
@@ -317,6 +183,321 @@ impl DecisionTable {
         }
         Ok(hits)
     }
+}
+
+fn raw_from_yaml(path: &Path) -> Result<RawTable, Vec<Diagnostic>> {
+    let file = YamlFile::read(path).map_err(|d| vec![d])?;
+    let parsed: TableFile = file.parse().map_err(|d| vec![d])?;
+    let cell = |s: &Spanned<String>| RawCell { text: s.value.clone(), place: file.place_at(&s.referenced) };
+    let pairs = |m: &BTreeMap<String, Spanned<String>>| m.iter().map(|(k, v)| (k.clone(), cell(v))).collect::<Vec<_>>();
+    Ok(RawTable {
+        name: parsed.name.clone().unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()),
+        file: path.to_path_buf(),
+        hit: parsed.hit.as_ref().map(cell),
+        inputs: parsed.inputs.value.iter().map(cell).collect(),
+        outputs: parsed.outputs.value.iter().map(cell).collect(),
+        header: file.place_at(&parsed.outputs.referenced),
+        rows: parsed.rows.iter().map(|r| (file.place_at(&r.referenced), r.value.iter().map(cell).collect())).collect(),
+        tests: parsed
+            .tests
+            .iter()
+            .map(|t| RawTest {
+                name: t.value.name.clone(),
+                given: pairs(&t.value.given),
+                expect: t.value.expect.as_ref().map(pairs),
+                place: file.place_at(&t.referenced),
+            })
+            .collect(),
+    })
+}
+
+/// An output column's header in a sheet: `出力:carrier` or `→ carrier` (not `=…`: Excel would take
+/// that for a formula).
+fn output_header(h: &str) -> Option<&str> {
+    ["出力:", "出力：", "→", "=>"].iter().find_map(|p| h.strip_prefix(p)).map(str::trim)
+}
+
+/// Every sheet of a workbook is a table: row 1 the headers (inputs, then `出力:field` columns), one
+/// rule per row below; an optional first row `hit: collect`. A sheet `<name> tests` / `<name>テスト`
+/// has a `name` column, given fields and `出力:field` expectations (`~` in every one: no match).
+fn raw_from_xlsx(path: &Path) -> Result<Vec<RawTable>, Vec<Diagnostic>> {
+    let mut book = crate::io::xlsx::Workbook::open(path).map_err(|d| vec![d])?;
+    let names = book.sheet_names();
+    let test_sheet = |n: &str| n.strip_suffix(" tests").or_else(|| n.strip_suffix("テスト")).map(|b| b.trim().to_string());
+    let mut tables = Vec::new();
+    let mut tests: Vec<(String, crate::io::xlsx::Sheet)> = Vec::new();
+    for name in &names {
+        let sheet = book.sheet(name).map_err(|d| vec![d])?;
+        match test_sheet(name) {
+            Some(table) => tests.push((table, sheet)),
+            None => tables.push(sheet),
+        }
+    }
+    let place = |sh: &crate::io::xlsx::Sheet, r: usize, c: usize, text: &str| Place::Cell {
+        book: path.to_path_buf(),
+        sheet: sh.name.clone(),
+        cell: crate::config::diagnostic::cell_name(sh.row0 + r, sh.col0 + c),
+        text: Some(text.to_string()).filter(|t| !t.is_empty()),
+    };
+    let mut out = Vec::new();
+    for sh in &tables {
+        let mut first = 0;
+        let mut hit = None;
+        if let Some(a1) = sh.rows.first().and_then(|r| r.first()) {
+            if let Some(policy) = a1.strip_prefix("hit:").or_else(|| a1.strip_prefix("ヒットポリシー:")) {
+                hit = Some(RawCell { text: policy.trim().to_string(), place: place(sh, 0, 0, a1) });
+                first = 1;
+            }
+        }
+        let header: Vec<String> = sh.rows.get(first).cloned().unwrap_or_default();
+        let (mut inputs, mut outputs, mut in_cols, mut out_cols) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (c, h) in header.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+            match output_header(h) {
+                Some(f) => {
+                    outputs.push(RawCell { text: f.to_string(), place: place(sh, first, c, h) });
+                    out_cols.push(c);
+                }
+                None => {
+                    inputs.push(RawCell { text: h.clone(), place: place(sh, first, c, h) });
+                    in_cols.push(c);
+                }
+            }
+        }
+        let rows = sh
+            .rows
+            .iter()
+            .enumerate()
+            .skip(first + 1)
+            .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+            .map(|(i, r)| {
+                let at = |c: usize| {
+                    let text = r.get(c).cloned().unwrap_or_default();
+                    RawCell { place: place(sh, i, c, &text), text }
+                };
+                (place(sh, i, 0, ""), in_cols.iter().chain(&out_cols).map(|c| at(*c)).collect())
+            })
+            .collect();
+        let mut raw_tests = Vec::new();
+        for (_, t) in tests.iter().filter(|(table, _)| *table == sh.name) {
+            let header = t.rows.first().cloned().unwrap_or_default();
+            for (i, r) in t.rows.iter().enumerate().skip(1).filter(|(_, r)| r.iter().any(|c| !c.is_empty())) {
+                let (mut given, mut expect, mut name) = (Vec::new(), Vec::new(), None);
+                for (c, h) in header.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+                    let text = r.get(c).cloned().unwrap_or_default();
+                    let cell = RawCell { place: place(t, i, c, &text), text: text.clone() };
+                    match (h.as_str(), output_header(h)) {
+                        ("name" | "テスト名", _) => name = Some(text),
+                        (_, Some(f)) if !text.is_empty() => expect.push((f.to_string(), cell)),
+                        (_, Some(_)) => {}
+                        _ if !text.is_empty() => given.push((h.clone(), cell)),
+                        _ => {}
+                    }
+                }
+                let none = !expect.is_empty() && expect.iter().all(|(_, c)| c.text == "~");
+                raw_tests.push(RawTest { name, given, expect: if none { None } else { Some(expect) }, place: place(t, i, 0, "") });
+            }
+        }
+        out.push(RawTable {
+            name: sh.name.clone(),
+            file: path.to_path_buf(),
+            hit,
+            inputs,
+            outputs,
+            header: place(sh, first, 0, ""),
+            rows,
+            tests: raw_tests,
+        });
+    }
+    Ok(out)
+}
+
+/// Compiles a table as written: every cell parsed, every field checked, shadowed rows found.
+fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let hit = match raw.hit.as_ref().map(|h| h.text.as_str()) {
+        None | Some("first") => HitPolicy::First,
+        Some("collect") => HitPolicy::Collect,
+        Some(other) => {
+            let h = raw.hit.as_ref().expect("matched Some");
+            diags.push(
+                Diagnostic::error("R001", format!("hit policy `{other}` is not known"))
+                    .at(h.place.clone())
+                    .help("write `first` (the first matching row wins) or `collect` (every matching row)"),
+            );
+            HitPolicy::First
+        }
+    };
+    let field_names = schema::names();
+    let outputs_allowed = schema::output_names();
+    for input in &raw.inputs {
+        if schema::field(&input.text).is_none() {
+            let hint = did_you_mean(&input.text, &field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            diags.push(
+                Diagnostic::error("R002", format!("`{}` is not a field of the order", input.text))
+                    .at(input.place.clone())
+                    .help(format!("{hint}fields: {}", field_names.join(", "))),
+            );
+        }
+    }
+    for output in &raw.outputs {
+        if !outputs_allowed.contains(&output.text.as_str()) {
+            let hint = did_you_mean(&output.text, &outputs_allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            diags.push(
+                Diagnostic::error("R003", format!("`{}` cannot be set by a rule", output.text))
+                    .at(output.place.clone())
+                    .help(format!("{hint}rules can set: {}", outputs_allowed.join(", "))),
+            );
+        }
+    }
+    if raw.outputs.is_empty() {
+        diags.push(Diagnostic::error("R003", "a table needs at least one output column").at(raw.header.clone()).help(format!(
+            "name what the rows set, e.g. `outputs: [carrier]` (in a sheet: a header `=> carrier`); rules can set: {}",
+            outputs_allowed.join(", ")
+        )));
+    }
+    let (n_in, n_out) = (raw.inputs.len(), raw.outputs.len());
+    let inputs: Vec<String> = raw.inputs.iter().map(|s| s.text.clone()).collect();
+    let outputs: Vec<String> = raw.outputs.iter().map(|s| s.text.clone()).collect();
+    let mut rules = Vec::new();
+    for (n, (row_place, row)) in raw.rows.iter().enumerate() {
+        if row.len() != n_in + n_out {
+            diags.push(
+                Diagnostic::error(
+                    "R004",
+                    format!("row {} has {} cells; the table has {n_in} input and {n_out} output columns", n + 1, row.len()),
+                )
+                .at(row_place.clone())
+                .help(format!(
+                    "write the cells in this order: {}, then {}; an empty cell is \"\"",
+                    inputs.join(", "),
+                    outputs.join(", ")
+                )),
+            );
+            continue;
+        }
+        let mut tests = Vec::new();
+        for cell in &row[..n_in] {
+            match Test::parse(&cell.text) {
+                Ok(t) => tests.push(t),
+                Err(e) => {
+                    diags.push(Diagnostic::error("R005", format!("cell `{}`: {e}", cell.text)).at(cell.place.clone()));
+                    tests.push(Test::Any);
+                }
+            }
+        }
+        let mut outs = Vec::new();
+        for (k, cell) in row[n_in..].iter().enumerate() {
+            match Expr::parse_cell(&cell.text) {
+                Ok(e) => {
+                    let mut used = Vec::new();
+                    e.fields(&mut used);
+                    for f in used.iter().filter(|f| schema::field(f).is_none()) {
+                        let hint = did_you_mean(f, &field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                        diags.push(
+                            Diagnostic::error("R002", format!("`{f}` is not a field of the order"))
+                                .at(cell.place.clone())
+                                .help(format!("{hint}fields: {}", field_names.join(", "))),
+                        );
+                    }
+                    if let (Expr::Lit(v), Some(field)) = (&e, schema::field(&outputs[k])) {
+                        if !schema::fits(field, v) {
+                            diags.push(
+                                Diagnostic::error(
+                                    "R006",
+                                    format!("`{}` is {}, but {} ({}) is {}", cell.text, v.kind(), field.name, field.label, field.kind),
+                                )
+                                .at(cell.place.clone()),
+                            );
+                        }
+                    }
+                    outs.push(e);
+                }
+                Err(e) => {
+                    let mut place = cell.place.clone();
+                    match &mut place {
+                        // Point at the character inside the cell (past an opening quote).
+                        Place::Span { range, source, .. } => {
+                            let src = source.get(range.clone()).unwrap_or("");
+                            let quote = usize::from(src.starts_with(['"', '\'']));
+                            let inner = range.start + quote + e.at;
+                            if src[quote..].starts_with(cell.text.as_str()) && inner < range.end {
+                                *range = inner..inner + 1;
+                            }
+                        }
+                        Place::Cell { text, .. } => {
+                            *text =
+                                Some(format!("{}\n{}^ here", cell.text, " ".repeat(cell.text[..e.at.min(cell.text.len())].chars().count())))
+                        }
+                        _ => {}
+                    }
+                    diags.push(Diagnostic::error("R005", format!("cell `{}`: {}", cell.text, e.message)).at(place));
+                    outs.push(Expr::Lit(Value::Null));
+                }
+            }
+        }
+        rules.push(Rule { number: n + 1, tests, outputs: outs, place: row_place.clone() });
+    }
+    let mut readable: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    for r in &rules {
+        for e in &r.outputs {
+            let mut used = Vec::new();
+            e.fields(&mut used);
+            for u in used {
+                if let Some(f) = schema::field(&u) {
+                    if !readable.contains(&f.name) {
+                        readable.push(f.name);
+                    }
+                }
+            }
+        }
+    }
+    let out_names: Vec<&str> = outputs.iter().map(String::as_str).collect();
+    let mut examples = Vec::new();
+    for (n, t) in raw.tests.iter().enumerate() {
+        let mut check_fields = |pairs: &[(String, RawCell)], allowed: &[&str]| {
+            for (k, v) in pairs {
+                if !allowed.contains(&k.as_str()) {
+                    let hint = did_you_mean(k, allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error("R007", format!("test {}: `{k}` is not a column of this table", n + 1))
+                            .at(v.place.clone())
+                            .help(format!("{hint}columns: {}", allowed.join(", "))),
+                    );
+                }
+            }
+        };
+        check_fields(&t.given, &readable);
+        if let Some(expect) = &t.expect {
+            check_fields(expect, &out_names);
+        }
+        examples.push(Example {
+            name: t.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| format!("test {}", n + 1)),
+            given: t.given.iter().map(|(k, v)| (k.clone(), Value::literal(&v.text))).collect(),
+            expect: t.expect.as_ref().map(|e| e.iter().map(|(k, v)| (k.clone(), Value::literal(&v.text))).collect()),
+            place: t.place.clone(),
+        });
+    }
+    // Rows that can never match under `first`: an earlier row covers every value of theirs.
+    // (Only for tables that compiled: a broken cell reads as "anything".)
+    if hit == HitPolicy::First && !diags.iter().any(Diagnostic::is_error) {
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(earlier) = rules[..i].iter().find(|e| r.tests.iter().zip(&e.tests).all(|(mine, theirs)| mine.covered_by(theirs))) {
+                diags.push(
+                    Diagnostic::warning(
+                        "R008",
+                        format!("row {} can never match: row {} comes first and matches everything it does", r.number, earlier.number),
+                    )
+                    .at(r.place.clone())
+                    .help("move the narrower row above the wider one, or delete it"),
+                );
+            }
+        }
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let index = Index::build(&rules, n_in);
+    Ok((DecisionTable { name: raw.name, file: raw.file, hit, inputs, outputs, rules, examples, index }, diags))
 }
 
 impl Index {

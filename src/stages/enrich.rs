@@ -33,9 +33,9 @@ impl EnrichConfig {
         let mut tables = Vec::new();
         let mut diags = Vec::new();
         for r in &self.rules {
-            match DecisionTable::load_yaml(&resolve(&r.value)) {
+            match DecisionTable::load(&resolve(&r.value)) {
                 Ok((t, warnings)) => {
-                    tables.push(t);
+                    tables.extend(t);
                     diags.extend(warnings);
                 }
                 Err(d) => diags.extend(d),

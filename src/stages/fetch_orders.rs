@@ -98,9 +98,13 @@ impl FetchOrdersConfig {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| {
+                .zip(&active)
+                .map(|(h, (name, _))| {
                     h.join().unwrap_or_else(|_| {
-                        Err(PollError::Mall(MallError::Unavailable { mall: "?".into(), detail: "the fetch thread panicked".into() }))
+                        Err(PollError::Mall(MallError::Unavailable {
+                            mall: name.to_string(),
+                            detail: "its fetch stopped on an internal error".into(),
+                        }))
                     })
                 })
                 .collect()

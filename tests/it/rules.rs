@@ -7,7 +7,7 @@ fn the_sample_rules_pass_their_tests_and_write_junit() {
     let shop = Shop::sample();
     let out = shop.juchu(&["test", "--junit", "rules.xml"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("3 rule file(s), 11 test(s): 11 passed, 0 failed"), "{}", out.stdout);
+    assert!(out.stdout.contains("4 rule file(s), 15 test(s): 15 passed, 0 failed"), "{}", out.stdout);
     assert!(out.stdout.contains("✓ rules/shipping_fee.yaml  冷凍はクール代が加わる  (row 8)"), "{}", out.stdout);
     let junit = shop.read("rules.xml");
     assert!(junit.contains("<testsuite name=\"rules/cod_fee.yaml\" tests=\"3\" failures=\"0\">"), "{junit}");
@@ -38,4 +38,33 @@ fn mistakes_in_a_rule_file_are_all_listed_at_their_places() {
     let out = shop.juchu(&["test", "rules/bad.yaml", "rules/shadow.yaml"]);
     assert_eq!(out.code, 78, "{}\n{}", out.stdout, out.stderr);
     insta::assert_snapshot!("rule_file_mistakes", out.text(&shop));
+}
+
+/// The same tables as a workbook: a sheet per table, `出力:field` headers for outputs, a `<table> tests` sheet.
+#[test]
+fn rule_tables_in_a_workbook_run_their_tests_and_report_cells() {
+    let shop = Shop::sample();
+    let out = shop.juchu(&["test", "rules/payment_fee.xlsx"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("1 rule file(s), 4 test(s): 4 passed, 0 failed"), "{}", out.stdout);
+    assert!(out.stdout.contains("✓ rules/payment_fee.xlsx  コンビニ前払いは3万円以上で無料  (row 2)"), "{}", out.stdout);
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("配送会社").unwrap();
+    for (r, row) in [["ship_to.prefecture", "goods", "出力:carrier"], ["沖縄県", ">=", "日本郵便"], ["北海道", "[1..3]", "式: carier"]]
+        .iter()
+        .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(shop.path("rules/bad.xlsx")).unwrap();
+    let out = shop.juchu(&["test", "rules/bad.xlsx"]);
+    assert_eq!(out.code, 78, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("error[R005]: cell `>=`: `>=` needs a value after it"), "{}", out.stderr);
+    assert!(out.stderr.contains("rules/bad.xlsx!配送会社!B2"), "{}", out.stderr);
+    assert!(out.stderr.contains("`carier` is not a field of the order"), "{}", out.stderr);
+    assert!(out.stderr.contains("rules/bad.xlsx!配送会社!C3"), "{}", out.stderr);
 }
