@@ -78,6 +78,7 @@ impl FtpPolicy for FutureShopFtp {
     }
 
     fn on_login(&self, root: &Path) {
+        // One session at a time writes the due exports (the write log's lock serves as the mutex).
         let _guard = self.state.writes.lock().expect("mock lock");
         if let Err(e) = export_due(&self.state, root) {
             log::warn!("mock FutureShop2: writing the exports failed: {e}");
