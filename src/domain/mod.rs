@@ -11,6 +11,14 @@ pub mod prefecture;
 pub mod remarks;
 pub mod text;
 
+/// FNV-1a over bytes, continuing from `seed` (start with `FNV_START`): a fingerprint that is stable
+/// across runs and builds, unlike std's hasher.
+pub fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(seed, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
+}
+
+pub const FNV_START: u64 = 0xcbf29ce484222325;
+
 /// Yen are integers: no fractions, no floats.
 pub type Yen = i64;
 

@@ -140,9 +140,9 @@ pub struct Order {
 impl Order {
     /// A fingerprint of the content, to rewrite an order only when it changed.
     pub fn content_hash(&self) -> u64 {
-        // FNV-1a over the canonical JSON: stable across runs and builds (unlike std's hasher).
+        // Over the canonical JSON.
         let json = serde_json::to_vec(self).expect("an order serialises");
-        json.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
+        super::fnv1a(super::FNV_START, &json)
     }
 }
 

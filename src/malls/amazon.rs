@@ -46,17 +46,7 @@ impl Amazon {
             encode(self.conn.credential("lwa_client_secret")?)
         );
         let headers = [("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8".to_string())];
-        let resp = self.http.send("POST", &format!("{}/auth/o2/token", self.lwa_url()), &headers, Some(&form))?;
-        let v: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
-        if resp.status != 200 {
-            let detail = v.get("error_description").or_else(|| v.get("error")).and_then(Value::as_str).unwrap_or("refused");
-            return Err(MallError::Auth {
-                mall: self.conn.mall.clone(),
-                key: "refresh_token".into(),
-                detail: format!("LWA HTTP {}: {detail}", resp.status),
-            });
-        }
-        let token = v.get("access_token").and_then(Value::as_str).ok_or_else(|| self.payload("LWA: no access_token".into()))?.to_string();
+        let token = self.http.refresh_token_grant(&format!("{}/auth/o2/token", self.lwa_url()), &headers, &form, "LWA")?;
         *self.token.borrow_mut() = Some(token.clone());
         Ok(token)
     }

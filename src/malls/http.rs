@@ -126,6 +126,27 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    /// The OAuth refresh-token grant (Amazon LWA, Yahoo YConnect): the access token, or an Auth
+    /// error naming the `refresh_token` credential. `service` names the token endpoint in messages.
+    pub fn refresh_token_grant(&self, url: &str, headers: &[(&str, String)], form: &str, service: &str) -> Result<String, MallError> {
+        let resp = self.send_json("POST", url, headers, Some(form))?;
+        let v: serde_json::Value = serde_json::from_str(&resp.body).unwrap_or(serde_json::Value::Null);
+        let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
+        if resp.status != 200 {
+            let detail = text("error_description").or_else(|| text("error")).unwrap_or("refused");
+            return Err(MallError::Auth {
+                mall: self.mall.clone(),
+                key: "refresh_token".into(),
+                detail: format!("{service} HTTP {}: {detail}", resp.status),
+            });
+        }
+        text("access_token")
+            .map(str::to_string)
+            .ok_or_else(|| MallError::Payload { mall: self.mall.clone(), detail: format!("{service}: no access_token") })
+    }
+}
+
 /// The kind of body a call must answer with; one that does not parse was cut off on the way.
 #[derive(Debug, Clone, Copy)]
 enum Body {

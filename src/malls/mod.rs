@@ -36,7 +36,7 @@ impl Fetched {
     /// A fingerprint of the order and of the mall's payload: a status the normalized order does not
     /// carry (Yahoo's ShipStatus, say) still counts as a change, so the stored raw payload is the latest.
     pub fn fingerprint(&self) -> u64 {
-        self.raw.bytes().fold(self.order.content_hash(), |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+        crate::domain::fnv1a(self.order.content_hash(), self.raw.as_bytes())
     }
 }
 

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::http::{encode, HttpClient};
 use super::xml::{self, escape, Node};
@@ -66,18 +66,7 @@ impl Yahoo {
         let headers =
             [("Authorization", format!("Basic {basic}")), ("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8".to_string())];
         let form = format!("grant_type=refresh_token&refresh_token={}", encode(self.conn.credential("refresh_token")?));
-        let resp = self.http.send_json("POST", &self.token_url(), &headers, Some(&form))?;
-        let v: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
-        if resp.status != 200 {
-            let detail = v.get("error_description").or_else(|| v.get("error")).and_then(Value::as_str).unwrap_or("refused");
-            return Err(MallError::Auth {
-                mall: self.conn.mall.clone(),
-                key: "refresh_token".into(),
-                detail: format!("YConnect HTTP {}: {detail}", resp.status),
-            });
-        }
-        let token =
-            v.get("access_token").and_then(Value::as_str).ok_or_else(|| self.payload("YConnect: no access_token".into()))?.to_string();
+        let token = self.http.refresh_token_grant(&self.token_url(), &headers, &form, "YConnect")?;
         *self.token.borrow_mut() = Some(token.clone());
         Ok(token)
     }

@@ -98,12 +98,7 @@ fn order_info(o: &MockOrder) -> String {
         .map(|(n, it)| {
             // au PAY writes options as `項目=選択肢` and gives their price in a field of its own.
             let option = it.choice.replace(':', "=");
-            let price: i64 = it
-                .choice
-                .split_once("(+")
-                .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0);
+            let price = it.option_price();
             format!(
                 "<detail><orderDetailId>{}</orderDetailId><itemManagementId>{}</itemManagementId><itemCode>{}</itemCode><itemName>{}</itemName>\
                  <itemOption>{}</itemOption><itemOptionPrice>{price}</itemOptionPrice><itemPrice>{}</itemPrice><unit>{}</unit><totalItemPrice>{}</totalItemPrice></detail>",

@@ -148,12 +148,7 @@ pub fn export(orders: &[MockOrder]) -> Vec<u8> {
         let goods = o.goods();
         let total = goods + o.postage + o.cod_fee() - o.coupon - o.points;
         for it in &o.items {
-            let option_price: i64 = it
-                .choice
-                .split_once("(+")
-                .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0);
+            let option_price = it.option_price();
             let row: Vec<String> = vec![
                 format!("FS{:08}", 100_000 + o.index),
                 o.ordered_at.format("%Y/%m/%d %H:%M:%S").to_string(),

@@ -285,6 +285,13 @@ impl OrderPlan {
     }
 }
 
+impl MockItem {
+    /// What the chosen options add (`あり(+300円)`), one option per line.
+    pub fn option_price(&self) -> i64 {
+        self.choice.lines().filter_map(crate::domain::option_text::price_in_choice).sum()
+    }
+}
+
 impl MockOrder {
     pub fn goods(&self) -> i64 {
         self.items.iter().map(|i| i.price * i.units).sum()

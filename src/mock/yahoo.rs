@@ -8,6 +8,7 @@ use serde_json::json;
 use super::orders::MockOrder;
 use super::server::parse_form;
 use super::{demo_credential, header, MockState, RecordedCall, Reply};
+use crate::domain::option_text::price_in_choice;
 use crate::malls::xml::{self, escape};
 use crate::pipeline::clock::jst;
 
@@ -184,10 +185,8 @@ fn order_info(seller: &str, o: &MockOrder) -> String {
                 .enumerate()
                 .map(|(k, line)| {
                     let (name, value) = line.split_once(':').unwrap_or(("オプション", line));
-                    let (value, price) = match value.split_once("(+") {
-                        Some((v, rest)) => (v, rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0)),
-                        None => (value, 0i64),
-                    };
+                    let price = price_in_choice(value).unwrap_or(0);
+                    let value = value.split_once("(+").map_or(value, |(v, _)| v);
                     format!(
                         "<ItemOption><Index>{}</Index><Name>{}</Name><Value>{}</Value><Price>{price}</Price></ItemOption>",
                         k + 1,

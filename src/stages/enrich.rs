@@ -124,7 +124,7 @@ impl EnrichConfig {
                 let out = enricher.enrich(&order, kind, History { orders: orders_before, total: total_before });
                 let e = &out.enrichment;
                 let json = serde_json::to_string(e).expect("an enrichment serialises");
-                let fingerprint = json.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3)) as i64;
+                let fingerprint = crate::domain::fnv1a(crate::domain::FNV_START, json.as_bytes()) as i64;
                 if old_fingerprint.is_some_and(|f| f != fingerprint) {
                     changed += 1;
                 }
