@@ -31,7 +31,7 @@ settings: ../../../shop.yaml
 stages:
   - id: enrich
     type: enrich
-    with: { rules: [$table.yaml, ../../../rules/carrier.yaml, ../../../rules/shipping_fee.yaml, ../../../rules/cod_fee.yaml] }
+    with: { rules: [$table.yaml, ../../../rules/remote_islands.yaml, ../../../rules/split.yaml, ../../../rules/carrier.yaml, ../../../rules/shipping_fee.yaml, ../../../rules/cod_fee.yaml, ../../../rules/payment_fee.xlsx] }
 YAML
 done
 for table in small big small big; do

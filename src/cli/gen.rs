@@ -136,16 +136,23 @@ fn orders(count: usize, path: &std::path::Path) -> anyhow::Result<i64> {
     let have: i64 = c.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
     anyhow::ensure!(have > 0, "{} has no orders to copy: run the demo pipeline into it first", path.display());
     let copies = (count as i64 - have).max(0) / have + 1;
-    // Each copy renames the order inside its normalized JSON too, so it enriches as its own order.
+    // Each copy renames the order inside its normalized JSON too, so it enriches as its own order,
+    // and gets its first line once more (line 99, amounts adjusted): the demo's baskets hold about
+    // two items, the benchmark's about three.
     c.execute_batch(&format!(
         "BEGIN;
          CREATE TEMP TABLE base AS SELECT * FROM orders;
          CREATE TEMP TABLE base_items AS SELECT * FROM order_items;
+         CREATE TEMP TABLE first_line AS SELECT mall, shop, order_number, unit_price * quantity AS amount FROM base_items WHERE line_no = 1;
          INSERT INTO orders SELECT o.* REPLACE (
                 o.order_number || '-c' || k AS order_number,
+                o.goods + coalesce(f.amount, 0) AS goods,
+                o.billing_total + coalesce(f.amount, 0) AS billing_total,
                 replace(o.normalized, '\"order_number\":\"' || o.order_number || '\"', '\"order_number\":\"' || o.order_number || '-c' || k || '\"') AS normalized)
-             FROM base o, range(1, {copies}) t(k);
+             FROM base o LEFT JOIN first_line f ON f.mall = o.mall AND f.shop = o.shop AND f.order_number = o.order_number, range(1, {copies}) t(k);
          INSERT INTO order_items SELECT i.* REPLACE (i.order_number || '-c' || k AS order_number) FROM base_items i, range(1, {copies}) t(k);
+         INSERT INTO order_items SELECT i.* REPLACE (i.order_number || '-c' || k AS order_number, 99 AS line_no)
+             FROM base_items i, range(1, {copies}) t(k) WHERE i.line_no = 1;
          COMMIT;"
     ))?;
     let n: i64 = c.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;

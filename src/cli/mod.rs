@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand.
 
 mod check;
+mod explain;
 mod gen;
 mod logging;
 mod mock_mall;
@@ -24,6 +25,7 @@ Examples:
   juchu check pipelines/demo.yaml               list every problem in the pipeline, settings and spreadsheets
   juchu preview pipelines/demo.yaml --stage products
   juchu query \"select mall, count(*) from products group by mall\"
+  juchu explain 338811-20261201-0000032082      one order's values, their sources and its ten checks
   juchu --now 2026-12-01T09:00:00+09:00 run pipelines/demo.yaml
 
 Exit codes: 0 ok, 1 the run finished but some records failed, 2 usage,
@@ -97,6 +99,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
+    /// One order's enriched values, where each came from, and its ten checks.
+    #[command(after_help = "Examples:\n  juchu explain 338811-20261201-0000032082\n  juchu explain 10000001 --mall aupay")]
+    Explain {
+        /// The order number as the mall writes it.
+        order_number: String,
+        /// The mall (settings name), where two malls use the same number.
+        #[arg(long)]
+        mall: Option<String>,
+    },
     /// Read-only SQL over the store.
     #[command(
         after_help = "Examples:\n  juchu query \"select count(*) from products\"\n  juchu query --format csv \"select * from runs\""
@@ -151,6 +162,7 @@ pub fn main() -> ExitStatus {
         Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
         Command::Query { sql, format } => query::query(&sql, format, &opts),
+        Command::Explain { order_number, mall } => explain::explain(&order_number, mall.as_deref(), &opts),
         Command::Test { paths, junit } => test::test(&paths, junit.as_deref(), &opts),
         Command::MockMall { listen, ftp_listen, ftp_root, scenario } => {
             mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), &opts)

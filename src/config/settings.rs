@@ -38,6 +38,16 @@ pub struct Shop {
     /// 当日出荷締め時刻, `HH:MM` JST; orders after it count from the next business day.
     #[serde(default)]
     pub same_day_cutoff: Option<Spanned<String>>,
+    /// 消費税の端数処理 as set at the malls: 切り捨て (the default), 四捨五入 or 切り上げ.
+    #[serde(default)]
+    pub tax_rounding: Option<Spanned<String>>,
+}
+
+impl Shop {
+    /// The rounding of consumption tax (checked by `juchu check`; 切り捨て unless set).
+    pub fn tax_rounding(&self) -> crate::domain::tax::Rounding {
+        self.tax_rounding.as_ref().and_then(|r| crate::domain::tax::Rounding::parse(&r.value)).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -310,6 +320,15 @@ fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
                 Diagnostic::error("C013", format!("`{}` is not a time of day", cut.value))
                     .at(file.place_at(&cut.referenced))
                     .help("write the cutoff as HH:MM in JST, e.g. \"12:00\""),
+            );
+        }
+    }
+    if let Some(r) = &shop.tax_rounding {
+        if crate::domain::tax::Rounding::parse(&r.value).is_none() {
+            diags.push(
+                Diagnostic::error("C014", format!("`{}` is not a way of rounding tax", r.value))
+                    .at(file.place_at(&r.referenced))
+                    .help("write 切り捨て, 四捨五入 or 切り上げ, as the shop set it at its malls"),
             );
         }
     }

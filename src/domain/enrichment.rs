@@ -8,7 +8,7 @@ use super::Yen;
 
 /// A value with its provenance: the master row, rule table and row, mall field, remarks or default
 /// it came from, in words staff can follow (`配送条件!B5`, `rules/carrier.yaml row 1`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Sourced<T> {
     pub value: Option<T>,
     pub source: String,
@@ -24,8 +24,17 @@ impl<T> Sourced<T> {
     }
 }
 
+/// 消費税額 included in an order's billing total, per rate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Tax {
+    /// 10 % 対象の税額
+    pub standard: Yen,
+    /// 8 % (軽減税率) 対象の税額
+    pub reduced: Yen,
+}
+
 /// An order as enrichment leaves it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Enrichment {
     /// 物流会社
     pub logistics_company: Sourced<String>,
@@ -38,17 +47,23 @@ pub struct Enrichment {
     /// お届け希望日 and 時間帯
     pub desired_date: Sourced<NaiveDate>,
     pub desired_time_slot: Sourced<String>,
+    /// 離島: the area, where the mall marks the ship-to as a remote island or a rule finds it one.
+    pub remote_island: Sourced<String>,
     /// 送付元 (S10.5)
     pub sender: Sourced<String>,
     /// 決済方法 (社内)
     pub payment_method: Sourced<String>,
     /// オプション金額: what the add-on master says the chosen options cost.
     pub option_total: Sourced<Yen>,
+    /// 分割出荷: the shipments a rule split the order into, `1: 物流会社 / 配送会社 (商品番号, …); 2: …`.
+    pub shipments: Sourced<String>,
     pub shipping_fee: Sourced<Yen>,
     pub cod_fee: Sourced<Yen>,
     pub payment_fee: Sourced<Yen>,
     /// 請求金額 as juchu computes it.
     pub billing_total: Sourced<Yen>,
+    /// 消費税額 per rate, within the billing total.
+    pub tax: Sourced<Tax>,
     /// 顧客ランク
     pub customer_rank: Sourced<String>,
     /// Problems found on the way, per check number (1–10): what to fix.
@@ -69,6 +84,16 @@ impl CheckResult {
             CheckResult::Fail => "fail",
             CheckResult::NotApplicable => "n/a",
         }
+    }
+}
+
+impl Enrichment {
+    /// A fingerprint of every value and source: a replay counts the orders whose fingerprint moved.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = super::Fnv::default();
+        self.hash(&mut h);
+        h.finish()
     }
 }
 
@@ -125,6 +150,11 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
         _ => check(no, CheckResult::Fail, problems_of(e, no).join("; ")),
     };
     let mut out = vec![filled(1, &e.logistics_company), filled(2, &e.carrier)];
+    if let Some(list) = &e.shipments.value {
+        for c in out.iter_mut().filter(|c| c.result == CheckResult::Pass) {
+            c.reason = format!("{} ({}): {list}", e.shipments.source, c.reason);
+        }
+    }
     // 3: the planned shipping date.
     out.push(match (&e.ship_date.value, problems_of(e, 3).is_empty()) {
         (Some(d), true) => check(3, CheckResult::Pass, format!("{d} ({})", e.ship_date.source)),
@@ -134,16 +164,22 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
             if problems_of(e, 3).is_empty() { e.ship_date.source.clone() } else { problems_of(e, 3).join("; ") },
         ),
     });
-    // 4: the desired delivery date can be met.
-    out.push(match (&e.desired_date.value, input.ship_reason) {
-        (None, _) => check(4, CheckResult::NotApplicable, "no delivery date requested".into()),
-        (Some(d), Some(ShipDateReason::DesiredTooSoon { earliest_arrival })) => check(
+    // 4: the desired delivery date and slot can be met (a slot alone is a request too).
+    let requested = [e.desired_date.value.map(|d| d.to_string()), e.desired_time_slot.value.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let source = if e.desired_date.value.is_some() { &e.desired_date.source } else { &e.desired_time_slot.source };
+    out.push(match (requested.is_empty(), &e.desired_date.value, input.ship_reason) {
+        (true, _, _) => check(4, CheckResult::NotApplicable, "no delivery date or time slot requested".into()),
+        (_, Some(d), Some(ShipDateReason::DesiredTooSoon { earliest_arrival })) => check(
             4,
             CheckResult::Fail,
             format!("{d} requested, but the earliest arrival is {earliest_arrival}: contact the customer or ship express"),
         ),
-        (Some(d), _) if !problems_of(e, 4).is_empty() => check(4, CheckResult::Fail, format!("{d}: {}", problems_of(e, 4).join("; "))),
-        (Some(d), _) => check(4, CheckResult::Pass, format!("{d} ({})", e.desired_date.source)),
+        _ if !problems_of(e, 4).is_empty() => check(4, CheckResult::Fail, format!("{requested}: {}", problems_of(e, 4).join("; "))),
+        _ => check(4, CheckResult::Pass, format!("{requested} ({source})")),
     });
     out.push(filled(5, &e.sender));
     // 6: a date/time written in the remarks was read.
@@ -205,13 +241,16 @@ mod tests {
             ship_date: Sourced::new(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), "earliest"),
             desired_date: Sourced::missing("none requested"),
             desired_time_slot: Sourced::missing("none requested"),
+            remote_island: Sourced::missing("not a remote island"),
             sender: Sourced::new("和み雑貨店".into(), "settings"),
             payment_method: Sourced::new("クレジットカード".into(), "決済方法!C2"),
             option_total: Sourced::missing("no options"),
+            shipments: Sourced::missing(""),
             shipping_fee: Sourced::new(0, "rules"),
             cod_fee: Sourced::new(0, "rules"),
             payment_fee: Sourced::new(0, "mall"),
             billing_total: Sourced::new(5000, "computed"),
+            tax: Sourced::new(Tax { standard: 454, reduced: 0 }, "computed"),
             customer_rank: Sourced::missing("no rank"),
             problems: Vec::new(),
         }
@@ -248,5 +287,15 @@ mod tests {
         assert_eq!(c[8].reason, "the mall bills 5000 yen, juchu computes 4880 yen (goods 4000 + shipping 880); difference 120 yen");
         let pending = ten_checks(&e, &CheckInput { amounts_fixed: false, ..input() });
         assert_eq!(pending[8].result, CheckResult::NotApplicable);
+    }
+
+    #[test]
+    fn a_time_slot_alone_is_checked_too() {
+        let mut e = base();
+        e.desired_time_slot = Sourced::new("20:00-21:00".into(), "the mall's delivery fields");
+        assert_eq!(ten_checks(&e, &input())[3].result, CheckResult::Pass);
+        e.problems.push((4, "time slot `20:00-21:00` is not offered by 佐川急便".into()));
+        let c = ten_checks(&e, &input());
+        assert_eq!((c[3].result, c[3].reason.as_str()), (CheckResult::Fail, "20:00-21:00: time slot `20:00-21:00` is not offered by 佐川急便"));
     }
 }

@@ -9,6 +9,7 @@ pub mod order;
 pub mod order_status;
 pub mod prefecture;
 pub mod remarks;
+pub mod tax;
 pub mod text;
 
 /// FNV-1a over bytes, continuing from `seed` (start with `FNV_START`): a fingerprint that is stable
@@ -18,6 +19,24 @@ pub fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
 }
 
 pub const FNV_START: u64 = 0xcbf29ce484222325;
+
+/// FNV-1a as a `Hasher`, to fingerprint a value through its derived `Hash`.
+pub struct Fnv(pub u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(FNV_START)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a(self.0, bytes);
+    }
+}
 
 /// Yen are integers: no fractions, no floats.
 pub type Yen = i64;

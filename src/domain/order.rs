@@ -68,6 +68,12 @@ pub struct OrderItem {
     pub options_text: String,
     /// Option price where the mall gives one as a field (Rakuten has none: it is inside the text).
     pub option_price: Option<i64>,
+    /// 消費税率 in percent (10 or 8) where the mall sends it; None = the standard 10 %.
+    #[serde(default)]
+    pub tax_rate: Option<u8>,
+    /// 税別: the unit price excludes tax, which the mall adds on top (Rakuten includeTaxFlag 0).
+    #[serde(default)]
+    pub tax_excluded: bool,
 }
 
 /// The money of an order (金額).
@@ -135,6 +141,9 @@ pub struct Order {
     /// 備考 (customer remarks) as received.
     pub remarks: String,
     pub amounts: Amounts,
+    /// 離島: the mall marks the ship-to as a remote island (Rakuten isolatedIslandFlag).
+    #[serde(default)]
+    pub remote_island: bool,
 }
 
 impl Order {

@@ -197,6 +197,8 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
             quantity: qty,
             options_text: String::new(),
             option_price: None,
+            tax_rate: None,
+            tax_excluded: false,
         });
     }
     Ok(Order {
@@ -221,6 +223,7 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
             points: Amount::Yen(0),
             billing_total: Amount::Yen(yen(o.get("OrderTotal"))),
         },
+        remote_island: false,
     })
 }
 

@@ -141,6 +141,8 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
             quantity: d.text_of("unit").parse().unwrap_or(0),
             options_text: d.text_of("itemOption"),
             option_price: d.text_of("itemOptionPrice").parse().ok(),
+            tax_rate: crate::domain::tax::rate_from_text(&d.text_of("taxRate")),
+            tax_excluded: false,
         })
         .collect();
     let remarks = n.text_of("userComment");
@@ -166,6 +168,7 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
             points: yen(n, "usePoint"),
             billing_total: yen(n, "requestPrice"),
         },
+        remote_island: false,
     })
 }
 

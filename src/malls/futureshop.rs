@@ -284,6 +284,8 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
             quantity: yen("購入数量", f, *line)?,
             options_text: get("項目選択肢"),
             option_price: f.get("オプション価格").filter(|v| !v.is_empty()).and_then(|v| parse_yen(v)),
+            tax_rate: None,
+            tax_excluded: false,
         });
     }
     let party = |p: &str, name: &str, kana: &str| {
@@ -340,6 +342,7 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
             points: Amount::Yen(yen("ポイント利用額", head, *line)?),
             billing_total: Amount::Yen(yen("請求合計金額", head, *line)?),
         },
+        remote_island: false,
     })
 }
 

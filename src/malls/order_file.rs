@@ -115,6 +115,8 @@ impl OrderFileAdapter {
                 quantity: yen("quantity", f, *line)?.unwrap_or(0),
                 options_text: get("options_text"),
                 option_price: None,
+                tax_rate: None,
+                tax_excluded: false,
             });
         }
         let goods: i64 = items.iter().map(|i| i.unit_price * i.quantity).sum();
@@ -154,6 +156,7 @@ impl OrderFileAdapter {
                 billing_total: Amount::Yen(billing_total),
                 ..Default::default()
             },
+            remote_island: false,
         })
     }
 }

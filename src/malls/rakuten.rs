@@ -232,6 +232,8 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
                 quantity: i(it, "units").unwrap_or(0),
                 options_text: s(it, "selectedChoice"),
                 option_price: None,
+                tax_rate: it.get("taxRate").and_then(Value::as_f64).and_then(crate::domain::tax::rate_from_fraction),
+                tax_excluded: i(it, "includeTaxFlag") == Some(0),
             });
         }
     }
@@ -242,6 +244,7 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
     let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
     let several = i(m, "severalSenderFlag") == Some(1) || packages.len() > 1;
     let is_gift = several || (ship_to.name != orderer.name || ship_to.address != orderer.address);
+    let remote_island = packages.iter().any(|p| p.get("SenderModel").and_then(|m| i(m, "isolatedIslandFlag")) == Some(1));
     Ok(Order {
         mall: mall.to_string(),
         shop: shop.to_string(),
@@ -264,6 +267,7 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
             points: m.get("PointModel").map(|p| amount(p, "usedPoint")).unwrap_or_default(),
             billing_total: amount(m, "requestPrice"),
         },
+        remote_island,
     })
 }
 

@@ -225,6 +225,8 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
                 quantity: it.text_of("Quantity").parse().unwrap_or(0),
                 options_text,
                 option_price,
+                tax_rate: None,
+                tax_excluded: false,
             }
         })
         .collect();
@@ -271,6 +273,7 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
             points: yen(info, "UsePoint"),
             billing_total: yen(info, "TotalPrice"),
         },
+        remote_island: false,
     })
 }
 

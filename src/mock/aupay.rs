@@ -101,7 +101,7 @@ fn order_info(o: &MockOrder) -> String {
             let price = it.option_price();
             format!(
                 "<detail><orderDetailId>{}</orderDetailId><itemManagementId>{}</itemManagementId><itemCode>{}</itemCode><itemName>{}</itemName>\
-                 <itemOption>{}</itemOption><itemOptionPrice>{price}</itemOptionPrice><itemPrice>{}</itemPrice><unit>{}</unit><totalItemPrice>{}</totalItemPrice></detail>",
+                 <itemOption>{}</itemOption><itemOptionPrice>{price}</itemOptionPrice><itemPrice>{}</itemPrice><unit>{}</unit><totalItemPrice>{}</totalItemPrice><taxType>内税</taxType><taxRate>{}</taxRate></detail>",
                 o.index * 10 + n as u64,
                 escape(it.manage_number),
                 escape(it.item_number),
@@ -109,7 +109,8 @@ fn order_info(o: &MockOrder) -> String {
                 escape(&option),
                 it.price,
                 it.units,
-                it.price * it.units
+                it.price * it.units,
+                it.tax_rate()
             )
         })
         .collect();

@@ -75,6 +75,9 @@ const PRODUCTS: &[(&str, &str, &str, i64, &[&str])] = &[
 /// Products shipped from 北海道冷凍センター (the others from 自社倉庫).
 const FROM_HOKKAIDO: &[&str] = &["NG-KOB-001", "NG-MTN-001", "NG-IKR-001"];
 
+/// Food and drink: taxed at the reduced 8 % (軽減税率).
+pub const REDUCED_RATE: &[&str] = &["NG-JUC-006", "NG-MCH-001", "NG-KOB-001", "NG-MTN-001", "NG-IKR-001"];
+
 /// Products shipped frozen (配送条件 温度帯 冷凍).
 const FROZEN: &[&str] = &["NG-MTN-001", "NG-IKR-001"];
 
@@ -168,13 +171,18 @@ impl OrderPlan {
         let person = |r: &mut Rng| {
             let (family, family_kana) = *r.pick(FAMILY);
             let (first, first_kana) = *r.pick(FIRST);
-            let (prefecture, city, zip3) = *r.pick(PLACES);
+            let (prefecture, mut city, mut zip3) = *r.pick(PLACES);
+            let zip4 = r.below(10000);
+            // One Okinawa address in four is on Ishigaki, a remote island (離島).
+            if prefecture == "沖縄県" && zip4 % 4 == 0 {
+                (city, zip3) = ("石垣市", "907");
+            }
             Person {
                 family,
                 first,
                 family_kana,
                 first_kana,
-                zip: format!("{zip3}-{:04}", r.below(10000)),
+                zip: format!("{zip3}-{zip4:04}"),
                 prefecture,
                 city,
                 street: format!("{}-{}-{}", 1 + r.below(9), 1 + r.below(30), 1 + r.below(20)),
@@ -285,7 +293,23 @@ impl OrderPlan {
     }
 }
 
+impl Person {
+    /// 離島: Ishigaki's 907 postal codes, in the mock.
+    pub fn is_remote_island(&self) -> bool {
+        self.zip.starts_with("907-")
+    }
+}
+
 impl MockItem {
+    /// 消費税率 in percent.
+    pub fn tax_rate(&self) -> u8 {
+        if REDUCED_RATE.contains(&self.item_number) {
+            8
+        } else {
+            10
+        }
+    }
+
     /// What the chosen options add (`あり(+300円)`), one option per line.
     pub fn option_price(&self) -> i64 {
         self.choice.lines().filter_map(crate::domain::option_text::price_in_choice).sum()

@@ -145,6 +145,9 @@ fn person(p: &Person, with_email: bool) -> Value {
         "familyName": p.family, "firstName": p.first, "familyNameKana": p.family_kana, "firstNameKana": p.first_kana,
         "phoneNumber1": phone.first(), "phoneNumber2": phone.get(1), "phoneNumber3": phone.get(2),
     });
+    if !with_email {
+        v["isolatedIslandFlag"] = json!(p.is_remote_island() as i32);
+    }
     if with_email {
         v["emailAddress"] = json!(format!("{}x{}@pc.fw.rakuten.ne.jp", p.phone.replace('-', ""), p.zip.replace('-', "")));
     }
@@ -165,7 +168,7 @@ pub fn order_model(o: &MockOrder) -> Value {
             json!({"itemDetailId": o.index * 10 + n as u64, "itemName": it.name, "itemId": 10_000_000 + n, "itemNumber": it.item_number,
                    "manageNumber": it.manage_number, "price": it.price, "units": it.units, "includePostageFlag": 0, "includeTaxFlag": 1,
                    "includeCashOnDeliveryPostageFlag": 0, "selectedChoice": it.choice, "pointRate": 1, "inventoryType": 1,
-                   "delvdateInfo": "1～2日以内に発送予定（店舗休業日を除く）", "deleteItemFlag": 0, "taxRate": 0.1, "priceTaxIncl": it.price,
+                   "delvdateInfo": "1～2日以内に発送予定（店舗休業日を除く）", "deleteItemFlag": 0, "taxRate": it.tax_rate() as f64 / 100.0, "priceTaxIncl": it.price,
                    "SkuModelList": [{"variantId": format!("{}-{}", it.item_number, n + 1), "merchantDefinedSkuId": null, "skuInfo": it.choice}]})
         })
         .collect();

@@ -8,6 +8,7 @@
 //! | `>= 5000`, `> 0`, `<= 3`, `< 10`, `!= 代金引換` | a comparison |
 //! | `[1..3]`, `[1..3)`, `(0..5000]` | a range, `[`/`]` inclusive, `(`/`)` exclusive |
 //! | `not(沖縄県, 北海道)` | anything but those |
+//! | `100-1*, 907-*` | text starting with any of them (postal codes of an area) |
 
 use std::cmp::Ordering;
 
@@ -20,6 +21,8 @@ pub enum Test {
     Compare(Op, Value),
     Range { low: Value, low_inclusive: bool, high: Value, high_inclusive: bool },
     Not(Box<Test>),
+    /// Text that starts with one of these (`100-1*`).
+    Prefix(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +77,20 @@ impl Test {
             }
         }
         // A list: commas (half- or full-width) or 、 separate values.
-        let values: Vec<Value> = t.split([',', '、', '，']).map(str::trim).filter(|s| !s.is_empty()).map(Value::literal).collect();
-        Ok(Test::OneOf(values))
+        let parts: Vec<&str> = t.split([',', '、', '，']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        let starred = parts.iter().filter(|p| p.ends_with(['*', '＊'])).count();
+        if starred == parts.len() && starred > 0 {
+            let prefixes: Vec<String> =
+                parts.iter().map(|p| crate::domain::text::to_half_width(p).trim_end_matches('*').trim().to_string()).collect();
+            if prefixes.iter().any(String::is_empty) {
+                return Err("`*` alone matches anything: leave the cell empty for that, or write a start such as `100-1*`".into());
+            }
+            return Ok(Test::Prefix(prefixes));
+        }
+        if starred > 0 {
+            return Err(format!("`{t}` mixes values and starts (`…*`): write every entry with `*`, or none"));
+        }
+        Ok(Test::OneOf(parts.into_iter().map(Value::literal).collect()))
     }
 
     pub fn matches(&self, v: &Value) -> bool {
@@ -107,6 +122,13 @@ impl Test {
                 above && below
             }
             Test::Not(inner) => !inner.matches(v),
+            Test::Prefix(prefixes) => match v {
+                Value::Null => false,
+                v => {
+                    let t = v.to_string();
+                    prefixes.iter().any(|p| t.starts_with(p.as_str()))
+                }
+            },
         }
     }
 
@@ -125,6 +147,7 @@ impl Test {
             (_, Test::Any) => true,
             (Test::OneOf(a), Test::OneOf(b)) => a.iter().all(|x| b.iter().any(|y| y.matches(x))),
             (Test::OneOf(a), other) => a.iter().all(|x| other.matches(x)),
+            (Test::Prefix(a), Test::Prefix(b)) => a.iter().all(|x| b.iter().any(|y| x.starts_with(y.as_str()))),
             (a, b) => a == b,
         }
     }
@@ -156,6 +179,10 @@ mod tests {
         assert!(m("not(沖縄県, 北海道)", text("東京都")));
         assert!(!m("not(沖縄県, 北海道)", text("北海道")));
         assert!(!m(">= 5000", text("abc")), "a comparison across kinds never matches");
+        assert!(m("100-1*, 907-*", text("907-0004")));
+        assert!(m("１００－１＊", text("100-1511")));
+        assert!(!m("100-1*", text("100-0001")));
+        assert!(!m("100-1*", Value::Null));
     }
 
     #[test]
@@ -164,6 +191,8 @@ mod tests {
         assert!(Test::parse("[3..1]").unwrap_err().contains("is empty"));
         assert!(Test::parse("[1..沖縄]").unwrap_err().contains("mixes"));
         assert!(Test::parse("not()").unwrap_err().contains("needs the values"));
+        assert!(Test::parse("100-1*, 沖縄県").unwrap_err().contains("mixes values and starts"));
+        assert!(Test::parse("*").unwrap_err().contains("matches anything"));
     }
 
     #[test]
@@ -173,5 +202,7 @@ mod tests {
         assert!(p("沖縄県").covered_by(&p("北海道, 沖縄県")));
         assert!(!p("北海道, 沖縄県").covered_by(&p("沖縄県")));
         assert!(p("6000").covered_by(&p(">= 5000")));
+        assert!(p("100-12*").covered_by(&p("100-1*")));
+        assert!(!p("100-1*").covered_by(&p("100-12*")));
     }
 }

@@ -9,11 +9,12 @@ use chrono::{NaiveDateTime, Timelike};
 use super::table::DecisionTable;
 use super::value::Value;
 use crate::domain::calendar::{BusinessCalendar, ShipDateReason};
-use crate::domain::enrichment::{ten_checks, Check, CheckInput, Enrichment, Sourced};
-use crate::domain::masters::{DeliveryCondition, Masters, Origin};
-use crate::domain::option_text::price_in_choice;
+use crate::domain::enrichment::{ten_checks, Check, CheckInput, Enrichment, Sourced, Tax};
+use crate::domain::masters::{CustomerRank, DeliveryCondition, Masters, Origin};
+use crate::domain::option_text::{choices, price_in_choice, without_price};
 use crate::domain::order::Order;
 use crate::domain::remarks::request_block;
+use crate::domain::tax::{self, Rounding};
 use crate::domain::Yen;
 
 /// What the engine knows about the shop.
@@ -22,6 +23,8 @@ pub struct ShopFacts {
     pub sender: String,
     /// Malls (by settings name) whose sender address may be rewritten to the shop's (S10.5).
     pub sender_auto_edit: HashMap<String, bool>,
+    /// 端数処理 of consumption tax, as the shop set it at its malls.
+    pub tax_rounding: Rounding,
 }
 
 /// The customer's history in the store, for ranks (S7).
@@ -34,11 +37,18 @@ pub struct History {
 /// Masters indexed for lookups by key (an order never scans a master).
 pub struct Enricher<'a> {
     masters: &'a Masters,
-    delivery: HashMap<&'a str, &'a DeliveryCondition>,
-    payment: HashMap<(&'a str, &'a str), (&'a str, &'a Origin)>,
+    /// Each product's 配送条件 with the cells its 物流会社 and 配送会社 come from.
+    delivery: HashMap<&'a str, (&'a DeliveryCondition, [String; 2])>,
+    payment: HashMap<(&'a str, &'a str), (&'a str, String)>,
     region: HashMap<&'a str, &'a str>,
     transit: HashMap<&'a str, i64>,
-    addons: HashMap<(&'a str, &'a str, &'a str), (Yen, &'a Origin)>,
+    addons: HashMap<(&'a str, &'a str, &'a str), (Yen, String)>,
+    /// The same rows by the choice without its announced price (Yahoo sends `あり` for `あり(+550円)`).
+    addons_bare: HashMap<(&'a str, &'a str, &'a str), (Yen, String)>,
+    /// 顧客ランク by priority, with its cell.
+    ranks: Vec<(&'a CustomerRank, String)>,
+    /// Each rule table's file as the report shows it.
+    table_names: Vec<String>,
     calendar: &'a BusinessCalendar,
     shop: &'a ShopFacts,
     rules: &'a [DecisionTable],
@@ -72,11 +82,15 @@ impl<'a> Enricher<'a> {
     pub fn new(masters: &'a Masters, calendar: &'a BusinessCalendar, shop: &'a ShopFacts, rules: &'a [DecisionTable]) -> Self {
         Enricher {
             masters,
-            delivery: masters.delivery_conditions.iter().map(|d| (d.product_code.as_str(), d)).collect(),
+            delivery: masters
+                .delivery_conditions
+                .iter()
+                .map(|d| (d.product_code.as_str(), (d, [cell(&d.origin, 1), cell(&d.origin, 2)])))
+                .collect(),
             payment: masters
                 .payment_methods
                 .iter()
-                .map(|p| ((p.mall.as_str(), p.mall_name.as_str()), (p.internal.as_str(), &p.origin)))
+                .map(|p| ((p.mall.as_str(), p.mall_name.as_str()), (p.internal.as_str(), cell(&p.origin, 2))))
                 .collect(),
             region: masters.prefectures.iter().map(|p| (p.name.as_str(), p.region.as_str())).collect(),
             transit: masters
@@ -88,8 +102,19 @@ impl<'a> Enricher<'a> {
             addons: masters
                 .option_addons
                 .iter()
-                .map(|a| ((a.product_code.as_str(), a.item_name.as_str(), a.choice.as_str()), (a.amount, &a.origin)))
+                .map(|a| ((a.product_code.as_str(), a.item_name.as_str(), a.choice.as_str()), (a.amount, cell(&a.origin, 3))))
                 .collect(),
+            addons_bare: masters
+                .option_addons
+                .iter()
+                .map(|a| ((a.product_code.as_str(), a.item_name.as_str(), without_price(&a.choice)), (a.amount, cell(&a.origin, 3))))
+                .collect(),
+            ranks: {
+                let mut ranks: Vec<_> = masters.customer_ranks.iter().map(|r| (r, cell(&r.origin, 0))).collect();
+                ranks.sort_by_key(|(r, _)| r.priority);
+                ranks
+            },
+            table_names: rules.iter().map(|t| crate::config::diagnostic::display_path(&t.file)).collect(),
             calendar,
             shop,
             rules,
@@ -111,13 +136,20 @@ impl<'a> Enricher<'a> {
                 Some(s) => Sourced::new(s.clone(), desired_source(order)),
                 None => Sourced::missing("none requested"),
             },
+            remote_island: if order.remote_island {
+                Sourced::new("離島".to_string(), "the mall marks the ship-to as a remote island")
+            } else {
+                Sourced::missing("")
+            },
             sender: Sourced::missing(""),
             payment_method: Sourced::missing(""),
             option_total: Sourced::missing("no priced options"),
+            shipments: Sourced::missing(""),
             shipping_fee: Sourced::missing(""),
             cod_fee: Sourced::missing(""),
             payment_fee: Sourced::missing(""),
             billing_total: Sourced::missing(""),
+            tax: Sourced::missing(""),
             customer_rank: Sourced::missing("no rank matches"),
             problems: Vec::new(),
         };
@@ -125,6 +157,8 @@ impl<'a> Enricher<'a> {
         let mut preparation_days = 0;
         let (mut carriers, mut companies) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
         let mut without_condition = Vec::new();
+        // (物流会社, 配送会社, 商品番号) of each item with a 配送条件, for a split by rule.
+        let mut lines: Vec<(&str, &str, &str)> = Vec::new();
         let mut slot_codes: Option<Vec<String>> = None;
         for item in &order.items {
             match self.delivery.get(item.product_code.as_str()) {
@@ -137,7 +171,8 @@ impl<'a> Enricher<'a> {
                     e.problems.push((1, msg.clone()));
                     e.problems.push((2, msg));
                 }
-                Some(d) => {
+                Some((d, cells)) => {
+                    lines.push((d.logistics_company.as_str(), d.carrier.as_str(), item.product_code.as_str()));
                     preparation_days = preparation_days.max(d.preparation_days);
                     carriers.insert(d.carrier.as_str());
                     companies.insert(d.logistics_company.as_str());
@@ -147,8 +182,8 @@ impl<'a> Enricher<'a> {
                     if !d.time_slots.is_empty() {
                         slot_codes = Some(d.time_slots.clone());
                     }
-                    for (no, field, value, column) in
-                        [(1u8, &mut e.logistics_company, &d.logistics_company, 1), (2, &mut e.carrier, &d.carrier, 2)]
+                    for (no, field, value, cell) in
+                        [(1u8, &mut e.logistics_company, &d.logistics_company, &cells[0]), (2, &mut e.carrier, &d.carrier, &cells[1])]
                     {
                         if value.is_empty() {
                             e.problems.push((
@@ -158,7 +193,7 @@ impl<'a> Enricher<'a> {
                             continue;
                         }
                         match &field.value {
-                            None => *field = Sourced::new(value.clone(), cell(&d.origin, column)),
+                            None => *field = Sourced::new(value.clone(), cell.clone()),
                             Some(v) if v != value => e.problems.push((
                                 no,
                                 format!(
@@ -175,7 +210,7 @@ impl<'a> Enricher<'a> {
         }
         // 7: payment method through the master.
         match self.payment.get(&(mall_kind, order.payment_method.as_str())) {
-            Some((internal, origin)) => e.payment_method = Sourced::new(internal.to_string(), cell(origin, 2)),
+            Some((internal, cell)) => e.payment_method = Sourced::new(internal.to_string(), cell.clone()),
             None => e.problems.push((
                 7,
                 format!("no 決済方法 row for mall `{mall_kind}` and payment `{}`: add it to the 決済方法 sheet", order.payment_method),
@@ -201,19 +236,16 @@ impl<'a> Enricher<'a> {
         e.cod_fee = mall(order.amounts.cod_fee, "代引手数料");
         e.payment_fee = mall(order.amounts.payment_fee, "決済手数料");
         // Ranks (S7): the first by priority the customer's history reaches.
-        let mut ranks: Vec<_> = self.masters.customer_ranks.iter().collect();
-        ranks.sort_by_key(|r| r.priority);
-        if let Some(r) = ranks.iter().find(|r| history.total >= r.min_total && history.orders >= r.min_count) {
-            e.customer_rank = Sourced::new(
-                r.rank.clone(),
-                format!("{} ({} orders, {} yen before this one)", cell(&r.origin, 0), history.orders, history.total),
-            );
+        if let Some((r, cell)) = self.ranks.iter().find(|(r, _)| history.total >= r.min_total && history.orders >= r.min_count) {
+            e.customer_rank =
+                Sourced::new(r.rank.clone(), format!("{cell} ({} orders, {} yen before this one)", history.orders, history.total));
         }
         // The rule tables, in order; each sees what the ones before it set.
         let mut fired = Vec::new();
         let mut preparation = Sourced::new(preparation_days, "配送条件 (the longest of the items)");
+        let mut split: Option<String> = None;
         let counts = (carriers.len() as i64, companies.len() as i64);
-        for table in self.rules {
+        for (table, file) in self.rules.iter().zip(&self.table_names) {
             let get = |f: &str| match f {
                 "carriers" => Value::Int(counts.0),
                 "logistics_companies" => Value::Int(counts.1),
@@ -222,14 +254,50 @@ impl<'a> Enricher<'a> {
             match table.evaluate(&get) {
                 Ok(hits) => {
                     for hit in hits {
-                        let source = format!("{} row {}", crate::config::diagnostic::display_path(&table.file), hit.rule);
+                        let source = format!("{file} row {}", hit.rule);
                         fired.push(source.clone());
                         for (name, v) in hit.values {
-                            set(&mut e, &mut preparation, &name, v, &source);
+                            if name == "split" {
+                                split = matches!(v, Value::Bool(true)).then(|| source.clone());
+                            } else {
+                                set(&mut e, &mut preparation, &name, v, &source);
+                            }
                         }
                     }
                 }
                 Err(err) => e.problems.push((3, format!("rule {err}"))),
+            }
+        }
+        // 分割出荷: a rule may split an order whose items need different logistics companies or
+        // carriers into one shipment each, which settles checks 1–2.
+        if let Some(rule) = split {
+            let mut groups: Vec<((&str, &str), Vec<&str>)> = Vec::new();
+            for (company, carrier, code) in &lines {
+                match groups.iter_mut().find(|(k, _)| *k == (*company, *carrier)) {
+                    Some((_, codes)) => codes.push(code),
+                    None => groups.push(((company, carrier), vec![code])),
+                }
+            }
+            if groups.len() > 1 {
+                e.problems.retain(|(n, p)| !(matches!(n, 1 | 2) && p.starts_with(CONFLICT)));
+                let list: Vec<String> = groups
+                    .iter()
+                    .enumerate()
+                    .map(|(k, ((company, carrier), codes))| format!("{}: {company} / {carrier} ({})", k + 1, codes.join(", ")))
+                    .collect();
+                e.shipments = Sourced::new(list.join("; "), format!("split into {} shipments by {rule}", groups.len()));
+            }
+        }
+        // Carriers promise no date or slot to remote islands: a request is flagged, not dropped.
+        if let Some(area) = &e.remote_island.value {
+            if e.desired_date.value.is_some() || e.desired_time_slot.value.is_some() {
+                e.problems.push((
+                    4,
+                    format!(
+                        "the ship-to is a remote island ({area}; {}): carriers do not promise a delivery date or time slot there; tell the customer",
+                        e.remote_island.source
+                    ),
+                ));
             }
         }
         // 3–4: shipping date from the calendar, the preparation days and the transit days.
@@ -257,7 +325,7 @@ impl<'a> Enricher<'a> {
         }
         self.check_slot(order, &e.carrier.value.clone(), slot_codes.as_deref(), &mut e);
         // 9: the billing total, recomputed.
-        e.billing_total = billing(order, &e);
+        (e.billing_total, e.tax) = billing(order, &e, self.shop.tax_rounding);
         let request = request_block(&order.remarks).is_some();
         let checks = ten_checks(
             &e,
@@ -282,22 +350,21 @@ impl<'a> Enricher<'a> {
         let mut priced = false;
         let mut sources = Vec::new();
         for item in &order.items {
-            // `項目:選択肢` per line (Rakuten also separates with spaces; au PAY writes `=`).
-            for part in item.options_text.lines().flat_map(|l| l.split('\u{3000}')).map(str::trim).filter(|p| !p.is_empty()) {
-                let Some((name, choice)) = part.split_once([':', '=', '：']) else { continue };
+            let mut item_total = 0;
+            for (name, choice) in choices(&item.options_text) {
                 let announced = price_in_choice(choice);
-                match self.addons.get(&(item.product_code.as_str(), name.trim(), choice.trim())) {
-                    Some((amount, origin)) => {
+                let key = (item.product_code.as_str(), name, choice);
+                match self.addons.get(&key).or_else(|| self.addons_bare.get(&key)) {
+                    Some((amount, cell)) => {
                         priced = true;
-                        total += amount * item.quantity.max(1);
-                        sources.push(cell(origin, 3));
+                        item_total += amount * item.quantity.max(1);
+                        sources.push(cell.clone());
                         if let Some(a) = announced.filter(|a| a != amount) {
                             e.problems.push((
                                 8,
                                 format!(
-                                    "{} `{part}` says {a} yen, the オプション加算 row {} says {amount} yen",
+                                    "{} `{name}:{choice}` says {a} yen, the オプション加算 row {cell} says {amount} yen",
                                     item.product_code,
-                                    cell(origin, 3)
                                 ),
                             ));
                         }
@@ -306,12 +373,27 @@ impl<'a> Enricher<'a> {
                         priced = true;
                         e.problems.push((
                             8,
-                            format!("{} `{part}` has a price but no オプション加算 row: add it to the sheet", item.product_code),
+                            format!("{} `{name}:{choice}` has a price but no オプション加算 row: add it to the sheet", item.product_code),
                         ));
                     }
                     None => {}
                 }
             }
+            // Where the mall charges options in a field of its own (au PAY, Yahoo), it must agree.
+            if let Some(charged) = item.option_price.filter(|p| *p != 0 || item_total != 0) {
+                priced = true;
+                let charged = charged * item.quantity.max(1);
+                if charged != item_total {
+                    e.problems.push((
+                        8,
+                        format!(
+                            "{}: the mall charged {charged} yen for options, the オプション加算 rows make {item_total} yen",
+                            item.product_code
+                        ),
+                    ));
+                }
+            }
+            total += item_total;
         }
         (Sourced::new(total, if sources.is_empty() { "no add-on rows".into() } else { sources.join(", ") }), priced)
     }
@@ -351,6 +433,8 @@ impl<'a> Enricher<'a> {
             "ordered_hour" => Value::Int(o.ordered_at.hour() as i64),
             "is_gift" => Value::Bool(o.is_gift),
             "ship_to.prefecture" => text(&o.ship_to.prefecture),
+            "ship_to.postal_code" => text(&crate::domain::text::to_half_width(&o.ship_to.postal_code)),
+            "remote_island" => opt_text(&e.remote_island),
             "ship_to.region" => self.region.get(o.ship_to.prefecture.as_str()).map(|r| text(r)).unwrap_or(Value::Null),
             "orderer.prefecture" => text(&o.orderer.prefecture),
             "mall_payment" => text(&o.payment_method),
@@ -400,6 +484,11 @@ fn set(e: &mut Enrichment, preparation: &mut Sourced<i64>, name: &str, v: Value,
         _ => None,
     };
     match name {
+        "remote_island" => {
+            if let Some(t) = text(&v).filter(|t| t != "false") {
+                e.remote_island = Sourced::new(t, source);
+            }
+        }
         "logistics_company" | "carrier" | "payment_method" | "sender" | "customer_rank" => {
             if let Some(t) = text(&v) {
                 let field = match name {
@@ -470,18 +559,40 @@ fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalend
     }
 }
 
-/// 請求金額 = goods + shipping + COD fee + payment fee − coupons − points, with the fees as enriched.
-fn billing(o: &Order, e: &Enrichment) -> Sourced<Yen> {
-    let goods: Yen = o.items.iter().map(|i| i.unit_price * i.quantity).sum();
+/// 請求金額 = goods (+ the tax 税別 items add) + shipping + COD fee + payment fee − coupons − points,
+/// with the fees as enriched, and the 消費税 inside it per rate (fees at 10 %).
+fn billing(o: &Order, e: &Enrichment, rounding: Rounding) -> (Sourced<Yen>, Sourced<Tax>) {
+    let mut bases = tax::Bases::default();
+    let mut rates_from_mall = false;
+    for i in &o.items {
+        let k = tax::rate_index(i.tax_rate.unwrap_or(tax::STANDARD));
+        rates_from_mall |= i.tax_rate.is_some();
+        let line = i.unit_price * i.quantity;
+        if i.tax_excluded {
+            bases.excluded[k] += line;
+        } else {
+            bases.included[k] += line;
+        }
+    }
+    let goods: Yen = bases.included.iter().chain(&bases.excluded).sum();
     let (Some(ship), Some(cod), Some(pay)) = (e.shipping_fee.value, e.cod_fee.value, e.payment_fee.value) else {
-        return Sourced::missing("a fee is not fixed yet");
+        return (Sourced::missing("a fee is not fixed yet"), Sourced::missing("a fee is not fixed yet"));
     };
+    bases.included[0] += ship + cod + pay;
     let coupons = o.amounts.coupons.yen().unwrap_or(0);
     let points = o.amounts.points.yen().unwrap_or(0);
-    Sourced::new(
-        goods + ship + cod + pay - coupons - points,
-        format!("goods {goods} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}"),
-    )
+    let t = tax::order_tax(bases, coupons, rounding);
+    let added = if t.added != 0 { format!(" + tax on 税別 items {}", t.added) } else { String::new() };
+    let total = Sourced::new(
+        goods + t.added + ship + cod + pay - coupons - points,
+        format!("goods {goods}{added} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}"),
+    );
+    let rates = if rates_from_mall { "item rates as the mall sent them" } else { "the standard rate (the mall sent no item rates)" };
+    let tax = Sourced::new(
+        Tax { standard: t.by_rate[0], reduced: t.by_rate[1] },
+        format!("10 %: {} yen, 8 %: {} yen ({rates}; fees at 10 %; {})", t.by_rate[0], t.by_rate[1], rounding.name()),
+    );
+    (total, tax)
 }
 
 #[cfg(test)]
@@ -569,6 +680,8 @@ mod tests {
                 quantity: 1,
                 options_text: "名入れ:あり(+550円)".into(),
                 option_price: None,
+                tax_rate: Some(10),
+                tax_excluded: false,
             }],
             payment_method: "代金引換".into(),
             desired_delivery: DesiredDelivery {
@@ -586,6 +699,7 @@ mod tests {
                 points: Amount::Yen(0),
                 billing_total: Amount::Yen(4450),
             },
+            remote_island: false,
         }
     }
 
@@ -593,7 +707,12 @@ mod tests {
     fn masters_fill_the_order_and_every_check_says_why() {
         let m = masters();
         let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
-        let shop = ShopFacts { origin_region: "関東".into(), sender: "和み雑貨店".into(), sender_auto_edit: HashMap::new() };
+        let shop = ShopFacts {
+            origin_region: "関東".into(),
+            sender: "和み雑貨店".into(),
+            sender_auto_edit: HashMap::new(),
+            tax_rounding: Rounding::Floor,
+        };
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
         let e = &out.enrichment;
         assert_eq!(e.carrier, Sourced::new("ヤマト運輸".into(), "配送条件!C3"));
@@ -611,5 +730,73 @@ mod tests {
         assert_eq!(failed, [1, 2, 3, 7]);
         assert!(out.checks[1].reason.contains("product NG-MUG-001 has no 配送条件"), "{}", out.checks[1].reason);
         assert!(out.checks[6].reason.contains("no 決済方法 row for mall `rakuten` and payment `代金引換`"), "{}", out.checks[6].reason);
+    }
+
+    #[test]
+    fn tax_per_rate_and_remote_islands() {
+        let m = masters();
+        let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+        let shop = ShopFacts {
+            origin_region: "関東".into(),
+            sender: "和み雑貨店".into(),
+            sender_auto_edit: HashMap::new(),
+            tax_rounding: Rounding::Floor,
+        };
+        // The mug at 10 % with 880 postage and 330 COD fee; a 税別 tea at 8 % adds its tax to the bill.
+        let mut o = order();
+        o.items.push(OrderItem { product_code: "NG-MUG-001".into(), unit_price: 1000, quantity: 2, tax_rate: Some(8), tax_excluded: true, ..Default::default() });
+        o.amounts.billing_total = Amount::Yen(3240 + 2000 + 160 + 880 + 330);
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
+        let e = &out.enrichment;
+        assert_eq!(e.tax.value, Some(Tax { standard: (3240 + 880 + 330) * 10 / 110, reduced: 160 }), "{}", e.tax.source);
+        assert_eq!(e.billing_total.value, Some(6610), "{}", e.billing_total.source);
+        assert_eq!(out.checks[8].result.as_str(), "pass", "{}", out.checks[8].reason);
+        assert!(e.billing_total.source.contains("+ tax on 税別 items 160"), "{}", e.billing_total.source);
+
+        // To a remote island, the requested date and slot are flagged with the reason, not changed.
+        o.remote_island = true;
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
+        assert_eq!(out.enrichment.desired_date.value, Some(d("2026-12-10")));
+        assert_eq!(out.checks[3].result.as_str(), "fail");
+        assert!(out.checks[3].reason.contains("remote island (離島; the mall marks"), "{}", out.checks[3].reason);
+    }
+
+    #[test]
+    fn items_from_two_warehouses_are_flagged_or_split_by_rule() {
+        let mut m = masters();
+        m.delivery_conditions.push(DeliveryCondition {
+            product_code: "NG-IKR-001".into(),
+            logistics_company: "北海道冷凍センター".into(),
+            carrier: "ヤマト運輸".into(),
+            preparation_days: 1,
+            time_slots: vec![],
+            temperature: "冷凍".into(),
+            origin: origin("配送条件", 4),
+        });
+        let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+        let shop = ShopFacts {
+            origin_region: "関東".into(),
+            sender: "和み雑貨店".into(),
+            sender_auto_edit: HashMap::new(),
+            tax_rounding: Rounding::Floor,
+        };
+        let mut o = order();
+        o.items.push(OrderItem { product_code: "NG-IKR-001".into(), unit_price: 5400, quantity: 1, ..Default::default() });
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
+        assert_eq!(out.checks[0].result.as_str(), "fail");
+        assert_eq!(out.checks[0].reason, "the items need different 物流会社: 自社倉庫 and 北海道冷凍センター (NG-IKR-001); split the order or set one by rule");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("split.yaml");
+        std::fs::write(&path, "inputs: [logistics_companies]\noutputs: [split]\nrows:\n  - [\">= 2\", true]\n").unwrap();
+        let (tables, _) = DecisionTable::load(&path).unwrap();
+        let out = Enricher::new(&m, &cal, &shop, &tables).enrich(&o, "rakuten", History::default());
+        assert_eq!(out.checks[0].result.as_str(), "pass", "{}", out.checks[0].reason);
+        assert_eq!(
+            out.enrichment.shipments.value.as_deref(),
+            Some("1: 自社倉庫 / ヤマト運輸 (NG-MUG-001); 2: 北海道冷凍センター / ヤマト運輸 (NG-IKR-001)")
+        );
+        assert!(out.checks[0].reason.starts_with("split into 2 shipments by "), "{}", out.checks[0].reason);
+        assert_eq!(out.enrichment.temperature, "冷凍");
     }
 }

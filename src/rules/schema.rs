@@ -25,6 +25,7 @@ pub const FIELDS: &[Field] = &[
     f("is_gift", "true/false", "ギフト(送付先が別)", false),
     f("ship_to.prefecture", "text", "送付先都道府県", false),
     f("ship_to.region", "text", "送付先地域", false),
+    f("ship_to.postal_code", "text", "送付先郵便番号", false),
     f("orderer.prefecture", "text", "注文者都道府県", false),
     f("mall_payment", "text", "モールの決済方法", false),
     f("items", "number", "明細数", false),
@@ -53,6 +54,8 @@ pub const FIELDS: &[Field] = &[
     f("preparation_days", "number", "準備日数", true),
     f("sender", "text", "送付元", true),
     f("customer_rank", "text", "顧客ランク", true),
+    f("remote_island", "text", "離島(地域名)", true),
+    f("split", "true/false", "分割出荷(配送条件の違う商品を別々に出荷)", true),
     f("hold", "text", "保留理由", true),
 ];
 

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveTime;
+use chrono::{NaiveTime, TimeZone};
+use duckdb::arrow::array::{Array, BooleanArray, Date32Array, Int64Array, ListArray, StringArray};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::params;
 use serde::Deserialize;
 
@@ -16,9 +18,11 @@ use crate::config::diagnostic::Diagnostic;
 use crate::config::yaml::Spanned;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::enrichment::{CheckResult, CHECK_NAMES};
-use crate::domain::order::Order;
-use crate::rules::enrich::{Enricher, History, ShopFacts};
+use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::pipeline::clock::jst;
+use crate::rules::enrich::{Enriched, Enricher, History, ShopFacts};
 use crate::rules::table::DecisionTable;
+use crate::store::columns::{self, Batch, RowBuilder};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,135 +78,88 @@ impl EnrichConfig {
             origin_region: cx.settings.shop.origin_region.value.clone(),
             sender: format!("{} 〒{} {}{}", sender.name, sender.postal_code.value, sender.prefecture.value, sender.address),
             sender_auto_edit: cx.settings.malls.iter().map(|(n, m)| (n.clone(), m.switches.sender_address_auto_edit)).collect(),
+            tax_rounding: cx.settings.shop.tax_rounding(),
         };
         let kinds: HashMap<&str, &str> = cx.settings.malls.iter().map(|(n, m)| (n.as_str(), m.mall_kind.as_str())).collect();
         let enricher = Enricher::new(&masters, &calendar, &shop, &tables);
-
-        // The orders to enrich, with the customer's history before each (by orderer name and phone).
-        let filter = if cx.replay { "TRUE" } else { "e.order_number IS NULL OR o.last_changed_run > e.enriched_run" };
-        let sql = format!(
-            "WITH h AS (
-                SELECT mall, shop, order_number,
-                    count(*) OVER w - 1 AS orders_before,
-                    coalesce(sum(billing_total) OVER w, 0) - coalesce(billing_total, 0) AS total_before
-                FROM orders
-                WINDOW w AS (PARTITION BY orderer_name ORDER BY ordered_at, order_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
-             SELECT o.mall, o.normalized, h.orders_before, h.total_before, e.fingerprint
-             FROM orders o JOIN h USING (mall, shop, order_number)
-             LEFT JOIN order_enrichment e USING (mall, shop, order_number)
-             WHERE {filter}"
-        );
         let started = std::time::Instant::now();
-        // Orders stream from a second connection while this one writes: memory stays flat however
-        // many orders there are.
-        let reader = cx.store.conn.try_clone().map_err(anyhow::Error::from)?;
-        let mut stmt = reader.prepare(&sql).map_err(anyhow::Error::from)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, Option<i64>>(4)?))
-            })
-            .map_err(anyhow::Error::from)?;
-        let mut enriched = 0u64;
 
         let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;
-        tx.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE stage_enrichment AS SELECT * EXCLUDE (enriched_run) FROM order_enrichment LIMIT 0;
-             CREATE OR REPLACE TEMP TABLE stage_checks AS SELECT * FROM order_checks LIMIT 0;",
-        )
-        .map_err(anyhow::Error::from)?;
-        let (mut changed, mut with_failures) = (0u64, 0u64);
-        let mut failed_by_check = [0u64; 10];
-        {
-            let mut enr = tx.appender_to_catalog_and_db("stage_enrichment", "temp", "main").map_err(anyhow::Error::from)?;
-            let mut chk = tx.appender_to_catalog_and_db("stage_checks", "temp", "main").map_err(anyhow::Error::from)?;
-            for row in rows {
-                let (mall, normalized, orders_before, total_before, old_fingerprint) = row.map_err(anyhow::Error::from)?;
-                enriched += 1;
-                let order: Order =
-                    serde_json::from_str(&normalized).map_err(|e| anyhow::anyhow!("order of {mall} in the store is unreadable: {e}"))?;
-                let kind = kinds.get(mall.as_str()).copied().unwrap_or(mall.as_str());
-                let out = enricher.enrich(&order, kind, History { orders: orders_before, total: total_before });
-                let e = &out.enrichment;
-                let json = serde_json::to_string(e).expect("an enrichment serialises");
-                let fingerprint = crate::domain::fnv1a(crate::domain::FNV_START, json.as_bytes()) as i64;
-                if old_fingerprint.is_some_and(|f| f != fingerprint) {
-                    changed += 1;
-                }
-                let failed = out.checks.iter().filter(|c| c.result == CheckResult::Fail).count();
-                if failed > 0 {
-                    with_failures += 1;
-                }
-                enr.append_row(params![
-                    order.mall,
-                    order.shop,
-                    order.order_number,
-                    e.logistics_company.value,
-                    e.carrier.value,
-                    e.temperature,
-                    e.ship_date.value.map(|d| d.to_string()),
-                    e.desired_date.value.map(|d| d.to_string()),
-                    e.desired_time_slot.value,
-                    e.sender.value,
-                    e.payment_method.value,
-                    e.option_total.value,
-                    e.shipping_fee.value,
-                    e.cod_fee.value,
-                    e.payment_fee.value,
-                    e.billing_total.value,
-                    e.customer_rank.value,
-                    failed as i32,
-                    json,
-                    out.fired.join(", "),
-                    fingerprint,
-                ])
-                .map_err(anyhow::Error::from)?;
-                let id = format!("{}/{}/{}", order.mall, order.shop, order.order_number);
-                for c in &out.checks {
-                    if c.result == CheckResult::Fail {
-                        failed_by_check[c.no as usize - 1] += 1;
-                    }
-                    chk.append_row(params![
-                        id,
-                        order.mall,
-                        order.shop,
-                        order.order_number,
-                        c.no as i32,
-                        CHECK_NAMES[c.no as usize - 1],
-                        c.result.as_str(),
-                        c.reason
-                    ])
-                    .map_err(anyhow::Error::from)?;
+        // The orders to enrich are read from a second connection: it sees the store as committed,
+        // so the rows this transaction deletes below are still read.
+        let reader = cx.store.conn.try_clone().map_err(anyhow::Error::from)?;
+        let mut stmt = reader.prepare(&orders_sql(cx.replay)).map_err(anyhow::Error::from)?;
+        let batches = stmt.stream_arrow([]).map_err(anyhow::Error::from)?;
+        if cx.replay {
+            tx.execute_batch("DELETE FROM order_enrichment").map_err(anyhow::Error::from)?;
+        } else {
+            tx.execute_batch(
+                "DELETE FROM order_enrichment e USING orders o
+                 WHERE o.mall = e.mall AND o.shop = e.shop AND o.order_number = e.order_number AND o.last_changed_run > e.enriched_run",
+            )
+            .map_err(anyhow::Error::from)?;
+        }
+        let template = RowBuilder::for_table(&tx, "order_enrichment")?;
+        let mut appender = tx.appender("order_enrichment").map_err(anyhow::Error::from)?;
+        let mut tally = Tally::default();
+        // Enrichment is pure and per order: batches are gathered to about 16k orders and enriched
+        // on every core, each thread building its own rows; the appends stay on this thread.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let run_id = cx.run_id;
+        let one = |chunk: &[RecordBatch]| -> anyhow::Result<(RecordBatch, Tally)> {
+            let mut out = template.fresh();
+            let mut tally = Tally::default();
+            for batch in chunk {
+                let stored = StoredOrders::read(&Batch::new(batch))?;
+                for i in 0..stored.rows {
+                    let (order, history, old_fingerprint) = stored.order(i);
+                    let kind = kinds.get(order.mall.as_str()).copied().unwrap_or(order.mall.as_str());
+                    let enriched = enricher.enrich(&order, kind, history);
+                    let fingerprint = enriched.enrichment.fingerprint();
+                    tally.add(&enriched, fingerprint, old_fingerprint);
+                    write_row(&mut out, &order, &enriched, fingerprint, run_id);
                 }
             }
+            Ok((out.finish()?, tally))
+        };
+        let mut pending: Vec<RecordBatch> = Vec::new();
+        let mut pending_rows = 0;
+        let mut flush = |pending: &mut Vec<RecordBatch>| -> anyhow::Result<()> {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let per_thread = pending.len().div_ceil(threads);
+            let one = &one;
+            let parts: Vec<anyhow::Result<(RecordBatch, Tally)>> = std::thread::scope(|s| {
+                let handles: Vec<_> = pending.chunks(per_thread).map(|chunk| s.spawn(move || one(chunk))).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an enrichment thread panicked")))).collect()
+            });
+            for part in parts {
+                let (rows, t) = part?;
+                tally.merge(&t);
+                appender.append_record_batch(rows)?;
+            }
+            pending.clear();
+            Ok(())
+        };
+        for batch in batches {
+            let batch = batch.map_err(anyhow::Error::from)?;
+            pending_rows += batch.num_rows();
+            pending.push(batch);
+            if pending_rows >= 16_384 {
+                flush(&mut pending)?;
+                pending_rows = 0;
+            }
         }
-        log::debug!("enrich: {enriched} orders read, enriched and staged in {} ms", started.elapsed().as_millis());
-        if cx.replay {
-            // Every order was re-enriched: replace the tables whole (much cheaper than a join delete).
-            tx.execute_batch("DELETE FROM order_enrichment; DELETE FROM order_checks;").map_err(anyhow::Error::from)?;
-        }
-        tx.execute_batch(
-            "DELETE FROM order_enrichment e USING stage_enrichment s WHERE e.mall = s.mall AND e.shop = s.shop AND e.order_number = s.order_number;
-             DELETE FROM order_checks c USING stage_enrichment s WHERE c.mall = s.mall AND c.shop = s.shop AND c.order_number = s.order_number;
-             INSERT INTO order_checks SELECT * FROM stage_checks;",
-        )
-        .map_err(anyhow::Error::from)?;
-        tx.execute("INSERT INTO order_enrichment SELECT *, ? FROM stage_enrichment", params![cx.run_id]).map_err(anyhow::Error::from)?;
-        tx.execute_batch("DROP TABLE temp.stage_enrichment; DROP TABLE temp.stage_checks;").map_err(anyhow::Error::from)?;
+        flush(&mut pending)?;
+        drop(flush);
+        log::debug!("enrich: {} orders read, enriched and staged in {} ms", tally.enriched, started.elapsed().as_millis());
+        appender.flush().map_err(anyhow::Error::from)?;
+        drop(appender);
+        log::debug!("enrich: appended at {} ms", started.elapsed().as_millis());
         tx.commit().map_err(anyhow::Error::from)?;
-        log::debug!("enrich: written and committed at {} ms", started.elapsed().as_millis());
-
-        let per_check: Vec<String> =
-            failed_by_check.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| format!("{} {}×{n}", i + 1, CHECK_NAMES[i])).collect();
-        let mut message = format!(
-            "{} orders enriched{}; {with_failures} with a failed check{}",
-            enriched,
-            if cx.replay { format!(" (replay: {changed} changed)") } else { String::new() },
-            if per_check.is_empty() { String::new() } else { format!(" (checks failed: {})", per_check.join(", ")) }
-        );
-        if !tables.is_empty() {
-            message.push_str(&format!("; {} rule table(s)", tables.len()));
-        }
-        Ok(StageOutcome { rows_in: enriched, rows_out: enriched, rows_changed: changed, message, warnings: diags, ..Default::default() })
+        log::debug!("enrich: committed at {} ms", started.elapsed().as_millis());
+        Ok(tally.outcome(cx.replay, tables.len(), diags))
     }
 
     pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
@@ -230,5 +187,320 @@ impl EnrichConfig {
             rows,
             total: total as usize,
         })
+    }
+}
+
+/// The orders to enrich (all of them on a replay, else the new and changed ones), with their
+/// items as lists and the customer's history before each (by orderer name).
+fn orders_sql(replay: bool) -> String {
+    let (todo, only_todo_customers, only_todo_items) = if replay {
+        ("SELECT o.mall, o.shop, o.order_number, e.fingerprint FROM orders o LEFT JOIN order_enrichment e USING (mall, shop, order_number)", "", "")
+    } else {
+        (
+            "SELECT o.mall, o.shop, o.order_number, e.fingerprint FROM orders o LEFT JOIN order_enrichment e USING (mall, shop, order_number)
+             WHERE e.order_number IS NULL OR o.last_changed_run > e.enriched_run",
+            "AND orderer_name IN (SELECT o.orderer_name FROM orders o JOIN todo USING (mall, shop, order_number))",
+            "WHERE EXISTS (SELECT 1 FROM todo t WHERE t.mall = it.mall AND t.shop = it.shop AND t.order_number = it.order_number)",
+        )
+    };
+    format!(
+        "WITH todo AS ({todo}),
+         history AS (
+            SELECT mall, shop, order_number,
+                count(*) OVER w - 1 AS orders_before,
+                coalesce(sum(billing_total) OVER w, 0) - coalesce(billing_total, 0) AS total_before
+            FROM orders WHERE orderer_name IS NOT NULL {only_todo_customers}
+            WINDOW w AS (PARTITION BY orderer_name ORDER BY ordered_at, order_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+         items AS (
+            SELECT mall, shop, order_number, list(line_no) AS item_line, list(product_code) AS item_code,
+                list(options_text) AS item_options, list(unit_price) AS item_price, list(quantity) AS item_quantity,
+                list(option_price) AS item_option_price, list(tax_rate) AS item_tax_rate, list(tax_excluded) AS item_tax_excluded
+            FROM order_items it {only_todo_items}
+            GROUP BY mall, shop, order_number)
+         SELECT o.mall, o.shop, o.order_number, o.ordered_at, o.mall_status, o.orderer_prefecture, o.ship_to_prefecture, o.is_gift,
+            o.payment_method, o.desired_date, o.desired_time_slot, o.desired_source, o.remarks, o.ship_to_postal_code, o.remote_island,
+            o.goods, o.shipping, o.cod_fee, o.payment_fee, o.coupons, o.points, o.billing_total,
+            coalesce(h.orders_before, 0) AS orders_before, coalesce(h.total_before, 0) AS total_before, todo.fingerprint AS old_fingerprint,
+            i.item_line, i.item_code, i.item_options, i.item_price, i.item_quantity, i.item_option_price, i.item_tax_rate, i.item_tax_excluded
+         FROM todo JOIN orders o USING (mall, shop, order_number)
+         LEFT JOIN history h USING (mall, shop, order_number)
+         LEFT JOIN items i USING (mall, shop, order_number)"
+    )
+}
+
+/// One batch of stored orders, as columns.
+struct StoredOrders {
+    rows: usize,
+    mall: StringArray,
+    shop: StringArray,
+    order_number: StringArray,
+    ordered_at: Int64Array,
+    mall_status: StringArray,
+    orderer_prefecture: StringArray,
+    ship_to_prefecture: StringArray,
+    is_gift: BooleanArray,
+    payment_method: StringArray,
+    desired_date: Date32Array,
+    desired_time_slot: StringArray,
+    desired_source: StringArray,
+    remarks: StringArray,
+    ship_to_postal_code: StringArray,
+    remote_island: BooleanArray,
+    amounts: [Int64Array; 7],
+    orders_before: Int64Array,
+    total_before: Int64Array,
+    old_fingerprint: Int64Array,
+    item_lists: ListArray,
+    item_line: Int64Array,
+    item_code: StringArray,
+    item_options: StringArray,
+    item_price: Int64Array,
+    item_quantity: Int64Array,
+    item_option_price: Int64Array,
+    item_tax_rate: Int64Array,
+    item_tax_excluded: BooleanArray,
+}
+
+impl StoredOrders {
+    fn read(b: &Batch<'_>) -> anyhow::Result<StoredOrders> {
+        let item_lists = b.list("item_line")?;
+        Ok(StoredOrders {
+            rows: b.rows(),
+            mall: b.texts("mall")?,
+            shop: b.texts("shop")?,
+            order_number: b.texts("order_number")?,
+            ordered_at: b.timestamps("ordered_at")?,
+            mall_status: b.texts("mall_status")?,
+            orderer_prefecture: b.texts("orderer_prefecture")?,
+            ship_to_prefecture: b.texts("ship_to_prefecture")?,
+            is_gift: b.bools("is_gift")?,
+            payment_method: b.texts("payment_method")?,
+            desired_date: b.dates("desired_date")?,
+            desired_time_slot: b.texts("desired_time_slot")?,
+            desired_source: b.texts("desired_source")?,
+            remarks: b.texts("remarks")?,
+            ship_to_postal_code: b.texts("ship_to_postal_code")?,
+            remote_island: b.bools("remote_island")?,
+            amounts: [
+                b.ints("goods")?,
+                b.ints("shipping")?,
+                b.ints("cod_fee")?,
+                b.ints("payment_fee")?,
+                b.ints("coupons")?,
+                b.ints("points")?,
+                b.ints("billing_total")?,
+            ],
+            orders_before: b.ints("orders_before")?,
+            total_before: b.ints("total_before")?,
+            old_fingerprint: b.ints("old_fingerprint")?,
+            item_line: columns::list_ints(&item_lists)?,
+            item_code: columns::list_texts(&b.list("item_code")?)?,
+            item_options: columns::list_texts(&b.list("item_options")?)?,
+            item_price: columns::list_ints(&b.list("item_price")?)?,
+            item_quantity: columns::list_ints(&b.list("item_quantity")?)?,
+            item_option_price: columns::list_ints(&b.list("item_option_price")?)?,
+            item_tax_rate: columns::list_ints(&b.list("item_tax_rate")?)?,
+            item_tax_excluded: columns::list_bools(&b.list("item_tax_excluded")?)?,
+            item_lists,
+        })
+    }
+
+    /// Row `i` as an order (only the fields enrichment reads), its customer's history and the
+    /// fingerprint of its last enrichment.
+    fn order(&self, i: usize) -> (Order, History, Option<u64>) {
+        let s = |a: &StringArray| columns::text(a, i).unwrap_or_default().to_string();
+        let amount = |k: usize| columns::int(&self.amounts[k], i).map(Amount::Yen).unwrap_or(Amount::NotFixed);
+        let mut lines: Vec<(i64, OrderItem)> = if self.item_lists.is_null(i) {
+            Vec::new()
+        } else {
+            columns::list_range(&self.item_lists, i)
+                .map(|k| {
+                    (
+                        columns::int(&self.item_line, k).unwrap_or(0),
+                        OrderItem {
+                            product_code: s_at(&self.item_code, k),
+                            options_text: s_at(&self.item_options, k),
+                            unit_price: columns::int(&self.item_price, k).unwrap_or(0),
+                            quantity: columns::int(&self.item_quantity, k).unwrap_or(0),
+                            option_price: columns::int(&self.item_option_price, k),
+                            tax_rate: columns::int(&self.item_tax_rate, k).and_then(|r| u8::try_from(r).ok()),
+                            tax_excluded: flag(&self.item_tax_excluded, k),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect()
+        };
+        lines.sort_by_key(|(line, _)| *line);
+        let ordered_at = columns::timestamp(self.ordered_at.value(i))
+            .and_then(|t| jst().from_local_datetime(&t).single())
+            .unwrap_or_else(|| jst().timestamp_opt(0, 0).single().expect("the epoch"));
+        let order = Order {
+            mall: s(&self.mall),
+            shop: s(&self.shop),
+            order_number: s(&self.order_number),
+            ordered_at,
+            mall_status: s(&self.mall_status),
+            orderer: Party { prefecture: s(&self.orderer_prefecture), ..Default::default() },
+            ship_to: Party {
+                prefecture: s(&self.ship_to_prefecture),
+                postal_code: s(&self.ship_to_postal_code),
+                ..Default::default()
+            },
+            is_gift: flag(&self.is_gift, i),
+            items: lines.into_iter().map(|(_, item)| item).collect(),
+            payment_method: s(&self.payment_method),
+            desired_delivery: DesiredDelivery {
+                date: columns::date(&self.desired_date, i),
+                time_slot: columns::text(&self.desired_time_slot, i).map(str::to_string),
+                source: columns::text(&self.desired_source, i).map(str::to_string),
+            },
+            remarks: s(&self.remarks),
+            amounts: Amounts {
+                goods: amount(0),
+                shipping: amount(1),
+                cod_fee: amount(2),
+                payment_fee: amount(3),
+                coupons: amount(4),
+                points: amount(5),
+                billing_total: amount(6),
+            },
+            remote_island: flag(&self.remote_island, i),
+        };
+        let history = History { orders: self.orders_before.value(i), total: self.total_before.value(i) };
+        (order, history, columns::int(&self.old_fingerprint, i).map(|f| f as u64))
+    }
+}
+
+/// A source, or NULL where there is none.
+fn src(s: &str) -> Option<&str> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
+/// A nullable flag: NULL is false.
+fn flag(a: &BooleanArray, i: usize) -> bool {
+    !a.is_null(i) && a.value(i)
+}
+
+fn s_at(a: &StringArray, k: usize) -> String {
+    columns::text(a, k).unwrap_or_default().to_string()
+}
+
+/// One order's row of `order_enrichment`, in the table's column order.
+fn write_row(out: &mut RowBuilder, order: &Order, enriched: &Enriched, fingerprint: u64, run_id: i64) {
+    let e = &enriched.enrichment;
+    out.text("mall", Some(&order.mall))
+        .text("shop", Some(&order.shop))
+        .text("order_number", Some(&order.order_number))
+        .text("logistics_company", e.logistics_company.value.as_deref())
+        .text("logistics_company_source", src(&e.logistics_company.source))
+        .text("carrier", e.carrier.value.as_deref())
+        .text("carrier_source", src(&e.carrier.source))
+        .text("temperature", Some(&e.temperature))
+        .date("ship_date", e.ship_date.value)
+        .text("ship_date_source", src(&e.ship_date.source))
+        .date("desired_date", e.desired_date.value)
+        .text("desired_date_source", src(&e.desired_date.source))
+        .text("desired_time_slot", e.desired_time_slot.value.as_deref())
+        .text("desired_time_slot_source", src(&e.desired_time_slot.source))
+        .text("remote_island", e.remote_island.value.as_deref())
+        .text("remote_island_source", src(&e.remote_island.source))
+        .text("sender", e.sender.value.as_deref())
+        .text("sender_source", src(&e.sender.source))
+        .text("payment_method", e.payment_method.value.as_deref())
+        .text("payment_method_source", src(&e.payment_method.source))
+        .int("option_total", e.option_total.value)
+        .text("option_total_source", src(&e.option_total.source))
+        .text("shipments", e.shipments.value.as_deref())
+        .text("shipments_source", src(&e.shipments.source))
+        .int("shipping_fee", e.shipping_fee.value)
+        .text("shipping_fee_source", src(&e.shipping_fee.source))
+        .int("cod_fee", e.cod_fee.value)
+        .text("cod_fee_source", src(&e.cod_fee.source))
+        .int("payment_fee", e.payment_fee.value)
+        .text("payment_fee_source", src(&e.payment_fee.source))
+        .int("billing_total", e.billing_total.value)
+        .text("billing_total_source", src(&e.billing_total.source))
+        .int("tax_10", e.tax.value.map(|t| t.standard))
+        .int("tax_8", e.tax.value.map(|t| t.reduced))
+        .text("tax_source", src(&e.tax.source))
+        .text("customer_rank", e.customer_rank.value.as_deref())
+        .text("customer_rank_source", src(&e.customer_rank.source));
+    let mut letters = String::with_capacity(10);
+    for c in &enriched.checks {
+        letters.push(match c.result {
+            CheckResult::Pass => 'P',
+            CheckResult::Fail => 'F',
+            CheckResult::NotApplicable => 'N',
+        });
+    }
+    let failed = enriched.checks.iter().filter(|c| c.result == CheckResult::Fail).count();
+    out.text("checks", Some(&letters))
+        .int("checks_failed", Some(failed as i64))
+        .texts("check_reasons", enriched.checks.iter().map(|c| (c.result != CheckResult::Pass).then_some(c.reason.as_ref())))
+        .text("fired_rules", Some(&enriched.fired.join(", ")))
+        .int("fingerprint", Some(fingerprint as i64))
+        .int("enriched_run", Some(run_id))
+        .end_row();
+}
+
+/// What the run summary says.
+#[derive(Default)]
+struct Tally {
+    enriched: u64,
+    changed: u64,
+    with_failures: u64,
+    failed_by_check: [u64; 10],
+}
+
+impl Tally {
+    fn add(&mut self, enriched: &Enriched, fingerprint: u64, old_fingerprint: Option<u64>) {
+        self.enriched += 1;
+        if old_fingerprint.is_some_and(|f| f != fingerprint) {
+            self.changed += 1;
+        }
+        let mut any = false;
+        for c in enriched.checks.iter().filter(|c| c.result == CheckResult::Fail) {
+            self.failed_by_check[c.no as usize - 1] += 1;
+            any = true;
+        }
+        self.with_failures += any as u64;
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.enriched += other.enriched;
+        self.changed += other.changed;
+        self.with_failures += other.with_failures;
+        for (a, b) in self.failed_by_check.iter_mut().zip(other.failed_by_check) {
+            *a += b;
+        }
+    }
+
+    fn outcome(&self, replay: bool, tables: usize, warnings: Vec<Diagnostic>) -> StageOutcome {
+        let per_check: Vec<String> = self
+            .failed_by_check
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| format!("{} {}×{n}", i + 1, CHECK_NAMES[i]))
+            .collect();
+        let mut message = format!(
+            "{} orders enriched{}; {} with a failed check{}",
+            self.enriched,
+            if replay { format!(" (replay: {} changed)", self.changed) } else { String::new() },
+            self.with_failures,
+            if per_check.is_empty() { String::new() } else { format!(" (checks failed: {})", per_check.join(", ")) }
+        );
+        if tables > 0 {
+            message.push_str(&format!("; {tables} rule table(s)"));
+        }
+        StageOutcome {
+            rows_in: self.enriched,
+            rows_out: self.enriched,
+            rows_changed: self.changed,
+            message,
+            warnings,
+            ..Default::default()
+        }
     }
 }

@@ -379,9 +379,11 @@ fn write_mall(
                 orderer_name VARCHAR, ship_to_name VARCHAR, ship_to_prefecture VARCHAR, is_gift BOOLEAN, payment_method VARCHAR,
                 desired_date VARCHAR, desired_time_slot VARCHAR, desired_source VARCHAR, goods BIGINT, shipping BIGINT, cod_fee BIGINT,
                 payment_fee BIGINT, coupons BIGINT, points BIGINT, billing_total BIGINT, amounts_fixed BOOLEAN, content_hash BIGINT,
-                normalized VARCHAR, raw VARCHAR);
+                normalized VARCHAR, raw VARCHAR, orderer_prefecture VARCHAR, remarks VARCHAR, ship_to_postal_code VARCHAR,
+                remote_island BOOLEAN);
              CREATE OR REPLACE TEMP TABLE stage_items (shop VARCHAR, order_number VARCHAR, line_no INTEGER, product_code VARCHAR, item_key VARCHAR,
-                sku VARCHAR, name VARCHAR, unit_price BIGINT, quantity BIGINT, options_text VARCHAR, option_price BIGINT);",
+                sku VARCHAR, name VARCHAR, unit_price BIGINT, quantity BIGINT, options_text VARCHAR, option_price BIGINT, tax_rate INTEGER,
+                tax_excluded BOOLEAN);",
         )?;
         {
             let mut orders = tx.appender_to_catalog_and_db("stage_orders", "temp", "main")?;
@@ -415,6 +417,10 @@ fn write_mall(
                     hash_of(f),
                     serde_json::to_string(o).expect("an order serialises"),
                     f.raw,
+                    o.orderer.prefecture,
+                    o.remarks,
+                    o.ship_to.postal_code,
+                    o.remote_island,
                 ])?;
                 for (n, it) in o.items.iter().enumerate() {
                     items.append_row(params![
@@ -428,7 +434,9 @@ fn write_mall(
                         it.unit_price,
                         it.quantity,
                         it.options_text,
-                        it.option_price
+                        it.option_price,
+                        it.tax_rate.map(i32::from),
+                        it.tax_excluded
                     ])?;
                 }
             }
@@ -445,7 +453,7 @@ fn write_mall(
         )?;
         tx.execute(
             "INSERT INTO order_items SELECT ?, s.shop, s.order_number, s.line_no, s.product_code, s.item_key, s.sku, s.name, s.unit_price,
-                    s.quantity, s.options_text, s.option_price
+                    s.quantity, s.options_text, s.option_price, s.tax_rate, s.tax_excluded
              FROM stage_items s JOIN stage_orders so ON so.shop = s.shop AND so.order_number = s.order_number
              LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number
              WHERE o.order_number IS NULL OR o.content_hash <> so.content_hash",
@@ -457,16 +465,17 @@ fn write_mall(
                 desired_date = s.desired_date::DATE, desired_time_slot = s.desired_time_slot, desired_source = s.desired_source,
                 goods = s.goods, shipping = s.shipping, cod_fee = s.cod_fee, payment_fee = s.payment_fee, coupons = s.coupons, points = s.points,
                 billing_total = s.billing_total, amounts_fixed = s.amounts_fixed, content_hash = s.content_hash,
-                normalized = s.normalized, raw = s.raw, last_changed_run = ?, fetched_at = ?::TIMESTAMP
+                normalized = s.normalized, raw = s.raw, orderer_prefecture = s.orderer_prefecture, remarks = s.remarks,
+                ship_to_postal_code = s.ship_to_postal_code, remote_island = s.remote_island,
+                last_changed_run = ?, fetched_at = ?::TIMESTAMP
              FROM stage_orders s
              WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
             params![run_id, now_s, mall],
         )?;
         tx.execute(
-            "INSERT INTO orders SELECT ?, s.shop, s.order_number, s.ordered_at::TIMESTAMP, s.mall_status, s.orderer_name, s.ship_to_name,
-                s.ship_to_prefecture, s.is_gift, s.payment_method, s.desired_date::DATE, s.desired_time_slot, s.desired_source, s.goods,
-                s.shipping, s.cod_fee, s.payment_fee, s.coupons, s.points, s.billing_total, s.amounts_fixed, s.content_hash,
-                s.normalized, s.raw, ?, ?, ?::TIMESTAMP
+            "INSERT INTO orders BY NAME SELECT ? AS mall, s.* EXCLUDE (ordered_at, desired_date),
+                s.ordered_at::TIMESTAMP AS ordered_at, s.desired_date::DATE AS desired_date,
+                ? AS first_seen_run, ? AS last_changed_run, ?::TIMESTAMP AS fetched_at
              FROM stage_orders s
              WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number)",
             params![mall, run_id, run_id, now_s, mall],

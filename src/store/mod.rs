@@ -1,5 +1,6 @@
 //! The embedded DuckDB store: schema, migrations, and the one-writer lock.
 
+pub mod columns;
 pub mod lock;
 mod schema;
 
@@ -54,16 +55,24 @@ impl Store {
     }
 
     fn migrate(&self) -> Result<()> {
+        self.migrate_to(i32::MAX)
+    }
+
+    /// Applies the missing migrations up to `last`.
+    fn migrate_to(&self, last: i32) -> Result<()> {
         self.conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT current_timestamp);",
         )?;
         let current = self.schema_version()?;
         for (version, name, sql) in schema::MIGRATIONS {
-            if *version <= current {
+            if *version <= current || *version > last {
                 continue;
             }
             let tx = self.conn.unchecked_transaction()?;
             tx.execute_batch(sql).with_context(|| format!("migration {version} ({name}) failed"))?;
+            if *version == 4 {
+                backfill_order_columns(&tx).context("migration 4: filling orders.orderer_prefecture, remarks and ship_to_postal_code")?;
+            }
             tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", params![version, name])?;
             tx.commit()?;
             log::info!("store migrated to version {version} ({name})");
@@ -78,5 +87,79 @@ impl Store {
             Some(r) => Some(r.get(0)?),
             None => None,
         })
+    }
+}
+
+/// Migration 4 added columns enrichment reads instead of the stored JSON; rows stored before it get
+/// them from `normalized`.
+fn backfill_order_columns(tx: &duckdb::Transaction<'_>) -> Result<()> {
+    let mut stmt = tx.prepare("SELECT mall, shop, order_number, normalized FROM orders")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?;
+    tx.execute_batch(
+        "CREATE TEMP TABLE backfill (mall VARCHAR, shop VARCHAR, order_number VARCHAR, orderer_prefecture VARCHAR, remarks VARCHAR,
+            ship_to_postal_code VARCHAR)",
+    )?;
+    {
+        let mut app = tx.appender_to_catalog_and_db("backfill", "temp", "main")?;
+        for row in rows {
+            let (mall, shop, number, json) = row?;
+            let order: crate::domain::order::Order =
+                serde_json::from_str(&json).with_context(|| format!("order {mall}/{shop}/{number} in the store is unreadable"))?;
+            app.append_row(params![mall, shop, number, order.orderer.prefecture, order.remarks, order.ship_to.postal_code])?;
+        }
+    }
+    tx.execute_batch(
+        "UPDATE orders o SET orderer_prefecture = b.orderer_prefecture, remarks = b.remarks, ship_to_postal_code = b.ship_to_postal_code
+         FROM backfill b
+         WHERE o.mall = b.mall AND o.shop = b.shop AND o.order_number = b.order_number;
+         DROP TABLE temp.backfill;",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn migration_4_fills_the_new_order_columns_from_the_stored_json() {
+        let store = Store { conn: Connection::open_in_memory().unwrap(), path: PathBuf::from(":memory:") };
+        store.migrate_to(3).unwrap();
+        let order = crate::domain::order::Order {
+            mall: "rakuten".into(),
+            shop: "s".into(),
+            order_number: "1".into(),
+            ordered_at: crate::pipeline::clock::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            mall_status: "100".into(),
+            orderer: crate::domain::order::Party { prefecture: "北海道".into(), ..Default::default() },
+            ship_to: crate::domain::order::Party { postal_code: "907-0004".into(), ..Default::default() },
+            is_gift: true,
+            items: vec![],
+            payment_method: String::new(),
+            desired_delivery: Default::default(),
+            remarks: "[配送日時指定:]".into(),
+            amounts: Default::default(),
+            remote_island: false,
+        };
+        let mut json = serde_json::to_value(&order).unwrap();
+        json.as_object_mut().unwrap().remove("remote_island"); // as version 3 stored it
+        store
+            .conn
+            .execute(
+                "INSERT INTO orders (mall, shop, order_number, ordered_at, mall_status, is_gift, amounts_fixed, content_hash, normalized, raw, fetched_at)
+                 VALUES ('rakuten', 's', '1', TIMESTAMP '2026-12-01 10:00:00', '100', true, true, 0, ?, '{}', TIMESTAMP '2026-12-01 10:00:00')",
+                params![json.to_string()],
+            )
+            .unwrap();
+        store.migrate().unwrap();
+        let row: (String, String, String, bool) = store
+            .conn
+            .query_row("SELECT orderer_prefecture, remarks, ship_to_postal_code, remote_island FROM orders", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        assert_eq!(row, ("北海道".into(), "[配送日時指定:]".into(), "907-0004".into(), false));
+        assert_eq!(store.schema_version().unwrap(), schema::MIGRATIONS.last().unwrap().0);
     }
 }

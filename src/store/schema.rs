@@ -1,8 +1,12 @@
 //! Versioned migrations. A run on an older store applies the missing ones, each in a transaction.
 //! Never edit a released migration: add a new one.
 
-pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "products, masters, runs", V1), (2, "orders, order items, fetch cursors", V2), (3, "order enrichment and the ten checks", V3)];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "products, masters, runs", V1),
+    (2, "orders, order items, fetch cursors", V2),
+    (3, "order enrichment and the ten checks", V3),
+    (4, "enrichment as columns with their sources; order_checks as a view", V4),
+];
 
 const V1: &str = r#"
 CREATE TABLE shop_meta (
@@ -199,4 +203,94 @@ CREATE TABLE order_checks (
     -- No primary key: enrich replaces an order's ten rows together, and an index over millions of
     -- check rows made a replay ten times slower.
 );
+"#;
+
+const V4: &str = r#"
+-- Enrichment reads orders by column, not by parsing the stored JSON: the two fields it lacked.
+-- (Existing rows are filled from `normalized` by the migration's backfill; items stored before it
+-- keep the standard rate.)
+ALTER TABLE orders ADD COLUMN orderer_prefecture VARCHAR;   -- 注文者都道府県
+ALTER TABLE orders ADD COLUMN remarks VARCHAR;              -- 備考
+ALTER TABLE orders ADD COLUMN ship_to_postal_code VARCHAR;  -- 送付先郵便番号
+ALTER TABLE orders ADD COLUMN remote_island BOOLEAN DEFAULT false;  -- 離島, as the mall marks it
+ALTER TABLE order_items ADD COLUMN tax_rate INTEGER;        -- 消費税率 in percent; NULL = 10
+ALTER TABLE order_items ADD COLUMN tax_excluded BOOLEAN DEFAULT false;  -- 税別 price
+
+-- Enrichment is derived data: dropped here, the next run enriches every order again.
+DROP TABLE order_checks;
+DROP TABLE order_enrichment;
+
+-- What enrichment added to each order; every value has a `_source` beside it (provenance in words
+-- staff follow: `配送条件!C5`, `rules/carrier.yaml row 1`, `the mall's 送料`).
+-- No primary key: enrich deletes an order's row and appends the new one in one transaction, and an
+-- index made a replay of a million orders several times slower.
+CREATE TABLE order_enrichment (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    logistics_company VARCHAR,          -- 物流会社
+    logistics_company_source VARCHAR,
+    carrier VARCHAR,                    -- 配送会社
+    carrier_source VARCHAR,
+    temperature VARCHAR,                -- 温度帯 (the coldest item's)
+    ship_date DATE,                     -- 出荷予定日
+    ship_date_source VARCHAR,
+    desired_date DATE,                  -- お届け希望日
+    desired_date_source VARCHAR,
+    desired_time_slot VARCHAR,          -- お届け時間帯
+    desired_time_slot_source VARCHAR,
+    remote_island VARCHAR,              -- 離島 (the area), where the mall or a rule says so
+    remote_island_source VARCHAR,
+    sender VARCHAR,                     -- 送付元
+    sender_source VARCHAR,
+    payment_method VARCHAR,             -- 決済方法 (社内)
+    payment_method_source VARCHAR,
+    option_total BIGINT,                -- オプション金額
+    option_total_source VARCHAR,
+    shipments VARCHAR,                  -- 分割出荷: `1: 物流会社 / 配送会社 (商品番号, …); 2: …`, where a rule split the order
+    shipments_source VARCHAR,
+    shipping_fee BIGINT,                -- 送料
+    shipping_fee_source VARCHAR,
+    cod_fee BIGINT,                     -- 代引手数料
+    cod_fee_source VARCHAR,
+    payment_fee BIGINT,                 -- 決済手数料
+    payment_fee_source VARCHAR,
+    billing_total BIGINT,               -- 請求金額 as juchu computes it
+    billing_total_source VARCHAR,
+    tax_10 BIGINT,                      -- 消費税額 (10% 対象), included in the billing total
+    tax_8 BIGINT,                       -- 消費税額 (8% 軽減税率対象)
+    tax_source VARCHAR,
+    customer_rank VARCHAR,              -- 顧客ランク
+    customer_rank_source VARCHAR,
+    checks VARCHAR NOT NULL,            -- the ten checks' results, one letter each: P pass, F fail, N n/a
+    checks_failed INTEGER NOT NULL,
+    check_reasons VARCHAR[] NOT NULL,   -- ten entries: what was found or what to fix; NULL where passed
+    fired_rules VARCHAR NOT NULL,       -- rule rows that fired, `file row N`, comma-separated
+    fingerprint BIGINT NOT NULL,        -- of the values and sources: a replay counts orders whose values changed
+    enriched_run BIGINT NOT NULL
+);
+
+-- The ten import checks (S10): ten rows per order, pass / fail / n/a, with what was found or what to
+-- fix. A view over order_enrichment: a passed check's reason is its value and where it came from.
+CREATE VIEW order_checks AS
+SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.shop, e.order_number,
+    n AS check_no,
+    ['物流会社', '配送会社', '出荷予定日', 'お届け希望日', '送付元住所', '備考欄の配送日時', '決済方法', 'オプション金額', '請求金額', 'メール文面'][n] AS check_name,
+    CASE substr(e.checks, n, 1) WHEN 'P' THEN 'pass' WHEN 'F' THEN 'fail' ELSE 'n/a' END AS result,
+    CASE WHEN substr(e.checks, n, 1) <> 'P' THEN e.check_reasons[n]
+        WHEN n = 1 AND e.shipments IS NOT NULL THEN
+            e.shipments_source || ' (' || e.logistics_company || ' (' || e.logistics_company_source || ')): ' || e.shipments
+        WHEN n = 2 AND e.shipments IS NOT NULL THEN e.shipments_source || ' (' || e.carrier || ' (' || e.carrier_source || ')): ' || e.shipments
+        WHEN n = 1 THEN e.logistics_company || ' (' || e.logistics_company_source || ')'
+        WHEN n = 2 THEN e.carrier || ' (' || e.carrier_source || ')'
+        WHEN n = 3 THEN strftime(e.ship_date, '%Y-%m-%d') || ' (' || e.ship_date_source || ')'
+        WHEN n = 4 THEN strftime(e.desired_date, '%Y-%m-%d') || ' (' || e.desired_date_source || ')'
+        WHEN n = 5 THEN e.sender || ' (' || e.sender_source || ')'
+        WHEN n = 6 THEN trim(coalesce(strftime(e.desired_date, '%Y-%m-%d'), '') || ' ' || coalesce(e.desired_time_slot, ''))
+            || ' (' || CASE WHEN e.desired_date IS NULL THEN e.desired_time_slot_source ELSE e.desired_date_source END || ')'
+        WHEN n = 7 THEN e.payment_method || ' (' || e.payment_method_source || ')'
+        WHEN n = 8 THEN e.option_total || ' yen (' || e.option_total_source || ')'
+        WHEN n = 9 THEN e.billing_total || ' yen, as the mall bills (' || e.billing_total_source || ')'
+    END AS reason
+FROM order_enrichment e CROSS JOIN range(1, 11) t(n);
 "#;

@@ -17,15 +17,21 @@ fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
     assert_eq!(count(&shop, "select count(*) from order_checks"), orders * 10);
     // The sample masters cover every product and payment of the mock's orders, and the carrier rule
     // settles baskets whose items name different carriers.
-    for no in [2, 3, 7] {
+    for no in [1, 2, 3, 7] {
         assert_eq!(count(&shop, &format!("select count(*) from order_checks where check_no = {no} and result = 'fail'")), 0, "check {no}");
     }
-    // One basket in ten mixes the two warehouses: check 1 asks staff to split it.
-    assert!(count(&shop, "select count(*) from order_checks where check_no = 1 and result = 'fail'") > 0);
+    // One basket in ten mixes the two warehouses: rules/split.yaml splits it into a shipment per
+    // warehouse, and checks 1–2 say so.
+    let mixed = "select count(*) from orders o where (select count(distinct d.logistics_company) from order_items i
+                   join m_delivery_conditions d on d.product_code = i.product_code
+                   where i.mall = o.mall and i.order_number = o.order_number) > 1";
+    assert!(count(&shop, mixed) > 0);
+    assert_eq!(count(&shop, "select count(*) from order_enrichment where shipments like '1: % / % (%); 2: % / % (%'"), count(&shop, mixed));
     assert_eq!(
-        shop.query_one("select count(*) from order_checks where check_no = 1 and result = 'fail' and reason not like 'the items need different 物流会社: %split the order%'"),
-        "0"
+        count(&shop, "select count(*) from order_checks where check_no = 1 and result = 'pass' and reason like 'split into % shipments by rules/split.yaml row 1 (%'"),
+        count(&shop, mixed)
     );
+    assert_eq!(count(&shop, "select count(*) from order_checks where check_no = 1 and result = 'fail'"), 0);
     // The mock charges one order in 25 a campaign postage the rules do not know: check 9 shows both amounts.
     assert!(count(&shop, "select count(*) from order_checks where check_no = 9 and result = 'fail'") > 0);
     assert_eq!(
@@ -37,8 +43,7 @@ fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
     assert_eq!(
         shop.query_one(
             "select count(*) from order_enrichment where carrier is not null
-               and enrichment not like '%\"carrier\":{\"value\":\"%\",\"source\":\"配送条件!C%'
-               and enrichment not like '%\"carrier\":{\"value\":\"%\",\"source\":\"rules/carrier.yaml row %'"
+               and carrier_source not like '配送条件!C%' and carrier_source not like 'rules/carrier.yaml row %'"
         ),
         "0"
     );
@@ -60,6 +65,40 @@ fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
         ),
         "0",
         "shipped after the desired date only where check 4 says it cannot be met"
+    );
+    // 消費税 per rate: the mall's item rates (8 % for food), rounded down once per rate.
+    assert_eq!(count(&shop, "select count(*) from order_enrichment where tax_10 is null and billing_total is not null"), 0);
+    assert!(count(&shop, "select count(*) from order_enrichment where mall = 'rakuten' and tax_8 > 0") > 0, "food is taxed at 8 %");
+    assert_eq!(
+        count(
+            &shop,
+            "select count(*) from order_enrichment e where mall = 'rakuten' and tax_8 <> (
+                select coalesce(floor(sum(i.unit_price * i.quantity) filter (where i.tax_rate = 8) * 8 / 108), 0)
+                from order_items i where i.mall = e.mall and i.order_number = e.order_number)
+              and not exists (select 1 from orders o where o.mall = e.mall and o.order_number = e.order_number and o.coupons > 0)"
+        ),
+        0,
+        "8 % tax = floor(8 % goods × 8/108) without coupons"
+    );
+    // 離島: Rakuten marks Ishigaki ship-tos, the sample rule finds them in every mall by postal code;
+    // a requested date or slot there fails check 4 with the reason.
+    assert!(count(&shop, "select count(*) from order_enrichment where remote_island is not null") > 0);
+    assert_eq!(
+        count(
+            &shop,
+            "select count(*) from order_enrichment e join orders o using (mall, shop, order_number)
+             where o.ship_to_postal_code like '907-%' and (e.remote_island is null or e.remote_island_source is null)"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &shop,
+            "select count(*) from order_checks c join order_enrichment e using (mall, shop, order_number)
+             where c.check_no = 4 and e.remote_island is not null and (e.desired_date is not null or e.desired_time_slot is not null)
+               and (c.result <> 'fail' or c.reason not like '%remote island%')"
+        ),
+        0
     );
     // A second run has nothing new to enrich.
     let again = shop.run_demo();
@@ -125,4 +164,20 @@ fn replay_re_enriches_after_a_rule_change_and_counts_what_changed() {
     let changed = count(&shop, "select count(*) from order_enrichment where shipping_fee = 900");
     assert!(changed > 0);
     assert!(out.stdout.contains(&format!("(replay: {changed} changed)")), "{}", out.stdout);
+}
+
+#[test]
+fn explain_shows_one_orders_values_their_sources_and_checks() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    let number = shop.query_one("select order_number from order_enrichment where shipments is not null order by order_number limit 1");
+    let mall = shop.query_one(&format!("select mall from order_enrichment where order_number = '{number}'"));
+    let out = shop.juchu(&["explain", &number, "--mall", &mall]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for line in ["  分割出荷", "split into", "  ✓  1 物流会社", "配送条件!", "請求金額", "rules fired: rules/split.yaml row 1"] {
+        assert!(out.stdout.contains(line), "`{line}` missing from\n{}", out.stdout);
+    }
+    let missing = shop.juchu(&["explain", "no-such-order"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no enriched order `no-such-order`"), "{}", missing.stderr);
 }
