@@ -171,15 +171,17 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
         .collect::<Vec<_>>()
         .join(" ");
     let source = if e.desired_date.value.is_some() { &e.desired_date.source } else { &e.desired_time_slot.source };
-    out.push(match (requested.is_empty(), &e.desired_date.value, input.ship_reason) {
-        (true, _, _) => check(4, CheckResult::NotApplicable, "no delivery date or time slot requested".into()),
-        (_, Some(d), Some(ShipDateReason::DesiredTooSoon { earliest_arrival })) => check(
-            4,
-            CheckResult::Fail,
-            format!("{d} requested, but the earliest arrival is {earliest_arrival}: contact the customer or ship express"),
-        ),
-        _ if !problems_of(e, 4).is_empty() => check(4, CheckResult::Fail, format!("{requested}: {}", problems_of(e, 4).join("; "))),
-        _ => check(4, CheckResult::Pass, format!("{requested} ({source})")),
+    let mut found: Vec<String> = Vec::new();
+    if let (Some(d), Some(ShipDateReason::DesiredTooSoon { earliest_arrival })) = (&e.desired_date.value, input.ship_reason) {
+        found.push(format!("{d} requested, but the earliest arrival is {earliest_arrival}: contact the customer or ship express"));
+    }
+    found.extend(problems_of(e, 4).iter().map(|p| format!("{requested}: {p}")));
+    out.push(if requested.is_empty() {
+        check(4, CheckResult::NotApplicable, "no delivery date or time slot requested".into())
+    } else if !found.is_empty() {
+        check(4, CheckResult::Fail, found.join("; "))
+    } else {
+        check(4, CheckResult::Pass, format!("{requested} ({source})"))
     });
     out.push(filled(5, &e.sender));
     // 6: a date/time written in the remarks was read.

@@ -6,6 +6,7 @@
 //! order after rules or masters changed, and the summary says how many orders' values changed.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveTime, TimeZone};
 use duckdb::arrow::array::{Array, BooleanArray, Date32Array, Int64Array, ListArray, StringArray};
@@ -82,7 +83,7 @@ impl EnrichConfig {
         };
         let kinds: HashMap<&str, &str> = cx.settings.malls.iter().map(|(n, m)| (n.as_str(), m.mall_kind.as_str())).collect();
         let enricher = Enricher::new(&masters, &calendar, &shop, &tables);
-        let started = std::time::Instant::now();
+        let started = Instant::now();
 
         let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;
         // The orders to enrich are read from a second connection: it sees the store as committed,
@@ -124,36 +125,53 @@ impl EnrichConfig {
         };
         let mut pending: Vec<RecordBatch> = Vec::new();
         let mut pending_rows = 0;
-        let mut flush = |pending: &mut Vec<RecordBatch>| -> anyhow::Result<()> {
+        // Where the time goes (debug log): waiting for the store's batches, enriching, appending.
+        let (mut reading, mut enriching, mut appending) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let mut flush = |pending: &mut Vec<RecordBatch>, enriching: &mut Duration, appending: &mut Duration| -> anyhow::Result<()> {
             if pending.is_empty() {
                 return Ok(());
             }
+            let clock = Instant::now();
             let per_thread = pending.len().div_ceil(threads);
             let one = &one;
             let parts: Vec<anyhow::Result<(RecordBatch, Tally)>> = std::thread::scope(|s| {
                 let handles: Vec<_> = pending.chunks(per_thread).map(|chunk| s.spawn(move || one(chunk))).collect();
                 handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an enrichment thread panicked")))).collect()
             });
+            *enriching += clock.elapsed();
+            let clock = Instant::now();
             for part in parts {
                 let (rows, t) = part?;
                 tally.merge(&t);
                 appender.append_record_batch(rows)?;
             }
+            *appending += clock.elapsed();
             pending.clear();
             Ok(())
         };
+        let mut clock = Instant::now();
         for batch in batches {
             let batch = batch.map_err(anyhow::Error::from)?;
+            reading += clock.elapsed();
             pending_rows += batch.num_rows();
             pending.push(batch);
             if pending_rows >= 16_384 {
-                flush(&mut pending)?;
+                flush(&mut pending, &mut enriching, &mut appending)?;
                 pending_rows = 0;
             }
+            clock = Instant::now();
         }
-        flush(&mut pending)?;
+        reading += clock.elapsed();
+        flush(&mut pending, &mut enriching, &mut appending)?;
         drop(flush);
-        log::debug!("enrich: {} orders read, enriched and staged in {} ms", tally.enriched, started.elapsed().as_millis());
+        log::debug!(
+            "enrich: {} orders in {} ms: reading {} ms, enriching {} ms ({threads} threads), appending {} ms",
+            tally.enriched,
+            started.elapsed().as_millis(),
+            reading.as_millis(),
+            enriching.as_millis(),
+            appending.as_millis()
+        );
         appender.flush().map_err(anyhow::Error::from)?;
         drop(appender);
         log::debug!("enrich: appended at {} ms", started.elapsed().as_millis());

@@ -271,7 +271,8 @@ CREATE TABLE order_enrichment (
 );
 
 -- The ten import checks (S10): ten rows per order, pass / fail / n/a, with what was found or what to
--- fix. A view over order_enrichment: a passed check's reason is its value and where it came from.
+-- fix. A view over order_enrichment: a passed check's reason is its value and where it came from,
+-- worded as domain::enrichment::ten_checks words it (only failed and n/a reasons are stored).
 CREATE VIEW order_checks AS
 SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.shop, e.order_number,
     n AS check_no,
@@ -284,10 +285,12 @@ SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.s
         WHEN n = 1 THEN e.logistics_company || ' (' || e.logistics_company_source || ')'
         WHEN n = 2 THEN e.carrier || ' (' || e.carrier_source || ')'
         WHEN n = 3 THEN strftime(e.ship_date, '%Y-%m-%d') || ' (' || e.ship_date_source || ')'
-        WHEN n = 4 THEN strftime(e.desired_date, '%Y-%m-%d') || ' (' || e.desired_date_source || ')'
-        WHEN n = 5 THEN e.sender || ' (' || e.sender_source || ')'
-        WHEN n = 6 THEN trim(coalesce(strftime(e.desired_date, '%Y-%m-%d'), '') || ' ' || coalesce(e.desired_time_slot, ''))
+        WHEN n = 4 THEN trim(coalesce(strftime(e.desired_date, '%Y-%m-%d'), '') || ' ' || coalesce(e.desired_time_slot, ''))
             || ' (' || CASE WHEN e.desired_date IS NULL THEN e.desired_time_slot_source ELSE e.desired_date_source END || ')'
+        WHEN n = 5 THEN e.sender || ' (' || e.sender_source || ')'
+        WHEN n = 6 AND CASE WHEN e.desired_date IS NULL THEN e.desired_time_slot_source ELSE e.desired_date_source END LIKE 'the remarks%' THEN
+            'read from the remarks: ' || trim(coalesce(strftime(e.desired_date, '%Y-%m-%d'), '') || ' ' || coalesce(e.desired_time_slot, ''))
+        WHEN n = 6 THEN 'the mall''s own fields carry the request (they win over the remarks)'
         WHEN n = 7 THEN e.payment_method || ' (' || e.payment_method_source || ')'
         WHEN n = 8 THEN e.option_total || ' yen (' || e.option_total_source || ')'
         WHEN n = 9 THEN e.billing_total || ' yen, as the mall bills (' || e.billing_total_source || ')'
