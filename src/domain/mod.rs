@@ -20,7 +20,7 @@ pub fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
 
 pub const FNV_START: u64 = 0xcbf29ce484222325;
 
-/// FNV-1a as a `Hasher`, to fingerprint a value through its derived `Hash`.
+/// An FNV-1a-style `Hasher`, to fingerprint a value through its derived `Hash`.
 pub struct Fnv(pub u64);
 
 impl Default for Fnv {
@@ -33,8 +33,14 @@ impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
         self.0
     }
+    /// FNV-1a's xor-multiply over 8-byte words (the tail byte by byte): about eight times faster
+    /// than bytewise over enrichment's long source texts, and as stable across builds.
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = fnv1a(self.0, bytes);
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.0 = (self.0 ^ u64::from_le_bytes(w.try_into().expect("8 bytes"))).wrapping_mul(0x100000001b3);
+        }
+        self.0 = fnv1a(self.0, words.remainder());
     }
 }
 

@@ -124,6 +124,7 @@ impl Test {
             Test::Not(inner) => !inner.matches(v),
             Test::Prefix(prefixes) => match v {
                 Value::Null => false,
+                Value::Text(t) => prefixes.iter().any(|p| t.starts_with(p.as_str())),
                 v => {
                     let t = v.to_string();
                     prefixes.iter().any(|p| t.starts_with(p.as_str()))

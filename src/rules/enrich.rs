@@ -47,8 +47,8 @@ pub struct Enricher<'a> {
     addons_bare: HashMap<(&'a str, &'a str, &'a str), (Yen, String)>,
     /// 顧客ランク by priority, with its cell.
     ranks: Vec<(&'a CustomerRank, String)>,
-    /// Each rule table's file as the report shows it.
-    table_names: Vec<String>,
+    /// Each rule table's rows as their provenance reads (`rules/carrier.yaml row 1`), by row number.
+    row_sources: Vec<Vec<String>>,
     calendar: &'a BusinessCalendar,
     shop: &'a ShopFacts,
     rules: &'a [DecisionTable],
@@ -114,7 +114,14 @@ impl<'a> Enricher<'a> {
                 ranks.sort_by_key(|(r, _)| r.priority);
                 ranks
             },
-            table_names: rules.iter().map(|t| crate::config::diagnostic::display_path(&t.file)).collect(),
+            row_sources: rules
+                .iter()
+                .map(|t| {
+                    let file = crate::config::diagnostic::display_path(&t.file);
+                    let last = t.rules.iter().map(|r| r.number).max().unwrap_or(0);
+                    (0..=last).map(|n| format!("{file} row {n}")).collect()
+                })
+                .collect(),
             calendar,
             shop,
             rules,
@@ -245,7 +252,7 @@ impl<'a> Enricher<'a> {
         let mut preparation = Sourced::new(preparation_days, "配送条件 (the longest of the items)");
         let mut split: Option<String> = None;
         let counts = (carriers.len() as i64, companies.len() as i64);
-        for (table, file) in self.rules.iter().zip(&self.table_names) {
+        for (table, rows) in self.rules.iter().zip(&self.row_sources) {
             let get = |f: &str| match f {
                 "carriers" => Value::Int(counts.0),
                 "logistics_companies" => Value::Int(counts.1),
@@ -254,13 +261,13 @@ impl<'a> Enricher<'a> {
             match table.evaluate(&get) {
                 Ok(hits) => {
                     for hit in hits {
-                        let source = format!("{file} row {}", hit.rule);
+                        let source = rows[hit.rule].clone();
                         fired.push(source.clone());
                         for (name, v) in hit.values {
                             if name == "split" {
                                 split = matches!(v, Value::Bool(true)).then(|| source.clone());
                             } else {
-                                set(&mut e, &mut preparation, &name, v, &source);
+                                set(&mut e, &mut preparation, name, v, &source);
                             }
                         }
                     }

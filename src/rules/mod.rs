@@ -45,7 +45,7 @@ fn run_example(table: &DecisionTable, ex: &Example) -> ExampleOutcome {
             let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for h in &hits {
                 for (k, v) in &h.values {
-                    got.entry(k.clone()).or_default().push(v.to_string());
+                    got.entry(k.to_string()).or_default().push(v.to_string());
                 }
             }
             let joined =

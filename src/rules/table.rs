@@ -76,9 +76,9 @@ struct Index {
 
 /// What one matching row sets.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
+pub struct Hit<'t> {
     pub rule: usize,
-    pub values: Vec<(String, Value)>,
+    pub values: Vec<(&'t str, Value)>,
 }
 
 #[derive(Deserialize)]
@@ -164,16 +164,16 @@ impl DecisionTable {
     }
 
     /// The rows that match, by the hit policy, with what they set.
-    pub fn evaluate(&self, get: &dyn Fn(&str) -> Value) -> Result<Vec<Hit>, String> {
+    pub fn evaluate(&self, get: &dyn Fn(&str) -> Value) -> Result<Vec<Hit<'_>>, String> {
         let values: Vec<Value> = self.inputs.iter().map(|f| get(f)).collect();
         let mut hits = Vec::new();
-        for i in self.index.candidates(&values) {
+        for &i in self.index.candidates(&values).iter() {
             let rule = &self.rules[i];
             if rule.tests.iter().zip(&values).all(|(t, v)| t.matches(v)) {
                 let mut set = Vec::with_capacity(self.outputs.len());
                 for (name, e) in self.outputs.iter().zip(&rule.outputs) {
                     let v = e.eval(get).map_err(|err| format!("{} row {}: {name}: {err}", self.name, rule.number))?;
-                    set.push((name.clone(), v));
+                    set.push((name.as_str(), v));
                 }
                 hits.push(Hit { rule: rule.number, values: set });
                 if self.hit == HitPolicy::First {
@@ -518,10 +518,22 @@ impl Index {
         index
     }
 
-    /// Candidate rows in table order.
-    fn candidates(&self, values: &[Value]) -> Vec<usize> {
-        let Some(v) = values.get(self.column) else { return self.always.clone() };
-        let found = self.by_value.get(&v.to_string()).map(Vec::as_slice).unwrap_or(&[]);
+    /// Candidate rows in table order (borrowed where one list alone holds them: no allocation per order).
+    fn candidates(&self, values: &[Value]) -> std::borrow::Cow<'_, [usize]> {
+        let Some(v) = values.get(self.column) else { return self.always.as_slice().into() };
+        let found = match v {
+            Value::Text(t) => self.by_value.get(t.as_str()),
+            Value::Null => None,
+            other => self.by_value.get(&other.to_string()),
+        }
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+        if found.is_empty() {
+            return self.always.as_slice().into();
+        }
+        if self.always.is_empty() {
+            return found.into();
+        }
         // Merge two ascending lists.
         let (mut a, mut b, mut out) = (0, 0, Vec::with_capacity(found.len() + self.always.len()));
         while a < found.len() || b < self.always.len() {
@@ -534,6 +546,6 @@ impl Index {
             }
         }
         out.dedup();
-        out
+        out.into()
     }
 }

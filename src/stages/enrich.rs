@@ -86,11 +86,11 @@ impl EnrichConfig {
         let started = Instant::now();
 
         let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;
-        // The orders to enrich are read from a second connection: it sees the store as committed,
-        // so the rows this transaction deletes below are still read.
+        // The orders to enrich are read from a second connection, on a thread of its own so the
+        // store reads ahead while orders are enriched and appended: it sees the store as
+        // committed, so the rows this transaction deletes below are still read.
         let reader = cx.store.conn.try_clone().map_err(anyhow::Error::from)?;
-        let mut stmt = reader.prepare(&orders_sql(cx.replay)).map_err(anyhow::Error::from)?;
-        let batches = stmt.stream_arrow([]).map_err(anyhow::Error::from)?;
+        let sql = orders_sql(cx.replay);
         if cx.replay {
             tx.execute_batch("DELETE FROM order_enrichment").map_err(anyhow::Error::from)?;
         } else {
@@ -102,74 +102,78 @@ impl EnrichConfig {
         }
         let template = RowBuilder::for_table(&tx, "order_enrichment")?;
         let mut appender = tx.appender("order_enrichment").map_err(anyhow::Error::from)?;
-        let mut tally = Tally::default();
-        // Enrichment is pure and per order: batches are gathered to about 16k orders and enriched
-        // on every core, each thread building its own rows; the appends stay on this thread.
+        // Three stages run at once, so every core has work: a thread reads batches of orders from
+        // the store, one thread per core enriches them into rows, and this thread appends the rows.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let run_id = cx.run_id;
-        let one = |chunk: &[RecordBatch]| -> anyhow::Result<(RecordBatch, Tally)> {
+        let enrich_batch = |batch: &RecordBatch| -> anyhow::Result<(RecordBatch, Tally)> {
             let mut out = template.fresh();
             let mut tally = Tally::default();
-            for batch in chunk {
-                let stored = StoredOrders::read(&Batch::new(batch))?;
-                for i in 0..stored.rows {
-                    let (order, history, old_fingerprint) = stored.order(i);
-                    let kind = kinds.get(order.mall.as_str()).copied().unwrap_or(order.mall.as_str());
-                    let enriched = enricher.enrich(&order, kind, history);
-                    let fingerprint = enriched.enrichment.fingerprint();
-                    tally.add(&enriched, fingerprint, old_fingerprint);
-                    write_row(&mut out, &order, &enriched, fingerprint, run_id);
-                }
+            let stored = StoredOrders::read(&Batch::new(batch))?;
+            for i in 0..stored.rows {
+                let (order, history, old_fingerprint) = stored.order(i);
+                let kind = kinds.get(order.mall.as_str()).copied().unwrap_or(order.mall.as_str());
+                let enriched = enricher.enrich(&order, kind, history);
+                let fingerprint = enriched.enrichment.fingerprint();
+                tally.add(&enriched, fingerprint, old_fingerprint);
+                write_row(&mut out, &order, &enriched, fingerprint, run_id);
             }
             Ok((out.finish()?, tally))
         };
-        let mut pending: Vec<RecordBatch> = Vec::new();
-        let mut pending_rows = 0;
-        // Where the time goes (debug log): waiting for the store's batches, enriching, appending.
-        let (mut reading, mut enriching, mut appending) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-        let mut flush = |pending: &mut Vec<RecordBatch>, enriching: &mut Duration, appending: &mut Duration| -> anyhow::Result<()> {
-            if pending.is_empty() {
-                return Ok(());
-            }
-            let clock = Instant::now();
-            let per_thread = pending.len().div_ceil(threads);
-            let one = &one;
-            let parts: Vec<anyhow::Result<(RecordBatch, Tally)>> = std::thread::scope(|s| {
-                let handles: Vec<_> = pending.chunks(per_thread).map(|chunk| s.spawn(move || one(chunk))).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an enrichment thread panicked")))).collect()
+        let (send_batch, batches) = std::sync::mpsc::sync_channel::<anyhow::Result<RecordBatch>>(2 * threads);
+        // Shared by the enriching threads; emptied when this thread stops, so the reader stops too.
+        let batches = std::sync::Mutex::new(Some(batches));
+        let mut tally = Tally::default();
+        let (mut waiting, mut appending) = (Duration::ZERO, Duration::ZERO);
+        std::thread::scope(|s| -> anyhow::Result<()> {
+            let _close = CloseOnDrop(&batches);
+            s.spawn(move || {
+                let read = || -> anyhow::Result<()> {
+                    let mut stmt = reader.prepare(&sql)?;
+                    for batch in stmt.stream_arrow([])? {
+                        if send_batch.send(batch.map_err(anyhow::Error::from)).is_err() {
+                            return Ok(()); // the stage stopped on an error of its own
+                        }
+                    }
+                    Ok(())
+                };
+                if let Err(e) = read() {
+                    let _ = send_batch.send(Err(e.context("reading the orders to enrich")));
+                }
             });
-            *enriching += clock.elapsed();
-            let clock = Instant::now();
-            for part in parts {
+            let (send_rows, rows) = std::sync::mpsc::sync_channel::<anyhow::Result<(RecordBatch, Tally)>>(2 * threads);
+            for _ in 0..threads {
+                let (send_rows, batches, enrich_batch) = (send_rows.clone(), &batches, &enrich_batch);
+                s.spawn(move || loop {
+                    let next = match batches.lock().map(|b| b.as_ref().map(|b| b.recv())) {
+                        Ok(Some(Ok(next))) => next,
+                        _ => return, // read to the end, or stopped
+                    };
+                    let done = next.and_then(|batch| enrich_batch(&batch));
+                    let failed = done.is_err();
+                    if send_rows.send(done).is_err() || failed {
+                        return;
+                    }
+                });
+            }
+            drop(send_rows);
+            let mut clock = Instant::now();
+            for part in rows {
                 let (rows, t) = part?;
+                waiting += clock.elapsed();
+                clock = Instant::now();
                 tally.merge(&t);
                 appender.append_record_batch(rows)?;
+                appending += clock.elapsed();
+                clock = Instant::now();
             }
-            *appending += clock.elapsed();
-            pending.clear();
             Ok(())
-        };
-        let mut clock = Instant::now();
-        for batch in batches {
-            let batch = batch.map_err(anyhow::Error::from)?;
-            reading += clock.elapsed();
-            pending_rows += batch.num_rows();
-            pending.push(batch);
-            if pending_rows >= 16_384 {
-                flush(&mut pending, &mut enriching, &mut appending)?;
-                pending_rows = 0;
-            }
-            clock = Instant::now();
-        }
-        reading += clock.elapsed();
-        flush(&mut pending, &mut enriching, &mut appending)?;
-        drop(flush);
+        })?;
         log::debug!(
-            "enrich: {} orders in {} ms: reading {} ms, enriching {} ms ({threads} threads), appending {} ms",
+            "enrich: {} orders in {} ms: waiting for enriched rows {} ms, appending {} ms ({threads} enriching threads)",
             tally.enriched,
             started.elapsed().as_millis(),
-            reading.as_millis(),
-            enriching.as_millis(),
+            waiting.as_millis(),
             appending.as_millis()
         );
         appender.flush().map_err(anyhow::Error::from)?;
@@ -387,6 +391,18 @@ impl StoredOrders {
         };
         let history = History { orders: self.orders_before.value(i), total: self.total_before.value(i) };
         (order, history, columns::int(&self.old_fingerprint, i).map(|f| f as u64))
+    }
+}
+
+/// Empties the shared batch receiver when the appending thread leaves, whatever the reason: the
+/// reader's next send then fails and it stops, instead of waiting on a full channel.
+struct CloseOnDrop<'a, T>(&'a std::sync::Mutex<Option<std::sync::mpsc::Receiver<T>>>);
+
+impl<T> Drop for CloseOnDrop<'_, T> {
+    fn drop(&mut self) {
+        if let Ok(mut receiver) = self.0.lock() {
+            receiver.take();
+        }
     }
 }
 

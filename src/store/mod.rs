@@ -26,6 +26,12 @@ impl Store {
         }
         let conn = Connection::open(path).with_context(|| format!("cannot open the store {}", path.display()))?;
         conn.execute_batch("SET preserve_insertion_order = false;")?;
+        // DuckDB takes up to 80 % of the machine's memory unless told otherwise; a shared host sets
+        // a cap (`JUCHU_MEMORY_LIMIT=1GB`), and DuckDB spills or fails cleanly beyond it.
+        if let Some(limit) = std::env::var("JUCHU_MEMORY_LIMIT").ok().filter(|l| !l.is_empty()) {
+            conn.execute_batch(&format!("SET memory_limit = '{}'", limit.replace('\'', "")))
+                .with_context(|| format!("JUCHU_MEMORY_LIMIT `{limit}` is not a size DuckDB accepts: write it like 1GB or 800MB"))?;
+        }
         let store = Store { conn, path: path.to_path_buf() };
         store.migrate()?;
         Ok(store)
