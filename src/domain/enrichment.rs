@@ -298,6 +298,9 @@ mod tests {
         assert_eq!(ten_checks(&e, &input())[3].result, CheckResult::Pass);
         e.problems.push((4, "time slot `20:00-21:00` is not offered by 佐川急便".into()));
         let c = ten_checks(&e, &input());
-        assert_eq!((c[3].result, c[3].reason.as_str()), (CheckResult::Fail, "20:00-21:00: time slot `20:00-21:00` is not offered by 佐川急便"));
+        assert_eq!(
+            (c[3].result, c[3].reason.as_str()),
+            (CheckResult::Fail, "20:00-21:00: time slot `20:00-21:00` is not offered by 佐川急便")
+        );
     }
 }

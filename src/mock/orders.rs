@@ -174,7 +174,7 @@ impl OrderPlan {
             let (prefecture, mut city, mut zip3) = *r.pick(PLACES);
             let zip4 = r.below(10000);
             // One Okinawa address in four is on Ishigaki, a remote island (離島).
-            if prefecture == "沖縄県" && zip4 % 4 == 0 {
+            if prefecture == "沖縄県" && zip4.is_multiple_of(4) {
                 (city, zip3) = ("石垣市", "907");
             }
             Person {

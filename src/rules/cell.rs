@@ -19,7 +19,12 @@ pub enum Test {
     Any,
     OneOf(Vec<Value>),
     Compare(Op, Value),
-    Range { low: Value, low_inclusive: bool, high: Value, high_inclusive: bool },
+    Range {
+        low: Value,
+        low_inclusive: bool,
+        high: Value,
+        high_inclusive: bool,
+    },
     Not(Box<Test>),
     /// Text that starts with one of these (`100-1*`).
     Prefix(Vec<String>),

@@ -665,6 +665,17 @@ mod tests {
         }
     }
 
+    fn calendar_and_shop() -> (BusinessCalendar, ShopFacts) {
+        let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+        let shop = ShopFacts {
+            origin_region: "関東".into(),
+            sender: "和み雑貨店".into(),
+            sender_auto_edit: HashMap::new(),
+            tax_rounding: Rounding::Floor,
+        };
+        (cal, shop)
+    }
+
     fn order() -> Order {
         let party = Party {
             name: "山田 花子".into(), prefecture: "東京都".into(), address: "東京都渋谷区".into(), ..Default::default()
@@ -713,13 +724,7 @@ mod tests {
     #[test]
     fn masters_fill_the_order_and_every_check_says_why() {
         let m = masters();
-        let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
-        let shop = ShopFacts {
-            origin_region: "関東".into(),
-            sender: "和み雑貨店".into(),
-            sender_auto_edit: HashMap::new(),
-            tax_rounding: Rounding::Floor,
-        };
+        let (cal, shop) = calendar_and_shop();
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
         let e = &out.enrichment;
         assert_eq!(e.carrier, Sourced::new("ヤマト運輸".into(), "配送条件!C3"));
@@ -742,16 +747,17 @@ mod tests {
     #[test]
     fn tax_per_rate_and_remote_islands() {
         let m = masters();
-        let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
-        let shop = ShopFacts {
-            origin_region: "関東".into(),
-            sender: "和み雑貨店".into(),
-            sender_auto_edit: HashMap::new(),
-            tax_rounding: Rounding::Floor,
-        };
+        let (cal, shop) = calendar_and_shop();
         // The mug at 10 % with 880 postage and 330 COD fee; a 税別 tea at 8 % adds its tax to the bill.
         let mut o = order();
-        o.items.push(OrderItem { product_code: "NG-MUG-001".into(), unit_price: 1000, quantity: 2, tax_rate: Some(8), tax_excluded: true, ..Default::default() });
+        o.items.push(OrderItem {
+            product_code: "NG-MUG-001".into(),
+            unit_price: 1000,
+            quantity: 2,
+            tax_rate: Some(8),
+            tax_excluded: true,
+            ..Default::default()
+        });
         o.amounts.billing_total = Amount::Yen(3240 + 2000 + 160 + 880 + 330);
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
         let e = &out.enrichment;
@@ -780,18 +786,15 @@ mod tests {
             temperature: "冷凍".into(),
             origin: origin("配送条件", 4),
         });
-        let cal = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
-        let shop = ShopFacts {
-            origin_region: "関東".into(),
-            sender: "和み雑貨店".into(),
-            sender_auto_edit: HashMap::new(),
-            tax_rounding: Rounding::Floor,
-        };
+        let (cal, shop) = calendar_and_shop();
         let mut o = order();
         o.items.push(OrderItem { product_code: "NG-IKR-001".into(), unit_price: 5400, quantity: 1, ..Default::default() });
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
         assert_eq!(out.checks[0].result.as_str(), "fail");
-        assert_eq!(out.checks[0].reason, "the items need different 物流会社: 自社倉庫 and 北海道冷凍センター (NG-IKR-001); split the order or set one by rule");
+        assert_eq!(
+            out.checks[0].reason,
+            "the items need different 物流会社: 自社倉庫 and 北海道冷凍センター (NG-IKR-001); split the order or set one by rule"
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("split.yaml");

@@ -364,11 +364,7 @@ impl StoredOrders {
             ordered_at,
             mall_status: s(&self.mall_status),
             orderer: Party { prefecture: s(&self.orderer_prefecture), ..Default::default() },
-            ship_to: Party {
-                prefecture: s(&self.ship_to_prefecture),
-                postal_code: s(&self.ship_to_postal_code),
-                ..Default::default()
-            },
+            ship_to: Party { prefecture: s(&self.ship_to_prefecture), postal_code: s(&self.ship_to_postal_code), ..Default::default() },
             is_gift: flag(&self.is_gift, i),
             items: lines.into_iter().map(|(_, item)| item).collect(),
             payment_method: s(&self.payment_method),

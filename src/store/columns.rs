@@ -7,8 +7,8 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context, Result};
 use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Date32Builder, Int32Builder, Int64Array, Int64Builder, ListArray,
-    ListBuilder, StringArray, StringBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Date32Builder, Int32Builder, Int64Array, Int64Builder, ListArray, ListBuilder,
+    StringArray, StringBuilder,
 };
 use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
@@ -123,9 +123,8 @@ pub struct RowBuilder {
 impl RowBuilder {
     /// Columns of `table` as the store has them; their types must be ones this builder writes.
     pub fn for_table(conn: &duckdb::Connection, table: &str) -> Result<RowBuilder> {
-        let mut stmt = conn.prepare(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-        )?;
+        let mut stmt =
+            conn.prepare("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position")?;
         let cols = stmt.query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
         anyhow::ensure!(!cols.is_empty(), "the store has no table {table}");
         let mut b = RowBuilder { names: Vec::new(), builders: Vec::new(), at: 0, rows: 0 };

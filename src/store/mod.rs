@@ -100,7 +100,8 @@ impl Store {
 /// them from `normalized`.
 fn backfill_order_columns(tx: &duckdb::Transaction<'_>) -> Result<()> {
     let mut stmt = tx.prepare("SELECT mall, shop, order_number, normalized FROM orders")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?;
+    let rows =
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?;
     tx.execute_batch(
         "CREATE TEMP TABLE backfill (mall VARCHAR, shop VARCHAR, order_number VARCHAR, orderer_prefecture VARCHAR, remarks VARCHAR,
             ship_to_postal_code VARCHAR)",

@@ -174,7 +174,8 @@ fn explain_shows_one_orders_values_their_sources_and_checks() {
     let mall = shop.query_one(&format!("select mall from order_enrichment where order_number = '{number}'"));
     let out = shop.juchu(&["explain", &number, "--mall", &mall]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    for line in ["  分割出荷", "split into", "  ✓  1 物流会社", "配送条件!", "請求金額", "rules fired: rules/split.yaml row 1"] {
+    for line in ["  分割出荷", "split into", "  ✓  1 物流会社", "配送条件!", "請求金額", "rules fired: rules/split.yaml row 1"]
+    {
         assert!(out.stdout.contains(line), "`{line}` missing from\n{}", out.stdout);
     }
     let missing = shop.juchu(&["explain", "no-such-order"]);
