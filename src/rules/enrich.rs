@@ -166,7 +166,8 @@ impl<'a> Enricher<'a> {
         let mut without_condition = Vec::new();
         // (物流会社, 配送会社, 商品番号) of each item with a 配送条件, for a split by rule.
         let mut lines: Vec<(&str, &str, &str)> = Vec::new();
-        let mut slot_codes: Option<Vec<String>> = None;
+        // Products that limit the time slots (配送可能時間帯): every one of them must allow the request.
+        let mut slot_limits: Vec<(&DeliveryCondition, &str)> = Vec::new();
         for item in &order.items {
             match self.delivery.get(item.product_code.as_str()) {
                 None => {
@@ -187,7 +188,7 @@ impl<'a> Enricher<'a> {
                         e.temperature = d.temperature.clone();
                     }
                     if !d.time_slots.is_empty() {
-                        slot_codes = Some(d.time_slots.clone());
+                        slot_limits.push((d, item.product_code.as_str()));
                     }
                     for (no, field, value, cell) in
                         [(1u8, &mut e.logistics_company, &d.logistics_company, &cells[0]), (2, &mut e.carrier, &d.carrier, &cells[1])]
@@ -330,7 +331,7 @@ impl<'a> Enricher<'a> {
         } else {
             e.ship_date = Sourced::new(earliest, "the earliest day (transit days unknown)");
         }
-        self.check_slot(order, &e.carrier.value.clone(), slot_codes.as_deref(), &mut e);
+        self.check_slot(order, &e.carrier.value.clone(), &slot_limits, &mut e);
         // 9: the billing total, recomputed.
         (e.billing_total, e.tax) = billing(order, &e, self.shop.tax_rounding);
         let request = request_block(&order.remarks).is_some();
@@ -406,7 +407,7 @@ impl<'a> Enricher<'a> {
     }
 
     /// A desired slot the carrier (or the product) does not offer is flagged, not changed.
-    fn check_slot(&self, order: &Order, carrier: &Option<String>, allowed_codes: Option<&[String]>, e: &mut Enrichment) {
+    fn check_slot(&self, order: &Order, carrier: &Option<String>, limits: &[(&DeliveryCondition, &str)], e: &mut Enrichment) {
         let (Some(slot), Some(carrier)) = (&order.desired_delivery.time_slot, carrier) else { return };
         let hours = slot_hours(slot);
         let offered: Vec<_> = self.masters.time_slots.iter().filter(|t| &t.carrier == carrier).collect();
@@ -419,10 +420,20 @@ impl<'a> Enricher<'a> {
                     offered.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )),
-            Some(t) if allowed_codes.is_some_and(|c| !c.contains(&t.code)) => {
-                e.problems.push((4, format!("time slot `{slot}` is not among the product's 配送可能時間帯")));
+            Some(t) => {
+                // A product's codes are its own carrier's: they say nothing once a rule moved the order to another.
+                for (d, code) in limits.iter().filter(|(d, _)| d.carrier == *carrier && !d.time_slots.contains(&t.code)) {
+                    e.problems.push((
+                        4,
+                        format!(
+                            "time slot `{slot}` ({}) is not among the 配送可能時間帯 of {code} ({}: {})",
+                            t.code,
+                            cell(&d.origin, 4),
+                            d.time_slots.join(", ")
+                        ),
+                    ));
+                }
             }
-            Some(_) => {}
         }
     }
 
@@ -808,5 +819,28 @@ mod tests {
         );
         assert!(out.checks[0].reason.starts_with("split into 2 shipments by "), "{}", out.checks[0].reason);
         assert_eq!(out.enrichment.temperature, "冷凍");
+    }
+
+    #[test]
+    fn a_slot_the_product_does_not_allow_names_the_product_and_its_cell() {
+        let mut m = masters();
+        m.delivery_conditions[0].time_slots = vec!["0812".into()];
+        let (cal, shop) = calendar_and_shop();
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        assert_eq!(out.checks[3].result.as_str(), "fail");
+        assert_eq!(
+            out.checks[3].reason,
+            "2026-12-10 14:00-16:00: time slot `14:00-16:00` (1416) is not among the 配送可能時間帯 of NG-MUG-001 (配送条件!E3: 0812)"
+        );
+        // Once a rule moves the order to another carrier, the product's codes (its carrier's) no longer apply.
+        m.delivery_conditions[0].carrier = "佐川急便".into();
+        m.time_slots[0].carrier = "佐川急便".into();
+        m.delivery_conditions[0].time_slots = vec!["0812".into()];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("carrier.yaml");
+        std::fs::write(&path, "inputs: [ship_to.prefecture]\noutputs: [carrier]\nrows:\n  - [東京都, ヤマト運輸]\n").unwrap();
+        let (tables, _) = DecisionTable::load(&path).unwrap();
+        let out = Enricher::new(&m, &cal, &shop, &tables).enrich(&order(), "rakuten", History::default());
+        assert!(!out.checks[3].reason.contains("配送可能時間帯"), "{}", out.checks[3].reason);
     }
 }
