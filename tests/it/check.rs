@@ -91,3 +91,14 @@ fn expiring_credentials_are_warned_about() {
     assert_eq!(out.code, 78, "{}", out.stderr);
     assert!(out.stderr.contains("expired on 2027-02-20"), "{}", out.stderr);
 }
+
+#[test]
+fn a_tax_rounding_the_malls_do_not_offer_is_an_error_at_its_place() {
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  tax_rounding: 切り捨て", "  tax_rounding: 切り下げ");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert!(out.stderr.contains("error[C014]: `切り下げ` is not a way of rounding tax"), "{}", out.stderr);
+    assert!(out.stderr.contains("shop.yaml:15:17"), "{}", out.stderr);
+    assert!(out.stderr.contains("write 切り捨て, 四捨五入 or 切り上げ"), "{}", out.stderr);
+}
