@@ -1,8 +1,6 @@
 //! `juchu explain ORDER`: one order's enriched values, where each came from, and its ten checks,
 //! the way staff ask "why does this order say 佐川急便?".
 
-use std::path::PathBuf;
-
 use duckdb::params;
 use unicode_width::UnicodeWidthStr;
 
@@ -31,13 +29,9 @@ const VALUES: &[(&str, &str)] = &[
 ];
 
 pub fn explain(order_number: &str, mall: Option<&str>, opts: &RunOptions) -> ExitStatus {
-    let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
-    let store = match Store::open_read_only(&path) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitStatus::Usage;
-        }
+    let (store, path) = match super::query::open_read_only(opts) {
+        Ok(opened) => opened,
+        Err(status) => return status,
     };
     match render(&store, order_number, mall) {
         Ok(Some(text)) => {
@@ -70,32 +64,31 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
         .collect();
     let sql = format!(
         "SELECT mall, shop, order_number, fired_rules, {} FROM order_enrichment
-         WHERE order_number = ? AND (? IS NULL OR mall = ?) ",
+         WHERE order_number = ? AND (? IS NULL OR mall = ?) ORDER BY mall",
         columns.join(", ")
-    );
-    let malls: Vec<String> = store
-        .conn
-        .prepare("SELECT mall FROM order_enrichment WHERE order_number = ? AND (? IS NULL OR mall = ?) ORDER BY mall")?
-        .query_map(params![order_number, mall, mall], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    anyhow::ensure!(
-        malls.len() < 2,
-        "order number `{order_number}` is at several malls ({}): add --mall with one of them",
-        malls.join(", ")
     );
     let mut stmt = store.conn.prepare(&sql)?;
     let mut rows = stmt.query(params![order_number, mall, mall])?;
     let Some(row) = rows.next()? else { return Ok(None) };
     let (mall, shop, number): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     let fired: String = row.get(3)?;
-    let mut out = format!("{mall}/{shop}/{number}\n");
-    let width = VALUES.iter().map(|(_, l)| l.width()).max().unwrap_or(0);
     let mut shown = Vec::new();
     for (k, (_, label)) in VALUES.iter().enumerate() {
         let value: Option<String> = row.get(4 + 2 * k)?;
         let source: Option<String> = row.get(5 + 2 * k)?;
         shown.push((label, value.unwrap_or_else(|| "—".into()), source.unwrap_or_default()));
     }
+    let mut malls = vec![mall.clone()];
+    while let Some(other) = rows.next()? {
+        malls.push(other.get(0)?);
+    }
+    anyhow::ensure!(
+        malls.len() < 2,
+        "order number `{order_number}` is at several malls ({}): add --mall with one of them",
+        malls.join(", ")
+    );
+    let mut out = format!("{mall}/{shop}/{number}\n");
+    let width = VALUES.iter().map(|(_, l)| l.width()).max().unwrap_or(0);
     let value_width = shown.iter().map(|(_, v, _)| v.width()).max().unwrap_or(0).min(40);
     for (label, value, source) in &shown {
         out.push_str(&format!(

@@ -17,14 +17,23 @@ pub enum Format {
     Json,
 }
 
-pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
+/// The store the read-only commands (`query`, `explain`) open: `--store`, else
+/// `state/juchu.duckdb` in the current folder. A missing store is a usage error, said on stderr.
+pub fn open_read_only(opts: &RunOptions) -> Result<(Store, PathBuf), ExitStatus> {
     let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
-    let store = match Store::open_read_only(&path) {
-        Ok(s) => s,
+    match Store::open_read_only(&path) {
+        Ok(s) => Ok((s, path)),
         Err(e) => {
             eprintln!("error: {e:#}");
-            return ExitStatus::Usage;
+            Err(ExitStatus::Usage)
         }
+    }
+}
+
+pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
+    let store = match open_read_only(opts) {
+        Ok((s, _)) => s,
+        Err(status) => return status,
     };
     match run_sql(&store, sql) {
         Ok((columns, rows)) => {
