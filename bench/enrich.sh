@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/juchu/target}"
-cargo build --release --quiet
-BIN="$CARGO_TARGET_DIR/release/juchu"
+# JUCHU_BIN=path benchmarks another build (an earlier commit, say) on the same inputs.
+BIN="${JUCHU_BIN:-}"
+if [ -z "$BIN" ]; then cargo build --release --quiet; BIN="$CARGO_TARGET_DIR/release/juchu"; fi
 N="${N:-1000000}"
 DATA=bench/data/enrich
 rm -rf "$DATA" && mkdir -p "$DATA"

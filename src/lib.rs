@@ -26,6 +26,8 @@ pub enum ExitStatus {
     RecordsFailed,
     /// 2: the command line was wrong.
     Usage,
+    /// 70 (EX_SOFTWARE): an internal error: the store is unusable, the lock file cannot be made, the disk is full.
+    Internal,
     /// 75 (EX_TEMPFAIL): another run holds the lock; try again at the next cron tick.
     Locked,
     /// 78 (EX_CONFIG): configuration or master data is wrong.
@@ -38,6 +40,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::RecordsFailed => 1,
             ExitStatus::Usage => 2,
+            ExitStatus::Internal => 70,
             ExitStatus::Locked => 75,
             ExitStatus::Config => 78,
         }

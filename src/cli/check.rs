@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use crate::pipeline::check_pipeline;
 use crate::pipeline::runner::{print_diagnostics, RunOptions};
+use crate::domain::lang::pick;
 use crate::ExitStatus;
 
 pub fn check(pipeline: &Path, deny_warnings: bool, opts: &RunOptions) -> ExitStatus {
@@ -13,14 +14,27 @@ pub fn check(pipeline: &Path, deny_warnings: bool, opts: &RunOptions) -> ExitSta
     let d = &checked.diagnostics;
     print_diagnostics(d, opts.styled);
     let (errors, warnings) = (d.errors(), d.warnings());
-    let stages = checked.pipeline.as_ref().map(|p| p.stages.len()).unwrap_or(0);
+    let stages = checked.stages.len();
     let ms = started.elapsed().as_millis();
+    let path = pipeline.display();
     if errors > 0 || (deny_warnings && warnings > 0) {
-        eprintln!("juchu check: {errors} error(s), {warnings} warning(s) in {} ({stages} stages, {ms} ms)", pipeline.display());
+        eprintln!(
+            "{}",
+            pick(
+                format!("juchu check: {path} にエラー {errors} 件、警告 {warnings} 件（{stages} ステージ、{ms} ms）"),
+                format!("juchu check: {errors} error(s), {warnings} warning(s) in {path} ({stages} stages, {ms} ms)")
+            )
+        );
         ExitStatus::Config
     } else {
         if !opts.quiet {
-            println!("juchu check: {} is ok: {stages} stages, {warnings} warning(s) ({ms} ms)", pipeline.display());
+            println!(
+                "{}",
+                pick(
+                    format!("juchu check: {path} は問題ありません（{stages} ステージ、警告 {warnings} 件、{ms} ms）"),
+                    format!("juchu check: {path} is ok: {stages} stages, {warnings} warning(s) ({ms} ms)")
+                )
+            );
         }
         ExitStatus::Success
     }

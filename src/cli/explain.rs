@@ -4,29 +4,12 @@
 use duckdb::params;
 use unicode_width::UnicodeWidthStr;
 
+use crate::domain::checks::CHECK_NAMES;
+use crate::domain::fields::{self, Column, Field};
+use crate::domain::lang::{self, Lang};
 use crate::pipeline::runner::RunOptions;
 use crate::store::Store;
 use crate::ExitStatus;
-
-/// The values shown, as (column, label staff use).
-const VALUES: &[(&str, &str)] = &[
-    ("logistics_company", "物流会社"),
-    ("carrier", "配送会社"),
-    ("shipments", "分割出荷"),
-    ("ship_date", "出荷予定日"),
-    ("desired_date", "お届け希望日"),
-    ("desired_time_slot", "お届け時間帯"),
-    ("remote_island", "離島"),
-    ("sender", "送付元"),
-    ("payment_method", "決済方法"),
-    ("option_total", "オプション金額"),
-    ("shipping_fee", "送料"),
-    ("cod_fee", "代引手数料"),
-    ("payment_fee", "決済手数料"),
-    ("billing_total", "請求金額"),
-    ("tax", "消費税"),
-    ("customer_rank", "顧客ランク"),
-];
 
 pub fn explain(order_number: &str, mall: Option<&str>, opts: &RunOptions) -> ExitStatus {
     let (store, path) = match super::query::open_read_only(opts) {
@@ -49,17 +32,24 @@ pub fn explain(order_number: &str, mall: Option<&str>, opts: &RunOptions) -> Exi
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitStatus::RecordsFailed
+            ExitStatus::Internal
         }
     }
 }
 
+/// The fields shown: the catalog's stored fields that say where they came from.
+fn shown() -> impl Iterator<Item = Field> {
+    fields::stored().iter().copied().filter(|f| !matches!(f.def().column, Column::None | Column::Value { source: None, .. }))
+}
+
 fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Result<Option<String>> {
-    let columns: Vec<String> = VALUES
-        .iter()
-        .map(|(c, _)| match *c {
-            "tax" => "'10 %: ' || tax_10 || ' yen, 8 %: ' || tax_8 || ' yen' AS tax, tax_source".to_string(),
-            c => format!("{c}::VARCHAR AS {c}, {c}_source"),
+    let lang = lang::current();
+    // Each field as (value as text, source); the tax as its two rates.
+    let columns: Vec<String> = shown()
+        .map(|f| match f.def().column {
+            Column::Tax { standard, reduced, source } => format!("{standard}, {reduced}, {source}"),
+            Column::Value { value, source: Some(source) } => format!("{value}::VARCHAR AS {value}, NULL, {source}"),
+            column => unreachable!("{column:?} is not shown"),
         })
         .collect();
     let sql = format!(
@@ -72,11 +62,21 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
     let Some(row) = rows.next()? else { return Ok(None) };
     let (mall, shop, number): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
     let fired: String = row.get(3)?;
-    let mut shown = Vec::new();
-    for (k, (_, label)) in VALUES.iter().enumerate() {
-        let value: Option<String> = row.get(4 + 2 * k)?;
-        let source: Option<String> = row.get(5 + 2 * k)?;
-        shown.push((label, value.unwrap_or_else(|| "—".into()), source.unwrap_or_default()));
+    let mut shown_values = Vec::new();
+    for (k, f) in shown().enumerate() {
+        let at = 4 + 3 * k;
+        let value: Option<String> = match f.def().column {
+            Column::Tax { .. } => {
+                let (standard, reduced): (Option<i64>, Option<i64>) = (row.get(at)?, row.get(at + 1)?);
+                standard.zip(reduced).map(|(s, r)| match lang {
+                    Lang::Ja => format!("10 %: {s}円, 8 %: {r}円"),
+                    Lang::En => format!("10 %: {s} yen, 8 %: {r} yen"),
+                })
+            }
+            _ => row.get(at)?,
+        };
+        let source: Option<String> = row.get(at + 2)?;
+        shown_values.push((f.label().get(lang), value.unwrap_or_else(|| "—".into()), source.unwrap_or_default()));
     }
     let mut malls = vec![mall.clone()];
     while let Some(other) = rows.next()? {
@@ -88,9 +88,9 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
         malls.join(", ")
     );
     let mut out = format!("{mall}/{shop}/{number}\n");
-    let width = VALUES.iter().map(|(_, l)| l.width()).max().unwrap_or(0);
-    let value_width = shown.iter().map(|(_, v, _)| v.width()).max().unwrap_or(0).min(40);
-    for (label, value, source) in &shown {
+    let width = shown_values.iter().map(|(l, _, _)| l.width()).max().unwrap_or(0);
+    let value_width = shown_values.iter().map(|(_, v, _)| v.width()).max().unwrap_or(0).min(40);
+    for (label, value, source) in &shown_values {
         out.push_str(&format!(
             "  {label}{}  {value}{}  {source}\n",
             " ".repeat(width - label.width()),
@@ -98,13 +98,14 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
         ));
     }
     out.push_str("checks\n");
-    let mut stmt = store.conn.prepare(
-        "SELECT check_no, check_name, result, coalesce(reason, '') FROM order_checks WHERE mall = ? AND shop = ? AND order_number = ? ORDER BY check_no",
-    )?;
+    let name = if lang == Lang::En { "check_name_en" } else { "check_name" };
+    let mut stmt = store.conn.prepare(&format!(
+        "SELECT check_no, {name}, result, coalesce(reason, '') FROM order_checks WHERE mall = ? AND shop = ? AND order_number = ? ORDER BY check_no"
+    ))?;
     let checks = stmt.query_map(params![mall, shop, number], |r| {
         Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
     })?;
-    let name_width = crate::domain::enrichment::CHECK_NAMES.iter().map(|n| n.width()).max().unwrap_or(0);
+    let name_width = CHECK_NAMES.iter().map(|n| n.get(lang).width()).max().unwrap_or(0);
     for c in checks {
         let (no, name, result, reason) = c?;
         let mark = match result.as_str() {
@@ -112,7 +113,7 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
             "fail" => "✗",
             _ => "-",
         };
-        out.push_str(&format!("  {mark} {no:>2} {name}{}  {reason}\n", " ".repeat(name_width - name.width())));
+        out.push_str(&format!("  {mark} {no:>2} {name}{}  {reason}\n", " ".repeat(name_width.saturating_sub(name.width()))));
     }
     out.push_str(&format!("rules fired: {}\n", if fired.is_empty() { "none" } else { &fired }));
     Ok(Some(out))

@@ -114,7 +114,7 @@ pub fn gen(g: Gen) -> ExitStatus {
             }
             Err(e) => {
                 eprintln!("error: {e:#}");
-                ExitStatus::RecordsFailed
+                ExitStatus::Internal
             }
         },
         Gen::RakutenItems { rows, out } => match rakuten_items(rows, &out) {
@@ -124,7 +124,7 @@ pub fn gen(g: Gen) -> ExitStatus {
             }
             Err(e) => {
                 eprintln!("error: {e:#}");
-                ExitStatus::RecordsFailed
+                ExitStatus::Internal
             }
         },
     }

@@ -28,8 +28,9 @@ Examples:
   juchu explain 338811-20261201-0000032082      one order's values, their sources and its ten checks
   juchu --now 2026-12-01T09:00:00+09:00 run pipelines/demo.yaml
 
-Exit codes: 0 ok, 1 the run finished but some records failed, 2 usage,
-            75 another run holds the lock, 78 configuration or master-data error.";
+Exit codes: 0 ok, 1 the run finished but some records or malls failed, 2 usage,
+            70 internal (the store, the lock file, the disk), 75 another run holds the lock,
+            78 configuration or master-data error.";
 
 #[derive(Parser, Debug)]
 #[command(name = "juchu", version, about = "受注: the order back office of a multi-mall shop, as a batch pipeline", after_help = EXAMPLES)]
@@ -46,6 +47,9 @@ pub struct Cli {
     /// Only errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// The language of messages, check reasons and reports: ja (default) or en; also JUCHU_LANG and `shop.language`.
+    #[arg(long, global = true, value_name = "ja|en")]
+    pub lang: Option<String>,
     /// Log lines as text or JSON (for log collectors).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -149,6 +153,20 @@ pub fn main() -> ExitStatus {
         }
     };
     logging::init(cli.verbose, cli.quiet, cli.log_format);
+    let lang_choice = cli
+        .lang
+        .clone()
+        .map(|l| ("--lang", l))
+        .or_else(|| std::env::var("JUCHU_LANG").ok().filter(|l| !l.is_empty()).map(|l| ("JUCHU_LANG", l)));
+    if let Some((from, value)) = lang_choice {
+        match crate::domain::lang::Lang::parse(&value) {
+            Some(lang) => crate::domain::lang::set_explicit(lang),
+            None => {
+                eprintln!("error: {from} `{value}` is not a language juchu speaks: use ja (日本語) or en (English)");
+                return ExitStatus::Usage;
+            }
+        }
+    }
     let clock = match Clock::from_arg(cli.now.as_deref()) {
         Ok(c) => c,
         Err(e) => {

@@ -13,9 +13,9 @@ pub fn preview(pipeline: &Path, stage: &str, limit: usize, opts: &RunOptions) ->
             print!("{}", super::query::render_table(&p.columns, &p.rows));
             ExitStatus::Success
         }
-        Err(diags) => {
+        Err((diags, status)) => {
             print_diagnostics(&Diagnostics(diags), opts.styled);
-            ExitStatus::Config
+            status
         }
     }
 }

@@ -18,14 +18,20 @@ pub enum Format {
 }
 
 /// The store the read-only commands (`query`, `explain`) open: `--store`, else
-/// `state/juchu.duckdb` in the current folder. A missing store is a usage error, said on stderr.
+/// `state/juchu.duckdb` in the current folder. A missing store is a usage error (2); one that
+/// exists but cannot be opened is internal (70). Both are said on stderr.
 pub fn open_read_only(opts: &RunOptions) -> Result<(Store, PathBuf), ExitStatus> {
     let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
     match Store::open_read_only(&path) {
         Ok(s) => Ok((s, path)),
-        Err(e) => {
+        Err(e) if !path.exists() => {
             eprintln!("error: {e:#}");
             Err(ExitStatus::Usage)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            eprintln!("  help: {} (exit 70)", crate::store::open_failure_help(&path));
+            Err(ExitStatus::Internal)
         }
     }
 }

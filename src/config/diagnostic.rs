@@ -119,13 +119,25 @@ impl Diagnostic {
         self.place.text()
     }
 
-    /// Renders rustc-style. `styled` adds colours (for a terminal).
+    /// Renders rustc-style, in the process's language. `styled` adds colours (for a terminal).
     pub fn render(&self, styled: bool) -> String {
+        self.render_in(crate::domain::lang::current(), styled)
+    }
+
+    /// Renders rustc-style. In Japanese the title and help come from the code registry
+    /// (`config/codes.rs`), and this problem's own words follow as a note.
+    pub fn render_in(&self, lang: crate::domain::lang::Lang, styled: bool) -> String {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(self.message.as_str()).id(self.code);
+        let registered = match lang {
+            crate::domain::lang::Lang::Ja => super::codes::lookup(self.code),
+            crate::domain::lang::Lang::En => None,
+        };
+        let title_text = registered.map(|c| c.title.ja).unwrap_or(self.message.as_str());
+        let detail = registered.map(|_| format!("詳細: {}", self.message));
+        let title = level.primary_title(title_text).id(self.code);
         let place = self.place_text();
         let mut group = match &self.place {
             Place::Nowhere => title.elements(Vec::<Origin>::new()),
@@ -166,6 +178,12 @@ impl Diagnostic {
             if let Some(l) = &self.label {
                 group = group.element(Level::NOTE.message(l.as_str()));
             }
+        }
+        if let Some(d) = &detail {
+            group = group.element(Level::NOTE.message(d.as_str()));
+        }
+        if let Some(c) = registered {
+            group = group.element(Level::HELP.message(c.help.ja));
         }
         if let Some(h) = &self.help {
             group = group.element(Level::HELP.message(h.as_str()));
@@ -286,11 +304,13 @@ pub fn display_path(p: &Path) -> String {
 }
 
 fn place_path(place: &str) -> String {
-    // `file:line:col` → `file`: the renderer adds the line and column itself.
+    // `file:line:col` or `file:line` → `file`: the renderer adds the line and column itself.
     let mut parts = place.rsplitn(3, ':');
     let (c, l, f) = (parts.next(), parts.next(), parts.next());
+    let number = |s: &str| s.parse::<usize>().is_ok();
     match (f, l, c) {
-        (Some(f), Some(l), Some(c)) if l.parse::<usize>().is_ok() && c.parse::<usize>().is_ok() => f.to_string(),
+        (Some(f), Some(l), Some(c)) if number(l) && number(c) => f.to_string(),
+        (_, Some(_), Some(c)) if number(c) => place.rsplit_once(':').map(|(f, _)| f.to_string()).unwrap_or_default(),
         _ => place.to_string(),
     }
 }
@@ -339,6 +359,21 @@ mod tests {
         assert_eq!(column_letters(25), "Z");
         assert_eq!(column_letters(26), "AA");
         assert_eq!(cell_name(11, 2), "C12");
+    }
+
+    #[test]
+    fn a_line_without_a_column_is_shown_once() {
+        assert_eq!(place_path("sample-data/select.csv:3"), "sample-data/select.csv");
+        assert_eq!(place_path("sample-data/select.csv:3:7"), "sample-data/select.csv");
+        assert_eq!(place_path("masters.xlsx!受注ステータス!C4"), "masters.xlsx!受注ステータス!C4");
+        let d = Diagnostic::error("D013", "選択肢タイプ `x` is not s, c or i").at_line(
+            Path::new("select.csv"),
+            3,
+            None,
+            Some("x,towel-01,ラッピング".into()),
+        );
+        let text = d.render_in(crate::domain::lang::Lang::En, false);
+        assert!(text.contains("--> select.csv:3:1") && !text.contains("select.csv:3:3"), "{text}");
     }
 
     #[test]

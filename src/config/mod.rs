@@ -1,5 +1,6 @@
 //! Configuration: YAML with positions, the diagnostic type, shop settings, the pipeline spec.
 
+pub mod codes;
 pub mod diagnostic;
 pub mod pipeline;
 pub mod settings;

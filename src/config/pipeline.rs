@@ -1,7 +1,8 @@
 //! The pipeline file: `settings:` and a list of `stages:`, each `{ id, type, with }`.
 //!
 //! Each stage is parsed on its own (see `yaml::sub_document`), so one broken stage does not hide
-//! the problems of the others.
+//! the problems of the others. This file knows no stage kind: it keeps each stage's `id`, `type` and
+//! its own text, and `stages::compile` turns them into stages by the registry there.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,13 +12,6 @@ use serde::Deserialize;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::yaml::{did_you_mean, Location, Spanned, YamlFile};
-use crate::stages::{
-    enrich::EnrichConfig, fetch_orders::FetchOrdersConfig, import_products::ImportProductsConfig, load_masters::LoadMastersConfig,
-    validate_masters::ValidateMastersConfig,
-};
-
-/// Stage kinds this version has. A closed set: an unknown `type:` is an error that lists these.
-pub const STAGE_KINDS: &[&str] = &["import_products", "load_masters", "validate_masters", "fetch_orders", "enrich"];
 
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -26,32 +20,18 @@ pub struct Pipeline {
     pub stages: Vec<StageSpec>,
 }
 
+/// One `- id: … type: … with: …` entry as written, before its kind is known.
 #[derive(Debug, Clone)]
 pub struct StageSpec {
     pub id: String,
     pub id_loc: Location,
-    pub kind: StageKind,
-}
-
-#[derive(Debug, Clone)]
-pub enum StageKind {
-    ImportProducts(ImportProductsConfig),
-    LoadMasters(LoadMastersConfig),
-    ValidateMasters(ValidateMastersConfig),
-    FetchOrders(FetchOrdersConfig),
-    Enrich(EnrichConfig),
-}
-
-impl StageKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            StageKind::ImportProducts(_) => "import_products",
-            StageKind::LoadMasters(_) => "load_masters",
-            StageKind::ValidateMasters(_) => "validate_masters",
-            StageKind::FetchOrders(_) => "fetch_orders",
-            StageKind::Enrich(_) => "enrich",
-        }
-    }
+    /// What `type:` says.
+    pub kind: String,
+    pub kind_loc: Location,
+    /// Where `with:` is (or `type:`, when there is no `with:`).
+    pub with_loc: Location,
+    /// The entry alone, the rest of the file blanked (`YamlFile::sub_document`), so errors keep their places.
+    text: String,
 }
 
 #[derive(Deserialize)]
@@ -90,8 +70,13 @@ struct WithOf<T> {
 }
 
 impl Pipeline {
-    /// Parses the pipeline file, collecting every problem into `diags`.
-    pub fn load(path: &Path, diags: &mut Diagnostics) -> Option<Pipeline> {
+    /// Parses the pipeline file, collecting every problem into `diags`. `on_stage` sees each entry as
+    /// it is read (the stage registry parses its `with:` there, so problems stay in file order).
+    pub fn load(
+        path: &Path,
+        diags: &mut Diagnostics,
+        mut on_stage: impl FnMut(&YamlFile, &StageSpec, &mut Diagnostics),
+    ) -> Option<Pipeline> {
         let file = match YamlFile::read(path) {
             Ok(f) => f,
             Err(d) => {
@@ -112,7 +97,7 @@ impl Pipeline {
         let settings_path = match &top.settings {
             Some(s) => {
                 let p = file.path.parent().unwrap_or(Path::new(".")).join(&s.value);
-                if !p.exists() {
+                if !p.is_file() {
                     diags.push(
                         Diagnostic::error("C030", format!("settings file `{}` not found", s.value))
                             .at(file.place_at(&s.referenced))
@@ -150,26 +135,17 @@ impl Pipeline {
                 );
             }
             seen.insert(header.id.value.clone(), header.id.referenced);
-            let with_at = header.with.as_ref().map(|w| w.referenced).unwrap_or(header.kind.referenced);
-            let kind = match header.kind.value.as_str() {
-                "import_products" => typed(&file, &sub, with_at, diags).map(StageKind::ImportProducts),
-                "load_masters" => typed(&file, &sub, with_at, diags).map(StageKind::LoadMasters),
-                "validate_masters" => typed(&file, &sub, with_at, diags).map(StageKind::ValidateMasters),
-                "fetch_orders" => typed(&file, &sub, with_at, diags).map(StageKind::FetchOrders),
-                "enrich" => typed(&file, &sub, with_at, diags).map(StageKind::Enrich),
-                other => {
-                    let hint = did_you_mean(other, STAGE_KINDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                    diags.push(
-                        Diagnostic::error("C033", format!("unknown stage type `{other}`"))
-                            .at(file.place_at(&header.kind.referenced))
-                            .help(format!("{hint}stage types are: {}", STAGE_KINDS.join(", "))),
-                    );
-                    None
-                }
+            let with_loc = header.with.as_ref().map(|w| w.referenced).unwrap_or(header.kind.referenced);
+            let spec = StageSpec {
+                id: header.id.value,
+                id_loc: header.id.referenced,
+                kind: header.kind.value,
+                kind_loc: header.kind.referenced,
+                with_loc,
+                text: sub,
             };
-            if let Some(kind) = kind {
-                stages.push(StageSpec { id: header.id.value, id_loc: header.id.referenced, kind });
-            }
+            on_stage(&file, &spec, diags);
+            stages.push(spec);
         }
         if top.stages.as_ref().is_none_or(|s| s.is_empty()) {
             diags.push(
@@ -191,8 +167,22 @@ impl Pipeline {
     }
 }
 
-/// Parses the stage's `with:` as `T`. A missing `with:` is parsed as `{}` so required keys are named.
-fn typed<T: DeserializeOwned>(file: &YamlFile, sub: &str, at: Location, diags: &mut Diagnostics) -> Option<T> {
+impl StageSpec {
+    /// Parses the stage's `with:` as `T`. A missing `with:` is parsed as `{}` so required keys are named.
+    pub fn parse_with<T: DeserializeOwned>(&self, file: &YamlFile, diags: &mut Diagnostics) -> Option<T> {
+        parse_with(file, &self.text, self.with_loc, diags)
+    }
+
+    /// An unknown `type:`: names the kinds there are, with "did you mean".
+    pub fn unknown_kind(&self, file: &YamlFile, kinds: &[&str]) -> Diagnostic {
+        let hint = did_you_mean(&self.kind, kinds).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        Diagnostic::error("C033", format!("unknown stage type `{}`", self.kind))
+            .at(file.place_at(&self.kind_loc))
+            .help(format!("{hint}stage types are: {}", kinds.join(", ")))
+    }
+}
+
+fn parse_with<T: DeserializeOwned>(file: &YamlFile, sub: &str, at: Location, diags: &mut Diagnostics) -> Option<T> {
     match file.parse_text::<WithOf<T>>(sub) {
         Ok(WithOf { with: Some(t) }) => Some(t),
         Ok(WithOf { with: None }) => match serde_saphyr::from_str::<T>("{}") {

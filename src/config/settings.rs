@@ -11,10 +11,8 @@ use serde::Deserialize;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::yaml::{did_you_mean, Spanned, YamlFile};
+use crate::domain::mall::MallKind;
 use crate::domain::prefecture::Prefecture;
-
-/// Mall kinds juchu knows (S11). A settings entry's name is its kind unless `kind:` says otherwise.
-pub const MALL_KINDS: &[&str] = &["rakuten", "yahoo", "amazon", "aupay", "futureshop", "yamada", "ponpare"];
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -22,6 +20,7 @@ pub struct Settings {
     pub shop: Shop,
     /// The DuckDB store; `state/juchu.duckdb` next to the settings file unless set.
     pub store: PathBuf,
+    /// The malls whose kind is known (one with an unknown kind is reported, C020, and left out).
     pub malls: BTreeMap<String, MallSettings>,
 }
 
@@ -41,9 +40,17 @@ pub struct Shop {
     /// 消費税の端数処理 as set at the malls: 切り捨て (the default), 四捨五入 or 切り上げ.
     #[serde(default)]
     pub tax_rounding: Option<Spanned<String>>,
+    /// The language staff read: `ja` (日本語, the default) or `en`.
+    #[serde(default)]
+    pub language: Option<Spanned<String>>,
 }
 
 impl Shop {
+    /// The language set here, if any (checked by `juchu check`).
+    pub fn language(&self) -> Option<crate::domain::lang::Lang> {
+        self.language.as_ref().and_then(|l| crate::domain::lang::Lang::parse(&l.value))
+    }
+
     /// The rounding of consumption tax (checked by `juchu check`; 切り捨て unless set).
     pub fn tax_rounding(&self) -> crate::domain::tax::Rounding {
         self.tax_rounding.as_ref().and_then(|r| crate::domain::tax::Rounding::parse(&r.value)).unwrap_or_default()
@@ -95,9 +102,14 @@ pub struct MallSettings {
     /// Malls without an order API here (Yamada, Ponpare): order CSVs in a folder, columns mapped.
     #[serde(default)]
     pub order_files: Option<OrderFiles>,
-    /// The resolved kind (filled after parsing).
-    #[serde(skip)]
-    pub mall_kind: String,
+    /// The resolved kind: `kind:`, else the entry's name (filled after parsing; see `Settings::malls`).
+    #[serde(skip, default = "kind_not_resolved")]
+    pub mall_kind: MallKind,
+}
+
+/// Only until `check_mall` resolves the kind: an entry whose kind is unknown is not kept.
+fn kind_not_resolved() -> MallKind {
+    MallKind::Rakuten
 }
 
 /// Order files: one row per order line; rows of one order share its order number.
@@ -280,8 +292,10 @@ impl Settings {
         for (name, node) in top.malls.iter().flatten() {
             match file.parse_text::<MallSettings>(&file.sub_document(&node.referenced)) {
                 Ok(mut m) => {
-                    check_mall(&file, name, &mut m, now, diags);
-                    malls.insert(name.clone(), m);
+                    if let Some(kind) = check_mall(&file, name, &mut m, now, diags) {
+                        m.mall_kind = kind;
+                        malls.insert(name.clone(), m);
+                    }
                 }
                 Err(d) => diags.push(d),
             }
@@ -295,6 +309,13 @@ impl Settings {
 }
 
 fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
+    if let Some(l) = shop.language.as_ref().filter(|_| shop.language().is_none()) {
+        diags.push(
+            Diagnostic::error("C018", format!("`{}` is not a language juchu speaks", l.value))
+                .at(file.place_at(&l.referenced))
+                .help("write `language: ja` (日本語, the default) or `language: en` (English)"),
+        );
+    }
     let pref = &shop.sender.prefecture;
     if Prefecture::from_name(&pref.value).is_none() {
         let mut d = Diagnostic::error("C011", format!("unknown prefecture `{}`", pref.value))
@@ -334,33 +355,40 @@ fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
     }
 }
 
-fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<FixedOffset>, diags: &mut Diagnostics) {
-    let kind = m.kind.as_ref().map(|k| k.value.clone()).unwrap_or_else(|| name.to_string());
-    if !MALL_KINDS.contains(&kind.as_str()) {
+/// Checks one mall's entry; returns its kind, or None when the kind is unknown (reported).
+fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<FixedOffset>, diags: &mut Diagnostics) -> Option<MallKind> {
+    let kind_name = m.kind.as_ref().map(|k| k.value.clone()).unwrap_or_else(|| name.to_string());
+    let kind = MallKind::parse(&kind_name);
+    if kind.is_none() {
         let place = match &m.kind {
             Some(k) => file.place_at(&k.referenced),
             None => super::diagnostic::Place::File(file.path.clone()),
         };
-        let hint = did_you_mean(&kind, MALL_KINDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        let names = MallKind::names();
+        let hint = did_you_mean(&kind_name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
         diags.push(
-            Diagnostic::error("C020", format!("mall `{name}` has unknown kind `{kind}`"))
+            Diagnostic::error("C020", format!("mall `{name}` has unknown kind `{kind_name}`"))
                 .at(place)
-                .help(format!("{hint}set `kind:` to one of {}", MALL_KINDS.join(", "))),
+                .help(format!("{hint}set `kind:` to one of {}", names.join(", "))),
         );
     }
-    m.mall_kind = kind;
-    if let Some(ep) = &m.endpoint {
+    if let (Some(kind), Some(ep)) = (kind, &m.endpoint) {
         // FutureShop2 is fetched over FTP; the API malls over HTTPS; any of them may use the mock.
-        let ok = match m.mall_kind.as_str() {
-            _ if ep.value == "mock" => true,
-            "futureshop" => ep.value.starts_with("ftp://") || ep.value.starts_with("ftps://"),
-            _ => ep.value.starts_with("https://") || ep.value.starts_with("http://"),
+        let ftp = match kind {
+            MallKind::FutureShop => true,
+            MallKind::Rakuten | MallKind::Yahoo | MallKind::Amazon | MallKind::AuPay | MallKind::Yamada | MallKind::Ponpare => false,
+        };
+        let ok = if ep.value == "mock" {
+            true
+        } else if ftp {
+            ep.value.starts_with("ftp://") || ep.value.starts_with("ftps://")
+        } else {
+            ep.value.starts_with("https://") || ep.value.starts_with("http://")
         };
         if !ok {
-            let want =
-                if m.mall_kind == "futureshop" { "ftp://host[:port] or ftps://host[:port] (TLS)" } else { "https://… (the API base)" };
+            let want = if ftp { "ftp://host[:port] or ftps://host[:port] (TLS)" } else { "https://… (the API base)" };
             diags.push(
-                Diagnostic::error("C034", format!("malls.{name}.endpoint `{}` cannot be used for {}", ep.value, m.mall_kind))
+                Diagnostic::error("C028", format!("malls.{name}.endpoint `{}` cannot be used for {kind}", ep.value))
                     .at(file.place_at(&ep.referenced))
                     .help(format!("write `mock` (the mock mall) or {want}")),
             );
@@ -370,7 +398,7 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
         of.folder_path = file.path.parent().unwrap_or(Path::new(".")).join(&of.folder.value);
         if !of.folder_path.is_dir() {
             diags.push(
-                Diagnostic::error("C030", format!("order-file folder `{}` not found", of.folder.value))
+                Diagnostic::error("C015", format!("order-file folder `{}` not found", of.folder.value))
                     .at(file.place_at(&of.folder.referenced))
                     .help("the folder is relative to the settings file; create it or fix the path"),
             );
@@ -379,7 +407,7 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
             if !ORDER_FILE_FIELDS.contains(&field.as_str()) {
                 let hint = did_you_mean(field, ORDER_FILE_FIELDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
                 diags.push(
-                    Diagnostic::error("C031", format!("`{field}` is not an order field"))
+                    Diagnostic::error("C016", format!("`{field}` is not an order field"))
                         .at(file.place_at(&col.referenced))
                         .help(format!("{hint}order fields: {}", ORDER_FILE_FIELDS.join(", "))),
                 );
@@ -388,7 +416,7 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
         for field in &ORDER_FILE_FIELDS[..5] {
             if !of.columns.contains_key(*field) {
                 diags.push(
-                    Diagnostic::error("C032", format!("malls.{name}.order_files.columns needs `{field}`"))
+                    Diagnostic::error("C017", format!("malls.{name}.order_files.columns needs `{field}`"))
                         .at(file.place_at(&of.folder.referenced))
                         .help("map order_number, ordered_at, product_code, unit_price and quantity to the file's column names"),
                 );
@@ -463,4 +491,5 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
                 .help("set linkage_starts_at to a date-time that is not in the past (S12)"),
         );
     }
+    kind
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, Weekday};
 
+use super::mall::MallKind;
 use super::option_text::price_in_choice;
 use super::order_status::RAKUTEN_RMS_STATUSES;
 use super::prefecture::PREFECTURES;
@@ -236,7 +237,7 @@ fn whole(sheet: &str) -> FindingPlace {
 /// What validate_masters needs to know about the shop.
 pub struct ShopView<'a> {
     /// Malls the shop has in its settings, by kind.
-    pub malls: Vec<(&'a str, &'a str)>,
+    pub malls: Vec<(&'a str, MallKind)>,
     pub origin_region: &'a str,
 }
 
@@ -254,7 +255,7 @@ pub fn validate(m: &Masters, shop: &ShopView<'_>, products: &[MasterProduct], op
 
 fn check_rakuten_statuses(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding>) {
     let rows: Vec<&OrderStatus> = m.order_statuses.iter().filter(|s| s.mall == "rakuten").collect();
-    let uses_rakuten = shop.malls.iter().any(|(_, kind)| *kind == "rakuten");
+    let uses_rakuten = shop.malls.iter().any(|(_, kind)| *kind == MallKind::Rakuten);
     if rows.is_empty() {
         if uses_rakuten {
             out.push(Finding::error(
@@ -452,7 +453,7 @@ fn check_option_addons(m: &Masters, options: &[ProductOptionChoice], out: &mut V
 fn check_payment_methods(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding>) {
     let mapped: BTreeSet<&str> = m.payment_methods.iter().map(|p| p.mall.as_str()).collect();
     for (name, kind) in &shop.malls {
-        if !mapped.contains(name) && !mapped.contains(kind) {
+        if !mapped.contains(name) && !mapped.contains(kind.name()) {
             out.push(Finding::warning(
                 "M006",
                 format!("mall `{name}` has no payment-method mapping"),

@@ -1,8 +1,12 @@
 //! Pure types and logic of the shop, no I/O.
 
 pub mod calendar;
+pub mod checks;
 pub mod enrichment;
+pub mod fields;
 pub mod holidays;
+pub mod lang;
+pub mod mall;
 pub mod masters;
 pub mod option_text;
 pub mod order;
@@ -11,6 +15,7 @@ pub mod prefecture;
 pub mod remarks;
 pub mod tax;
 pub mod text;
+pub mod time;
 
 /// FNV-1a over bytes, continuing from `seed` (start with `FNV_START`): a fingerprint that is stable
 /// across runs and builds, unlike std's hasher.

@@ -146,6 +146,15 @@ pub struct Order {
     pub remote_island: bool,
 }
 
+/// ギフト (別送): the ship-to is someone else, or somewhere else, than the orderer. A field the
+/// mall left empty for the orderer (Amazon and order files send no orderer address; some send no
+/// name) proves nothing, so it does not count. Mall-specific signs (Rakuten's several
+/// destinations, Amazon's IsGift) are added by the adapters.
+pub fn is_gift(orderer: &Party, ship_to: &Party) -> bool {
+    let differs = |a: &str, b: &str| !a.trim().is_empty() && a.trim() != b.trim();
+    differs(&orderer.name, &ship_to.name) || differs(&orderer.address, &ship_to.address)
+}
+
 impl Order {
     /// A fingerprint of the content, to rewrite an order only when it changed.
     pub fn content_hash(&self) -> u64 {
@@ -164,5 +173,19 @@ mod tests {
         assert_eq!(Amount::from_mall(-9999), Amount::NotFixed);
         assert_eq!(Amount::from_mall(-9999).yen(), None);
         assert_eq!(Amount::from_mall(-100).yen(), Some(-100));
+    }
+
+    #[test]
+    fn a_gift_is_another_name_or_another_address() {
+        let p = |name: &str, address: &str| Party { name: name.into(), address: address.into(), ..Default::default() };
+        let me = p("山田 花子", "渋谷区神宮前1-2-3");
+        assert!(!is_gift(&me, &me));
+        assert!(is_gift(&me, &p("佐藤 太郎", "渋谷区神宮前1-2-3")), "another name");
+        assert!(is_gift(&me, &p("山田 花子", "大阪市北区梅田1-1")), "another address (別送 to oneself)");
+        assert!(!is_gift(&me, &p(" 山田 花子", "渋谷区神宮前1-2-3 ")), "surrounding blanks are not a difference");
+        // What the mall did not send for the orderer proves nothing.
+        assert!(!is_gift(&p("山田 花子", ""), &p("山田 花子", "大阪市北区梅田1-1")));
+        assert!(!is_gift(&p("", ""), &p("佐藤 太郎", "大阪市北区梅田1-1")));
+        assert!(is_gift(&p("", "渋谷区神宮前1-2-3"), &p("佐藤 太郎", "大阪市北区梅田1-1")));
     }
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde_json::Value;
 
 use super::http::{encode, HttpClient};
-use super::{Connection, Fetched, MallAdapter, MallError, Window};
-use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use super::{Connection, Fetched, MallError, OrderSource, Window};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
 
 pub const MARKETPLACE_JP: &str = "A1VC38T7YXB528";
 /// getOrders by ids takes at most 50.
@@ -101,7 +101,7 @@ impl Amazon {
     }
 }
 
-impl MallAdapter for Amazon {
+impl OrderSource for Amazon {
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
         // Amazon shows an order up to 2 minutes late and refuses a later bound; the overlap covers it.
         let before = window.to - Duration::minutes(2);
@@ -164,7 +164,7 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
     }
     let ordered_at = DateTime::parse_from_rfc3339(&s(o, "PurchaseDate"))
         .map_err(|e| format!("order {id}: PurchaseDate `{}`: {e}", s(o, "PurchaseDate")))?
-        .with_timezone(&crate::pipeline::clock::jst());
+        .with_timezone(&crate::domain::time::jst());
     let addr = o.get("ShippingAddress").cloned().unwrap_or(Value::Null);
     let ship_to = Party {
         name: s(&addr, "Name"),
@@ -207,7 +207,7 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
         order_number: id,
         ordered_at,
         mall_status: s(o, "OrderStatus"),
-        is_gift: gift || (!orderer.name.is_empty() && orderer.name != ship_to.name),
+        is_gift: gift || is_gift(&orderer, &ship_to),
         orderer,
         ship_to,
         items: lines,

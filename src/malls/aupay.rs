@@ -6,10 +6,10 @@ use serde_json::json;
 
 use super::http::{encode, HttpClient};
 use super::xml::{self, Node};
-use super::{Connection, Fetched, MallAdapter, MallError, Window};
-use crate::domain::order::{Amount, Amounts, Order, OrderItem, Party};
+use super::{Connection, Fetched, MallError, OrderSource, Window};
+use crate::domain::order::{is_gift, Amount, Amounts, Order, OrderItem, Party};
 use crate::domain::remarks::desired_delivery_from_remarks;
-use crate::pipeline::clock::{jst, parse_jst};
+use crate::domain::time::{jst, parse_jst};
 
 pub const SEARCH_PATH: &str = "/wmshopapi/searchTradeInfoListProc";
 pub const ONE_PATH: &str = "/wmshopapi/searchTradeInfoProc";
@@ -65,7 +65,7 @@ impl AuPay {
     }
 }
 
-impl MallAdapter for AuPay {
+impl OrderSource for AuPay {
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
         let (from, to) = (window.from.with_timezone(&jst()).date_naive(), window.to.with_timezone(&jst()).date_naive());
         let mut out = Vec::new();
@@ -152,7 +152,7 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
         order_number: id,
         ordered_at,
         mall_status: n.text_of("orderStatus"),
-        is_gift: ship_to.name != orderer.name || ship_to.address != orderer.address,
+        is_gift: is_gift(&orderer, &ship_to),
         orderer,
         ship_to,
         items,

@@ -14,12 +14,12 @@ use serde_json::json;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
 
-use super::{Connection, Fetched, MallAdapter, MallError, Window};
-use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use super::{Connection, Fetched, MallError, OrderSource, Window};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
 use crate::domain::prefecture::Prefecture;
 use crate::domain::text::parse_yen;
+use crate::domain::time::parse_jst;
 use crate::io::csv_table::CsvTable;
-use crate::pipeline::clock::parse_jst;
 
 pub const DEFAULT_FOLDER: &str = "/orders";
 /// One line of an export: its line number and its fields by column name.
@@ -145,7 +145,7 @@ impl FutureShop {
     }
 }
 
-impl MallAdapter for FutureShop {
+impl OrderSource for FutureShop {
     fn fetch(&self, _window: Window) -> Result<Vec<Fetched>, MallError> {
         // The folder holds only exports not yet imported: the window does not matter.
         let policy = &self.conn.retry;
@@ -326,7 +326,7 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
         order_number: number.to_string(),
         ordered_at,
         mall_status: "新規受付".into(),
-        is_gift: ship_to.name != orderer.name || ship_to.address != orderer.address,
+        is_gift: is_gift(&orderer, &ship_to),
         orderer,
         ship_to,
         items,

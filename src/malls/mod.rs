@@ -1,11 +1,13 @@
-//! One adapter per mall behind one trait. Wire formats live here only: every adapter turns its
-//! mall's payload into `domain::Order` and keeps the raw payload beside it.
+//! The malls' wire formats, and only here: one order source per mall behind `OrderSource` (every
+//! adapter turns its mall's payload into `domain::Order` and keeps the raw payload beside it), the
+//! write side the write-back issue builds (`OrderWriter`), and the product CSV layouts (`products`).
 
 pub mod amazon;
 pub mod aupay;
 pub mod futureshop;
 pub mod http;
 pub mod order_file;
+pub mod products;
 pub mod rakuten;
 pub mod xml;
 pub mod yahoo;
@@ -16,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 
 use crate::config::settings::MallSettings;
+pub use crate::domain::mall::{MallKind, ShippingUpdate, StatusUpdate};
 use crate::domain::order::Order;
 
 /// The span of order time one poll asks for.
@@ -56,8 +59,8 @@ pub enum MallError {
     Config { mall: String, detail: String },
 }
 
-/// A mall's order API.
-pub trait MallAdapter: Send {
+/// Where a mall's orders come from (受注取込): its order API, its FTP exports, or order files.
+pub trait OrderSource: Send {
     /// Orders created or changed in the window.
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError>;
 
@@ -106,10 +109,10 @@ impl Connection {
         let endpoint = m.endpoint.as_ref().map(|e| e.value.as_str()).unwrap_or("");
         let is_mock = endpoint == "mock";
         let base_url = if is_mock {
-            mock.and_then(|u| if m.mall_kind == "futureshop" { u.ftp.clone() } else { Some(u.http.clone()) })
+            mock.and_then(|u| if m.mall_kind.fetched_over_ftp() { u.ftp.clone() } else { Some(u.http.clone()) })
                 .ok_or_else(|| MallError::Config { mall: name.into(), detail: "`endpoint: mock`, but no mock mall is running".into() })?
         } else if endpoint.is_empty() {
-            default_endpoint(&m.mall_kind).to_string()
+            default_endpoint(m.mall_kind).to_string()
         } else {
             endpoint.trim_end_matches('/').to_string()
         };
@@ -153,30 +156,121 @@ impl Connection {
     }
 }
 
-fn default_endpoint(kind: &str) -> &'static str {
+fn default_endpoint(kind: MallKind) -> &'static str {
     match kind {
-        "rakuten" => "https://api.rms.rakuten.co.jp",
-        "yahoo" => "https://circus.shopping.yahooapis.jp",
-        "amazon" => "https://sellingpartnerapi-fe.amazon.com",
-        "aupay" => "https://api.manager.wowma.jp",
+        MallKind::Rakuten => "https://api.rms.rakuten.co.jp",
+        MallKind::Yahoo => "https://circus.shopping.yahooapis.jp",
+        MallKind::Amazon => "https://sellingpartnerapi-fe.amazon.com",
+        MallKind::AuPay => "https://api.manager.wowma.jp",
         // FutureShop2 has no default FTP host: the shop's own is set as `endpoint: ftp://host` or `ftps://host`.
-        _ => "",
+        MallKind::FutureShop => "",
+        // Order files need no endpoint.
+        MallKind::Yamada | MallKind::Ponpare => "",
     }
 }
 
-/// Whether this version can fetch orders from a mall kind.
-pub fn has_adapter(kind: &str) -> bool {
-    matches!(kind, "rakuten" | "yahoo" | "amazon" | "aupay" | "futureshop")
+/// Whether this version can fetch orders from a mall kind without `order_files`.
+pub fn has_adapter(kind: MallKind) -> bool {
+    match kind {
+        MallKind::Rakuten | MallKind::Yahoo | MallKind::Amazon | MallKind::AuPay | MallKind::FutureShop => true,
+        MallKind::Yamada | MallKind::Ponpare => false,
+    }
 }
 
-/// The adapter for a mall kind, or None for kinds that have none yet.
-pub fn adapter_for(kind: &str, conn: Connection, m: &MallSettings) -> Option<Box<dyn MallAdapter>> {
+/// The order source for a mall kind, or None for the kinds whose orders come only as order files.
+pub fn adapter_for(kind: MallKind, conn: Connection, m: &MallSettings) -> Option<Box<dyn OrderSource>> {
     match kind {
-        "futureshop" => Some(Box::new(futureshop::FutureShop::new(conn, m.ftp_folder.as_deref(), m.ftp_archive_folder.as_deref()))),
-        "rakuten" => Some(Box::new(rakuten::Rakuten::new(conn))),
-        "yahoo" => Some(Box::new(yahoo::Yahoo::new(conn))),
-        "amazon" => Some(Box::new(amazon::Amazon::new(conn))),
-        "aupay" => Some(Box::new(aupay::AuPay::new(conn))),
-        _ => None,
+        MallKind::FutureShop => Some(Box::new(futureshop::FutureShop::new(conn, m.ftp_folder.as_deref(), m.ftp_archive_folder.as_deref()))),
+        MallKind::Rakuten => Some(Box::new(rakuten::Rakuten::new(conn))),
+        MallKind::Yahoo => Some(Box::new(yahoo::Yahoo::new(conn))),
+        MallKind::Amazon => Some(Box::new(amazon::Amazon::new(conn))),
+        MallKind::AuPay => Some(Box::new(aupay::AuPay::new(conn))),
+        MallKind::Yamada | MallKind::Ponpare => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing back (受注連動の書き戻し)
+
+/// A mall's write calls, as the write-back issue implements them per mall. Each call sets a state
+/// and reads the order before it writes (Rakuten's existing shippingDetailId, au PAY's stored
+/// shippingNumber), so an outbox action retried after a crash changes nothing the second time.
+pub trait OrderWriter: Send {
+    /// Sets the order's status at the mall.
+    fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError>;
+
+    /// Reports the shipment (発送完了報告): carrier, tracking numbers, ship date.
+    fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError>;
+}
+
+/// What a write found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The mall now holds the requested state.
+    Changed,
+    /// The read before the write found the state already set: nothing was sent.
+    AlreadySet,
+}
+
+/// Whether a mall kind can be written back to, and through which of its calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteApi {
+    /// The mall has write calls; juchu's `OrderWriter` for it is not built yet (the write-back issue
+    /// builds it). `status` is None where the mall has no call that only sets a status.
+    NotBuiltYet { status: Option<&'static str>, shipping: &'static str },
+    /// The mall has no write API juchu can use: its orders come as files, and staff update them at the mall.
+    NoWriteApi,
+}
+
+/// The write calls of each mall kind (see shared/reference/write-back-shipping-mail.md §1, §6).
+pub fn write_api(kind: MallKind) -> WriteApi {
+    match kind {
+        MallKind::Rakuten => WriteApi::NotBuiltYet {
+            status: Some("confirmOrder"),
+            shipping: "getOrder, then updateOrderShipping with the existing shippingDetailId",
+        },
+        MallKind::Yahoo => WriteApi::NotBuiltYet {
+            status: Some("orderStatusChange (IsPointFix true for 完了)"),
+            shipping: "orderShipStatusChange (an invoice number or an empty reason, never both)",
+        },
+        // Amazon's status follows the shipment confirmation.
+        MallKind::Amazon => WriteApi::NotBuiltYet { status: None, shipping: "getOrderItems, then confirmShipment (204 = done)" },
+        MallKind::AuPay => WriteApi::NotBuiltYet {
+            status: Some("updateTradeStsProc (the status as a Japanese name)"),
+            shipping: "searchTradeInfoProc, then updateTradeInfoProc unless shippingNumber is set",
+        },
+        // Orders come over FTP; the write calls are futureshop's admin API, with credentials of their own.
+        MallKind::FutureShop => {
+            WriteApi::NotBuiltYet { status: Some("admin-api order/complete (処理済)"), shipping: "admin-api (path not confirmed)" }
+        }
+        MallKind::Yamada | MallKind::Ponpare => WriteApi::NoWriteApi,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_answers_whether_it_can_be_written_back() {
+        for kind in MallKind::ALL {
+            match (kind, write_api(kind)) {
+                (MallKind::Yamada | MallKind::Ponpare, api) => assert_eq!(api, WriteApi::NoWriteApi, "{kind}: orders come as files"),
+                (_, WriteApi::NotBuiltYet { shipping, .. }) => assert!(!shipping.is_empty(), "{kind}"),
+                (_, WriteApi::NoWriteApi) => panic!("{kind} has write calls"),
+            }
+        }
+        assert!(matches!(write_api(MallKind::Amazon), WriteApi::NotBuiltYet { status: None, .. }));
+    }
+
+    #[test]
+    fn order_files_malls_have_no_order_api_and_no_default_endpoint() {
+        for kind in MallKind::ALL {
+            let files = matches!(kind, MallKind::Yamada | MallKind::Ponpare);
+            assert_eq!(has_adapter(kind), !files, "{kind}");
+            if files {
+                assert_eq!(default_endpoint(kind), "");
+            }
+        }
     }
 }

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use super::{Fetched, MallAdapter, MallError, Window};
+use super::{Fetched, MallError, OrderSource, Window};
 use crate::config::diagnostic::display_path;
 use crate::config::settings::OrderFiles;
-use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
 use crate::domain::text::parse_yen;
+use crate::domain::time::parse_jst;
 use crate::io::csv_table::CsvTable;
-use crate::pipeline::clock::parse_jst;
 
 /// One row of a file: its line and its mapped fields.
 type Row = (usize, BTreeMap<String, String>);
@@ -142,7 +142,7 @@ impl OrderFileAdapter {
             order_number: number.to_string(),
             ordered_at,
             mall_status: Some(at("status")).filter(|s| !s.is_empty()).unwrap_or_else(|| "新規受付".into()),
-            is_gift: !orderer.name.is_empty() && orderer.name != ship_to.name,
+            is_gift: is_gift(&orderer, &ship_to),
             orderer,
             ship_to,
             items,
@@ -161,7 +161,7 @@ impl OrderFileAdapter {
     }
 }
 
-impl MallAdapter for OrderFileAdapter {
+impl OrderSource for OrderFileAdapter {
     fn fetch(&self, _window: Window) -> Result<Vec<Fetched>, MallError> {
         let dir = &self.spec.folder_path;
         let mut files: Vec<_> = std::fs::read_dir(dir)

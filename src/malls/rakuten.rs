@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde_json::{json, Value};
 
 use super::http::HttpClient;
-use super::{Connection, Fetched, MallAdapter, MallError, Window};
-use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use super::{Connection, Fetched, MallError, OrderSource, Window};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
 
 pub const SEARCH_PATH: &str = "/es/2.0/order/searchOrder/";
 pub const GET_PATH: &str = "/es/2.0/order/getOrder/";
@@ -104,7 +104,7 @@ impl Rakuten {
     }
 }
 
-impl MallAdapter for Rakuten {
+impl OrderSource for Rakuten {
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
         let numbers = self.search(window)?;
         self.refresh(&numbers)
@@ -134,7 +134,7 @@ impl MallAdapter for Rakuten {
 
 /// `2026-11-28T10:00:00+0900`, as searchOrder wants it.
 pub fn rakuten_time(t: DateTime<FixedOffset>) -> String {
-    t.with_timezone(&crate::pipeline::clock::jst()).format("%Y-%m-%dT%H:%M:%S%z").to_string()
+    t.with_timezone(&crate::domain::time::jst()).format("%Y-%m-%dT%H:%M:%S%z").to_string()
 }
 
 fn messages(v: &Value) -> String {
@@ -243,7 +243,7 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
     // Structured fields win; the remarks block is the fallback.
     let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
     let several = i(m, "severalSenderFlag") == Some(1) || packages.len() > 1;
-    let is_gift = several || (ship_to.name != orderer.name || ship_to.address != orderer.address);
+    let gift = several || is_gift(&orderer, &ship_to);
     let remote_island = packages.iter().any(|p| p.get("SenderModel").and_then(|m| i(m, "isolatedIslandFlag")) == Some(1));
     Ok(Order {
         mall: mall.to_string(),
@@ -253,7 +253,7 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
         mall_status: s(m, "orderProgress"),
         orderer,
         ship_to,
-        is_gift,
+        is_gift: gift,
         items,
         payment_method: m.get("SettlementModel").map(|x| s(x, "settlementMethod")).unwrap_or_default(),
         desired_delivery,

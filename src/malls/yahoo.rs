@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::http::{encode, HttpClient};
 use super::xml::{self, escape, Node};
-use super::{Connection, Fetched, MallAdapter, MallError, Window};
-use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
-use crate::pipeline::clock::{jst, parse_jst};
+use super::{Connection, Fetched, MallError, OrderSource, Window};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::time::{jst, parse_jst};
 
 pub const LIST_PATH: &str = "/ShoppingWebService/V1/orderList";
 pub const INFO_PATH: &str = "/ShoppingWebService/V1/orderInfo";
@@ -139,7 +139,7 @@ impl Yahoo {
     }
 }
 
-impl MallAdapter for Yahoo {
+impl OrderSource for Yahoo {
     fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
         let ids = self.order_ids(window)?;
         ids.iter().map(|id| self.order_info(id)).collect()
@@ -257,7 +257,7 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
         order_number: id,
         ordered_at,
         mall_status: field(info, "OrderStatus"),
-        is_gift: ship_to.name != orderer.name || ship_to.address != orderer.address,
+        is_gift: is_gift(&orderer, &ship_to),
         orderer,
         ship_to,
         items,

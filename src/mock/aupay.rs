@@ -3,9 +3,9 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 
 use super::orders::MockOrder;
+use super::xml::escape;
 use super::{demo_credential, header, MockState, Reply};
-use crate::malls::xml::escape;
-use crate::pipeline::clock::jst;
+use crate::domain::time::jst;
 
 const SALT: u64 = 3;
 /// Order ids are numbers from here on.

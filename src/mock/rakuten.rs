@@ -37,13 +37,15 @@ pub fn handle(state: &MockState, method: &str, path: &str, headers: &[(String, S
     match path {
         "/es/2.0/order/searchOrder/" => search(state, &req, now),
         "/es/2.0/order/getOrder/" => get(state, &req, now),
-        _ => {
+        // The write calls (mall notes §1.4) are recorded for the write-back.
+        "/es/2.0/order/confirmOrder/" | "/es/2.0/order/updateOrderShipping/" | "/es/2.0/order/updateOrderShippingAsync/" => {
             state.writes.lock().expect("mock lock").push(RecordedCall { path: path.to_string(), body: body.to_string() });
             Reply::json(
                 200,
                 json!({"MessageModelList": [{"messageType": "INFO", "messageCode": "ORDER_EXT_API_COMMON_INFO_101", "message": "処理に成功しました。"}]}),
             )
         }
+        _ => Reply::json(404, json!({"Results": {"errorCode": "ES01-04", "message": "Not Found"}})),
     }
 }
 

@@ -7,10 +7,10 @@ use serde_json::json;
 
 use super::orders::MockOrder;
 use super::server::parse_form;
+use super::xml::{escape, Request};
 use super::{demo_credential, header, MockState, RecordedCall, Reply};
 use crate::domain::option_text::price_in_choice;
-use crate::malls::xml::{self, escape};
-use crate::pipeline::clock::jst;
+use crate::domain::time::jst;
 
 const SALT: u64 = 4;
 const ACCESS_TOKEN: &str = "mock-yahoo-access-token";
@@ -28,8 +28,11 @@ fn error(status: u16, code: &str, message: &str) -> Reply {
     )
 }
 
+/// YConnect v2's token endpoint (Yahoo! ID連携).
+pub const TOKEN_PATH: &str = "/yconnect/v2/token";
+
 pub fn handle(state: &MockState, method: &str, path: &str, headers: &[(String, String)], body: &str) -> Reply {
-    if path == crate::malls::yahoo::TOKEN_PATH {
+    if path == TOKEN_PATH {
         return token(state, method, headers, body);
     }
     if header(headers, "authorization") != Some(&format!("Bearer {ACCESS_TOKEN}")) {
@@ -38,18 +41,18 @@ pub fn handle(state: &MockState, method: &str, path: &str, headers: &[(String, S
     if method != "POST" {
         return error(405, "od00001", &format!("{method} は使えません。POSTで送ってください。"));
     }
-    let Ok(req) = xml::parse(body) else {
+    let Some(req) = Request::parse(body) else {
         return error(400, "od00002", "リクエストのXMLが不正です。");
     };
-    let seller = req.text_of("SellerId");
+    let seller = req.value(&["SellerId"]);
     if seller.is_empty() {
         return error(400, "od00003", "SellerIdは必須です。");
     }
     let now = (state.now)();
-    match path.trim_start_matches("/ShoppingWebService/V1/") {
-        "orderList" => order_list(state, &req, &seller, now),
-        "orderInfo" => {
-            let id = req.child("Target").map(|t| t.text_of("OrderId")).unwrap_or_default();
+    match path {
+        "/ShoppingWebService/V1/orderList" => order_list(state, &req, &seller, now),
+        "/ShoppingWebService/V1/orderInfo" => {
+            let id = req.value(&["Target", "OrderId"]);
             match index_of(&seller, &id).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now) {
                 Some(o) => xml_reply(
                     200,
@@ -62,11 +65,13 @@ pub fn handle(state: &MockState, method: &str, path: &str, headers: &[(String, S
                 None => error(400, "od20002", &format!("注文ID {id} は存在しません。")),
             }
         }
-        "orderStatusChange" | "orderShipStatusChange" | "orderPayStatusChange" => {
+        "/ShoppingWebService/V1/orderStatusChange"
+        | "/ShoppingWebService/V1/orderShipStatusChange"
+        | "/ShoppingWebService/V1/orderPayStatusChange" => {
             state.writes.lock().expect("mock lock").push(RecordedCall { path: path.to_string(), body: body.to_string() });
             xml_reply(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Result><Status>OK</Status></Result>".into())
         }
-        other => error(404, "od00404", &format!("{other} はありません。")),
+        other => error(404, "od00404", &format!("{} はありません。", other.trim_start_matches("/ShoppingWebService/V1/"))),
     }
 }
 
@@ -97,20 +102,19 @@ fn time(t: &str) -> Option<DateTime<FixedOffset>> {
     NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S").ok()?.and_local_timezone(jst()).single()
 }
 
-fn order_list(state: &MockState, req: &xml::Node, seller: &str, now: DateTime<FixedOffset>) -> Reply {
-    let Some(search) = req.child("Search") else {
+fn order_list(state: &MockState, req: &Request, seller: &str, now: DateTime<FixedOffset>) -> Reply {
+    if !req.has(&["Search"]) {
         return error(400, "od00004", "Searchは必須です。");
-    };
-    let cond = search.child("Condition");
-    let bound = |k: &str| cond.map(|c| c.text_of(k)).and_then(|t| time(&t));
+    }
+    let bound = |k: &str| time(&req.value(&["Search", "Condition", k]));
     let (Some(from), Some(to)) = (bound("OrderTimeFrom"), bound("OrderTimeTo")) else {
         return error(400, "od00005", "OrderIdかOrderTimeFrom/OrderTimeTo(yyyyMMddHHmmss)のいずれかは必須です。");
     };
-    if search.text_of("Field").is_empty() {
+    if req.value(&["Search", "Field"]).is_empty() {
         return error(400, "od00006", "Fieldは必須です。");
     }
-    let page: usize = search.text_of("Result").parse().unwrap_or(10).clamp(1, 2000);
-    let start: usize = search.text_of("Start").parse().unwrap_or(1).max(1);
+    let page: usize = req.value(&["Search", "Result"]).parse().unwrap_or(10).clamp(1, 2000);
+    let start: usize = req.value(&["Search", "Start"]).parse().unwrap_or(1).max(1);
     // OrderTimeTo is inclusive to the second.
     let to = to + chrono::Duration::seconds(1);
     let orders: Vec<MockOrder> = state

@@ -6,23 +6,28 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 
 use crate::config::diagnostic::Diagnostics;
-use crate::config::pipeline::{Pipeline, StageKind};
+use crate::config::pipeline::Pipeline;
 use crate::config::settings::Settings;
-use crate::stages::CheckContext;
+use crate::stages::{CheckContext, PlannedStage, StageEnv};
 
 pub struct Checked {
     pub pipeline: Option<Pipeline>,
+    /// The stages that parsed, in pipeline order.
+    pub stages: Vec<PlannedStage>,
     pub settings: Option<Settings>,
     pub diagnostics: Diagnostics,
 }
 
-/// Loads the pipeline and its settings, collecting diagnostics.
+/// Loads the pipeline, its stages and its settings, collecting diagnostics.
 pub fn load(path: &Path, now: DateTime<FixedOffset>) -> Checked {
     let mut diagnostics = Diagnostics::default();
-    let pipeline = Pipeline::load(path, &mut diagnostics);
+    let (pipeline, stages) = crate::stages::compile(path, &mut diagnostics);
     let settings =
         pipeline.as_ref().filter(|p| p.settings_path.is_file()).and_then(|p| Settings::load(&p.settings_path, now, &mut diagnostics));
-    Checked { pipeline, settings, diagnostics }
+    if let Some(lang) = settings.as_ref().and_then(|s| s.shop.language()) {
+        crate::domain::lang::set_from_settings(lang);
+    }
+    Checked { pipeline, stages, settings, diagnostics }
 }
 
 /// Everything `juchu check` does.
@@ -31,8 +36,11 @@ pub fn check_pipeline(path: &Path, now: DateTime<FixedOffset>) -> Checked {
     let Some(pipeline) = &checked.pipeline else {
         return checked;
     };
+    let Some(first) = checked.stages.first() else {
+        return checked;
+    };
     let mut cx = CheckContext {
-        pipeline,
+        env: StageEnv::new(pipeline, &first.spec),
         settings: checked.settings.as_ref(),
         now,
         master_mall: None,
@@ -40,15 +48,12 @@ pub fn check_pipeline(path: &Path, now: DateTime<FixedOffset>) -> Checked {
         master_products: Vec::new(),
         master_options: Vec::new(),
     };
-    for stage in &pipeline.stages {
-        let diags = match &stage.kind {
-            StageKind::ImportProducts(c) => c.check(&mut cx),
-            StageKind::LoadMasters(c) => c.check(&mut cx),
-            StageKind::ValidateMasters(c) => c.check(&mut cx),
-            StageKind::FetchOrders(c) => c.check(&mut cx),
-            StageKind::Enrich(c) => c.check(&mut cx),
-        };
-        checked.diagnostics.extend(diags);
+    let mut diags = Vec::new();
+    for planned in &checked.stages {
+        cx.env = StageEnv::new(pipeline, &planned.spec);
+        diags.extend(planned.stage.check(&mut cx));
     }
+    drop(cx);
+    checked.diagnostics.extend(diags);
     checked
 }

@@ -1,24 +1,9 @@
 //! Time is injected: the real clock, or a fixed instant from `--now` / `JUCHU_NOW` (tests, replays).
-//! Japan has no DST; business dates are JST (+09:00).
+//! The JST helpers live in `domain::time`.
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-pub fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("valid offset")
-}
-
-/// A shop time as malls and staff write it: `2026/11/28 10:15:00`, `2026-11-28 10:15`, or RFC 3339.
-/// JST unless an offset is given.
-pub fn parse_jst(s: &str) -> Option<DateTime<FixedOffset>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&jst()));
-    }
-    let s = s.replace('/', "-").replace('T', " ");
-    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(&s, f).ok())
-        .and_then(|t| t.and_local_timezone(jst()).single())
-}
+use crate::domain::time::jst;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {

@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Result;
-use duckdb::params;
 
 use super::check;
 use super::clock::Clock;
 use crate::config::diagnostic::{Diagnostic, Diagnostics};
-use crate::config::pipeline::{StageKind, StageSpec};
-use crate::stages::{Preview, RunContext, StageError, StageOutcome};
+use crate::domain::lang::pick;
+use crate::stages::{PlannedStage, Preview, RunContext, StageEnv, StageError, StageOutcome};
+use crate::store::runs::{RunStatus, StageRecord};
 use crate::store::{RunLock, RunLockError, Store};
 use crate::ExitStatus;
 
@@ -33,8 +33,15 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     let loaded = check::load(path, now);
     let errors = loaded.diagnostics.has_errors();
     print_diagnostics(&loaded.diagnostics, opts.styled);
+    let stages = loaded.stages;
     let (Some(pipeline), Some(settings), false) = (loaded.pipeline, loaded.settings, errors) else {
-        eprintln!("juchu: the pipeline or its settings have errors; nothing was run (exit 78)");
+        eprintln!(
+            "{}",
+            pick(
+                "juchu: パイプラインか設定にエラーがあるため、何も実行していません（終了コード 78）",
+                "juchu: the pipeline or its settings have errors; nothing was run (exit 78)"
+            )
+        );
         return ExitStatus::Config;
     };
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
@@ -43,27 +50,34 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         Err(e @ RunLockError::Held { .. }) => {
             eprintln!("juchu: {e}");
             eprintln!(
-                "  help: this is normal when cron starts a run while the previous one still works; the next tick runs again (exit 75)"
+                "  help: {}",
+                pick(
+                    "前の実行がまだ動いている間に cron が次を始めたときの、ふつうの動きです。次の回にまた実行します（終了コード 75）",
+                    "this is normal when cron starts a run while the previous one still works; the next tick runs again (exit 75)"
+                )
             );
             return ExitStatus::Locked;
         }
         Err(e) => {
             eprintln!("juchu: {e}");
-            return ExitStatus::RecordsFailed;
+            eprintln!("  help: check that the store's folder exists and is writable, and that the disk is not full (exit 70)");
+            return ExitStatus::Internal;
         }
     };
     let store = match Store::open(&store_path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("juchu: {e:#}");
-            return ExitStatus::RecordsFailed;
+            eprintln!("  help: {} (exit 70)", crate::store::open_failure_help(&store_path));
+            return ExitStatus::Internal;
         }
     };
-    let run_id = match start_run(&store, path, now) {
+    let run_id = match store.start_run(path, now) {
         Ok(id) => id,
         Err(e) => {
             eprintln!("juchu: cannot record the run: {e:#}");
-            return ExitStatus::RecordsFailed;
+            eprintln!("  help: {} (exit 70)", crate::store::open_failure_help(&store_path));
+            return ExitStatus::Internal;
         }
     };
     say!(
@@ -74,21 +88,24 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         crate::config::diagnostic::display_path(&store_path)
     );
     // The in-process mock mall, for malls whose endpoint is `mock` (the demo, tests).
-    let needs_mock = pipeline.stages.iter().any(|s| matches!(s.kind, StageKind::FetchOrders(_)))
+    let needs_mock = stages.iter().any(|s| s.stage.talks_to_malls())
         && settings.malls.values().any(|m| m.endpoint.as_ref().is_some_and(|e| e.value == "mock"));
     let mock = if needs_mock {
         match start_mock(&opts.clock, &store_path) {
             Ok(m) => Some(m),
             Err(e) => {
-                eprintln!("juchu: {e:#}");
-                return ExitStatus::RecordsFailed;
+                eprintln!("juchu: cannot start the in-process mock mall: {e:#}");
+                return ExitStatus::Internal;
             }
         }
     } else {
         None
     };
-    let cx = RunContext {
-        pipeline: &pipeline,
+    let Some(first) = stages.first() else {
+        return ExitStatus::Config; // compile reported C034
+    };
+    let base = RunContext {
+        env: StageEnv::new(&pipeline, &first.spec),
         settings: &settings,
         store: &store,
         now,
@@ -98,14 +115,16 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     };
     let mut status = ExitStatus::Success;
     let mut records_failed = false;
-    for (seq, stage) in pipeline.stages.iter().enumerate() {
+    for (seq, stage) in stages.iter().enumerate() {
+        let (id, kind) = (stage.id(), stage.kind);
         if status != ExitStatus::Success {
             let _ = record_stage(&store, run_id, seq, stage, "skipped", &StageOutcome::default(), 0);
-            say!(opts, "  - {:<18} {:<18} skipped", stage.id, stage.kind.name());
+            say!(opts, "  - {:<18} {:<18} skipped", id, kind);
             continue;
         }
         let started = Instant::now();
-        let result = run_stage(stage, &cx);
+        let cx = RunContext { env: StageEnv::new(&pipeline, &stage.spec), ..base.clone() };
+        let result = stage.stage.run(&cx);
         let ms = started.elapsed().as_millis() as i64;
         match result {
             Ok(outcome) => {
@@ -118,32 +137,36 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                 };
                 let _ = record_stage(&store, run_id, seq, stage, state, &outcome, ms);
                 records_failed |= outcome.failed > 0;
-                say!(opts, "  {mark} {:<18} {:<18} {} ({ms} ms)", stage.id, stage.kind.name(), outcome.message);
+                say!(opts, "  {mark} {:<18} {:<18} {} ({ms} ms)", id, kind, outcome.message);
                 if outcome.bytes > 0 && ms > 0 {
-                    log::info!("{}: {:.1} MB/s", stage.id, outcome.bytes as f64 / 1e6 / (ms as f64 / 1000.0));
+                    log::info!("{id}: {:.1} MB/s", outcome.bytes as f64 / 1e6 / (ms as f64 / 1000.0));
                 }
                 print_diagnostics(&Diagnostics(outcome.warnings.clone()), opts.styled);
             }
             Err(StageError::Input(diags)) => {
                 let failed = StageOutcome { message: format!("{} problem(s); nothing written", diags.len()), ..Default::default() };
                 let _ = record_stage(&store, run_id, seq, stage, "failed", &failed, ms);
-                say!(opts, "  ✗ {:<18} {:<18} {}", stage.id, stage.kind.name(), failed.message);
+                say!(opts, "  ✗ {:<18} {:<18} {}", id, kind, failed.message);
                 print_diagnostics(&Diagnostics(diags), opts.styled);
                 status = ExitStatus::Config;
             }
             Err(StageError::Internal(e)) => {
                 let failed = StageOutcome { message: format!("{e:#}"), ..Default::default() };
                 let _ = record_stage(&store, run_id, seq, stage, "failed", &failed, ms);
-                say!(opts, "  ✗ {:<18} {:<18} failed", stage.id, stage.kind.name());
-                eprintln!("error: stage `{}` failed: {e:#}", stage.id);
-                status = ExitStatus::RecordsFailed;
+                say!(opts, "  ✗ {:<18} {:<18} failed", id, kind);
+                eprintln!("error: stage `{id}` failed: {e:#}");
+                eprintln!(
+                    "  help: nothing of this stage was kept (its transaction rolled back); {} (exit 70)",
+                    crate::store::open_failure_help(&store_path)
+                );
+                status = ExitStatus::Internal;
             }
         }
     }
     if status == ExitStatus::Success && records_failed {
         status = ExitStatus::RecordsFailed;
     }
-    let _ = finish_run(&store, run_id, status);
+    let _ = store.finish_run(run_id, run_status(status), status.code());
     let _ = store.conn.execute_batch("CHECKPOINT");
     match status {
         ExitStatus::Success => say!(opts, "done."),
@@ -152,42 +175,37 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     status
 }
 
-fn run_stage(stage: &StageSpec, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
-    match &stage.kind {
-        StageKind::ImportProducts(c) => c.run(cx),
-        StageKind::LoadMasters(c) => c.run(cx),
-        StageKind::ValidateMasters(c) => c.run(cx),
-        StageKind::FetchOrders(c) => c.run(cx),
-        StageKind::Enrich(c) => c.run(cx),
-    }
+/// `juchu preview`: what a stage would write, from its inputs; nothing is written. On failure, the
+/// diagnostics and the exit status they mean (78 for the inputs, 70 for an unusable store).
+pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> Result<Preview, (Vec<Diagnostic>, ExitStatus)> {
+    preview_inner(path, stage_id, limit, opts).map_err(|d| {
+        let status = if d.iter().any(|d| d.code == "S001") { ExitStatus::Internal } else { ExitStatus::Config };
+        (d, status)
+    })
 }
 
-/// `juchu preview`: what a stage would write, from its inputs; nothing is written.
-pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> Result<Preview, Vec<Diagnostic>> {
+fn preview_inner(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> Result<Preview, Vec<Diagnostic>> {
     let now = opts.clock.now();
     let loaded = check::load(path, now);
     if loaded.diagnostics.has_errors() {
         return Err(loaded.diagnostics.0);
     }
     let (pipeline, settings) = (loaded.pipeline.expect("no errors"), loaded.settings.expect("no errors"));
-    let Some(stage) = pipeline.stages.iter().find(|s| s.id == stage_id) else {
-        let ids: Vec<&str> = pipeline.stages.iter().map(|s| s.id.as_str()).collect();
+    let Some(stage) = loaded.stages.iter().find(|s| s.id() == stage_id) else {
+        let ids: Vec<&str> = loaded.stages.iter().map(|s| s.id()).collect();
         return Err(vec![Diagnostic::error("C050", format!("the pipeline has no stage `{stage_id}`"))
             .in_file(path)
             .help(format!("stages: {}", ids.join(", ")))]);
     };
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
-    let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }
-        .map_err(|e| vec![Diagnostic::error("S001", format!("{e:#}"))])?;
-    let cx = RunContext { pipeline: &pipeline, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false };
-    let result = match &stage.kind {
-        StageKind::ImportProducts(c) => c.preview(&cx, limit),
-        StageKind::LoadMasters(c) => c.preview(&cx, limit),
-        StageKind::ValidateMasters(c) => c.preview(&cx, limit),
-        StageKind::FetchOrders(c) => c.preview(&cx, limit),
-        StageKind::Enrich(c) => c.preview(&cx, limit),
-    };
-    result.map_err(|e| match e {
+    let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }.map_err(|e| {
+        vec![Diagnostic::error("S001", format!("{e:#}"))
+            .in_file(&store_path)
+            .help(crate::store::open_failure_help(&store_path))]
+    })?;
+    let env = StageEnv::new(&pipeline, &stage.spec);
+    let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false };
+    stage.stage.preview(&cx, limit).map_err(|e| match e {
         StageError::Input(d) => d,
         StageError::Internal(e) => vec![Diagnostic::error("S001", format!("{e:#}"))],
     })
@@ -212,47 +230,31 @@ pub fn print_diagnostics(diags: &Diagnostics, styled: bool) {
     }
 }
 
-fn start_run(store: &Store, path: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> Result<i64> {
-    let id: i64 = store.conn.query_row("SELECT nextval('run_ids')", [], |r| r.get(0))?;
-    store.conn.execute(
-        "INSERT INTO runs (run_id, pipeline, started_at, clock_now, status) VALUES (?, ?, current_timestamp, ?, 'running')",
-        params![id, path.display().to_string(), now.to_rfc3339()],
-    )?;
-    Ok(id)
+fn run_status(status: ExitStatus) -> RunStatus {
+    match status {
+        ExitStatus::Success => RunStatus::Ok,
+        ExitStatus::RecordsFailed => RunStatus::RecordsFailed,
+        ExitStatus::Config => RunStatus::ConfigError,
+        _ => RunStatus::Failed,
+    }
 }
 
-fn finish_run(store: &Store, run_id: i64, status: ExitStatus) -> Result<()> {
-    let name = match status {
-        ExitStatus::Success => "ok",
-        ExitStatus::RecordsFailed => "records_failed",
-        ExitStatus::Config => "config_error",
-        _ => "failed",
-    };
-    store.conn.execute(
-        "UPDATE runs SET finished_at = current_timestamp, status = ?, exit_code = ? WHERE run_id = ?",
-        params![name, status.code() as i32, run_id],
-    )?;
-    Ok(())
-}
-
-fn record_stage(store: &Store, run_id: i64, seq: usize, stage: &StageSpec, status: &str, o: &StageOutcome, ms: i64) -> Result<()> {
-    store.conn.execute(
-        "INSERT INTO run_stages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        params![
-            run_id,
-            seq as i64,
-            stage.id,
-            stage.kind.name(),
+fn record_stage(store: &Store, run_id: i64, seq: usize, stage: &PlannedStage, status: &str, o: &StageOutcome, ms: i64) -> Result<()> {
+    store.record_stage(
+        run_id,
+        &StageRecord {
+            seq,
+            id: stage.id(),
+            kind: stage.kind,
             status,
-            o.rows_in as i64,
-            o.rows_out as i64,
-            o.rows_rejected as i64,
-            o.rows_new as i64,
-            o.rows_changed as i64,
-            o.rows_unchanged as i64,
-            ms,
-            o.message
-        ],
-    )?;
-    Ok(())
+            rows_in: o.rows_in,
+            rows_out: o.rows_out,
+            rows_rejected: o.rows_rejected,
+            rows_new: o.rows_new,
+            rows_changed: o.rows_changed,
+            rows_unchanged: o.rows_unchanged,
+            duration_ms: ms,
+            message: &o.message,
+        },
+    )
 }

@@ -9,7 +9,10 @@ use chrono::{NaiveDateTime, Timelike};
 use super::table::DecisionTable;
 use super::value::Value;
 use crate::domain::calendar::{BusinessCalendar, ShipDateReason};
-use crate::domain::enrichment::{ten_checks, Check, CheckInput, Enrichment, Sourced, Tax};
+use crate::domain::checks::{say, ten_checks, Check, CheckInput, CheckNo};
+use crate::domain::enrichment::{Enrichment, Sourced, Tax};
+use crate::domain::fields::Field;
+use crate::domain::lang::{Lang, Text};
 use crate::domain::masters::{CustomerRank, DeliveryCondition, Masters, Origin};
 use crate::domain::option_text::{choices, price_in_choice, without_price};
 use crate::domain::order::Order;
@@ -25,6 +28,8 @@ pub struct ShopFacts {
     pub sender_auto_edit: HashMap<String, bool>,
     /// 端数処理 of consumption tax, as the shop set it at its malls.
     pub tax_rounding: Rounding,
+    /// The language problems and check reasons are worded in (stored so: `domain::checks`).
+    pub lang: Lang,
 }
 
 /// The customer's history in the store, for ranks (S7).
@@ -49,6 +54,8 @@ pub struct Enricher<'a> {
     ranks: Vec<(&'a CustomerRank, String)>,
     /// Each rule table's rows as their provenance reads (`rules/carrier.yaml row 1`), by row number.
     row_sources: Vec<Vec<String>>,
+    /// Each rule table's output columns as catalog fields (the table compiler checked the names).
+    outputs: Vec<Vec<Field>>,
     calendar: &'a BusinessCalendar,
     shop: &'a ShopFacts,
     rules: &'a [DecisionTable],
@@ -67,7 +74,7 @@ fn cell(o: &Origin, column: usize) -> String {
 }
 
 /// How a problem of items needing different logistics companies or carriers starts.
-const CONFLICT: &str = "the items need different";
+const CONFLICT: Text = Text::new("商品ごとに異なる", "the items need different");
 
 /// 冷凍 > 冷蔵 > 常温: an order ships as cold as its coldest item.
 fn coldness(t: &str) -> u8 {
@@ -122,6 +129,10 @@ impl<'a> Enricher<'a> {
                     (0..=last).map(|n| format!("{file} row {n}")).collect()
                 })
                 .collect(),
+            outputs: rules
+                .iter()
+                .map(|t| t.outputs.iter().map(|o| Field::by_name(o).expect("the table compiler checked its outputs")).collect())
+                .collect(),
             calendar,
             shop,
             rules,
@@ -130,6 +141,8 @@ impl<'a> Enricher<'a> {
 
     /// Enriches one order. `mall_kind` keys the payment master (`rakuten`, `yahoo`, …).
     pub fn enrich(&self, order: &Order, mall_kind: &str, history: History) -> Enriched {
+        let lang = self.shop.lang;
+        let conflict = CONFLICT.get(lang);
         let mut e = Enrichment {
             logistics_company: Sourced::missing(""),
             carrier: Sourced::missing(""),
@@ -172,12 +185,14 @@ impl<'a> Enricher<'a> {
             match self.delivery.get(item.product_code.as_str()) {
                 None => {
                     without_condition.push(item.product_code.as_str());
-                    let msg = format!(
-                        "product {} has no 配送条件 (delivery condition): add a row for it in the 配送条件 sheet",
-                        item.product_code
+                    let code = &item.product_code;
+                    let msg = say!(
+                        lang,
+                        "商品{code}に配送条件がありません：配送条件シートに行を追加してください",
+                        "product {code} has no 配送条件 (delivery condition): add a row for it in the 配送条件 sheet"
                     );
-                    e.problems.push((1, msg.clone()));
-                    e.problems.push((2, msg));
+                    e.problems.push((CheckNo::LogisticsCompany, msg.clone()));
+                    e.problems.push((CheckNo::Carrier, msg));
                 }
                 Some((d, cells)) => {
                     lines.push((d.logistics_company.as_str(), d.carrier.as_str(), item.product_code.as_str()));
@@ -190,24 +205,24 @@ impl<'a> Enricher<'a> {
                     if !d.time_slots.is_empty() {
                         slot_limits.push((d, item.product_code.as_str()));
                     }
-                    for (no, field, value, cell) in
-                        [(1u8, &mut e.logistics_company, &d.logistics_company, &cells[0]), (2, &mut e.carrier, &d.carrier, &cells[1])]
-                    {
+                    for (no, field, value, cell) in [
+                        (CheckNo::LogisticsCompany, &mut e.logistics_company, &d.logistics_company, &cells[0]),
+                        (CheckNo::Carrier, &mut e.carrier, &d.carrier, &cells[1]),
+                    ] {
+                        let (code, what) = (&item.product_code, no.name().ja);
                         if value.is_empty() {
-                            e.problems.push((
-                                no,
-                                format!("the 配送条件 of {} has no {}", item.product_code, if no == 1 { "物流会社" } else { "配送会社" }),
-                            ));
+                            e.problems
+                                .push((no, say!(lang, "{code}の配送条件に{what}がありません", "the 配送条件 of {code} has no {what}")));
                             continue;
                         }
                         match &field.value {
                             None => *field = Sourced::new(value.clone(), cell.clone()),
                             Some(v) if v != value => e.problems.push((
                                 no,
-                                format!(
-                                    "{CONFLICT} {}: {v} and {value} ({}); split the order or set one by rule",
-                                    if no == 1 { "物流会社" } else { "配送会社" },
-                                    item.product_code
+                                say!(
+                                    lang,
+                                    "{conflict}{what}が必要です：{v}と{value}（{code}）；注文を分割するか、ルールでどちらかに決めてください",
+                                    "{conflict} {what}: {v} and {value} ({code}); split the order or set one by rule"
                                 ),
                             )),
                             Some(_) => {}
@@ -220,8 +235,13 @@ impl<'a> Enricher<'a> {
         match self.payment.get(&(mall_kind, order.payment_method.as_str())) {
             Some((internal, cell)) => e.payment_method = Sourced::new(internal.to_string(), cell.clone()),
             None => e.problems.push((
-                7,
-                format!("no 決済方法 row for mall `{mall_kind}` and payment `{}`: add it to the 決済方法 sheet", order.payment_method),
+                CheckNo::PaymentMethod,
+                say!(
+                    lang,
+                    "決済方法シートにモール`{mall_kind}`・決済方法`{}`の行がありません：追加してください",
+                    "no 決済方法 row for mall `{mall_kind}` and payment `{}`: add it to the 決済方法 sheet",
+                    order.payment_method
+                ),
             )),
         }
         // 5: sender (送付元), by the store switch.
@@ -252,28 +272,24 @@ impl<'a> Enricher<'a> {
         let mut fired = Vec::new();
         let mut preparation = Sourced::new(preparation_days, "配送条件 (the longest of the items)");
         let mut split: Option<String> = None;
-        let counts = (carriers.len() as i64, companies.len() as i64);
-        for (table, rows) in self.rules.iter().zip(&self.row_sources) {
-            let get = |f: &str| match f {
-                "carriers" => Value::Int(counts.0),
-                "logistics_companies" => Value::Int(counts.1),
-                _ => self.field(order, &e, &preparation, history, f),
+        let counts = Counts { carriers: carriers.len() as i64, logistics_companies: companies.len() as i64 };
+        for ((table, rows), outputs) in self.rules.iter().zip(&self.row_sources).zip(&self.outputs) {
+            let get = |name: &str| {
+                let f = Field::by_name(name).expect("the table compiler checked the fields it reads");
+                self.read(order, &e, &preparation, history, counts, f).expect("the table compiler lets rules read only readable fields")
             };
             match table.evaluate(&get) {
                 Ok(hits) => {
                     for hit in hits {
-                        let source = rows[hit.rule].clone();
+                        let source = &rows[hit.rule];
                         fired.push(source.clone());
-                        for (name, v) in hit.values {
-                            if name == "split" {
-                                split = matches!(v, Value::Bool(true)).then(|| source.clone());
-                            } else {
-                                set(&mut e, &mut preparation, name, v, &source);
-                            }
+                        for (&f, (_, v)) in outputs.iter().zip(hit.values) {
+                            let settable = set(&mut e, &mut preparation, &mut split, f, v, source, lang);
+                            debug_assert!(settable, "the table compiler lets rules set only settable fields");
                         }
                     }
                 }
-                Err(err) => e.problems.push((3, format!("rule {err}"))),
+                Err(err) => e.problems.push((CheckNo::ShipDate, say!(lang, "ルールのエラー: {err}", "rule {err}"))),
             }
         }
         // 分割出荷: a rule may split an order whose items need different logistics companies or
@@ -287,21 +303,24 @@ impl<'a> Enricher<'a> {
                 }
             }
             if groups.len() > 1 {
-                e.problems.retain(|(n, p)| !(matches!(n, 1 | 2) && p.starts_with(CONFLICT)));
+                e.problems.retain(|(n, p)| !(matches!(n, CheckNo::LogisticsCompany | CheckNo::Carrier) && p.starts_with(conflict)));
                 let list: Vec<String> = groups
                     .iter()
                     .enumerate()
                     .map(|(k, ((company, carrier), codes))| format!("{}: {company} / {carrier} ({})", k + 1, codes.join(", ")))
                     .collect();
-                e.shipments = Sourced::new(list.join("; "), format!("split into {} shipments by {rule}", groups.len()));
+                let n = groups.len();
+                e.shipments = Sourced::new(list.join("; "), say!(lang, "{rule}で{n}個口に分割", "split into {n} shipments by {rule}"));
             }
         }
         // Carriers promise no date or slot to remote islands: a request is flagged, not dropped.
         if let Some(area) = &e.remote_island.value {
             if e.desired_date.value.is_some() || e.desired_time_slot.value.is_some() {
                 e.problems.push((
-                    4,
-                    format!(
+                    CheckNo::DesiredDate,
+                    say!(
+                        lang,
+                        "送付先は離島です（{area}；{}）：配送会社は離島への日時指定を約束しません；お客様にお伝えください",
                         "the ship-to is a remote island ({area}; {}): carriers do not promise a delivery date or time slot there; tell the customer",
                         e.remote_island.source
                     ),
@@ -314,18 +333,26 @@ impl<'a> Enricher<'a> {
         let transit = self.transit.get(order.ship_to.prefecture.as_str()).copied();
         let reason = match (e.desired_date.value, transit) {
             (Some(_), None) => {
+                let (from, to) = (&self.shop.origin_region, &order.ship_to.prefecture);
                 e.problems.push((
-                    4,
-                    format!("no 配送日数 from {} to {}: add it to the 配送日数 sheet", self.shop.origin_region, order.ship_to.prefecture),
+                    CheckNo::DesiredDate,
+                    say!(
+                        lang,
+                        "{from}から{to}への配送日数がありません：配送日数シートに追加してください",
+                        "no 配送日数 from {from} to {to}: add it to the 配送日数 sheet"
+                    ),
                 ));
                 None
             }
             (desired, t) => Some(self.calendar.ship_date(earliest, desired, t.unwrap_or(1))),
         };
         if !without_condition.is_empty() || e.carrier.value.is_none() {
-            let which = if without_condition.is_empty() { "the order".to_string() } else { without_condition.join(", ") };
-            e.ship_date =
-                Sourced::missing(format!("{which} has no carrier (配送条件), so there is no shipping date: fix checks 1–2 first"));
+            let which = if without_condition.is_empty() { say!(lang, "この注文", "the order") } else { without_condition.join(", ") };
+            e.ship_date = Sourced::missing(say!(
+                lang,
+                "{which}に配送会社（配送条件）がないため、出荷予定日が決まりません：先にチェック1–2を直してください",
+                "{which} has no carrier (配送条件), so there is no shipping date: fix checks 1–2 first"
+            ));
         } else if let Some((day, why)) = &reason {
             e.ship_date = Sourced::new(*day, ship_basis(why, ordered, self.calendar, preparation.value.unwrap_or(0), &preparation.source));
         } else {
@@ -346,7 +373,7 @@ impl<'a> Enricher<'a> {
                 desired_source: order.desired_delivery.source.as_deref(),
                 ship_reason: reason.as_ref().map(|(_, r)| r),
                 priced_options: priced,
-                mall_option_total: None,
+                lang,
             },
         );
         Enriched { enrichment: e, checks, fired }
@@ -368,20 +395,27 @@ impl<'a> Enricher<'a> {
                         item_total += amount * item.quantity.max(1);
                         sources.push(cell.clone());
                         if let Some(a) = announced.filter(|a| a != amount) {
+                            let code = &item.product_code;
                             e.problems.push((
-                                8,
-                                format!(
-                                    "{} `{name}:{choice}` says {a} yen, the オプション加算 row {cell} says {amount} yen",
-                                    item.product_code,
+                                CheckNo::OptionTotal,
+                                say!(
+                                    self.shop.lang,
+                                    "{code}の`{name}:{choice}`は{a}円ですが、オプション加算の行{cell}は{amount}円です",
+                                    "{code} `{name}:{choice}` says {a} yen, the オプション加算 row {cell} says {amount} yen"
                                 ),
                             ));
                         }
                     }
                     None if announced.is_some() => {
                         priced = true;
+                        let code = &item.product_code;
                         e.problems.push((
-                            8,
-                            format!("{} `{name}:{choice}` has a price but no オプション加算 row: add it to the sheet", item.product_code),
+                            CheckNo::OptionTotal,
+                            say!(
+                                self.shop.lang,
+                                "{code}の`{name}:{choice}`は有料ですが、オプション加算の行がありません：シートに追加してください",
+                                "{code} `{name}:{choice}` has a price but no オプション加算 row: add it to the sheet"
+                            ),
                         ));
                     }
                     None => {}
@@ -392,11 +426,13 @@ impl<'a> Enricher<'a> {
                 priced = true;
                 let charged = charged * item.quantity.max(1);
                 if charged != item_total {
+                    let code = &item.product_code;
                     e.problems.push((
-                        8,
-                        format!(
-                            "{}: the mall charged {charged} yen for options, the オプション加算 rows make {item_total} yen",
-                            item.product_code
+                        CheckNo::OptionTotal,
+                        say!(
+                            self.shop.lang,
+                            "{code}：モールのオプション請求は{charged}円、オプション加算の行では{item_total}円です",
+                            "{code}: the mall charged {charged} yen for options, the オプション加算 rows make {item_total} yen"
                         ),
                     ));
                 }
@@ -414,8 +450,10 @@ impl<'a> Enricher<'a> {
         let found = offered.iter().find(|t| t.label == *slot || (hours.is_some() && hours == t.start_hour.zip(t.end_hour)));
         match found {
             None => e.problems.push((
-                4,
-                format!(
+                CheckNo::DesiredDate,
+                say!(
+                    self.shop.lang,
+                    "時間帯`{slot}`は{carrier}にありません（{carrier}の時間帯: {}）",
                     "time slot `{slot}` is not offered by {carrier} (offers: {})",
                     offered.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join(", ")
                 ),
@@ -424,8 +462,10 @@ impl<'a> Enricher<'a> {
                 // A product's codes are its own carrier's: they say nothing once a rule moved the order to another.
                 for (d, code) in limits.iter().filter(|(d, _)| d.carrier == *carrier && !d.time_slots.contains(&t.code)) {
                     e.problems.push((
-                        4,
-                        format!(
+                        CheckNo::DesiredDate,
+                        say!(
+                            self.shop.lang,
+                            "時間帯`{slot}`（{}）は{code}の配送可能時間帯にありません（{}: {}）",
                             "time slot `{slot}` ({}) is not among the 配送可能時間帯 of {code} ({}: {})",
                             t.code,
                             cell(&d.origin, 4),
@@ -437,51 +477,61 @@ impl<'a> Enricher<'a> {
         }
     }
 
-    /// A field as rules see it.
-    fn field(&self, o: &Order, e: &Enrichment, preparation: &Sourced<i64>, history: History, f: &str) -> Value {
+    /// A field as rules read it; None for the fields rules cannot read (they only set them, or
+    /// they are enrichment's own results). Every field of the catalog has its arm here.
+    fn read(&self, o: &Order, e: &Enrichment, preparation: &Sourced<i64>, history: History, counts: Counts, f: Field) -> Option<Value> {
         let text = |s: &str| if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) };
         let yen = |a: crate::domain::order::Amount| a.yen().map(Value::Int).unwrap_or(Value::Null);
         let opt_text = |s: &Sourced<String>| s.value.as_deref().map(text).unwrap_or(Value::Null);
         let opt_yen = |s: &Sourced<Yen>| s.value.map(Value::Int).unwrap_or(Value::Null);
-        match f {
-            "mall" => text(&o.mall),
-            "shop" => text(&o.shop),
-            "mall_status" => text(&o.mall_status),
-            "ordered_date" => Value::Date(o.ordered_at.date_naive()),
-            "ordered_hour" => Value::Int(o.ordered_at.hour() as i64),
-            "is_gift" => Value::Bool(o.is_gift),
-            "ship_to.prefecture" => text(&o.ship_to.prefecture),
-            "ship_to.postal_code" => text(&crate::domain::text::to_half_width(&o.ship_to.postal_code)),
-            "remote_island" => opt_text(&e.remote_island),
-            "ship_to.region" => self.region.get(o.ship_to.prefecture.as_str()).map(|r| text(r)).unwrap_or(Value::Null),
-            "orderer.prefecture" => text(&o.orderer.prefecture),
-            "mall_payment" => text(&o.payment_method),
-            "items" => Value::Int(o.items.len() as i64),
-            "quantity" => Value::Int(o.items.iter().map(|i| i.quantity).sum()),
-            "temperature" => text(&e.temperature),
-            "goods" => Value::Int(o.items.iter().map(|i| i.unit_price * i.quantity).sum()),
-            "option_total" => opt_yen(&e.option_total),
-            "mall_shipping" => yen(o.amounts.shipping),
-            "mall_cod_fee" => yen(o.amounts.cod_fee),
-            "coupons" => yen(o.amounts.coupons),
-            "points" => yen(o.amounts.points),
-            "mall_billing_total" => yen(o.amounts.billing_total),
-            "desired_date" => o.desired_delivery.date.map(Value::Date).unwrap_or(Value::Null),
-            "desired_time_slot" => o.desired_delivery.time_slot.as_deref().map(text).unwrap_or(Value::Null),
-            "customer_orders" => Value::Int(history.orders),
-            "customer_total" => Value::Int(history.total),
-            "logistics_company" => opt_text(&e.logistics_company),
-            "carrier" => opt_text(&e.carrier),
-            "payment_method" => opt_text(&e.payment_method),
-            "shipping_fee" => opt_yen(&e.shipping_fee),
-            "cod_fee" => opt_yen(&e.cod_fee),
-            "payment_fee" => opt_yen(&e.payment_fee),
-            "preparation_days" => preparation.value.map(Value::Int).unwrap_or(Value::Null),
-            "sender" => opt_text(&e.sender),
-            "customer_rank" => opt_text(&e.customer_rank),
-            _ => Value::Null,
-        }
+        Some(match f {
+            Field::Mall => text(&o.mall),
+            Field::Shop => text(&o.shop),
+            Field::MallStatus => text(&o.mall_status),
+            Field::OrderedDate => Value::Date(o.ordered_at.date_naive()),
+            Field::OrderedHour => Value::Int(o.ordered_at.hour() as i64),
+            Field::IsGift => Value::Bool(o.is_gift),
+            Field::ShipToPrefecture => text(&o.ship_to.prefecture),
+            Field::ShipToPostalCode => text(&crate::domain::text::to_half_width(&o.ship_to.postal_code)),
+            Field::RemoteIsland => opt_text(&e.remote_island),
+            Field::ShipToRegion => self.region.get(o.ship_to.prefecture.as_str()).map(|r| text(r)).unwrap_or(Value::Null),
+            Field::OrdererPrefecture => text(&o.orderer.prefecture),
+            Field::MallPayment => text(&o.payment_method),
+            Field::Items => Value::Int(o.items.len() as i64),
+            Field::Quantity => Value::Int(o.items.iter().map(|i| i.quantity).sum()),
+            Field::Temperature => text(&e.temperature),
+            Field::Carriers => Value::Int(counts.carriers),
+            Field::LogisticsCompanies => Value::Int(counts.logistics_companies),
+            Field::Goods => Value::Int(o.items.iter().map(|i| i.unit_price * i.quantity).sum()),
+            Field::OptionTotal => opt_yen(&e.option_total),
+            Field::MallShipping => yen(o.amounts.shipping),
+            Field::MallCodFee => yen(o.amounts.cod_fee),
+            Field::Coupons => yen(o.amounts.coupons),
+            Field::Points => yen(o.amounts.points),
+            Field::MallBillingTotal => yen(o.amounts.billing_total),
+            Field::DesiredDate => o.desired_delivery.date.map(Value::Date).unwrap_or(Value::Null),
+            Field::DesiredTimeSlot => o.desired_delivery.time_slot.as_deref().map(text).unwrap_or(Value::Null),
+            Field::CustomerOrders => Value::Int(history.orders),
+            Field::CustomerTotal => Value::Int(history.total),
+            Field::LogisticsCompany => opt_text(&e.logistics_company),
+            Field::Carrier => opt_text(&e.carrier),
+            Field::PaymentMethod => opt_text(&e.payment_method),
+            Field::ShippingFee => opt_yen(&e.shipping_fee),
+            Field::CodFee => opt_yen(&e.cod_fee),
+            Field::PaymentFee => opt_yen(&e.payment_fee),
+            Field::PreparationDays => preparation.value.map(Value::Int).unwrap_or(Value::Null),
+            Field::Sender => opt_text(&e.sender),
+            Field::CustomerRank => opt_text(&e.customer_rank),
+            Field::Split | Field::Hold | Field::Shipments | Field::ShipDate | Field::BillingTotal | Field::Tax => return None,
+        })
     }
+}
+
+/// The items' distinct carriers and logistics companies, as rules read them.
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    carriers: i64,
+    logistics_companies: i64,
 }
 
 fn desired_source(o: &Order) -> String {
@@ -491,8 +541,17 @@ fn desired_source(o: &Order) -> String {
     }
 }
 
-/// A rule's output into the enrichment (nothing = leave as is).
-fn set(e: &mut Enrichment, preparation: &mut Sourced<i64>, name: &str, v: Value, source: &str) {
+/// A rule's output into the enrichment (nothing = leave as is); false for the fields rules cannot
+/// set. Every field of the catalog has its arm here.
+fn set(
+    e: &mut Enrichment,
+    preparation: &mut Sourced<i64>,
+    split: &mut Option<String>,
+    f: Field,
+    v: Value,
+    source: &str,
+    lang: Lang,
+) -> bool {
     let text = |v: &Value| match v {
         Value::Null => None,
         other => Some(other.to_string()),
@@ -501,56 +560,89 @@ fn set(e: &mut Enrichment, preparation: &mut Sourced<i64>, name: &str, v: Value,
         Value::Int(n) => Some(*n),
         _ => None,
     };
-    match name {
-        "remote_island" => {
+    // A rule that sets the value settles a conflict between items (or a missing payment mapping);
+    // a product without 配送条件 stays a problem of the masters.
+    let settle = |e: &mut Enrichment, no: CheckNo| {
+        let conflict = CONFLICT.get(lang);
+        e.problems.retain(|(n, p)| *n != no || (matches!(no, CheckNo::LogisticsCompany | CheckNo::Carrier) && !p.starts_with(conflict)));
+    };
+    match f {
+        Field::RemoteIsland => {
             if let Some(t) = text(&v).filter(|t| t != "false") {
                 e.remote_island = Sourced::new(t, source);
             }
         }
-        "logistics_company" | "carrier" | "payment_method" | "sender" | "customer_rank" => {
+        Field::LogisticsCompany | Field::Carrier | Field::PaymentMethod | Field::Sender => {
             if let Some(t) = text(&v) {
-                let field = match name {
-                    "logistics_company" => &mut e.logistics_company,
-                    "carrier" => &mut e.carrier,
-                    "payment_method" => &mut e.payment_method,
-                    "sender" => &mut e.sender,
-                    _ => &mut e.customer_rank,
+                let (field, no) = match f {
+                    Field::LogisticsCompany => (&mut e.logistics_company, CheckNo::LogisticsCompany),
+                    Field::Carrier => (&mut e.carrier, CheckNo::Carrier),
+                    Field::PaymentMethod => (&mut e.payment_method, CheckNo::PaymentMethod),
+                    _ => (&mut e.sender, CheckNo::Sender),
                 };
                 *field = Sourced::new(t, source);
-                // A rule that sets the value settles a conflict between items (or a missing payment
-                // mapping); a product without 配送条件 stays a problem of the masters.
-                let no = match name {
-                    "logistics_company" => 1,
-                    "carrier" => 2,
-                    "payment_method" => 7,
-                    "sender" => 5,
-                    _ => 0,
-                };
-                e.problems.retain(|(n, p)| *n != no || (matches!(no, 1 | 2) && !p.starts_with(CONFLICT)));
+                settle(e, no);
             }
         }
-        "shipping_fee" | "cod_fee" | "payment_fee" => {
+        Field::CustomerRank => {
+            if let Some(t) = text(&v) {
+                e.customer_rank = Sourced::new(t, source);
+            }
+        }
+        Field::ShippingFee | Field::CodFee | Field::PaymentFee => {
             if let Some(n) = int(&v) {
-                let field = match name {
-                    "shipping_fee" => &mut e.shipping_fee,
-                    "cod_fee" => &mut e.cod_fee,
+                let field = match f {
+                    Field::ShippingFee => &mut e.shipping_fee,
+                    Field::CodFee => &mut e.cod_fee,
                     _ => &mut e.payment_fee,
                 };
                 *field = Sourced::new(n, source);
             }
         }
-        "preparation_days" => {
+        Field::PreparationDays => {
             if let Some(n) = int(&v) {
                 *preparation = Sourced::new(n, source);
             }
         }
-        "hold" => {
+        Field::Split => *split = matches!(v, Value::Bool(true)).then(|| source.to_string()),
+        Field::Hold => {
             if let Some(t) = text(&v) {
-                e.problems.push((3, format!("held by {source}: {t}")));
+                e.problems.push((CheckNo::ShipDate, say!(lang, "{source}により保留: {t}", "held by {source}: {t}")));
             }
         }
-        _ => {}
+        Field::Mall
+        | Field::Shop
+        | Field::MallStatus
+        | Field::OrderedDate
+        | Field::OrderedHour
+        | Field::IsGift
+        | Field::ShipToPrefecture
+        | Field::ShipToRegion
+        | Field::ShipToPostalCode
+        | Field::OrdererPrefecture
+        | Field::MallPayment
+        | Field::Items
+        | Field::Quantity
+        | Field::Temperature
+        | Field::Carriers
+        | Field::LogisticsCompanies
+        | Field::Goods
+        | Field::OptionTotal
+        | Field::MallShipping
+        | Field::MallCodFee
+        | Field::Coupons
+        | Field::Points
+        | Field::MallBillingTotal
+        | Field::DesiredDate
+        | Field::DesiredTimeSlot
+        | Field::CustomerOrders
+        | Field::CustomerTotal
+        | Field::Shipments
+        | Field::ShipDate
+        | Field::BillingTotal
+        | Field::Tax => return false,
     }
+    true
 }
 
 /// `14:00-16:00` → (14, 16); `午前中` → (8, 12).
@@ -683,6 +775,7 @@ mod tests {
             sender: "和み雑貨店".into(),
             sender_auto_edit: HashMap::new(),
             tax_rounding: Rounding::Floor,
+            lang: Lang::En,
         };
         (cal, shop)
     }
@@ -695,7 +788,7 @@ mod tests {
             mall: "rakuten".into(),
             shop: "s".into(),
             order_number: "1".into(),
-            ordered_at: crate::pipeline::clock::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            ordered_at: crate::domain::time::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
             mall_status: "100".into(),
             orderer: party.clone(),
             ship_to: party,
@@ -733,6 +826,35 @@ mod tests {
     }
 
     #[test]
+    fn every_field_rules_read_or_set_has_its_arm_and_only_those() {
+        let m = masters();
+        let (cal, shop) = calendar_and_shop();
+        let enricher = Enricher::new(&m, &cal, &shop, &[]);
+        let o = order();
+        let e = enricher.enrich(&o, "rakuten", History::default()).enrichment;
+        for f in &crate::domain::fields::FIELDS {
+            let read = enricher.read(&o, &e, &Sourced::new(2, "x"), History::default(), Counts::default(), f.field);
+            assert_eq!(read.is_some(), f.rules.read(), "{}", f.name);
+            if let Some(v) = read {
+                assert!(super::super::schema::fits(f, &v), "{}: {v:?} is not {:?}", f.name, f.kind);
+            }
+            let (mut e, mut preparation, mut split) = (e.clone(), Sourced::new(0, "x"), None);
+            assert_eq!(set(&mut e, &mut preparation, &mut split, f.field, Value::Null, "x", Lang::En), f.rules.set(), "{}", f.name);
+        }
+    }
+
+    #[test]
+    fn reasons_are_worded_in_the_runs_language() {
+        let mut m = masters();
+        m.payment_methods.clear();
+        let (cal, mut shop) = calendar_and_shop();
+        shop.lang = Lang::Ja;
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        assert_eq!(out.checks[6].reason, "決済方法シートにモール`rakuten`・決済方法`代金引換`の行がありません：追加してください");
+        assert_eq!(out.checks[8].reason, "4450円、モールの請求金額と一致");
+    }
+
+    #[test]
     fn masters_fill_the_order_and_every_check_says_why() {
         let m = masters();
         let (cal, shop) = calendar_and_shop();
@@ -749,7 +871,7 @@ mod tests {
         broken.delivery_conditions.clear();
         broken.payment_methods.clear();
         let out = Enricher::new(&broken, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
-        let failed: Vec<u8> = out.checks.iter().filter(|c| c.result.as_str() == "fail").map(|c| c.no).collect();
+        let failed: Vec<u8> = out.checks.iter().filter(|c| c.result.as_str() == "fail").map(|c| c.no.number()).collect();
         assert_eq!(failed, [1, 2, 3, 7]);
         assert!(out.checks[1].reason.contains("product NG-MUG-001 has no 配送条件"), "{}", out.checks[1].reason);
         assert!(out.checks[6].reason.contains("no 決済方法 row for mall `rakuten` and payment `代金引換`"), "{}", out.checks[6].reason);

@@ -311,6 +311,24 @@ fn raw_from_xlsx(path: &Path) -> Result<Vec<RawTable>, Vec<Diagnostic>> {
     Ok(out)
 }
 
+/// R002 for a name rules cannot read: not a field, or one rules only set (`split`, `hold`).
+fn unreadable(name: &str, field_names: &[&str]) -> Option<Diagnostic> {
+    match schema::field(name) {
+        Some(f) if f.rules.read() => None,
+        Some(f) => Some(
+            Diagnostic::error("R002", format!("`{name}` ({}) cannot be read by a rule, only set", f.label.current()))
+                .help("take it out of the input columns and expressions"),
+        ),
+        None => {
+            let hint = did_you_mean(name, field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            Some(
+                Diagnostic::error("R002", format!("`{name}` is not a field of the order"))
+                    .help(format!("{hint}fields: {}", field_names.join(", "))),
+            )
+        }
+    }
+}
+
 /// Compiles a table as written: every cell parsed, every field checked, shadowed rows found.
 fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut diags = Vec::new();
@@ -330,13 +348,8 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
     let field_names = schema::names();
     let outputs_allowed = schema::output_names();
     for input in &raw.inputs {
-        if schema::field(&input.text).is_none() {
-            let hint = did_you_mean(&input.text, &field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-            diags.push(
-                Diagnostic::error("R002", format!("`{}` is not a field of the order", input.text))
-                    .at(input.place.clone())
-                    .help(format!("{hint}fields: {}", field_names.join(", "))),
-            );
+        if let Some(d) = unreadable(&input.text, &field_names) {
+            diags.push(d.at(input.place.clone()));
         }
     }
     for output in &raw.outputs {
@@ -391,20 +404,22 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
                 Ok(e) => {
                     let mut used = Vec::new();
                     e.fields(&mut used);
-                    for f in used.iter().filter(|f| schema::field(f).is_none()) {
-                        let hint = did_you_mean(f, &field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                        diags.push(
-                            Diagnostic::error("R002", format!("`{f}` is not a field of the order"))
-                                .at(cell.place.clone())
-                                .help(format!("{hint}fields: {}", field_names.join(", "))),
-                        );
+                    for d in used.iter().filter_map(|f| unreadable(f, &field_names)) {
+                        diags.push(d.at(cell.place.clone()));
                     }
                     if let (Expr::Lit(v), Some(field)) = (&e, schema::field(&outputs[k])) {
                         if !schema::fits(field, v) {
                             diags.push(
                                 Diagnostic::error(
                                     "R006",
-                                    format!("`{}` is {}, but {} ({}) is {}", cell.text, v.kind(), field.name, field.label, field.kind),
+                                    format!(
+                                        "`{}` is {}, but {} ({}) is {}",
+                                        cell.text,
+                                        v.kind(),
+                                        field.name,
+                                        field.label.current(),
+                                        field.kind.describe()
+                                    ),
                                 )
                                 .at(cell.place.clone()),
                             );
@@ -443,7 +458,7 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
             let mut used = Vec::new();
             e.fields(&mut used);
             for u in used {
-                if let Some(f) = schema::field(&u) {
+                if let Some(f) = schema::readable(&u) {
                     if !readable.contains(&f.name) {
                         readable.push(f.name);
                     }

@@ -14,13 +14,14 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::params;
 use serde::Deserialize;
 
-use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use super::{CheckContext, Preview, Resource, RunContext, Stage, StageError, StageOutcome};
 use crate::config::diagnostic::Diagnostic;
 use crate::config::yaml::Spanned;
 use crate::domain::calendar::BusinessCalendar;
-use crate::domain::enrichment::{CheckResult, CHECK_NAMES};
+use crate::domain::checks::{CheckNo, CheckResult};
+use crate::domain::fields::{self, Column, Field, StoredValue};
 use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
-use crate::pipeline::clock::jst;
+use crate::domain::time::jst;
 use crate::rules::enrich::{Enriched, Enricher, History, ShopFacts};
 use crate::rules::table::DecisionTable;
 use crate::store::columns::{self, Batch, RowBuilder};
@@ -48,23 +49,27 @@ impl EnrichConfig {
         }
         (tables, diags)
     }
+}
 
-    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
-        self.tables(|p| cx.pipeline.resolve(p)).1
+impl Stage for EnrichConfig {
+    fn needs(&self) -> &'static [Resource] {
+        &[Resource::Masters, Resource::Orders]
     }
 
-    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+    fn provides(&self) -> &'static [Resource] {
+        &[Resource::Enrichment]
+    }
+
+    fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+        self.tables(|p| cx.env.resolve(p)).1
+    }
+
+    fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let (tables, diags) = self.tables(|p| cx.resolve(p));
         if diags.iter().any(Diagnostic::is_error) {
             return Err(StageError::Input(diags));
         }
-        let masters = super::load_masters::read_masters(cx.store)?;
-        if masters.sheets.is_empty() {
-            return Err(Diagnostic::error("M000", "no masters in the store")
-                .in_file(&cx.pipeline.file.path)
-                .help("put a load_masters stage before enrich")
-                .into());
-        }
+        let masters = cx.store.loaded_masters(cx.env.stage_place(), "enrich")??;
         let cutoff = cx
             .settings
             .shop
@@ -80,8 +85,9 @@ impl EnrichConfig {
             sender: format!("{} 〒{} {}{}", sender.name, sender.postal_code.value, sender.prefecture.value, sender.address),
             sender_auto_edit: cx.settings.malls.iter().map(|(n, m)| (n.clone(), m.switches.sender_address_auto_edit)).collect(),
             tax_rounding: cx.settings.shop.tax_rounding(),
+            lang: crate::domain::lang::current(),
         };
-        let kinds: HashMap<&str, &str> = cx.settings.malls.iter().map(|(n, m)| (n.as_str(), m.mall_kind.as_str())).collect();
+        let kinds: HashMap<&str, &str> = cx.settings.malls.iter().map(|(n, m)| (n.as_str(), m.mall_kind.name())).collect();
         let enricher = Enricher::new(&masters, &calendar, &shop, &tables);
         let started = Instant::now();
 
@@ -100,7 +106,9 @@ impl EnrichConfig {
             )
             .map_err(anyhow::Error::from)?;
         }
+        write_check_names(&tx)?;
         let template = RowBuilder::for_table(&tx, "order_enrichment")?;
+        let stored_fields = stored_in_table_order(&template)?;
         let mut appender = tx.appender("order_enrichment").map_err(anyhow::Error::from)?;
         // Three stages run at once, so every core has work: a thread reads batches of orders from
         // the store, one thread per core enriches them into rows, and this thread appends the rows.
@@ -116,7 +124,7 @@ impl EnrichConfig {
                 let enriched = enricher.enrich(&order, kind, history);
                 let fingerprint = enriched.enrichment.fingerprint();
                 tally.add(&enriched, fingerprint, old_fingerprint);
-                write_row(&mut out, &order, &enriched, fingerprint, run_id);
+                write_row(&mut out, &stored_fields, &order, &enriched, fingerprint, run_id);
             }
             Ok((out.finish()?, tally))
         };
@@ -184,7 +192,7 @@ impl EnrichConfig {
         Ok(tally.outcome(cx.replay, tables.len(), diags))
     }
 
-    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+    fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
         let mut stmt = cx
             .store
             .conn
@@ -402,11 +410,6 @@ impl<T> Drop for CloseOnDrop<'_, T> {
     }
 }
 
-/// A source, or NULL where there is none.
-fn src(s: &str) -> Option<&str> {
-    Some(s).filter(|s| !s.is_empty())
-}
-
 /// A nullable flag: NULL is false.
 fn flag(a: &BooleanArray, i: usize) -> bool {
     !a.is_null(i) && a.value(i)
@@ -416,58 +419,62 @@ fn s_at(a: &StringArray, k: usize) -> String {
     columns::text(a, k).unwrap_or_default().to_string()
 }
 
-/// One order's row of `order_enrichment`, in the table's column order.
-fn write_row(out: &mut RowBuilder, order: &Order, enriched: &Enriched, fingerprint: u64, run_id: i64) {
+/// The ten checks' names for the `order_checks` view, from the one list (`domain::checks`).
+fn write_check_names(tx: &duckdb::Transaction<'_>) -> anyhow::Result<()> {
+    tx.execute_batch("DELETE FROM check_names")?;
+    let mut insert = tx.prepare("INSERT INTO check_names (check_no, name, name_en) VALUES (?, ?, ?)")?;
+    for no in CheckNo::ALL {
+        insert.execute(params![i32::from(no.number()), no.name().ja, no.name().en])?;
+    }
+    Ok(())
+}
+
+/// The catalog's stored fields in the order of their columns in the table (the row builder writes
+/// columns in that order, and checks the names on a batch's first row).
+fn stored_in_table_order(table: &RowBuilder) -> anyhow::Result<Vec<(Field, Column)>> {
+    let mut at = Vec::new();
+    for &f in fields::stored() {
+        let first = f.def().column.names().next().expect("a stored field has a column");
+        let position = table.position(first).ok_or_else(|| anyhow::anyhow!("order_enrichment has no column {first} (for {})", f.name()))?;
+        at.push((position, (f, f.def().column)));
+    }
+    at.sort_by_key(|(position, _)| *position);
+    Ok(at.into_iter().map(|(_, f)| f).collect())
+}
+
+/// One order's row of `order_enrichment`: its keys, the catalog's stored fields (`stored`, in the
+/// table's order), the ten checks and the bookkeeping.
+fn write_row(out: &mut RowBuilder, stored: &[(Field, Column)], order: &Order, enriched: &Enriched, fingerprint: u64, run_id: i64) {
     let e = &enriched.enrichment;
-    out.text("mall", Some(&order.mall))
-        .text("shop", Some(&order.shop))
-        .text("order_number", Some(&order.order_number))
-        .text("logistics_company", e.logistics_company.value.as_deref())
-        .text("logistics_company_source", src(&e.logistics_company.source))
-        .text("carrier", e.carrier.value.as_deref())
-        .text("carrier_source", src(&e.carrier.source))
-        .text("temperature", Some(&e.temperature))
-        .date("ship_date", e.ship_date.value)
-        .text("ship_date_source", src(&e.ship_date.source))
-        .date("desired_date", e.desired_date.value)
-        .text("desired_date_source", src(&e.desired_date.source))
-        .text("desired_time_slot", e.desired_time_slot.value.as_deref())
-        .text("desired_time_slot_source", src(&e.desired_time_slot.source))
-        .text("remote_island", e.remote_island.value.as_deref())
-        .text("remote_island_source", src(&e.remote_island.source))
-        .text("sender", e.sender.value.as_deref())
-        .text("sender_source", src(&e.sender.source))
-        .text("payment_method", e.payment_method.value.as_deref())
-        .text("payment_method_source", src(&e.payment_method.source))
-        .int("option_total", e.option_total.value)
-        .text("option_total_source", src(&e.option_total.source))
-        .text("shipments", e.shipments.value.as_deref())
-        .text("shipments_source", src(&e.shipments.source))
-        .int("shipping_fee", e.shipping_fee.value)
-        .text("shipping_fee_source", src(&e.shipping_fee.source))
-        .int("cod_fee", e.cod_fee.value)
-        .text("cod_fee_source", src(&e.cod_fee.source))
-        .int("payment_fee", e.payment_fee.value)
-        .text("payment_fee_source", src(&e.payment_fee.source))
-        .int("billing_total", e.billing_total.value)
-        .text("billing_total_source", src(&e.billing_total.source))
-        .int("tax_10", e.tax.value.map(|t| t.standard))
-        .int("tax_8", e.tax.value.map(|t| t.reduced))
-        .text("tax_source", src(&e.tax.source))
-        .text("customer_rank", e.customer_rank.value.as_deref())
-        .text("customer_rank_source", src(&e.customer_rank.source));
+    out.text("mall", Some(&order.mall)).text("shop", Some(&order.shop)).text("order_number", Some(&order.order_number));
+    for &(f, column) in stored {
+        let s = e.stored(f).expect("the catalog's stored fields are the enrichment's");
+        match (column, s.value) {
+            (Column::Value { value, source }, v) => {
+                match v {
+                    StoredValue::Text(t) => out.text(value, t),
+                    StoredValue::Yen(y) => out.int(value, y),
+                    StoredValue::Date(d) => out.date(value, d),
+                    StoredValue::Tax(_) => panic!("{value}: the tax is stored in two columns"),
+                };
+                if let Some(source) = source {
+                    out.text(source, s.source);
+                }
+            }
+            (Column::Tax { standard, reduced, source }, StoredValue::Tax(t)) => {
+                out.int(standard, t.map(|t| t.standard)).int(reduced, t.map(|t| t.reduced)).text(source, s.source);
+            }
+            (column, _) => panic!("{}: {column:?} does not store {:?}", f.name(), s.value),
+        }
+    }
     let mut letters = String::with_capacity(10);
     for c in &enriched.checks {
-        letters.push(match c.result {
-            CheckResult::Pass => 'P',
-            CheckResult::Fail => 'F',
-            CheckResult::NotApplicable => 'N',
-        });
+        letters.push(c.result.letter());
     }
     let failed = enriched.checks.iter().filter(|c| c.result == CheckResult::Fail).count();
     out.text("checks", Some(&letters))
         .int("checks_failed", Some(failed as i64))
-        .texts("check_reasons", enriched.checks.iter().map(|c| (c.result != CheckResult::Pass).then_some(c.reason.as_ref())))
+        .texts("check_reasons", enriched.checks.iter().map(|c| Some(c.reason.as_str())))
         .text("fired_rules", Some(&enriched.fired.join(", ")))
         .int("fingerprint", Some(fingerprint as i64))
         .int("enriched_run", Some(run_id))
@@ -491,7 +498,7 @@ impl Tally {
         }
         let mut any = false;
         for c in enriched.checks.iter().filter(|c| c.result == CheckResult::Fail) {
-            self.failed_by_check[c.no as usize - 1] += 1;
+            self.failed_by_check[c.no.index()] += 1;
             any = true;
         }
         self.with_failures += any as u64;
@@ -512,7 +519,7 @@ impl Tally {
             .iter()
             .enumerate()
             .filter(|(_, n)| **n > 0)
-            .map(|(i, n)| format!("{} {}×{n}", i + 1, CHECK_NAMES[i]))
+            .map(|(i, n)| format!("{} {}×{n}", i + 1, CheckNo::ALL[i].name().current()))
             .collect();
         let mut message = format!(
             "{} orders enriched{}; {} with a failed check{}",
@@ -532,5 +539,69 @@ impl Tally {
             warnings,
             ..Default::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fields::FIELDS;
+    use crate::domain::masters::Masters;
+    use chrono::Weekday;
+
+    fn enriched() -> (Order, Enriched) {
+        let order = Order {
+            mall: "rakuten".into(),
+            shop: "s".into(),
+            order_number: "1".into(),
+            ordered_at: jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            mall_status: "100".into(),
+            orderer: Party::default(),
+            ship_to: Party::default(),
+            is_gift: false,
+            items: vec![OrderItem { product_code: "NG-MUG-001".into(), unit_price: 3240, quantity: 1, ..Default::default() }],
+            payment_method: "代金引換".into(),
+            desired_delivery: DesiredDelivery::default(),
+            remarks: String::new(),
+            amounts: Amounts::default(),
+            remote_island: false,
+        };
+        let masters = Masters::default();
+        let calendar = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
+        let shop = ShopFacts {
+            origin_region: "関東".into(),
+            sender: "和み雑貨店".into(),
+            sender_auto_edit: HashMap::new(),
+            tax_rounding: crate::domain::tax::Rounding::Floor,
+            lang: crate::domain::lang::Lang::En,
+        };
+        let enriched = Enricher::new(&masters, &calendar, &shop, &[]).enrich(&order, "rakuten", History::default());
+        (order, enriched)
+    }
+
+    #[test]
+    fn every_stored_field_has_its_columns_and_every_column_its_field() {
+        let store = crate::store::Store::in_memory().unwrap();
+        let template = RowBuilder::for_table(&store.conn, "order_enrichment").unwrap();
+        let stored = stored_in_table_order(&template).unwrap();
+        let mut expected = vec!["mall", "shop", "order_number"];
+        expected.extend(stored.iter().flat_map(|(_, column)| column.names()));
+        expected.extend(["checks", "checks_failed", "check_reasons", "fired_rules", "fingerprint", "enriched_run"]);
+        assert_eq!(template.names(), expected, "order_enrichment's columns are the catalog's, in its order");
+
+        // Every catalog field with a column has its value in the enrichment, of its kind, and a row
+        // of them writes (the row builder checks every column's name and type).
+        let (order, enriched) = enriched();
+        for f in &FIELDS {
+            let value = enriched.enrichment.stored(f.field);
+            assert_eq!(value.is_some(), f.column != Column::None, "{}", f.name);
+            if let Some(v) = value {
+                assert!(v.value.kind_fits(f.kind), "{}: {:?} is not {:?}", f.name, v.value, f.kind);
+            }
+        }
+        let mut out = template.fresh();
+        write_row(&mut out, &stored, &order, &enriched, 1, 1);
+        let batch = out.finish().unwrap();
+        assert_eq!((batch.num_rows(), batch.num_columns()), (1, expected.len()));
     }
 }

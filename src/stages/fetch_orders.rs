@@ -12,12 +12,12 @@ use chrono::{DateTime, Duration, FixedOffset};
 use duckdb::params;
 use serde::Deserialize;
 
-use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use super::{CheckContext, Preview, Resource, RunContext, Stage, StageError, StageOutcome};
 use crate::config::diagnostic::Diagnostic;
 use crate::config::yaml::Spanned;
+use crate::domain::time::jst;
 use crate::malls::order_file::OrderFileAdapter;
 use crate::malls::{adapter_for, Connection, Fetched, MallError, Window};
-use crate::pipeline::clock::jst;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,8 +45,16 @@ const REFRESH_DAYS: i64 = 30;
 /// orders re-reads a share of them each poll, not all of them.
 const REFRESH_AFTER_MINUTES: i64 = 30;
 
-impl FetchOrdersConfig {
-    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+impl Stage for FetchOrdersConfig {
+    fn provides(&self) -> &'static [Resource] {
+        &[Resource::Orders]
+    }
+
+    fn talks_to_malls(&self) -> bool {
+        true
+    }
+
+    fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         let Some(settings) = cx.settings else { return diags };
         for mall in &self.malls {
@@ -55,14 +63,14 @@ impl FetchOrdersConfig {
                     let names: Vec<&str> = settings.malls.keys().map(String::as_str).collect();
                     diags.push(
                         Diagnostic::error("C060", format!("unknown mall `{}`", mall.value))
-                            .at(cx.pipeline.file.place_at(&mall.referenced))
+                            .at(cx.env.file.place_at(&mall.referenced))
                             .help(format!("malls in the settings: {}", names.join(", "))),
                     );
                 }
-                Some(m) if m.order_files.is_some() || crate::malls::has_adapter(&m.mall_kind) => {}
+                Some(m) if m.order_files.is_some() || crate::malls::has_adapter(m.mall_kind) => {}
                 Some(m) => diags.push(
                     Diagnostic::warning("C061", format!("mall `{}` ({}) has no order adapter in this version", mall.value, m.mall_kind))
-                        .at(cx.pipeline.file.place_at(&mall.referenced))
+                        .at(cx.env.file.place_at(&mall.referenced))
                         .help("its orders are not fetched; remove it from `malls:` or wait for its adapter"),
                 ),
             }
@@ -70,16 +78,14 @@ impl FetchOrdersConfig {
         diags
     }
 
-    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+    fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let mut outcome = StageOutcome::default();
         let mut parts = Vec::new();
         let mut active = Vec::new();
         for mall in &self.malls {
             let name = mall.value.as_str();
             let Some(m) = cx.settings.malls.get(name) else {
-                return Err(Diagnostic::error("C060", format!("unknown mall `{name}`"))
-                    .at(cx.pipeline.file.place_at(&mall.referenced))
-                    .into());
+                return Err(Diagnostic::error("C060", format!("unknown mall `{name}`")).at(cx.env.file.place_at(&mall.referenced)).into());
             };
             if m.switches.order_import {
                 active.push((name, m));
@@ -190,7 +196,7 @@ impl FetchOrdersConfig {
         Ok(outcome)
     }
 
-    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+    fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
         let mut stmt = cx.store.conn.prepare(
             "SELECT mall, order_number, strftime(ordered_at, '%Y-%m-%d %H:%M'), mall_status, ship_to_prefecture, billing_total
              FROM orders ORDER BY ordered_at DESC LIMIT ?",
@@ -222,7 +228,7 @@ impl FetchOrdersConfig {
 
 /// One mall's orders, fetched and not yet saved, with the adapter that still has work after the commit.
 struct MallFetch {
-    adapter: Box<dyn crate::malls::MallAdapter>,
+    adapter: Box<dyn crate::malls::OrderSource>,
     fetched: Vec<Fetched>,
     sorted: Sorted,
     window: Window,
@@ -239,11 +245,11 @@ fn fetch_mall(
     m: &crate::config::settings::MallSettings,
 ) -> Result<MallFetch, PollError> {
     let started = Instant::now();
-    let adapter: Box<dyn crate::malls::MallAdapter> = match &m.order_files {
+    let adapter: Box<dyn crate::malls::OrderSource> = match &m.order_files {
         Some(spec) => Box::new(OrderFileAdapter::new(name, m.shop_id.as_deref().unwrap_or(""), spec.clone())),
         None => {
             let conn = Connection::from_settings(name, m, mock)?;
-            adapter_for(&m.mall_kind, conn, m).ok_or_else(|| MallError::Config {
+            adapter_for(m.mall_kind, conn, m).ok_or_else(|| MallError::Config {
                 mall: name.into(),
                 detail: format!("no order adapter for `{}` in this version", m.mall_kind),
             })?

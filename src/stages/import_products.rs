@@ -3,8 +3,6 @@
 //! The first mall imported becomes the master; other malls' products link to a master product by
 //! `link_by` (商品番号 by default). Re-import upserts; Rakuten's コントロールカラム n/u/d is honoured.
 
-use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
@@ -12,14 +10,14 @@ use std::time::Instant;
 use duckdb::params;
 use serde::Deserialize;
 
-use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use super::{CheckContext, Preview, Resource, RunContext, Stage, StageEnv, StageError, StageOutcome};
 use crate::config::diagnostic::{display_path, Diagnostic};
-use crate::config::pipeline::Pipeline;
 use crate::config::yaml::Spanned;
 use crate::domain::masters::{MasterProduct, ProductOptionChoice};
-use crate::domain::text::{parse_yen, to_half_width};
-use crate::io::csv_table::{field_column, Chunk, CsvTable, Record};
+use crate::io::csv_table::CsvTable;
 use crate::io::text::Encoding;
+use crate::malls::products::{self, Columns, Layout, ParsedProducts};
+use crate::malls::MallKind;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,96 +62,44 @@ pub struct ColumnMapping {
 const FORMATS: &[&str] = &["rakuten", "yahoo", "futureshop", "mapped"];
 const LINK_KEYS: &[&str] = &["product_code", "item_key", "sku"];
 
-/// A product row as read from a file. `None` = the column is absent (a partial update keeps the stored value).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProductRow {
-    pub item_key: String,
-    pub product_code: Option<String>,
-    pub name: Option<String>,
-    pub price: Option<i64>,
-    pub tax_included: Option<bool>,
-    pub postage_included: Option<bool>,
-    pub stock_type: Option<i32>,
-    pub stock: Option<i64>,
-    pub line: usize,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SkuRow {
-    pub item_key: String,
-    pub sku: String,
-    pub choice_text: Option<String>,
-    pub price: Option<i64>,
-    pub stock: Option<i64>,
-    pub line: usize,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct OptionRow {
-    pub item_key: String,
-    pub option_type: String,
-    pub item_name: String,
-    pub choice: String,
-    pub seq: i32,
-    pub delete: bool,
-    pub line: usize,
-}
-
-/// Everything one import read, before it is written.
-#[derive(Debug, Default)]
-pub struct ParsedProducts {
-    pub items_file: String,
-    pub options_file: Option<String>,
-    pub products: Vec<ProductRow>,
-    /// 商品管理番号 of `d` rows.
-    pub deletes: Vec<String>,
-    pub skus: Vec<SkuRow>,
-    pub options: Vec<OptionRow>,
-    /// Options of an item in this file replace its stored options (layouts without a control column).
-    pub replace_options: bool,
-    pub bytes: usize,
-    pub rows_in: usize,
-}
-
-const MAX_ROW_ERRORS: usize = 50;
-
 impl ImportProductsConfig {
-    fn format(&self, pipeline: &Pipeline, mall_kind: Option<&str>) -> Result<String, Diagnostic> {
+    fn format(&self, env: &StageEnv<'_>, mall_kind: Option<MallKind>) -> Result<String, Diagnostic> {
         match &self.format {
             Some(f) if FORMATS.contains(&f.value.as_str()) => Ok(f.value.clone()),
             Some(f) => Err(Diagnostic::error("C042", format!("unknown product format `{}`", f.value))
-                .at(pipeline.file.place_at(&f.referenced))
+                .at(env.file.place_at(&f.referenced))
                 .help(format!("formats are: {}", FORMATS.join(", ")))),
             None if self.mapping.is_some() => Ok("mapped".into()),
             None => {
-                let kind = mall_kind.unwrap_or(self.mall.value.as_str());
-                match kind {
-                    "rakuten" | "yahoo" | "futureshop" => Ok(kind.to_string()),
-                    other => Err(Diagnostic::error("C043", format!("mall kind `{other}` has no built-in product layout"))
-                        .at(pipeline.file.place_at(&self.mall.referenced))
+                // Without settings (`check` of a pipeline alone) the mall's name stands for its kind.
+                let kind = mall_kind.map(MallKind::name).unwrap_or(self.mall.value.as_str());
+                match MallKind::parse(kind).and_then(default_format) {
+                    Some(format) => Ok(format.to_string()),
+                    None => Err(Diagnostic::error("C043", format!("mall kind `{kind}` has no built-in product layout"))
+                        .at(env.file.place_at(&self.mall.referenced))
                         .help("add `mapping: { item_key: <column>, name: <column>, price: <column> }` naming the CSV's columns")),
                 }
             }
         }
     }
 
-    fn link_by(&self, pipeline: &Pipeline) -> Result<&str, Diagnostic> {
+    fn link_by(&self, env: &StageEnv<'_>) -> Result<&str, Diagnostic> {
         match &self.link_by {
             None => Ok("product_code"),
             Some(l) if LINK_KEYS.contains(&l.value.as_str()) => Ok(l.value.as_str()),
             Some(l) => Err(Diagnostic::error("C044", format!("unknown link key `{}`", l.value))
-                .at(pipeline.file.place_at(&l.referenced))
+                .at(env.file.place_at(&l.referenced))
                 .help("link_by is one of: product_code (商品番号), item_key (商品管理番号), sku")),
         }
     }
 
     /// Reads and checks the files. Any bad row fails the whole import: nothing is written.
-    pub fn parse(&self, pipeline: &Pipeline, mall_kind: Option<&str>) -> Result<ParsedProducts, Vec<Diagnostic>> {
-        let format = self.format(pipeline, mall_kind).map_err(|d| vec![d])?;
-        self.link_by(pipeline).map_err(|d| vec![d])?;
-        let items_path = super::require_file(pipeline, &self.items, "product file").map_err(|d| vec![d])?;
+    pub fn parse(&self, env: &StageEnv<'_>, mall_kind: Option<MallKind>) -> Result<ParsedProducts, Vec<Diagnostic>> {
+        let format = self.format(env, mall_kind).map_err(|d| vec![d])?;
+        self.link_by(env).map_err(|d| vec![d])?;
+        let items_path = super::require_file(env, &self.items, "product file").map_err(|d| vec![d])?;
         let options_path = match &self.options {
-            Some(o) => Some(super::require_file(pipeline, o, "options file").map_err(|d| vec![d])?),
+            Some(o) => Some(super::require_file(env, o, "options file").map_err(|d| vec![d])?),
             None => None,
         };
         let t0 = Instant::now();
@@ -161,21 +107,18 @@ impl ImportProductsConfig {
         log::debug!("{}: read in {} ms", items_path.display(), t0.elapsed().as_millis());
         let mut parsed = ParsedProducts { items_file: display_path(&items_path), bytes: items.bytes, ..Default::default() };
         let mut errors = Vec::new();
-        // Rows of the SKU layout refer to the product row above them, so that layout is read in one piece.
-        let (out, errs, chunks) = (&mut parsed, &mut errors, items.chunks_per_core());
-        log::debug!("cut into {} chunks at {} ms", chunks.len(), t0.elapsed().as_millis());
-        match format.as_str() {
-            "rakuten" if items.column(SKU_MANAGE).is_some() => parse_chunks(&items, vec![items.whole()], out, errs, rakuten_sku_layout),
-            "rakuten" => parse_chunks(&items, chunks, out, errs, rakuten_old_layout),
-            "yahoo" => parse_chunks(&items, chunks, out, errs, |c, ch, o, e| mapped(c, ch, &YAHOO, o, e)),
-            "futureshop" => parse_chunks(&items, chunks, out, errs, |c, ch, o, e| mapped(c, ch, &FUTURESHOP, o, e)),
+        let columns;
+        let layout = match format.as_str() {
+            "rakuten" => Layout::Rakuten,
+            "yahoo" => Layout::Yahoo,
+            "futureshop" => Layout::FutureShop,
             _ => {
                 let Some(m) = &self.mapping else {
                     return Err(vec![Diagnostic::error("C045", "`format: mapped` needs a `mapping:`")
-                        .at(pipeline.file.place_at(&self.items.referenced))
+                        .at(env.file.place_at(&self.items.referenced))
                         .help("add `mapping: { item_key: <column>, name: <column>, price: <column> }`")]);
                 };
-                let layout = Layout {
+                columns = Columns {
                     item_key: m.item_key.clone(),
                     product_code: m.product_code.clone(),
                     name: m.name.clone(),
@@ -184,35 +127,39 @@ impl ImportProductsConfig {
                     sku: m.sku.clone(),
                     options: None,
                 };
-                parse_chunks(&items, chunks, out, errs, |c, ch, o, e| mapped(c, ch, &layout, o, e))
+                Layout::Mapped(&columns)
             }
-        }
+        };
+        products::read_items(&items, layout, &mut parsed, &mut errors);
         if let Some(path) = options_path {
             match CsvTable::read(&path, self.encoding) {
                 Ok(t) => {
                     parsed.options_file = Some(display_path(&path));
                     parsed.bytes += t.bytes;
-                    // select.csv reads the products above (for SKU numbers), so it is read in one piece.
-                    let c = Cols::new(&t);
-                    rakuten_select_csv(&c, &t.whole(), &mut parsed, &mut errors);
-                    errors.extend(c.undecodable.into_inner());
+                    products::read_options(&t, &mut parsed, &mut errors);
                 }
                 Err(d) => errors.push(d),
             }
         }
         log::debug!("parsed {} rows in {} ms", parsed.rows_in, t0.elapsed().as_millis());
-        check_duplicates(&items, &parsed, &mut errors);
+        products::check_duplicates(&items, &parsed, &mut errors);
         if errors.is_empty() {
             Ok(parsed)
         } else {
             Err(errors)
         }
     }
+}
 
-    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+impl Stage for ImportProductsConfig {
+    fn provides(&self) -> &'static [Resource] {
+        &[Resource::Products]
+    }
+
+    fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        let kind = mall_kind_of(cx.settings.map(|s| &s.malls), &self.mall, cx.pipeline, &mut diags);
-        match self.parse(cx.pipeline, kind.as_deref()) {
+        let kind = mall_kind_of(cx.settings.map(|s| &s.malls), &self.mall, &cx.env, &mut diags);
+        match self.parse(&cx.env, kind) {
             Err(e) => diags.extend(e),
             Ok(parsed) => {
                 let master = cx.master_mall.get_or_insert_with(|| self.mall.value.clone());
@@ -226,16 +173,16 @@ impl ImportProductsConfig {
         diags
     }
 
-    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+    fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let mut diags = Vec::new();
-        let kind = mall_kind_of(Some(&cx.settings.malls), &self.mall, cx.pipeline, &mut diags);
+        let kind = mall_kind_of(Some(&cx.settings.malls), &self.mall, &cx.env, &mut diags);
         if !diags.is_empty() {
             return Err(StageError::Input(diags));
         }
         let started = Instant::now();
-        let parsed = self.parse(cx.pipeline, kind.as_deref())?;
+        let parsed = self.parse(&cx.env, kind)?;
         let parse_ms = started.elapsed().as_millis();
-        let link_by = self.link_by(cx.pipeline)?;
+        let link_by = self.link_by(&cx.env)?;
         let mut outcome = write(cx.store, &self.mall.value, link_by, &parsed, cx.now)?;
         outcome.message = format!(
             "{}: {} products ({} new, {} changed, {} unchanged, {} deleted), {} SKUs, {} option choices; parsed in {parse_ms} ms. {}",
@@ -252,10 +199,10 @@ impl ImportProductsConfig {
         Ok(outcome)
     }
 
-    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+    fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
         let mut diags = Vec::new();
-        let kind = mall_kind_of(Some(&cx.settings.malls), &self.mall, cx.pipeline, &mut diags);
-        let parsed = self.parse(cx.pipeline, kind.as_deref())?;
+        let kind = mall_kind_of(Some(&cx.settings.malls), &self.mall, &cx.env, &mut diags);
+        let parsed = self.parse(&cx.env, kind)?;
         let columns = ["mall", "item_key", "product_code", "name", "price", "stock", "src_line"];
         let rows = parsed
             .products
@@ -285,22 +232,32 @@ impl ImportProductsConfig {
 fn mall_kind_of(
     malls: Option<&std::collections::BTreeMap<String, crate::config::settings::MallSettings>>,
     mall: &Spanned<String>,
-    pipeline: &Pipeline,
+    env: &StageEnv<'_>,
     diags: &mut Vec<Diagnostic>,
-) -> Option<String> {
+) -> Option<MallKind> {
     let malls = malls?;
     match malls.get(&mall.value) {
-        Some(m) => Some(m.mall_kind.clone()),
+        Some(m) => Some(m.mall_kind),
         None => {
             let names: Vec<&str> = malls.keys().map(|s| s.as_str()).collect();
             let hint = crate::config::yaml::did_you_mean(&mall.value, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
             diags.push(
                 Diagnostic::error("C041", format!("mall `{}` is not in the settings", mall.value))
-                    .at(pipeline.file.place_at(&mall.referenced))
+                    .at(env.file.place_at(&mall.referenced))
                     .help(format!("{hint}malls in the settings: {}", names.join(", "))),
             );
             None
         }
+    }
+}
+
+/// The layout a mall kind's product file has unless `format:` says otherwise.
+fn default_format(kind: MallKind) -> Option<&'static str> {
+    match kind {
+        MallKind::Rakuten => Some("rakuten"),
+        MallKind::Yahoo => Some("yahoo"),
+        MallKind::FutureShop => Some("futureshop"),
+        MallKind::Amazon | MallKind::AuPay | MallKind::Yamada | MallKind::Ponpare => None,
     }
 }
 
@@ -335,528 +292,6 @@ fn master_view(parsed: &ParsedProducts) -> (Vec<MasterProduct>, Vec<ProductOptio
         })
         .collect();
     (products, options)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Layouts
-
-/// Runs a layout over the chunks, one thread per chunk, and joins the parts in file order. Reading
-/// stops at the first chunk whose records cannot be read (D005): later chunks may be cut wrongly.
-fn parse_chunks(
-    t: &CsvTable,
-    chunks: Vec<Chunk>,
-    out: &mut ParsedProducts,
-    errors: &mut Vec<Diagnostic>,
-    layout: impl Fn(&Cols<'_>, &Chunk, &mut ParsedProducts, &mut Vec<Diagnostic>) + Sync,
-) {
-    let run = |chunk: &Chunk| {
-        let started = Instant::now();
-        let c = Cols::new(t);
-        let (mut part, mut errs) = (ParsedProducts::default(), Vec::new());
-        layout(&c, chunk, &mut part, &mut errs);
-        errs.extend(c.undecodable.into_inner());
-        log::debug!("chunk from line {}: {} rows in {} ms", chunk.first_line(), part.rows_in, started.elapsed().as_millis());
-        (part, errs)
-    };
-    let parts: Vec<(ParsedProducts, Vec<Diagnostic>)> = std::thread::scope(|s| {
-        let rest: Vec<_> = chunks[1..].iter().map(|chunk| s.spawn(|| run(chunk))).collect();
-        let first = run(&chunks[0]);
-        std::iter::once(first).chain(rest.into_iter().map(|h| h.join().expect("a CSV parser thread panicked"))).collect()
-    });
-    let first_option = out.options.len();
-    for (part, errs) in parts {
-        let unreadable = errs.iter().any(|e| e.code == "D005");
-        for e in errs {
-            // A missing column is found by every chunk; say it once.
-            if e.code == "D006" && errors.iter().any(|x| x.code == e.code && x.message == e.message) {
-                continue;
-            }
-            errors.push(e);
-        }
-        out.rows_in += part.rows_in;
-        out.products.extend(part.products);
-        out.deletes.extend(part.deletes);
-        out.skus.extend(part.skus);
-        out.options.extend(part.options);
-        out.replace_options |= part.replace_options;
-        if unreadable {
-            break;
-        }
-    }
-    errors.truncate(MAX_ROW_ERRORS);
-    for (i, o) in out.options[first_option..].iter_mut().enumerate() {
-        o.seq = i as i32 + 1;
-    }
-}
-
-const MANAGE: &str = "商品管理番号（商品URL）";
-const CONTROL: &str = "コントロールカラム";
-const SKU_MANAGE: &str = "SKU管理番号";
-
-/// Fields by header name. Bytes that do not decode are collected as errors at their line and column.
-struct Cols<'a> {
-    table: &'a CsvTable,
-    undecodable: RefCell<Vec<Diagnostic>>,
-    /// Columns asked for so far: a layout asks for the same few on every row, and this is faster than hashing.
-    asked: RefCell<Vec<(String, Option<usize>)>>,
-}
-
-impl<'a> Cols<'a> {
-    fn require(&self, names: &[&str]) -> Result<(), Diagnostic> {
-        let missing: Vec<&str> = names.iter().copied().filter(|n| self.table.column(n).is_none()).collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let found = self.table.headers.join(", ");
-        Err(Diagnostic::error("D006", format!("missing required column(s): {}", missing.join(", ")))
-            .at_line(&self.table.path, 1, Some(1), Some(self.table.line_text(1)))
-            .label(format!("columns found: {found}"))
-            .help("export the file again with these columns, or name the right columns with `mapping:`"))
-    }
-
-    fn new(table: &'a CsvTable) -> Self {
-        Cols { table, undecodable: RefCell::new(Vec::new()), asked: RefCell::new(Vec::new()) }
-    }
-
-    fn column(&self, name: &str) -> Option<usize> {
-        if let Some((_, i)) = self.asked.borrow().iter().find(|(n, _)| n == name) {
-            return *i;
-        }
-        let i = self.table.column(name);
-        self.asked.borrow_mut().push((name.to_string(), i));
-        i
-    }
-
-    fn get<'r>(&self, rec: &'r Record, name: &str) -> Option<Cow<'r, str>> {
-        let i = self.column(name)?;
-        let (value, bad) = rec.get(i)?;
-        if bad && self.undecodable.borrow().len() < MAX_ROW_ERRORS {
-            self.undecodable.borrow_mut().push(self.table.undecodable(rec.line, i));
-        }
-        Some(value)
-    }
-
-    /// A non-empty trimmed value.
-    fn text(&self, rec: &Record, name: &str) -> Option<String> {
-        let v = self.get(rec, name)?;
-        let t = v.trim();
-        (!t.is_empty()).then(|| t.to_string())
-    }
-
-    /// A yen or count value; a non-number is an error at its line and column.
-    fn number(&self, rec: &Record, name: &str, errors: &mut Vec<Diagnostic>) -> Option<i64> {
-        let i = self.column(name)?;
-        let value = self.get(rec, name)?;
-        let raw = value.trim();
-        if raw.is_empty() {
-            return None;
-        }
-        match parse_yen(raw) {
-            Some(v) => Some(v),
-            None => {
-                if errors.len() < MAX_ROW_ERRORS {
-                    let text = self.table.line_text(rec.line);
-                    let col = (text.matches(',').count() >= i).then(|| field_column(&text, i));
-                    errors.push(
-                        Diagnostic::error("D011", format!("{name} `{raw}` is not a whole number"))
-                            .at_line(&self.table.path, rec.line, col, Some(text))
-                            .label("expected an integer such as 1980 (yen without decimals)")
-                            .help(format!("fix column {name} on line {}; commas, ¥ and 円 are allowed", rec.line)),
-                    );
-                }
-                None
-            }
-        }
-    }
-
-    fn flag(&self, rec: &Record, name: &str) -> Option<bool> {
-        let value = self.get(rec, name)?;
-        let raw = value.trim();
-        if raw.is_empty() {
-            return None;
-        }
-        Some(raw == "1" || to_half_width(raw) == "1")
-    }
-}
-
-fn control_of(raw: Option<Cow<'_, str>>) -> Option<char> {
-    raw.and_then(|s| s.trim().chars().next()).map(|c| c.to_ascii_lowercase())
-}
-
-/// Rakuten item.csv, pre-2023 layout: one row per product; options in select.csv.
-fn rakuten_old_layout(c: &Cols<'_>, chunk: &Chunk, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let t = c.table;
-    let has_control = t.column(CONTROL).is_some();
-    let required: &[&str] = if has_control { &[MANAGE] } else { &[MANAGE, "商品番号", "商品名", "販売価格"] };
-    if let Err(d) = c.require(required) {
-        errors.push(d);
-        return;
-    }
-    for rec in t.records(chunk) {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(d) => {
-                errors.push(d);
-                return;
-            }
-        };
-        out.rows_in += 1;
-        let Some(key) = c.text(&rec, MANAGE) else {
-            errors.push(missing_value(t, &rec, MANAGE));
-            continue;
-        };
-        let control = control_of(c.get(&rec, CONTROL));
-        match control {
-            Some('d') => {
-                out.deletes.push(key);
-                continue;
-            }
-            Some('n') | Some('u') | None => {}
-            Some(other) => {
-                errors.push(
-                    Diagnostic::error("D012", format!("コントロールカラム `{other}` is not n, u or d"))
-                        .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
-                        .help("n = new product, u = update, d = delete"),
-                );
-                continue;
-            }
-        }
-        let row = ProductRow {
-            item_key: key,
-            product_code: c.text(&rec, "商品番号"),
-            name: c.text(&rec, "商品名"),
-            price: c.number(&rec, "販売価格", errors),
-            tax_included: c.flag(&rec, "消費税"),
-            postage_included: c.flag(&rec, "送料"),
-            stock_type: c.number(&rec, "在庫タイプ", errors).map(|v| v as i32),
-            stock: c.number(&rec, "在庫数", errors),
-            line: rec.line,
-        };
-        if control != Some('u') {
-            for (field, v) in [("商品名", row.name.is_some()), ("販売価格", row.price.is_some() || c.column("販売価格").is_none())]
-            {
-                if !v && c.column(field).is_some() && errors.len() < MAX_ROW_ERRORS {
-                    errors.push(missing_value(t, &rec, field));
-                }
-            }
-            if c.column("商品名").is_none() || c.column("販売価格").is_none() {
-                errors.push(
-                    Diagnostic::error("D006", "new products (`n` rows) need the columns 商品名 and 販売価格")
-                        .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
-                        .help("export the full item.csv, or mark rows that only update some columns with `u`"),
-                );
-                return;
-            }
-        }
-        out.products.push(row);
-    }
-}
-
-/// Rakuten item.csv, SKU layout (2023-): product rows (商品名), SKU rows (SKU管理番号), option rows (選択肢タイプ).
-fn rakuten_sku_layout(c: &Cols<'_>, chunk: &Chunk, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let t = c.table;
-    if let Err(d) = c.require(&[MANAGE, "商品名", SKU_MANAGE, "販売価格"]) {
-        errors.push(d);
-        return;
-    }
-    out.replace_options = true;
-    let mut products: Vec<ProductRow> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut seq = 0;
-    for rec in t.records(chunk) {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(d) => {
-                errors.push(d);
-                return;
-            }
-        };
-        out.rows_in += 1;
-        let Some(key) = c.text(&rec, MANAGE) else {
-            errors.push(missing_value(t, &rec, MANAGE));
-            continue;
-        };
-        if let Some(name) = c.text(&rec, "商品名") {
-            index.insert(key.clone(), products.len());
-            products.push(ProductRow {
-                item_key: key.clone(),
-                product_code: c.text(&rec, "商品番号"),
-                name: Some(name),
-                tax_included: c.flag(&rec, "消費税"),
-                postage_included: c.flag(&rec, "送料"),
-                line: rec.line,
-                ..Default::default()
-            });
-            // Variation definitions: "カラー|サイズ" and "赤|青|白".
-            if let Some(names) = c.text(&rec, "バリエーション項目名定義") {
-                for (i, item) in names.split('|').enumerate() {
-                    if let Some(choices) = c.text(&rec, &format!("バリエーション{}選択肢定義", i + 1)) {
-                        for ch in choices.split('|') {
-                            seq += 1;
-                            out.options.push(OptionRow {
-                                item_key: key.clone(),
-                                option_type: "v".into(),
-                                item_name: item.trim().into(),
-                                choice: ch.trim().into(),
-                                seq,
-                                delete: false,
-                                line: rec.line,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(sku) = c.text(&rec, SKU_MANAGE) {
-            let price = c.number(&rec, "販売価格", errors);
-            let stock = c.number(&rec, "在庫数", errors);
-            let choice_text = (1..=3).filter_map(|i| c.text(&rec, &format!("バリエーション{i}選択肢定義"))).collect::<Vec<_>>().join(" ");
-            out.skus.push(SkuRow {
-                item_key: key.clone(),
-                sku,
-                choice_text: (!choice_text.is_empty()).then_some(choice_text),
-                price,
-                stock,
-                line: rec.line,
-            });
-            if let Some(&i) = index.get(&key) {
-                let p = &mut products[i];
-                p.price = match (p.price, price) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                p.stock = match (p.stock, stock) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                };
-            }
-        }
-        if let Some(item_name) = c.text(&rec, "商品オプション項目名") {
-            for i in 1..=100 {
-                let col = format!("商品オプション選択肢{i}");
-                if t.column(&col).is_none() {
-                    break;
-                }
-                if let Some(choice) = c.text(&rec, &col) {
-                    seq += 1;
-                    out.options.push(OptionRow {
-                        item_key: key.clone(),
-                        option_type: c.text(&rec, "選択肢タイプ").unwrap_or_else(|| "s".into()),
-                        item_name: item_name.clone(),
-                        choice,
-                        seq,
-                        delete: false,
-                        line: rec.line,
-                    });
-                }
-            }
-        }
-    }
-    let mut skus_of: HashMap<&str, usize> = HashMap::new();
-    for s in &out.skus {
-        *skus_of.entry(s.item_key.as_str()).or_default() += 1;
-    }
-    for p in &mut products {
-        p.stock_type = Some(if skus_of.get(p.item_key.as_str()).copied().unwrap_or(0) > 1 { 2 } else { 1 });
-    }
-    out.products = products;
-}
-
-/// Rakuten select.csv: `s`/`c` rows are option choices, `i` rows are per-option stock (SKUs).
-fn rakuten_select_csv(c: &Cols<'_>, chunk: &Chunk, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let t = c.table;
-    let (item_col, choice_col) = if t.column("Select/Checkbox用項目名").is_some() {
-        ("Select/Checkbox用項目名", "Select/Checkbox用選択肢")
-    } else {
-        ("項目選択肢項目名", "項目選択肢")
-    };
-    if let Err(d) = c.require(&[MANAGE, "選択肢タイプ", item_col, choice_col]) {
-        errors.push(d);
-        return;
-    }
-    let code_of: HashMap<String, String> =
-        out.products.iter().map(|p| (p.item_key.clone(), p.product_code.clone().unwrap_or_else(|| p.item_key.clone()))).collect();
-    let mut seq = 0;
-    for rec in t.records(chunk) {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(d) => {
-                errors.push(d);
-                return;
-            }
-        };
-        out.rows_in += 1;
-        let Some(key) = c.text(&rec, MANAGE) else {
-            errors.push(missing_value(t, &rec, MANAGE));
-            continue;
-        };
-        let delete = control_of(c.get(&rec, "項目選択肢用コントロールカラム")) == Some('d');
-        let kind = c.text(&rec, "選択肢タイプ").unwrap_or_default().to_ascii_lowercase();
-        match kind.as_str() {
-            "s" | "c" => {
-                let (Some(item_name), Some(choice)) = (c.text(&rec, item_col), c.text(&rec, choice_col)) else {
-                    errors.push(missing_value(t, &rec, choice_col));
-                    continue;
-                };
-                seq += 1;
-                out.options.push(OptionRow { item_key: key, option_type: kind, item_name, choice, seq, delete, line: rec.line });
-            }
-            "i" => {
-                let h = c.text(&rec, "項目選択肢別在庫用横軸選択肢子番号").unwrap_or_default();
-                let v = c.text(&rec, "項目選択肢別在庫用縦軸選択肢子番号").unwrap_or_default();
-                let base = code_of.get(&key).cloned().unwrap_or_else(|| key.clone());
-                let choice_text = [
-                    ("項目選択肢別在庫用横軸項目名", "項目選択肢別在庫用横軸選択肢"),
-                    ("項目選択肢別在庫用縦軸項目名", "項目選択肢別在庫用縦軸選択肢"),
-                ]
-                .iter()
-                .filter_map(|(_, choice)| c.text(&rec, choice))
-                .collect::<Vec<_>>()
-                .join(" ");
-                out.skus.push(SkuRow {
-                    item_key: key,
-                    sku: format!("{base}{h}{v}"),
-                    choice_text: (!choice_text.is_empty()).then_some(choice_text),
-                    price: None,
-                    stock: c.number(&rec, "項目選択肢別在庫用在庫数", errors),
-                    line: rec.line,
-                });
-            }
-            other => errors.push(
-                Diagnostic::error("D013", format!("選択肢タイプ `{other}` is not s, c or i"))
-                    .at_line(&t.path, rec.line, None, Some(t.line_text(rec.line)))
-                    .help("s = select box, c = checkbox, i = per-option stock"),
-            ),
-        }
-    }
-}
-
-/// A layout by column names (Yahoo, FutureShop2, or `mapping:`).
-struct Layout {
-    item_key: String,
-    product_code: Option<String>,
-    name: String,
-    price: String,
-    stock: Option<String>,
-    sku: Option<String>,
-    /// Yahoo's `options` column: one option per line, `項目名 選択肢1 選択肢2 …`.
-    options: Option<String>,
-}
-
-static YAHOO: std::sync::LazyLock<Layout> = std::sync::LazyLock::new(|| Layout {
-    item_key: "code".into(),
-    product_code: Some("code".into()),
-    name: "name".into(),
-    price: "price".into(),
-    stock: None,
-    sku: Some("sub-code".into()),
-    options: Some("options".into()),
-});
-
-static FUTURESHOP: std::sync::LazyLock<Layout> = std::sync::LazyLock::new(|| Layout {
-    item_key: "商品URLコード".into(),
-    product_code: Some("商品番号".into()),
-    name: "商品名".into(),
-    price: "販売価格".into(),
-    stock: Some("在庫数".into()),
-    sku: None,
-    options: None,
-});
-
-fn mapped(c: &Cols<'_>, chunk: &Chunk, l: &Layout, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let t = c.table;
-    if let Err(d) = c.require(&[l.item_key.as_str(), l.name.as_str(), l.price.as_str()]) {
-        errors.push(d);
-        return;
-    }
-    out.replace_options = true;
-    let mut seq = 0;
-    for rec in t.records(chunk) {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(d) => {
-                errors.push(d);
-                return;
-            }
-        };
-        out.rows_in += 1;
-        let Some(key) = c.text(&rec, &l.item_key) else {
-            errors.push(missing_value(t, &rec, &l.item_key));
-            continue;
-        };
-        let name = c.text(&rec, &l.name);
-        if name.is_none() {
-            errors.push(missing_value(t, &rec, &l.name));
-        }
-        let price = c.number(&rec, &l.price, errors);
-        if price.is_none() && c.text(&rec, &l.price).is_none() {
-            errors.push(missing_value(t, &rec, &l.price));
-        }
-        out.products.push(ProductRow {
-            item_key: key.clone(),
-            product_code: l.product_code.as_deref().and_then(|col| c.text(&rec, col)).or_else(|| Some(key.clone())),
-            name,
-            price,
-            stock: l.stock.as_deref().and_then(|col| c.number(&rec, col, errors)),
-            line: rec.line,
-            ..Default::default()
-        });
-        if let Some(text) = l.options.as_deref().and_then(|col| c.text(&rec, col)) {
-            for line in text.lines() {
-                let mut parts = line.split([' ', '\u{3000}']).filter(|s| !s.is_empty());
-                let Some(item_name) = parts.next() else {
-                    continue;
-                };
-                for choice in parts {
-                    seq += 1;
-                    out.options.push(OptionRow {
-                        item_key: key.clone(),
-                        option_type: "s".into(),
-                        item_name: item_name.to_string(),
-                        choice: choice.to_string(),
-                        seq,
-                        delete: false,
-                        line: rec.line,
-                    });
-                }
-            }
-        }
-        // Yahoo sub-code: `カラー:赤#サイズ:S=CODE-r-s&…`; a plain column holds one SKU.
-        if let Some(raw) = l.sku.as_deref().and_then(|col| c.text(&rec, col)) {
-            for part in raw.split('&').filter(|s| !s.trim().is_empty()) {
-                let (choice_text, sku) = match part.rsplit_once('=') {
-                    Some((choices, sku)) => (Some(choices.replace('#', " ")), sku.trim().to_string()),
-                    None => (None, part.trim().to_string()),
-                };
-                out.skus.push(SkuRow { item_key: key.clone(), sku, choice_text, price: None, stock: None, line: rec.line });
-            }
-        }
-    }
-}
-
-fn missing_value(t: &CsvTable, rec: &Record, column: &str) -> Diagnostic {
-    let text = t.line_text(rec.line);
-    let col = t.column(column).map(|i| field_column(&text, i));
-    Diagnostic::error("D014", format!("{column} is empty"))
-        .at_line(&t.path, rec.line, col, Some(text))
-        .help(format!("every row needs a value in {column}"))
-}
-
-fn check_duplicates(t: &CsvTable, parsed: &ParsedProducts, errors: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for p in &parsed.products {
-        if let Some(first) = seen.insert(p.item_key.as_str(), p.line) {
-            if errors.len() >= MAX_ROW_ERRORS {
-                return;
-            }
-            errors.push(
-                Diagnostic::error("D010", format!("product `{}` appears twice (lines {first} and {})", p.item_key, p.line))
-                    .at_line(&t.path, p.line, Some(1), Some(t.line_text(p.line)))
-                    .label("duplicate product key")
-                    .help("each product may appear once per file; delete or merge one of the rows"),
-            );
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

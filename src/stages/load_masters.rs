@@ -1,25 +1,20 @@
 //! Stage `load_masters` (S2, S3, S5, S6, S7): the masters workbook staff edit (or one CSV per sheet)
 //! into the store, replacing the previous masters in one transaction.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Weekday};
-use duckdb::params;
 use serde::Deserialize;
 
-use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use super::{CheckContext, Preview, Resource, RunContext, Stage, StageEnv, StageError, StageOutcome};
 use crate::config::diagnostic::{cell_name, display_path, Diagnostic, Place};
-use crate::config::pipeline::Pipeline;
 use crate::config::yaml::Spanned;
 use crate::domain::masters::*;
 use crate::domain::prefecture::Prefecture;
 use crate::domain::text::{parse_yen, to_half_width};
 use crate::io::csv_table::CsvTable;
 use crate::io::xlsx::Workbook;
-use crate::store::Store;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,28 +88,28 @@ impl SheetRows {
 }
 
 impl LoadMastersConfig {
-    fn source(&self, pipeline: &Pipeline) -> Result<Source, Diagnostic> {
+    fn source(&self, env: &StageEnv<'_>) -> Result<Source, Diagnostic> {
         match (&self.workbook, &self.csv_dir) {
-            (Some(w), None) => Ok(Source::Workbook(super::require_file(pipeline, w, "masters workbook")?)),
+            (Some(w), None) => Ok(Source::Workbook(super::require_file(env, w, "masters workbook")?)),
             (None, Some(d)) => {
-                let p = pipeline.resolve(&d.value);
+                let p = env.resolve(&d.value);
                 if p.is_dir() {
                     Ok(Source::CsvDir(p))
                 } else {
                     Err(Diagnostic::error("C040", format!("masters folder `{}` not found", d.value))
-                        .at(pipeline.file.place_at(&d.referenced))
+                        .at(env.file.place_at(&d.referenced))
                         .help("paths in a pipeline are relative to the pipeline file"))
                 }
             }
             _ => Err(Diagnostic::error("C046", "load_masters needs exactly one of `workbook:` or `csv_dir:`")
-                .in_file(&pipeline.file.path)
+                .in_file(&env.file.path)
                 .help("e.g. `with: { workbook: ../sample-data/masters/masters.xlsx }`")),
         }
     }
 
     /// Reads every sheet and checks every cell; all problems are returned together.
-    pub fn parse(&self, pipeline: &Pipeline) -> Result<Masters, Vec<Diagnostic>> {
-        match self.parse_partial(pipeline) {
+    pub fn parse(&self, env: &StageEnv<'_>) -> Result<Masters, Vec<Diagnostic>> {
+        match self.parse_partial(env) {
             (Some(m), errors) if errors.is_empty() => Ok(m),
             (_, errors) => Err(errors),
         }
@@ -122,15 +117,15 @@ impl LoadMastersConfig {
 
     /// The masters as far as they could be read, and every problem found. `check` uses both, so a
     /// bad cell does not hide the findings of validate_masters.
-    fn parse_partial(&self, pipeline: &Pipeline) -> (Option<Masters>, Vec<Diagnostic>) {
-        match self.read_all(pipeline) {
+    fn parse_partial(&self, env: &StageEnv<'_>) -> (Option<Masters>, Vec<Diagnostic>) {
+        match self.read_all(env) {
             Ok((m, errors)) => (Some(m), errors),
             Err(errors) => (None, errors),
         }
     }
 
-    fn read_all(&self, pipeline: &Pipeline) -> Result<(Masters, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let source = self.source(pipeline).map_err(|d| vec![d])?;
+    fn read_all(&self, env: &StageEnv<'_>) -> Result<(Masters, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let source = self.source(env).map_err(|d| vec![d])?;
         let mut errors = Vec::new();
         let mut sheets = Vec::new();
         match &source {
@@ -212,17 +207,23 @@ impl LoadMastersConfig {
         }
         Ok((m, errors))
     }
+}
 
-    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
-        let (masters, errors) = self.parse_partial(cx.pipeline);
+impl Stage for LoadMastersConfig {
+    fn provides(&self) -> &'static [Resource] {
+        &[Resource::Masters]
+    }
+
+    fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+        let (masters, errors) = self.parse_partial(&cx.env);
         cx.masters = masters;
         errors
     }
 
-    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
-        let masters = self.parse(cx.pipeline)?;
+    fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+        let masters = self.parse(&cx.env)?;
         let rows = count_rows(&masters) as u64;
-        let fingerprint = fingerprint(&masters);
+        let fingerprint = crate::store::masters::fingerprint(&masters);
         let previous = cx.store.meta("masters_fingerprint")?;
         if previous.as_deref() == Some(fingerprint.as_str()) {
             return Ok(StageOutcome {
@@ -232,7 +233,7 @@ impl LoadMastersConfig {
                 ..Default::default()
             });
         }
-        write(cx.store, &masters, &fingerprint)?;
+        cx.store.write_masters(&masters, &fingerprint)?;
         Ok(StageOutcome {
             rows_in: rows,
             rows_out: rows,
@@ -242,8 +243,8 @@ impl LoadMastersConfig {
         })
     }
 
-    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
-        let m = self.parse(cx.pipeline)?;
+    fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+        let m = self.parse(&cx.env)?;
         let rows: Vec<Vec<String>> = m
             .delivery_conditions
             .iter()
@@ -535,204 +536,4 @@ fn count_rows(m: &Masters) -> usize {
         + m.customer_ranks.len()
         + m.shop_holidays.len()
         + m.closed_weekdays.len()
-}
-
-/// A fingerprint of everything loaded (rows and their places), so an unchanged workbook writes nothing.
-fn fingerprint(m: &Masters) -> String {
-    let mut h = DefaultHasher::new();
-    format!("{m:?}").hash(&mut h);
-    crate::domain::holidays::national_holidays().len().hash(&mut h);
-    format!("{:016x}", h.finish())
-}
-
-fn write(store: &Store, m: &Masters, fingerprint: &str) -> Result<(), StageError> {
-    let tx = store.conn.unchecked_transaction()?;
-    for table in [
-        "master_sheets",
-        "m_order_statuses",
-        "m_payment_methods",
-        "m_prefectures",
-        "m_carriers",
-        "m_time_slots",
-        "m_logistics_companies",
-        "m_delivery_conditions",
-        "m_transit_days",
-        "m_option_addons",
-        "m_customer_ranks",
-        "m_shop_holidays",
-        "m_closed_weekdays",
-        "m_national_holidays",
-    ] {
-        tx.execute(&format!("DELETE FROM {table}"), [])?;
-    }
-    {
-        let mut a = tx.appender("master_sheets")?;
-        for (sheet, src) in &m.sheets {
-            a.append_row(params![sheet, src.file, src.headers.join("\t")])?;
-        }
-        let mut a = tx.appender("m_order_statuses")?;
-        for r in &m.order_statuses {
-            a.append_row(params![r.mall, r.code, r.name, r.internal_status, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_payment_methods")?;
-        for r in &m.payment_methods {
-            a.append_row(params![r.mall, r.mall_name, r.internal, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_prefectures")?;
-        for r in &m.prefectures {
-            a.append_row(params![r.jis_code, r.name, r.region, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_carriers")?;
-        for r in &m.carriers {
-            a.append_row(params![r.name, r.rakuten_code, r.cool, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_time_slots")?;
-        for r in &m.time_slots {
-            a.append_row(params![r.carrier, r.label, r.code, r.start_hour, r.end_hour, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_logistics_companies")?;
-        for r in &m.logistics_companies {
-            a.append_row(params![r.name, r.origin_region, r.origin_prefecture, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_delivery_conditions")?;
-        for r in &m.delivery_conditions {
-            a.append_row(params![
-                r.product_code,
-                r.logistics_company,
-                r.carrier,
-                r.preparation_days,
-                r.time_slots.join(","),
-                r.temperature,
-                r.origin.sheet,
-                r.origin.row as i64
-            ])?;
-        }
-        let mut a = tx.appender("m_transit_days")?;
-        for r in &m.transit_days {
-            a.append_row(params![r.origin_region, r.prefecture, r.days, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_option_addons")?;
-        for r in &m.option_addons {
-            a.append_row(params![r.product_code, r.item_name, r.choice, r.amount, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_customer_ranks")?;
-        for r in &m.customer_ranks {
-            a.append_row(params![r.rank, r.min_total, r.min_count, r.priority, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_shop_holidays")?;
-        for r in &m.shop_holidays {
-            a.append_row(params![r.date, r.reason, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_closed_weekdays")?;
-        for r in &m.closed_weekdays {
-            a.append_row(params![r.weekday.num_days_from_monday() as i32, r.origin.sheet, r.origin.row as i64])?;
-        }
-        let mut a = tx.appender("m_national_holidays")?;
-        for (date, name) in crate::domain::holidays::national_holidays() {
-            a.append_row(params![date, name])?;
-        }
-    }
-    tx.execute(
-        "INSERT INTO shop_meta VALUES ('masters_fingerprint', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![fingerprint],
-    )?;
-    tx.commit()?;
-    Ok(())
-}
-
-/// Reads the masters back from the store (for validate_masters and later stages).
-pub fn read_masters(store: &Store) -> anyhow::Result<Masters> {
-    let c = &store.conn;
-    let mut m = Masters::default();
-    let sheets: BTreeMap<String, SheetSource> = {
-        let mut st = c.prepare("SELECT sheet, file, headers FROM master_sheets")?;
-        let rows = st.query_map([], |r| {
-            let headers: String = r.get(2)?;
-            Ok((r.get::<_, String>(0)?, SheetSource { file: r.get(1)?, headers: headers.split('\t').map(str::to_string).collect() }))
-        })?;
-        rows.collect::<Result<_, _>>()?
-    };
-    let origin =
-        |sheet: String, row: i64| Origin { file: sheets.get(&sheet).map(|s| s.file.clone()).unwrap_or_default(), sheet, row: row as usize };
-    let mut st = c.prepare("SELECT mall, code, name, internal_status, src_sheet, src_row FROM m_order_statuses ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?)))? {
-        let (mall, code, name, internal_status, sh, row) = r?;
-        m.order_statuses.push(OrderStatus { mall, code, name, internal_status, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare("SELECT mall, mall_name, internal, src_sheet, src_row FROM m_payment_methods ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
-        let (mall, mall_name, internal, sh, row) = r?;
-        m.payment_methods.push(PaymentMethod { mall, mall_name, internal, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare("SELECT jis_code, name, region, src_sheet, src_row FROM m_prefectures ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
-        let (jis_code, name, region, sh, row) = r?;
-        m.prefectures.push(PrefectureRow { jis_code, name, region, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare("SELECT name, rakuten_code, cool, src_sheet, src_row FROM m_carriers ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
-        let (name, rakuten_code, cool, sh, row) = r?;
-        m.carriers.push(Carrier { name, rakuten_code, cool, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare("SELECT carrier, label, code, start_hour, end_hour, src_sheet, src_row FROM m_time_slots ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get::<_, i64>(6)?)))? {
-        let (carrier, label, code, start_hour, end_hour, sh, row) = r?;
-        m.time_slots.push(TimeSlot { carrier, label, code, start_hour, end_hour, origin: origin(sh, row) });
-    }
-    let mut st =
-        c.prepare("SELECT name, origin_region, origin_prefecture, src_sheet, src_row FROM m_logistics_companies ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
-        let (name, origin_region, origin_prefecture, sh, row) = r?;
-        m.logistics_companies.push(LogisticsCompany { name, origin_region, origin_prefecture, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare(
-        "SELECT product_code, logistics_company, carrier, preparation_days, time_slots, temperature, src_sheet, src_row FROM m_delivery_conditions ORDER BY src_row",
-    )?;
-    for r in st.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?, r.get(6)?, r.get::<_, i64>(7)?))
-    })? {
-        let (product_code, logistics_company, carrier, preparation_days, slots, temperature, sh, row) = r?;
-        m.delivery_conditions.push(DeliveryCondition {
-            product_code,
-            logistics_company,
-            carrier,
-            preparation_days,
-            time_slots: slots.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
-            temperature,
-            origin: origin(sh, row),
-        });
-    }
-    let mut st = c.prepare("SELECT origin_region, prefecture, days, src_sheet, src_row FROM m_transit_days ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
-        let (origin_region, prefecture, days, sh, row) = r?;
-        m.transit_days.push(TransitDays { origin_region, prefecture, days, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare("SELECT product_code, item_name, choice, amount, src_sheet, src_row FROM m_option_addons ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?)))? {
-        let (product_code, item_name, choice, amount, sh, row) = r?;
-        m.option_addons.push(OptionAddon { product_code, item_name, choice, amount, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare("SELECT rank, min_total, min_count, priority, src_sheet, src_row FROM m_customer_ranks ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?)))? {
-        let (rank, min_total, min_count, priority, sh, row) = r?;
-        m.customer_ranks.push(CustomerRank { rank, min_total, min_count, priority, origin: origin(sh, row) });
-    }
-    let mut st = c.prepare("SELECT strftime(date, '%Y-%m-%d'), reason, src_sheet, src_row FROM m_shop_holidays ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?)))? {
-        let (date, reason, sh, row) = r?;
-        if let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
-            m.shop_holidays.push(ShopHoliday { date, reason, origin: origin(sh, row) });
-        }
-    }
-    let mut st = c.prepare("SELECT weekday, src_sheet, src_row FROM m_closed_weekdays ORDER BY src_row")?;
-    for r in st.query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get(1)?, r.get::<_, i64>(2)?)))? {
-        let (day, sh, row) = r?;
-        if let Some(weekday) =
-            [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun].get(day as usize)
-        {
-            m.closed_weekdays.push(ClosedWeekday { weekday: *weekday, origin: origin(sh, row) });
-        }
-    }
-    m.sheets = sheets.clone();
-    Ok(m)
 }

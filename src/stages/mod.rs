@@ -1,7 +1,8 @@
-//! One file per stage kind: its `with:` struct and what it does.
+//! One file per stage kind: its `with:` struct and what it does, listed once in [`KINDS`].
 //!
 //! Every stage can `check` (parse its inputs, write nothing), `run` (one transaction in the store)
-//! and `preview` (the first rows it would write).
+//! and `preview` (the first rows it would write). Adding a stage kind: a new file with a `with:`
+//! struct that implements [`Stage`], and one line in [`KINDS`] (README, "Adding a stage").
 
 pub mod enrich;
 pub mod fetch_orders;
@@ -12,16 +13,181 @@ pub mod validate_masters;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
+use serde::de::DeserializeOwned;
 
-use crate::config::diagnostic::Diagnostic;
-use crate::config::pipeline::Pipeline;
+use crate::config::diagnostic::{Diagnostic, Diagnostics, Place};
+use crate::config::pipeline::{Pipeline, StageSpec};
 use crate::config::settings::Settings;
+use crate::config::yaml::{Location, YamlFile};
 use crate::domain::masters::{MasterProduct, Masters, ProductOptionChoice};
 use crate::store::Store;
 
+/// Every stage kind, in the order the README lists them. A new kind is one line here.
+pub const KINDS: &[Kind] = &[
+    Kind::of::<import_products::ImportProductsConfig>("import_products"),
+    Kind::of::<load_masters::LoadMastersConfig>("load_masters"),
+    Kind::of::<validate_masters::ValidateMastersConfig>("validate_masters"),
+    Kind::of::<fetch_orders::FetchOrdersConfig>("fetch_orders"),
+    Kind::of::<enrich::EnrichConfig>("enrich"),
+];
+
+/// What a stage reads from the store or leaves in it. `juchu check` reports a stage placed before the
+/// stage that provides what it needs (when both are in the pipeline; otherwise the store's copy from an
+/// earlier run is used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// 商品: products, SKUs and option choices.
+    Products,
+    /// マスタ: the masters workbook's sheets.
+    Masters,
+    /// 受注: orders as fetched.
+    Orders,
+    /// Enriched values and the ten checks.
+    Enrichment,
+}
+
+impl Resource {
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Products => "products",
+            Resource::Masters => "masters",
+            Resource::Orders => "orders",
+            Resource::Enrichment => "enrichment",
+        }
+    }
+}
+
+/// A stage kind's behaviour. Its `with:` struct implements this.
+pub trait Stage: std::fmt::Debug + Send + Sync {
+    /// What it reads that an earlier stage of the pipeline writes.
+    fn needs(&self) -> &'static [Resource] {
+        &[]
+    }
+    /// What it writes.
+    fn provides(&self) -> &'static [Resource] {
+        &[]
+    }
+    /// It talks to malls: the runner starts the in-process mock mall for malls whose endpoint is `mock`.
+    fn talks_to_malls(&self) -> bool {
+        false
+    }
+    /// Parses and checks every input, writing nothing; what it learns for later stages goes in `cx`.
+    fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic>;
+    /// Does the work, in one transaction.
+    fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError>;
+    /// The first rows it would write (or has written), writing nothing.
+    fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError>;
+}
+
+/// A stage kind: its `type:` name and how its `with:` is parsed.
+pub struct Kind {
+    pub name: &'static str,
+    parse: fn(&StageSpec, &YamlFile, &mut Diagnostics) -> Option<Box<dyn Stage>>,
+}
+
+impl Kind {
+    const fn of<T: Stage + DeserializeOwned + 'static>(name: &'static str) -> Kind {
+        Kind { name, parse: parse_boxed::<T> }
+    }
+}
+
+fn parse_boxed<T: Stage + DeserializeOwned + 'static>(
+    spec: &StageSpec,
+    file: &YamlFile,
+    diags: &mut Diagnostics,
+) -> Option<Box<dyn Stage>> {
+    spec.parse_with::<T>(file, diags).map(|t| Box::new(t) as Box<dyn Stage>)
+}
+
+/// The names of every stage kind.
+pub fn kind_names() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.name).collect()
+}
+
+/// A pipeline entry with its kind resolved and its `with:` parsed.
+#[derive(Debug)]
+pub struct PlannedStage {
+    pub spec: StageSpec,
+    pub kind: &'static str,
+    pub stage: Box<dyn Stage>,
+}
+
+impl PlannedStage {
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+}
+
+/// Reads the pipeline and turns its entries into stages, collecting every problem: unknown kinds
+/// (C033), bad `with:` (C001, C035), and a stage placed before the stage that provides what it needs (C036).
+pub fn compile(path: &std::path::Path, diags: &mut Diagnostics) -> (Option<Pipeline>, Vec<PlannedStage>) {
+    let names = kind_names();
+    let mut planned: Vec<PlannedStage> = Vec::new();
+    let pipeline = Pipeline::load(path, diags, |file, spec, diags| {
+        let Some(kind) = KINDS.iter().find(|k| k.name == spec.kind) else {
+            diags.push(spec.unknown_kind(file, &names));
+            return;
+        };
+        if let Some(stage) = (kind.parse)(spec, file, diags) {
+            planned.push(PlannedStage { spec: spec.clone(), kind: kind.name, stage });
+        }
+    });
+    let Some(pipeline) = pipeline else { return (None, Vec::new()) };
+    for (i, p) in planned.iter().enumerate() {
+        for need in p.stage.needs() {
+            let provided_before = planned[..i].iter().any(|q| q.stage.provides().contains(need));
+            let later = planned[i + 1..].iter().find(|q| q.stage.provides().contains(need));
+            if let (false, Some(provider)) = (provided_before, later) {
+                diags.push(
+                    Diagnostic::error(
+                        "C036",
+                        format!("stage `{}` ({}) needs the {} but comes before `{}`", p.spec.id, p.kind, need.name(), provider.spec.id),
+                    )
+                    .at(pipeline.file.place_at(&p.spec.kind_loc))
+                    .label(format!("`{}` ({}) provides the {} and runs later", provider.spec.id, provider.kind, need.name()))
+                    .help(format!("move `{}` after `{}` in the pipeline", p.spec.id, provider.spec.id)),
+                );
+            }
+        }
+    }
+    (Some(pipeline), planned)
+}
+
+/// What a stage gets from its pipeline: paths resolved against the pipeline file, places for its
+/// diagnostics, its own `id` and `type` spans.
+#[derive(Clone, Copy)]
+pub struct StageEnv<'a> {
+    pipeline: &'a Pipeline,
+    /// The pipeline file, for diagnostics that point into it.
+    pub file: &'a YamlFile,
+    pub spec: &'a StageSpec,
+}
+
+impl<'a> StageEnv<'a> {
+    pub fn new(pipeline: &'a Pipeline, spec: &'a StageSpec) -> StageEnv<'a> {
+        StageEnv { pipeline, file: &pipeline.file, spec }
+    }
+
+    /// A path written in the pipeline, resolved against the pipeline file's folder.
+    pub fn resolve(&self, p: &str) -> PathBuf {
+        self.pipeline.resolve(p)
+    }
+
+    /// The place of a node of the pipeline file.
+    pub fn place_at(&self, loc: &Location) -> Place {
+        self.file.place_at(loc)
+    }
+
+    /// The stage's `type:` line, for problems of the stage as a whole.
+    pub fn stage_place(&self) -> Place {
+        self.file.place_at(&self.spec.kind_loc)
+    }
+}
+
 /// What a stage sees while it runs.
+#[derive(Clone)]
 pub struct RunContext<'a> {
-    pub pipeline: &'a Pipeline,
+    pub env: StageEnv<'a>,
     pub settings: &'a Settings,
     pub store: &'a Store,
     pub now: DateTime<FixedOffset>,
@@ -34,13 +200,13 @@ pub struct RunContext<'a> {
 
 impl RunContext<'_> {
     pub fn resolve(&self, p: &str) -> PathBuf {
-        self.pipeline.resolve(p)
+        self.env.resolve(p)
     }
 }
 
 /// What `juchu check` carries from stage to stage, in memory instead of the store.
 pub struct CheckContext<'a> {
-    pub pipeline: &'a Pipeline,
+    pub env: StageEnv<'a>,
     pub settings: Option<&'a Settings>,
     pub now: DateTime<FixedOffset>,
     /// The mall of the first product import: the master.
@@ -81,7 +247,7 @@ pub struct Preview {
 pub enum StageError {
     /// Bad configuration or input data: diagnostics for the user (exit 78).
     Input(Vec<Diagnostic>),
-    /// Something else went wrong (I/O, the store): exit 1.
+    /// Something else went wrong (I/O, the store, the disk): exit 70.
     Internal(anyhow::Error),
 }
 
@@ -110,13 +276,13 @@ impl From<duckdb::Error> for StageError {
 }
 
 /// A required file named in a stage's `with:`; checked by `juchu check`.
-pub fn require_file(pipeline: &Pipeline, value: &crate::config::yaml::Spanned<String>, what: &str) -> Result<PathBuf, Diagnostic> {
-    let p = pipeline.resolve(&value.value);
+pub fn require_file(env: &StageEnv<'_>, value: &crate::config::yaml::Spanned<String>, what: &str) -> Result<PathBuf, Diagnostic> {
+    let p = env.resolve(&value.value);
     if p.is_file() {
         Ok(p)
     } else {
         Err(Diagnostic::error("C040", format!("{what} `{}` not found", value.value))
-            .at(pipeline.file.place_at(&value.referenced))
+            .at(env.place_at(&value.referenced))
             .label(format!("looked for {}", crate::config::diagnostic::display_path(&p)))
             .help("paths in a pipeline are relative to the pipeline file"))
     }

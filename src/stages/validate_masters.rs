@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{CheckContext, Preview, RunContext, StageError, StageOutcome};
+use super::{CheckContext, Preview, Resource, RunContext, Stage, StageError, StageOutcome};
 use crate::config::diagnostic::{cell_name, Diagnostic, Place};
 use crate::config::settings::Settings;
 use crate::domain::masters::{validate, Finding, FindingPlace, MasterProduct, Masters, ProductOptionChoice, ShopView};
-use crate::store::Store;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,16 +19,9 @@ pub struct ValidateMastersConfig {
 }
 
 impl ValidateMastersConfig {
-    pub fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
-        let (Some(masters), Some(settings)) = (&cx.masters, cx.settings) else {
-            return Vec::new(); // load_masters or the settings already reported why.
-        };
-        self.findings(masters, settings, &cx.master_products, &cx.master_options)
-    }
-
     fn findings(&self, m: &Masters, settings: &Settings, products: &[MasterProduct], options: &[ProductOptionChoice]) -> Vec<Diagnostic> {
         let shop = ShopView {
-            malls: settings.malls.iter().map(|(n, s)| (n.as_str(), s.mall_kind.as_str())).collect(),
+            malls: settings.malls.iter().map(|(n, s)| (n.as_str(), s.mall_kind)).collect(),
             origin_region: &settings.shop.origin_region.value,
         };
         validate(m, &shop, products, options)
@@ -43,16 +35,24 @@ impl ValidateMastersConfig {
             })
             .collect()
     }
+}
 
-    pub fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
-        let masters = super::load_masters::read_masters(cx.store)?;
-        if masters.sheets.is_empty() {
-            return Err(Diagnostic::error("M000", "no masters in the store")
-                .in_file(&cx.pipeline.file.path)
-                .help("put a load_masters stage before validate_masters")
-                .into());
-        }
-        let (products, options) = master_products(cx.store)?;
+impl Stage for ValidateMastersConfig {
+    /// The masters, and the master mall's products (M003 and M005 look at them).
+    fn needs(&self) -> &'static [Resource] {
+        &[Resource::Masters, Resource::Products]
+    }
+
+    fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+        let (Some(masters), Some(settings)) = (&cx.masters, cx.settings) else {
+            return Vec::new(); // load_masters or the settings already reported why.
+        };
+        self.findings(masters, settings, &cx.master_products, &cx.master_options)
+    }
+
+    fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+        let masters = cx.store.loaded_masters(cx.env.stage_place(), "validate_masters")??;
+        let (products, options) = cx.store.master_products()?;
         let diags = self.findings(&masters, cx.settings, &products, &options);
         let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
         if !errors.is_empty() {
@@ -67,9 +67,9 @@ impl ValidateMastersConfig {
         })
     }
 
-    pub fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
-        let masters = super::load_masters::read_masters(cx.store)?;
-        let (products, options) = master_products(cx.store)?;
+    fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
+        let masters = cx.store.read_masters()?;
+        let (products, options) = cx.store.master_products()?;
         let diags = self.findings(&masters, cx.settings, &products, &options);
         Ok(Preview {
             table: "findings".into(),
@@ -82,45 +82,6 @@ impl ValidateMastersConfig {
             total: diags.len(),
         })
     }
-}
-
-/// The master mall's products and option choices, from the store.
-fn master_products(store: &Store) -> anyhow::Result<(Vec<MasterProduct>, Vec<ProductOptionChoice>)> {
-    let Some(master) = store.meta("master_mall")? else {
-        return Ok((Vec::new(), Vec::new()));
-    };
-    let mut st = store.conn.prepare(
-        "SELECT item_key, coalesce(product_code, item_key), coalesce(name, ''), coalesce(src_file, ''), coalesce(src_line, 0)
-         FROM products WHERE mall = ? ORDER BY src_line",
-    )?;
-    let products = st
-        .query_map([&master], |r| {
-            Ok(MasterProduct {
-                item_key: r.get(0)?,
-                product_code: r.get(1)?,
-                name: r.get(2)?,
-                src_file: r.get(3)?,
-                src_line: r.get::<_, i64>(4)? as usize,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut st = store.conn.prepare(
-        "SELECT coalesce(p.product_code, o.item_key), o.item_name, o.choice, coalesce(o.src_file, ''), coalesce(o.src_line, 0)
-         FROM product_options o LEFT JOIN products p ON p.mall = o.mall AND p.item_key = o.item_key
-         WHERE o.mall = ? ORDER BY o.src_line",
-    )?;
-    let options = st
-        .query_map([&master], |r| {
-            Ok(ProductOptionChoice {
-                product_code: r.get(0)?,
-                item_name: r.get(1)?,
-                choice: r.get(2)?,
-                src_file: r.get(3)?,
-                src_line: r.get::<_, i64>(4)? as usize,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((products, options))
 }
 
 fn to_diagnostic(m: &Masters, f: Finding) -> Diagnostic {

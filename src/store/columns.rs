@@ -146,6 +146,16 @@ impl RowBuilder {
         self.rows
     }
 
+    /// Where a column is in the table (0-based), if it has it.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The table's columns, in its order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// An empty builder for the same table (one per thread).
     pub fn fresh(&self) -> RowBuilder {
         let builders = self

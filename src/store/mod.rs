@@ -1,7 +1,13 @@
-//! The embedded DuckDB store: schema, migrations, and the one-writer lock.
+//! The embedded DuckDB store: schema, migrations, the one-writer lock, and the typed reads and
+//! writes of state that more than one stage or command touches (house rule: SQL another stage or
+//! command reads lives here; a set-based upsert private to one stage may stay beside that stage,
+//! which is then its table's only writer).
 
 pub mod columns;
 pub mod lock;
+pub mod masters;
+pub mod products;
+pub mod runs;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +20,21 @@ pub use lock::{RunLock, RunLockError};
 pub struct Store {
     pub conn: Connection,
     pub path: PathBuf,
+}
+
+/// What to do when the store cannot be opened or written (exit 70).
+pub fn open_failure_help(path: &Path) -> String {
+    let p = crate::config::diagnostic::display_path(path);
+    crate::domain::lang::pick(
+        format!(
+            "{p} が juchu のストアでない（別のファイル、または壊れている）ときは、別名に移して（`mv {p} {p}.broken`）もう一度実行すると\
+             新しいストアで始まります。バックアップがあればそれを戻してください。フォルダに書き込めるか、ディスクがいっぱいでないかも確かめてください"
+        ),
+        format!(
+            "if {p} is not a juchu store (another file, or damaged), move it aside (`mv {p} {p}.broken`) and run again to start a new \
+             store, or restore it from a backup; check also that its folder is writable and the disk is not full"
+        ),
+    )
 }
 
 impl Store {
@@ -34,6 +55,14 @@ impl Store {
         }
         let store = Store { conn, path: path.to_path_buf() };
         store.migrate()?;
+        Ok(store)
+    }
+
+    /// A new store with only the migrations up to `version`, as an older juchu left it: for upgrade tests.
+    #[doc(hidden)]
+    pub fn create_at_version(path: &Path, version: i32) -> Result<Store> {
+        let store = Store { conn: Connection::open(path)?, path: path.to_path_buf() };
+        store.migrate_to(version)?;
         Ok(store)
     }
 
@@ -137,7 +166,7 @@ mod tests {
             mall: "rakuten".into(),
             shop: "s".into(),
             order_number: "1".into(),
-            ordered_at: crate::pipeline::clock::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
+            ordered_at: crate::domain::time::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
             mall_status: "100".into(),
             orderer: crate::domain::order::Party { prefecture: "北海道".into(), ..Default::default() },
             ship_to: crate::domain::order::Party { postal_code: "907-0004".into(), ..Default::default() },

@@ -6,6 +6,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, "orders, order items, fetch cursors", V2),
     (3, "order enrichment and the ten checks", V3),
     (4, "enrichment as columns with their sources; order_checks as a view", V4),
+    (5, "check reasons stored for every check; check names from the enrich stage; order_checks rewords nothing", V5),
 ];
 
 const V1: &str = r#"
@@ -297,3 +298,73 @@ SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.s
     END AS reason
 FROM order_enrichment e CROSS JOIN range(1, 11) t(n);
 "#;
+
+const V5: &str = r#"
+-- Every check's reason is worded once, in Rust (domain::checks), and stored: check_reasons now
+-- holds all ten, passed ones too, in the language of the run that enriched. Rows enriched before
+-- this carry no reasons for passed checks: they are deleted, and the next run enriches every order
+-- again (derived data, as in migration 4).
+DELETE FROM order_enrichment;
+
+-- The ten checks' names as the seed's checklist has them, written by the enrich stage from
+-- domain::checks::CHECK_NAMES on every run.
+CREATE TABLE check_names (
+    check_no INTEGER PRIMARY KEY,       -- 1–10
+    name VARCHAR NOT NULL,              -- 物流会社 …
+    name_en VARCHAR NOT NULL            -- Logistics company …
+);
+
+-- The ten import checks (S10): ten rows per order, each as stored. `result` spells out the
+-- letters of order_enrichment.checks (domain::checks::CheckResult).
+DROP VIEW order_checks;
+CREATE VIEW order_checks AS
+SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.shop, e.order_number,
+    n.check_no, n.name AS check_name, n.name_en AS check_name_en,
+    CASE substr(e.checks, n.check_no, 1) WHEN 'P' THEN 'pass' WHEN 'F' THEN 'fail' WHEN 'N' THEN 'n/a' END AS result,
+    e.check_reasons[n.check_no] AS reason
+FROM order_enrichment e CROSS JOIN check_names n;
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checks::CheckResult;
+
+    #[test]
+    fn a_store_at_version_4_upgrades_and_its_orders_are_enriched_again() {
+        let store = super::super::Store { conn: duckdb::Connection::open_in_memory().unwrap(), path: ":memory:".into() };
+        store.migrate_to(4).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO order_enrichment (mall, shop, order_number, checks, checks_failed, check_reasons, fired_rules, fingerprint, enriched_run)
+                 VALUES ('rakuten', 's', '1', 'PPPNPNPNPN', 0, [NULL, NULL, NULL, 'x', NULL, 'x', NULL, 'x', NULL, 'x'], '', 0, 1)",
+            )
+            .unwrap();
+        store.migrate().unwrap();
+        let count = |sql: &str| store.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(count("SELECT count(*) FROM order_enrichment"), 0, "enriched again by the next run");
+        store.conn.execute_batch("INSERT INTO check_names VALUES (9, '請求金額', 'Billing amount')").unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO order_enrichment (mall, shop, order_number, checks, checks_failed, check_reasons, fired_rules, fingerprint, enriched_run)
+                 VALUES ('rakuten', 's', '1', 'PPPNPNPNPN', 0, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', '5000 yen, as the mall bills', 'j'], '', 0, 2)",
+            )
+            .unwrap();
+        let row: (String, String, String) = store
+            .conn
+            .query_row("SELECT check_name, result, reason FROM order_checks WHERE check_no = 9", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(row, ("請求金額".into(), "pass".into(), "5000 yen, as the mall bills".into()));
+    }
+
+    #[test]
+    fn the_view_spells_out_the_letters_as_rust_does() {
+        for r in CheckResult::ALL {
+            assert!(V5.contains(&format!("WHEN '{}' THEN '{}'", r.letter(), r.as_str())), "{r:?}");
+        }
+    }
+}

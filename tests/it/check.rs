@@ -28,9 +28,7 @@ fn a_copy_with_deliberate_mistakes_lists_every_one_and_exits_78() {
         }
         true
     });
-    let text = shop.read_cp932("sample-data/products/yahoo/data.csv");
-    // Not imported because of the typo; break FutureShop2 instead for the missing column.
-    let _ = text;
+    // Yahoo's import is not parsed because of the typo; break FutureShop2 instead for the missing column.
     let fs = shop.read_cp932("sample-data/products/futureshop/goods.csv").replacen("販売価格", "売価", 1);
     shop.write_cp932("sample-data/products/futureshop/goods.csv", &fs);
 
@@ -101,4 +99,44 @@ fn a_tax_rounding_the_malls_do_not_offer_is_an_error_at_its_place() {
     assert!(out.stderr.contains("error[C014]: `切り下げ` is not a way of rounding tax"), "{}", out.stderr);
     assert!(out.stderr.contains("shop.yaml:15:17"), "{}", out.stderr);
     assert!(out.stderr.contains("write 切り捨て, 四捨五入 or 切り上げ"), "{}", out.stderr);
+}
+
+#[test]
+fn enrich_before_load_masters_is_named_at_its_type_line() {
+    let shop = Shop::sample();
+    shop.write(
+        "pipelines/order.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: enrich\n    type: enrich\n  - id: masters\n    type: load_masters\n    with: { workbook: ../sample-data/masters/masters.xlsx }\n",
+    );
+    let out = shop.juchu(&["check", "pipelines/order.yaml"]);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert!(out.stderr.contains("error[C036]: stage `enrich` (enrich) needs the masters but comes before `masters`"), "{}", out.stderr);
+    assert!(out.stderr.contains("pipelines/order.yaml:4:11"), "{}", out.stderr);
+    assert!(out.stderr.contains("move `enrich` after `masters`"), "{}", out.stderr);
+    // The same stages in the right order pass, and a pipeline without load_masters relies on the store's masters.
+    shop.write(
+        "pipelines/order.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: masters\n    type: load_masters\n    with: { workbook: ../sample-data/masters/masters.xlsx }\n  - id: enrich\n    type: enrich\n",
+    );
+    assert_eq!(shop.juchu(&["check", "pipelines/order.yaml"]).code, 0);
+    shop.write("pipelines/enrich-only.yaml", "settings: ../shop.yaml\nstages:\n  - id: enrich\n    type: enrich\n");
+    assert_eq!(shop.juchu(&["check", "pipelines/enrich-only.yaml"]).code, 0);
+}
+
+#[test]
+fn diagnostics_are_in_japanese_by_default_and_english_on_request() {
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  tax_rounding: 切り捨て", "  tax_rounding: 切り下げ");
+    let ja = shop.juchu_env(&["check", "pipelines/demo.yaml"], &[("JUCHU_LANG", "")]);
+    assert_eq!(ja.code, 78, "{}", ja.stderr);
+    assert!(ja.stderr.contains("error[C014]: 消費税の端数処理の書き方が違います"), "{}", ja.stderr);
+    assert!(ja.stderr.contains("詳細: `切り下げ` is not a way of rounding tax"), "{}", ja.stderr);
+    assert!(ja.stderr.contains("切り捨て・四捨五入・切り上げ のどれか"), "{}", ja.stderr);
+    let en = shop.juchu_env(&["--lang", "en", "check", "pipelines/demo.yaml"], &[("JUCHU_LANG", "ja")]);
+    assert!(en.stderr.contains("error[C014]: `切り下げ` is not a way of rounding tax"), "--lang wins over JUCHU_LANG: {}", en.stderr);
+    // shop.language applies when neither is given.
+    shop.edit("shop.yaml", "  tax_rounding: 切り下げ", "  tax_rounding: 切り下げ\n  language: en");
+    let by_settings = shop.juchu_env(&["check", "pipelines/demo.yaml"], &[("JUCHU_LANG", "")]);
+    assert!(by_settings.stderr.contains("error[C014]: `切り下げ` is not a way of rounding tax"), "{}", by_settings.stderr);
+    assert_eq!(shop.juchu(&["--lang", "fr", "check", "pipelines/demo.yaml"]).code, 2);
 }

@@ -40,8 +40,10 @@ fn query_formats() {
     assert_eq!(csv.code, 0);
     assert!(csv.stdout.starts_with("item_key,price\n"), "{}", csv.stdout);
     let json = shop.juchu(&["query", "--format", "json", "select count(*) as n from products"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
     assert!(json.stdout.contains("\"n\": \""), "{}", json.stdout);
     let table = shop.juchu(&["query", "select name from m_carriers order by name"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
     assert!(table.stdout.contains("ヤマト運輸") && table.stdout.contains("(3 rows)"), "{}", table.stdout);
     // Read-only: writes are refused.
     let write = shop.juchu(&["query", "delete from products"]);

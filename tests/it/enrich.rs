@@ -39,6 +39,16 @@ fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
         "0"
     );
     assert!(count(&shop, "select count(*) from order_checks where check_no = 9 and result = 'pass'") > orders / 2);
+    // Every reason is stored as the checks word it, passed ones too; names in both languages.
+    assert_eq!(count(&shop, "select count(*) from order_checks where reason is null or reason = ''"), 0);
+    assert_eq!(
+        count(&shop, "select count(*) from order_checks where check_no = 9 and result = 'pass' and reason not similar to '[0-9]+ yen, as the mall bills'"),
+        0
+    );
+    assert_eq!(
+        shop.query_one("select distinct check_name || ' / ' || check_name_en from order_checks where check_no = 6"),
+        "備考欄の配送日時 / Delivery date/time in the remarks"
+    );
     // Provenance: a master cell or a rule row, never blank.
     assert_eq!(
         shop.query_one(
@@ -174,10 +184,24 @@ fn explain_shows_one_orders_values_their_sources_and_checks() {
     let mall = shop.query_one(&format!("select mall from order_enrichment where order_number = '{number}'"));
     let out = shop.juchu(&["explain", &number, "--mall", &mall]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    for line in ["  分割出荷", "split into", "  ✓  1 物流会社", "配送条件!", "請求金額", "rules fired: rules/split.yaml row 1"]
+    for line in
+        ["  shipments", "split into", "  ✓  1 Logistics company", "配送条件!", "  billing amount", "rules fired: rules/split.yaml row 1"]
     {
         assert!(out.stdout.contains(line), "`{line}` missing from\n{}", out.stdout);
     }
+    // In Japanese the labels and names are the staff's; the reasons stay as the English run stored them.
+    let ja = shop.juchu(&["--lang", "ja", "explain", &number, "--mall", &mall]);
+    for line in ["  分割出荷", "split into", "  ✓  1 物流会社", "  請求金額", "  消費税"] {
+        assert!(ja.stdout.contains(line), "`{line}` missing from\n{}", ja.stdout);
+    }
+    // A Japanese run stores Japanese reasons.
+    assert_eq!(shop.juchu(&["--lang", "ja", "run", "pipelines/demo.yaml", "--replay"]).code, 0);
+    assert_eq!(
+        shop.query_one("select distinct reason from order_checks where check_no = 10"),
+        "メールテンプレートを送るときにメール段階で確認します"
+    );
+    let ja = shop.juchu(&["--lang", "ja", "explain", &number, "--mall", &mall]);
+    assert!(ja.stdout.contains("個口に分割"), "{}", ja.stdout);
     let missing = shop.juchu(&["explain", "no-such-order"]);
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no enriched order `no-such-order`"), "{}", missing.stderr);

@@ -186,6 +186,18 @@ fn a_mall_without_a_layout_imports_through_a_mapping() {
     assert_eq!(shop.query_one("select master_item_key from products where mall = 'yamada' and item_key = 'NG-MUG-001'"), "arita-mug-01");
 }
 
+#[test]
+fn a_mall_kind_without_a_layout_needs_a_mapping() {
+    let shop = Shop::sample();
+    shop.write(
+        "pipelines/yamada.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: yamada\n    type: import_products\n    with: { mall: yamada, items: ../sample-data/products/yamada/items.csv }\n",
+    );
+    let out = shop.juchu(&["check", "pipelines/yamada.yaml"]);
+    assert_eq!(out.code, 78, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("error[C043]: mall kind `yamada` has no built-in product layout"), "{}", out.stderr);
+}
+
 /// A large file is detected from a sample and parsed in chunks; a bad byte far into it is still
 /// reported at its line and column, and nothing is written.
 #[test]

@@ -4,6 +4,7 @@ mod support;
 
 mod check;
 mod cli;
+mod codes;
 mod enrich;
 mod import;
 mod masters;

@@ -89,6 +89,23 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
         "true"
     );
     assert_eq!(shop.query_one("select count(*) > 0 from orders where is_gift"), "true");
+    // One gift rule at every mall (another name or another address; what the mall left empty for the
+    // orderer does not count); Rakuten's several destinations and Amazon's IsGift only add gifts.
+    assert_eq!(
+        shop.query_one(
+            r#"with parties as (
+               select mall, is_gift,
+                 trim(regexp_extract(normalized, '"orderer":\{"name":"((?:[^"\\]|\\.)*)"', 1)) as o_name,
+                 trim(regexp_extract(normalized, '"ship_to":\{"name":"((?:[^"\\]|\\.)*)"', 1)) as s_name,
+                 trim(regexp_extract(normalized, '"orderer":\{[^}]*"address":"((?:[^"\\]|\\.)*)"', 1)) as o_address,
+                 trim(regexp_extract(normalized, '"ship_to":\{[^}]*"address":"((?:[^"\\]|\\.)*)"', 1)) as s_address
+               from orders),
+             rule as (select *, (o_name <> '' and o_name <> s_name) or (o_address <> '' and o_address <> s_address) as gift from parties)
+             select count(*) filter (where (gift and not is_gift) or (mall not in ('rakuten', 'amazon') and is_gift and not gift))
+                    || ' mismatched; gifts found: ' || (count(*) filter (where gift) > 0) from rule"#
+        ),
+        "0 mismatched; gifts found: true"
+    );
 }
 
 #[test]

@@ -29,17 +29,51 @@ fn an_older_store_is_upgraded() {
     let path = shop.path("state/juchu.duckdb");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     {
-        // A store from before any migration: only the bookkeeping table.
-        let conn = duckdb::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT current_timestamp);",
-        )
-        .unwrap();
+        // A store as the first release left it: migration 1's tables, a run, and products, one of
+        // them since dropped from the mall's CSV and one at an old price.
+        let store = juchu::store::Store::create_at_version(&path, 1).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 1);
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO shop_meta VALUES ('master_mall', 'rakuten');
+                 INSERT INTO runs VALUES (nextval('run_ids'), 'pipelines/demo.yaml', TIMESTAMPTZ '2026-10-01 09:00:00+09', TIMESTAMPTZ '2026-10-01 09:01:00+09', TIMESTAMPTZ '2026-10-01 09:00:00+09', 'ok', 0);
+                 INSERT INTO products (mall, item_key, product_code, name, price, master_item_key, src_file, src_line, updated_at)
+                 VALUES ('rakuten', 'retired-01', 'NG-OLD-01', '旧商品', 500, 'retired-01', 'item.csv', 2, TIMESTAMP '2026-10-01 09:00:00'),
+                        ('rakuten', 'imabari-towel-01', 'NG-TWL-001', '今治タオル（旧名）', 1, 'imabari-towel-01', 'item.csv', 3, TIMESTAMP '2026-10-01 09:00:00');",
+            )
+            .unwrap();
     }
-    assert_eq!(shop.run_demo().code, 0);
+    let out = shop.run_demo();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let latest = juchu::store::Store::open(&path).unwrap().schema_version().unwrap();
-    assert!(latest >= 1);
+    assert!(latest >= 4, "upgraded to {latest}");
     assert_eq!(shop.query_one("select max(version) from schema_migrations"), latest.to_string());
+    // The old rows are kept and updated like any other: the old run, the retired product, the new price.
+    assert_eq!(shop.query_one("select count(*) || ' ' || min(status) from runs where run_id = 1"), "1 ok");
+    assert_eq!(shop.query_one("select count(*) from runs"), "2");
+    assert_eq!(shop.query_one("select name || ' ' || price from products where item_key = 'retired-01'"), "旧商品 500");
+    assert_ne!(shop.query_one("select price from products where mall = 'rakuten' and item_key = 'imabari-towel-01'"), "1");
+    assert!(out.stdout.contains("12 products (11 new, 1 changed, 0 unchanged"), "{}", out.stdout);
+    // The tables later migrations added are there and filled by this run.
+    assert_ne!(shop.query_one("select count(*) from orders"), "0");
+    assert_ne!(shop.query_one("select count(*) from order_checks"), "0");
+}
+
+#[test]
+fn a_store_that_is_not_duckdb_exits_70_and_says_what_to_do() {
+    let shop = Shop::sample();
+    shop.write("state/juchu.duckdb", "this is a spreadsheet export, not a DuckDB file\n");
+    let out = shop.run_demo();
+    assert_eq!(out.code, 70, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("cannot open the store"), "{}", out.stderr);
+    assert!(out.stderr.contains("mv state/juchu.duckdb state/juchu.duckdb.broken"), "{}", out.stderr);
+    // Nothing was overwritten; the read-only commands say the same.
+    assert_eq!(shop.read("state/juchu.duckdb"), "this is a spreadsheet export, not a DuckDB file\n");
+    let q = shop.juchu(&["query", "select 1"]);
+    assert_eq!(q.code, 70, "{}", q.stderr);
+    assert!(q.stderr.contains(".broken"), "{}", q.stderr);
+    assert_eq!(shop.juchu(&["--store", "nowhere/x.duckdb", "query", "select 1"]).code, 2, "a store not made yet is a usage error");
 }
 
 #[test]
@@ -49,5 +83,6 @@ fn store_option_puts_the_store_elsewhere() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(shop.path("elsewhere/x.duckdb").exists());
     let q = shop.juchu(&["--store", "elsewhere/x.duckdb", "query", "--format", "csv", "select count(*) from products"]);
-    assert!(q.stdout.contains("29"), "{}", q.stdout);
+    assert_eq!(q.code, 0, "{}", q.stderr);
+    assert_eq!(q.stdout, "count_star()\n29\n");
 }

@@ -110,6 +110,8 @@ impl Shop {
     /// Runs juchu with extra environment variables (secrets, crash points, mock scenarios).
     pub fn juchu_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_juchu"));
+        // English unless a test asks for Japanese (the default for staff): most assertions quote English text.
+        cmd.env("JUCHU_LANG", "en");
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -1,0 +1,131 @@
+//! `runs` and `run_stages`: what each `juchu run` did, stage by stage. The runner is their only
+//! writer; `juchu query` and the coming report read them.
+
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{DateTime, FixedOffset};
+use duckdb::params;
+
+use super::Store;
+
+/// How a run ended, as `runs.status` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Ok,
+    RecordsFailed,
+    ConfigError,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::RecordsFailed => "records_failed",
+            RunStatus::ConfigError => "config_error",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One stage's line in `run_stages`.
+pub struct StageRecord<'a> {
+    pub seq: usize,
+    pub id: &'a str,
+    pub kind: &'a str,
+    /// `ok`, `warnings`, `partly_failed`, `failed` or `skipped`.
+    pub status: &'a str,
+    pub rows_in: u64,
+    pub rows_out: u64,
+    pub rows_rejected: u64,
+    pub rows_new: u64,
+    pub rows_changed: u64,
+    pub rows_unchanged: u64,
+    pub duration_ms: i64,
+    pub message: &'a str,
+}
+
+impl Store {
+    /// Starts a run: a new `run_id` and its `running` row.
+    pub fn start_run(&self, pipeline: &Path, now: DateTime<FixedOffset>) -> Result<i64> {
+        let id: i64 = self.conn.query_row("SELECT nextval('run_ids')", [], |r| r.get(0))?;
+        self.conn.execute(
+            "INSERT INTO runs (run_id, pipeline, started_at, clock_now, status) VALUES (?, ?, current_timestamp, ?, 'running')",
+            params![id, pipeline.display().to_string(), now.to_rfc3339()],
+        )?;
+        Ok(id)
+    }
+
+    pub fn finish_run(&self, run_id: i64, status: RunStatus, exit_code: u8) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET finished_at = current_timestamp, status = ?, exit_code = ? WHERE run_id = ?",
+            params![status.as_str(), exit_code as i32, run_id],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_stage(&self, run_id: i64, s: &StageRecord<'_>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO run_stages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                run_id,
+                s.seq as i64,
+                s.id,
+                s.kind,
+                s.status,
+                s.rows_in as i64,
+                s.rows_out as i64,
+                s.rows_rejected as i64,
+                s.rows_new as i64,
+                s.rows_changed as i64,
+                s.rows_unchanged as i64,
+                s.duration_ms,
+                s.message
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_and_its_stages_are_recorded() {
+        let store = Store::in_memory().unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
+        let id = store.start_run(Path::new("pipelines/demo.yaml"), now).unwrap();
+        let stage = StageRecord {
+            seq: 0,
+            id: "orders",
+            kind: "fetch_orders",
+            status: "partly_failed",
+            rows_in: 5,
+            rows_out: 4,
+            rows_rejected: 1,
+            rows_new: 3,
+            rows_changed: 1,
+            rows_unchanged: 0,
+            duration_ms: 12,
+            message: "rakuten: 4 orders; yahoo failed",
+        };
+        store.record_stage(id, &stage).unwrap();
+        store.finish_run(id, RunStatus::RecordsFailed, 1).unwrap();
+        let (status, code, finished): (String, i32, bool) = store
+            .conn
+            .query_row("SELECT status, exit_code, finished_at IS NOT NULL FROM runs WHERE run_id = ?", params![id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((status.as_str(), code, finished), ("records_failed", 1, true));
+        let (kind, state, new): (String, String, i64) = store
+            .conn
+            .query_row("SELECT kind, status, rows_new FROM run_stages WHERE run_id = ? AND seq = 0", params![id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((kind.as_str(), state.as_str(), new), ("fetch_orders", "partly_failed", 3));
+    }
+}
