@@ -175,6 +175,14 @@ pub const CODES: &[Code] = &[
             "write `mock`, or ftp:// / ftps:// for FutureShop2, https:// for the API malls",
         ),
     ),
+    w(
+        "C029",
+        t("認証情報の環境変数が設定されていません", "a credential's environment variable is not set"),
+        t(
+            "cron ジョブが動く環境でその環境変数を export してください（ファイルには書きません）",
+            "export the variable in the environment the cron job runs in (never in the file)",
+        ),
+    ),
     e(
         "C030",
         t("パイプラインが指す設定ファイルがありません", "the settings file the pipeline names does not exist"),

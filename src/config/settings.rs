@@ -423,7 +423,19 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
             }
         }
     }
+    let uses_real_mall = m.switches.order_import && m.endpoint.as_ref().is_none_or(|e| e.value != "mock");
     for (key, value) in &m.credentials {
+        if let Some(secret) = SecretRef::parse(&value.value).filter(|s| uses_real_mall && s.resolve().is_none()) {
+            // The reference is safe to show; its value is what is missing.
+            diags.push(
+                Diagnostic::warning("C029", format!("`{}` is not set in this environment: mall `{name}` cannot log in", value.value))
+                    .at(file.place_at(&value.referenced))
+                    .help(format!(
+                        "export {} in the environment the cron job runs in (not in this file); `juchu check` sees only its own environment",
+                        secret.env
+                    )),
+            );
+        }
         if SecretRef::parse(&value.value).is_none() {
             // Never echo the value: it may be the secret itself.
             let env = format!("{}_{}", name, key).to_uppercase();
