@@ -223,8 +223,9 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
         (true, Some("remarks")) => {
             let date = e.desired_date.value.map(|d| d.to_string()).unwrap_or_default();
             let slot = e.desired_time_slot.value.as_deref().unwrap_or_default();
-            let read = say!(lang, "備考欄から読み取り: {date} {slot}", "read from the remarks: {date} {slot}");
-            check(RemarksDelivery, Pass, read.trim_end().to_string())
+            // A slot-only request has no date: no double space.
+            let when = [date.as_str(), slot].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ");
+            check(RemarksDelivery, Pass, say!(lang, "備考欄から読み取り: {when}", "read from the remarks: {when}"))
         }
         (true, Some(_)) => check(
             RemarksDelivery,
@@ -266,7 +267,8 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
             ),
         ),
         (true, Some(mall), Some(ours)) if mall == ours => {
-            check(BillingTotal, Pass, say!(lang, "{ours}円、モールの請求金額と一致", "{ours} yen, as the mall bills"))
+            let how = &e.billing_total.source;
+            check(BillingTotal, Pass, say!(lang, "{ours}円、モールの請求金額と一致 ({how})", "{ours} yen, as the mall bills ({how})"))
         }
         (true, Some(mall), Some(ours)) => check(
             BillingTotal,
@@ -358,10 +360,10 @@ mod tests {
         let c = ten_checks(&base(), &input());
         let results: Vec<&str> = c.iter().map(|c| c.result.as_str()).collect();
         assert_eq!(results, ["pass", "pass", "pass", "n/a", "pass", "n/a", "pass", "n/a", "pass", "n/a"]);
-        assert_eq!(c[8].reason, "5000 yen, as the mall bills");
+        assert_eq!(c[8].reason, "5000 yen, as the mall bills (computed)");
         let ja = ten_checks(&base(), &CheckInput { lang: Lang::Ja, ..input() });
         assert_eq!(ja[3].reason, "お届け日・時間帯の指定なし");
-        assert_eq!(ja[8].reason, "5000円、モールの請求金額と一致");
+        assert_eq!(ja[8].reason, "5000円、モールの請求金額と一致 (computed)");
     }
 
     #[test]

@@ -360,7 +360,7 @@ impl<'a> Enricher<'a> {
         }
         self.check_slot(order, &e.carrier.value.clone(), &slot_limits, &mut e);
         // 9: the billing total, recomputed.
-        (e.billing_total, e.tax) = billing(order, &e, self.shop.tax_rounding);
+        (e.billing_total, e.tax) = billing(order, &e, self.shop.tax_rounding, self.shop.lang);
         let request = request_block(&order.remarks).is_some();
         let checks = ten_checks(
             &e,
@@ -671,7 +671,7 @@ fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalend
 
 /// 請求金額 = goods (+ the tax 税別 items add) + shipping + COD fee + payment fee − coupons − points,
 /// with the fees as enriched, and the 消費税 inside it per rate (fees at 10 %).
-fn billing(o: &Order, e: &Enrichment, rounding: Rounding) -> (Sourced<Yen>, Sourced<Tax>) {
+fn billing(o: &Order, e: &Enrichment, rounding: Rounding, lang: Lang) -> (Sourced<Yen>, Sourced<Tax>) {
     let mut bases = tax::Bases::default();
     let mut rates_from_mall = false;
     for i in &o.items {
@@ -692,10 +692,18 @@ fn billing(o: &Order, e: &Enrichment, rounding: Rounding) -> (Sourced<Yen>, Sour
     let coupons = o.amounts.coupons.yen().unwrap_or(0);
     let points = o.amounts.points.yen().unwrap_or(0);
     let t = tax::order_tax(bases, coupons, rounding);
-    let added = if t.added != 0 { format!(" + tax on 税別 items {}", t.added) } else { String::new() };
     let total = Sourced::new(
         goods + t.added + ship + cod + pay - coupons - points,
-        format!("goods {goods}{added} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}"),
+        match lang {
+            Lang::Ja => {
+                let added = if t.added != 0 { format!(" + 税別商品の消費税 {}", t.added) } else { String::new() };
+                format!("商品 {goods}{added} + 送料 {ship} + 代引手数料 {cod} + 決済手数料 {pay} − クーポン {coupons} − ポイント {points}")
+            }
+            Lang::En => {
+                let added = if t.added != 0 { format!(" + tax on 税別 items {}", t.added) } else { String::new() };
+                format!("goods {goods}{added} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}")
+            }
+        },
     );
     let rates = if rates_from_mall { "item rates as the mall sent them" } else { "the standard rate (the mall sent no item rates)" };
     let tax = Sourced::new(
@@ -851,7 +859,10 @@ mod tests {
         shop.lang = Lang::Ja;
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
         assert_eq!(out.checks[6].reason, "決済方法シートにモール`rakuten`・決済方法`代金引換`の行がありません：追加してください");
-        assert_eq!(out.checks[8].reason, "4450円、モールの請求金額と一致");
+        assert_eq!(
+            out.checks[8].reason,
+            "4450円、モールの請求金額と一致 (商品 3240 + 送料 880 + 代引手数料 330 + 決済手数料 0 − クーポン 0 − ポイント 0)"
+        );
     }
 
     #[test]
