@@ -859,10 +859,8 @@ mod tests {
         shop.lang = Lang::Ja;
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
         assert_eq!(out.checks[6].reason, "決済方法シートにモール`rakuten`・決済方法`代金引換`の行がありません：追加してください");
-        assert_eq!(
-            out.checks[8].reason,
-            "4450円、モールの請求金額と一致 (商品 3240 + 送料 880 + 代引手数料 330 + 決済手数料 0 − クーポン 0 − ポイント 0)"
-        );
+        assert_eq!(out.checks[8].reason, "4450円、モールの請求金額と一致");
+        assert_eq!(out.enrichment.billing_total.source, "商品 3240 + 送料 880 + 代引手数料 330 + 決済手数料 0 − クーポン 0 − ポイント 0");
     }
 
     #[test]

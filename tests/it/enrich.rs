@@ -42,7 +42,7 @@ fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
     // Every reason is stored as the checks word it, passed ones too; names in both languages.
     assert_eq!(count(&shop, "select count(*) from order_checks where reason is null or reason = ''"), 0);
     assert_eq!(
-        count(&shop, "select count(*) from order_checks where check_no = 9 and result = 'pass' and reason not similar to '[0-9]+ yen, as the mall bills \\(goods .*\\)'"),
+        count(&shop, "select count(*) from order_checks where check_no = 9 and result = 'pass' and reason not similar to '[0-9]+ yen, as the mall bills'"),
         0
     );
     assert_eq!(
