@@ -2,7 +2,7 @@
 //! pass, fail and n/a reason, each worded once here in both languages.
 //!
 //! Reasons are worded in the language of the run that enriched and stored so
-//! (`order_enrichment.check_reasons`); the `order_checks` view shows them as stored, so a store
+//! (`check_reasons`, each text once; `order_enrichment.check_reason_ids`); the `order_checks` view shows them as stored, so a store
 //! enriched in Japanese keeps Japanese reasons until it is enriched again.
 
 use serde::{Deserialize, Serialize};

@@ -107,16 +107,23 @@ impl Stage for EnrichConfig {
             .map_err(anyhow::Error::from)?;
         }
         write_check_names(&tx)?;
+        if cx.replay {
+            // Every order is enriched again: texts only old rows used go too.
+            tx.execute_batch("DELETE FROM check_reasons").map_err(anyhow::Error::from)?;
+        }
+        let reasons = Reasons::read(&tx)?;
         let template = RowBuilder::for_table(&tx, "order_enrichment")?;
         let stored_fields = stored_in_table_order(&template)?;
         let mut appender = tx.appender("order_enrichment").map_err(anyhow::Error::from)?;
+        let mut reason_appender = tx.appender("check_reasons").map_err(anyhow::Error::from)?;
         // Three stages run at once, so every core has work: a thread reads batches of orders from
         // the store, one thread per core enriches them into rows, and this thread appends the rows.
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let run_id = cx.run_id;
-        let enrich_batch = |batch: &RecordBatch| -> anyhow::Result<(RecordBatch, Tally)> {
+        let enrich_batch = |batch: &RecordBatch| -> anyhow::Result<(RecordBatch, Tally, HashMap<String, i32>)> {
             let mut out = template.fresh();
             let mut tally = Tally::default();
+            let mut batch_reasons = BatchReasons { shared: &reasons, new: HashMap::new() };
             let stored = StoredOrders::read(&Batch::new(batch))?;
             for i in 0..stored.rows {
                 let (order, history, old_fingerprint) = stored.order(i);
@@ -124,9 +131,9 @@ impl Stage for EnrichConfig {
                 let enriched = enricher.enrich(&order, kind, history);
                 let fingerprint = enriched.enrichment.fingerprint();
                 tally.add(&enriched, fingerprint, old_fingerprint);
-                write_row(&mut out, &stored_fields, &order, &enriched, fingerprint, run_id);
+                write_row(&mut out, &mut batch_reasons, &stored_fields, &order, &enriched, fingerprint, run_id);
             }
-            Ok((out.finish()?, tally))
+            Ok((out.finish()?, tally, batch_reasons.new))
         };
         let (send_batch, batches) = std::sync::mpsc::sync_channel::<anyhow::Result<RecordBatch>>(2 * threads);
         // Shared by the enriching threads; emptied when this thread stops, so the reader stops too.
@@ -149,7 +156,7 @@ impl Stage for EnrichConfig {
                     let _ = send_batch.send(Err(e.context("reading the orders to enrich")));
                 }
             });
-            let (send_rows, rows) = std::sync::mpsc::sync_channel::<anyhow::Result<(RecordBatch, Tally)>>(2 * threads);
+            let (send_rows, rows) = std::sync::mpsc::sync_channel::<anyhow::Result<(RecordBatch, Tally, HashMap<String, i32>)>>(2 * threads);
             for _ in 0..threads {
                 let (send_rows, batches, enrich_batch) = (send_rows.clone(), &batches, &enrich_batch);
                 s.spawn(move || loop {
@@ -167,11 +174,14 @@ impl Stage for EnrichConfig {
             drop(send_rows);
             let mut clock = Instant::now();
             for part in rows {
-                let (rows, t) = part?;
+                let (rows, t, new_reasons) = part?;
                 waiting += clock.elapsed();
                 clock = Instant::now();
                 tally.merge(&t);
                 appender.append_record_batch(rows)?;
+                for (text, id) in &new_reasons {
+                    reason_appender.append_row(params![id, text])?;
+                }
                 appending += clock.elapsed();
                 clock = Instant::now();
             }
@@ -185,7 +195,8 @@ impl Stage for EnrichConfig {
             appending.as_millis()
         );
         appender.flush().map_err(anyhow::Error::from)?;
-        drop(appender);
+        reason_appender.flush().map_err(anyhow::Error::from)?;
+        drop((appender, reason_appender));
         log::debug!("enrich: appended at {} ms", started.elapsed().as_millis());
         tx.commit().map_err(anyhow::Error::from)?;
         log::debug!("enrich: committed at {} ms", started.elapsed().as_millis());
@@ -444,7 +455,15 @@ fn stored_in_table_order(table: &RowBuilder) -> anyhow::Result<Vec<(Field, Colum
 
 /// One order's row of `order_enrichment`: its keys, the catalog's stored fields (`stored`, in the
 /// table's order), the ten checks and the bookkeeping.
-fn write_row(out: &mut RowBuilder, stored: &[(Field, Column)], order: &Order, enriched: &Enriched, fingerprint: u64, run_id: i64) {
+fn write_row(
+    out: &mut RowBuilder,
+    reasons: &mut BatchReasons<'_>,
+    stored: &[(Field, Column)],
+    order: &Order,
+    enriched: &Enriched,
+    fingerprint: u64,
+    run_id: i64,
+) {
     let e = &enriched.enrichment;
     out.text("mall", Some(&order.mall)).text("shop", Some(&order.shop)).text("order_number", Some(&order.order_number));
     for &(f, column) in stored {
@@ -474,11 +493,44 @@ fn write_row(out: &mut RowBuilder, stored: &[(Field, Column)], order: &Order, en
     let failed = enriched.checks.iter().filter(|c| c.result == CheckResult::Fail).count();
     out.text("checks", Some(&letters))
         .int("checks_failed", Some(failed as i64))
-        .texts("check_reasons", enriched.checks.iter().map(|c| Some(c.reason.as_str())))
         .text("fired_rules", Some(&enriched.fired.join(", ")))
         .int("fingerprint", Some(fingerprint as i64))
         .int("enriched_run", Some(run_id))
+        .int32s("check_reason_ids", enriched.checks.iter().map(|c| reasons.id(&c.reason)))
         .end_row();
+}
+
+/// The check reasons, each text once (`check_reasons`): those the store holds, and the ids the next
+/// new texts get. Shared by the enriching threads.
+struct Reasons {
+    stored: HashMap<String, i32>,
+    next_id: std::sync::atomic::AtomicI32,
+}
+
+impl Reasons {
+    fn read(tx: &duckdb::Transaction<'_>) -> anyhow::Result<Reasons> {
+        let mut stmt = tx.prepare("SELECT id, reason FROM check_reasons")?;
+        let stored: HashMap<String, i32> = stmt.query_map([], |r| Ok((r.get(1)?, r.get(0)?)))?.collect::<Result<_, _>>()?;
+        let next = stored.values().max().map_or(1, |m| m + 1);
+        Ok(Reasons { stored, next_id: std::sync::atomic::AtomicI32::new(next) })
+    }
+}
+
+/// One batch's view of the reasons: texts new in this batch get ids here, and are written with it.
+struct BatchReasons<'a> {
+    shared: &'a Reasons,
+    new: HashMap<String, i32>,
+}
+
+impl BatchReasons<'_> {
+    fn id(&mut self, text: &str) -> i32 {
+        if let Some(id) = self.shared.stored.get(text).or_else(|| self.new.get(text)) {
+            return *id;
+        }
+        let id = self.shared.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.new.insert(text.to_string(), id);
+        id
+    }
 }
 
 /// What the run summary says.
@@ -586,7 +638,7 @@ mod tests {
         let stored = stored_in_table_order(&template).unwrap();
         let mut expected = vec!["mall", "shop", "order_number"];
         expected.extend(stored.iter().flat_map(|(_, column)| column.names()));
-        expected.extend(["checks", "checks_failed", "check_reasons", "fired_rules", "fingerprint", "enriched_run"]);
+        expected.extend(["checks", "checks_failed", "fired_rules", "fingerprint", "enriched_run", "check_reason_ids"]);
         assert_eq!(template.names(), expected, "order_enrichment's columns are the catalog's, in its order");
 
         // Every catalog field with a column has its value in the enrichment, of its kind, and a row
@@ -600,8 +652,14 @@ mod tests {
             }
         }
         let mut out = template.fresh();
-        write_row(&mut out, &stored, &order, &enriched, 1, 1);
+        let shared = Reasons { stored: HashMap::from([("known".to_string(), 1)]), next_id: 2.into() };
+        let mut reasons = BatchReasons { shared: &shared, new: HashMap::new() };
+        write_row(&mut out, &mut reasons, &stored, &order, &enriched, 1, 1);
         let batch = out.finish().unwrap();
         assert_eq!((batch.num_rows(), batch.num_columns()), (1, expected.len()));
+        // Each reason text gets one id, the texts the store knows keep theirs.
+        let distinct: std::collections::HashSet<&str> = enriched.checks.iter().map(|c| c.reason.as_str()).collect();
+        assert_eq!(reasons.new.len(), distinct.len());
+        assert_eq!((reasons.id("known"), reasons.id(&enriched.checks[0].reason)), (1, reasons.new[&enriched.checks[0].reason]));
     }
 }

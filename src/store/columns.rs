@@ -109,6 +109,7 @@ enum Builder {
     Int32(Int32Builder),
     Date(Date32Builder),
     Texts(ListBuilder<StringBuilder>),
+    Int32s(ListBuilder<Int32Builder>),
 }
 
 /// Rows for one table, built column by column in the table's own column order (read from the
@@ -135,6 +136,7 @@ impl RowBuilder {
                 "INTEGER" => Builder::Int32(Int32Builder::new()),
                 "DATE" => Builder::Date(Date32Builder::new()),
                 "VARCHAR[]" => Builder::Texts(ListBuilder::new(StringBuilder::new())),
+                "INTEGER[]" => Builder::Int32s(ListBuilder::new(Int32Builder::new())),
                 other => anyhow::bail!("{table}.{name} has type {other}, which bulk writes do not handle"),
             });
             b.names.push(name);
@@ -167,6 +169,7 @@ impl RowBuilder {
                 Builder::Int32(_) => Builder::Int32(Int32Builder::new()),
                 Builder::Date(_) => Builder::Date(Date32Builder::new()),
                 Builder::Texts(_) => Builder::Texts(ListBuilder::new(StringBuilder::new())),
+                Builder::Int32s(_) => Builder::Int32s(ListBuilder::new(Int32Builder::new())),
             })
             .collect();
         RowBuilder { names: self.names.clone(), builders, at: 0, rows: 0 }
@@ -220,6 +223,19 @@ impl RowBuilder {
         self
     }
 
+    pub fn int32s(&mut self, name: &str, v: impl IntoIterator<Item = i32>) -> &mut Self {
+        match self.next(name) {
+            Builder::Int32s(b) => {
+                for i in v {
+                    b.values().append_value(i);
+                }
+                b.append(true);
+            }
+            _ => panic!("{name} is not a list of integers"),
+        }
+        self
+    }
+
     /// Ends the row: every column must have had its value.
     pub fn end_row(&mut self) {
         assert_eq!(self.at, self.builders.len(), "a row of {} columns got {}", self.builders.len(), self.at);
@@ -238,6 +254,7 @@ impl RowBuilder {
                 Builder::Int32(b) => Arc::new(b.finish()),
                 Builder::Date(b) => Arc::new(b.finish()),
                 Builder::Texts(b) => Arc::new(b.finish()),
+                Builder::Int32s(b) => Arc::new(b.finish()),
             };
             fields.push(Field::new(name, a.data_type().clone(), true));
             arrays.push(a);
