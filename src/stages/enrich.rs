@@ -156,7 +156,8 @@ impl Stage for EnrichConfig {
                     let _ = send_batch.send(Err(e.context("reading the orders to enrich")));
                 }
             });
-            let (send_rows, rows) = std::sync::mpsc::sync_channel::<anyhow::Result<(RecordBatch, Tally, HashMap<String, i32>)>>(2 * threads);
+            let (send_rows, rows) =
+                std::sync::mpsc::sync_channel::<anyhow::Result<(RecordBatch, Tally, HashMap<String, i32>)>>(2 * threads);
             for _ in 0..threads {
                 let (send_rows, batches, enrich_batch) = (send_rows.clone(), &batches, &enrich_batch);
                 s.spawn(move || loop {

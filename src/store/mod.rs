@@ -4,6 +4,7 @@
 //! which is then its table's only writer).
 
 pub mod columns;
+pub mod enrichment;
 pub mod lock;
 pub mod masters;
 pub mod products;
