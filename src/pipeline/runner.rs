@@ -60,7 +60,13 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         }
         Err(e) => {
             eprintln!("juchu: {e}");
-            eprintln!("  help: check that the store's folder exists and is writable, and that the disk is not full (exit 70)");
+            eprintln!(
+                "  help: {}",
+                pick(
+                    "ストアのフォルダがあって書き込めるか、ディスクがいっぱいでないかを確かめてください（終了コード 70）",
+                    "check that the store's folder exists and is writable, and that the disk is not full (exit 70)"
+                )
+            );
             return ExitStatus::Internal;
         }
     };
@@ -119,7 +125,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         let (id, kind) = (stage.id(), stage.kind);
         if status != ExitStatus::Success {
             let _ = record_stage(&store, run_id, seq, stage, "skipped", &StageOutcome::default(), 0);
-            say!(opts, "  - {:<18} {:<18} skipped", id, kind);
+            say!(opts, "  - {:<18} {:<18} {}", id, kind, pick("前のステージが失敗したため実行せず", "skipped"));
             continue;
         }
         let started = Instant::now();
@@ -144,7 +150,13 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                 print_diagnostics(&Diagnostics(outcome.warnings.clone()), opts.styled);
             }
             Err(StageError::Input(diags)) => {
-                let failed = StageOutcome { message: format!("{} problem(s); nothing written", diags.len()), ..Default::default() };
+                let failed = StageOutcome {
+                    message: pick(
+                        format!("問題 {} 件: 何も書き込んでいません", diags.len()),
+                        format!("{} problem(s); nothing written", diags.len()),
+                    ),
+                    ..Default::default()
+                };
                 let _ = record_stage(&store, run_id, seq, stage, "failed", &failed, ms);
                 say!(opts, "  ✗ {:<18} {:<18} {}", id, kind, failed.message);
                 print_diagnostics(&Diagnostics(diags), opts.styled);
@@ -169,8 +181,14 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     let _ = store.finish_run(run_id, run_status(status), status.code());
     let _ = store.conn.execute_batch("CHECKPOINT");
     match status {
-        ExitStatus::Success => say!(opts, "done."),
-        s => eprintln!("juchu: run {run_id} ended with exit code {}", s.code()),
+        ExitStatus::Success => say!(opts, "{}", pick("完了しました。", "done.")),
+        s => eprintln!(
+            "{}",
+            pick(
+                format!("juchu: 実行 {run_id} は終了コード {} で終わりました", s.code()),
+                format!("juchu: run {run_id} ended with exit code {}", s.code())
+            )
+        ),
     }
     status
 }
@@ -199,9 +217,7 @@ fn preview_inner(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -
     };
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
     let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }.map_err(|e| {
-        vec![Diagnostic::error("S001", format!("{e:#}"))
-            .in_file(&store_path)
-            .help(crate::store::open_failure_help(&store_path))]
+        vec![Diagnostic::error("S001", format!("{e:#}")).in_file(&store_path).help(crate::store::open_failure_help(&store_path))]
     })?;
     let env = StageEnv::new(&pipeline, &stage.spec);
     let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false };
