@@ -14,8 +14,17 @@ const CONTROL: &str = "コントロールカラム";
 pub(super) const SKU_MANAGE: &str = "SKU管理番号";
 
 /// コントロールカラム: n (new), u (update), d (delete).
-fn control_of(raw: Option<Cow<'_, str>>) -> Option<char> {
-    raw.and_then(|s| s.trim().chars().next()).map(|c| c.to_ascii_lowercase())
+/// コントロールカラム: `n`, `u` or `d` (any case), or empty; anything else comes back whole, to be
+/// named in D012 (`新規` is not `n`, and `nx` is not either).
+fn control_of(raw: Option<Cow<'_, str>>) -> Result<Option<char>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    let text = raw.trim();
+    let mut chars = text.chars().map(|c| c.to_ascii_lowercase());
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c @ ('n' | 'u' | 'd')), None) => Ok(Some(c)),
+        _ => Err(text.to_string()),
+    }
 }
 
 /// item.csv, pre-2023 layout: one row per product; options in select.csv.
@@ -46,12 +55,12 @@ impl Rows for OldLayout {
         let t = c.table;
         let control = control_of(c.get(rec, CONTROL));
         match control {
-            Some('d') => {
+            Ok(Some('d')) => {
                 out.deletes.push(key);
                 return ControlFlow::Continue(());
             }
-            Some('n') | Some('u') | None => {}
-            Some(other) => {
+            Ok(_) => {}
+            Err(other) => {
                 errors.push(
                     Diagnostic::error("D012", format!("コントロールカラム `{other}` is not n, u or d"))
                         .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
@@ -71,7 +80,7 @@ impl Rows for OldLayout {
             stock: c.number(rec, "在庫数", errors),
             line: rec.line,
         };
-        if control != Some('u') {
+        if control != Ok(Some('u')) {
             for (field, v) in [("商品名", row.name.is_some()), ("販売価格", row.price.is_some() || c.column("販売価格").is_none())]
             {
                 if !v && c.column(field).is_some() && errors.len() < MAX_ROW_ERRORS {
@@ -239,7 +248,7 @@ impl Rows for SelectCsv {
 
     fn row(&mut self, c: &Cols<'_>, rec: &Record, key: String, out: &mut ParsedProducts, errors: &mut Vec<Diagnostic>) -> ControlFlow<()> {
         let t = c.table;
-        let delete = control_of(c.get(rec, "項目選択肢用コントロールカラム")) == Some('d');
+        let delete = control_of(c.get(rec, "項目選択肢用コントロールカラム")) == Ok(Some('d'));
         let kind = c.text(rec, "選択肢タイプ").unwrap_or_default().to_ascii_lowercase();
         match kind.as_str() {
             "s" | "c" => {
@@ -275,5 +284,22 @@ impl Rows for SelectCsv {
             ),
         }
         ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_control_column_is_one_letter_or_empty() {
+        let of = |s: &str| control_of(Some(Cow::Borrowed(s)));
+        assert_eq!(
+            (of("n"), of(" U "), of("D"), of(""), control_of(None)),
+            (Ok(Some('n')), Ok(Some('u')), Ok(Some('d')), Ok(None), Ok(None))
+        );
+        assert_eq!(of("新規"), Err("新規".into()), "named whole in D012");
+        assert_eq!(of("nx"), Err("nx".into()), "not taken for n");
+        assert_eq!(of("x"), Err("x".into()));
     }
 }
