@@ -107,18 +107,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     } else {
         None
     };
-    let Some(first) = stages.first() else {
-        return ExitStatus::Config; // compile reported C034
-    };
-    let base = RunContext {
-        env: StageEnv::new(&pipeline, &first.spec),
-        settings: &settings,
-        store: &store,
-        now,
-        run_id,
-        mock: mock.as_ref().map(|m| crate::malls::MockEndpoints { http: m.url.clone(), ftp: m.ftp_url.clone() }),
-        replay: opts.replay,
-    };
+    let mock_endpoints = mock.as_ref().map(|m| crate::malls::MockEndpoints { http: m.url.clone(), ftp: m.ftp_url.clone() });
     let mut status = ExitStatus::Success;
     let mut records_failed = false;
     for (seq, stage) in stages.iter().enumerate() {
@@ -129,7 +118,15 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
             continue;
         }
         let started = Instant::now();
-        let cx = RunContext { env: StageEnv::new(&pipeline, &stage.spec), ..base.clone() };
+        let cx = RunContext {
+            env: StageEnv::new(&pipeline, &stage.spec),
+            settings: &settings,
+            store: &store,
+            now,
+            run_id,
+            mock: mock_endpoints.clone(),
+            replay: opts.replay,
+        };
         let result = stage.stage.run(&cx);
         let ms = started.elapsed().as_millis() as i64;
         match result {
@@ -168,8 +165,11 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                 say!(opts, "  ✗ {:<18} {:<18} failed", id, kind);
                 eprintln!("error: stage `{id}` failed: {e:#}");
                 eprintln!(
-                    "  help: nothing of this stage was kept (its transaction rolled back); {} (exit 70)",
-                    crate::store::open_failure_help(&store_path)
+                    "  help: {} (exit 70)",
+                    pick(
+                        "このステージの書き込みはすべて取り消しました。ディスクの空きとストアのフォルダに書き込めるかを確かめて、もう一度実行してください。繰り返すときはこのログとストアを開発者に渡してください",
+                        "nothing of this stage was kept (its transaction rolled back); check the disk has space and the store's folder is writable, then run again; if it happens again, keep this log and the store for a developer"
+                    )
                 );
                 status = ExitStatus::Internal;
             }
@@ -196,34 +196,29 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
 /// `juchu preview`: what a stage would write, from its inputs; nothing is written. On failure, the
 /// diagnostics and the exit status they mean (78 for the inputs, 70 for an unusable store).
 pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> Result<Preview, (Vec<Diagnostic>, ExitStatus)> {
-    preview_inner(path, stage_id, limit, opts).map_err(|d| {
-        let status = if d.iter().any(|d| d.code == "S001") { ExitStatus::Internal } else { ExitStatus::Config };
-        (d, status)
-    })
-}
-
-fn preview_inner(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> Result<Preview, Vec<Diagnostic>> {
+    let config = |d: Vec<Diagnostic>| (d, ExitStatus::Config);
+    let internal = |d: Diagnostic| (vec![d], ExitStatus::Internal);
     let now = opts.clock.now();
     let loaded = check::load(path, now);
     if loaded.diagnostics.has_errors() {
-        return Err(loaded.diagnostics.0);
+        return Err(config(loaded.diagnostics.0));
     }
     let (pipeline, settings) = (loaded.pipeline.expect("no errors"), loaded.settings.expect("no errors"));
     let Some(stage) = loaded.stages.iter().find(|s| s.id() == stage_id) else {
         let ids: Vec<&str> = loaded.stages.iter().map(|s| s.id()).collect();
-        return Err(vec![Diagnostic::error("C050", format!("the pipeline has no stage `{stage_id}`"))
+        return Err(config(vec![Diagnostic::error("C050", format!("the pipeline has no stage `{stage_id}`"))
             .in_file(path)
-            .help(format!("stages: {}", ids.join(", ")))]);
+            .help(format!("stages: {}", ids.join(", ")))]));
     };
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
     let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }.map_err(|e| {
-        vec![Diagnostic::error("S001", format!("{e:#}")).in_file(&store_path).help(crate::store::open_failure_help(&store_path))]
+        internal(Diagnostic::error("S001", format!("{e:#}")).in_file(&store_path).help(crate::store::open_failure_help(&store_path)))
     })?;
     let env = StageEnv::new(&pipeline, &stage.spec);
     let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false };
     stage.stage.preview(&cx, limit).map_err(|e| match e {
-        StageError::Input(d) => d,
-        StageError::Internal(e) => vec![Diagnostic::error("S001", format!("{e:#}"))],
+        StageError::Input(d) => config(d),
+        StageError::Internal(e) => internal(Diagnostic::error("S001", format!("{e:#}"))),
     })
 }
 

@@ -692,19 +692,18 @@ fn billing(o: &Order, e: &Enrichment, rounding: Rounding, lang: Lang) -> (Source
     let coupons = o.amounts.coupons.yen().unwrap_or(0);
     let points = o.amounts.points.yen().unwrap_or(0);
     let t = tax::order_tax(bases, coupons, rounding);
-    let total = Sourced::new(
-        goods + t.added + ship + cod + pay - coupons - points,
-        match lang {
-            Lang::Ja => {
-                let added = if t.added != 0 { format!(" + 税別商品の消費税 {}", t.added) } else { String::new() };
-                format!("商品 {goods}{added} + 送料 {ship} + 代引手数料 {cod} + 決済手数料 {pay} − クーポン {coupons} − ポイント {points}")
-            }
-            Lang::En => {
-                let added = if t.added != 0 { format!(" + tax on 税別 items {}", t.added) } else { String::new() };
-                format!("goods {goods}{added} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}")
-            }
-        },
-    );
+    let total = Sourced::new(goods + t.added + ship + cod + pay - coupons - points, {
+        let added = match (t.added, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Ja) => format!(" + 税別商品の消費税 {n}"),
+            (n, Lang::En) => format!(" + tax on 税別 items {n}"),
+        };
+        say!(
+            lang,
+            "商品 {goods}{added} + 送料 {ship} + 代引手数料 {cod} + 決済手数料 {pay} − クーポン {coupons} − ポイント {points}",
+            "goods {goods}{added} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}"
+        )
+    });
     let rates = if rates_from_mall { "item rates as the mall sent them" } else { "the standard rate (the mall sent no item rates)" };
     let tax = Sourced::new(
         Tax { standard: t.by_rate[0], reduced: t.by_rate[1] },

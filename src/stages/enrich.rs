@@ -69,7 +69,7 @@ impl Stage for EnrichConfig {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(StageError::Input(diags));
         }
-        let masters = cx.store.loaded_masters(cx.env.stage_place(), "enrich")??;
+        let masters = cx.store.loaded_masters(cx.env.stage_place(), &cx.env.spec.kind)??;
         let cutoff = cx
             .settings
             .shop

@@ -185,7 +185,6 @@ impl<'a> StageEnv<'a> {
 }
 
 /// What a stage sees while it runs.
-#[derive(Clone)]
 pub struct RunContext<'a> {
     pub env: StageEnv<'a>,
     pub settings: &'a Settings,

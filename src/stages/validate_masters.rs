@@ -51,7 +51,7 @@ impl Stage for ValidateMastersConfig {
     }
 
     fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
-        let masters = cx.store.loaded_masters(cx.env.stage_place(), "validate_masters")??;
+        let masters = cx.store.loaded_masters(cx.env.stage_place(), &cx.env.spec.kind)??;
         let (products, options) = cx.store.master_products()?;
         let diags = self.findings(&masters, cx.settings, &products, &options);
         let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
