@@ -151,6 +151,26 @@ pub struct ClosedWeekday {
     pub origin: Origin,
 }
 
+/// 配送方法: how a mall names the way the customer asked to be shipped (Rakuten `deliveryName`,
+/// Yahoo `ShipMethod`, Amazon `ShipServiceLevel`, au PAY's delivery method), and the carrier
+/// service it means. Optional sheet: without a row the mall's value is kept and shown, not mapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryMethod {
+    /// Mall kind (`rakuten`, `yahoo`, …) as in the other sheets.
+    pub mall: String,
+    /// The mall's value as it sends it: `メール便`, `postage1`, `Standard`.
+    pub method: String,
+    /// 配送会社 (one of the 配送会社 sheet); empty = any.
+    pub carrier: String,
+    /// 配送サービス: 宅急便, ネコポス, ゆうパケット, クール宅急便 …
+    pub service: String,
+    /// 温度帯 the service carries: 常温, 冷蔵 or 冷凍.
+    pub temperature: String,
+    /// 時間帯指定: whether the service takes a delivery time slot (mail-bin services do not).
+    pub time_slots: bool,
+    pub origin: Origin,
+}
+
 /// Every master, as loaded.
 #[derive(Debug, Clone, Default)]
 pub struct Masters {
@@ -166,6 +186,8 @@ pub struct Masters {
     pub customer_ranks: Vec<CustomerRank>,
     pub shop_holidays: Vec<ShopHoliday>,
     pub closed_weekdays: Vec<ClosedWeekday>,
+    /// 配送方法 (optional sheet).
+    pub delivery_methods: Vec<DeliveryMethod>,
     /// Per sheet: the file it came from and its header row, to point findings at a cell.
     pub sheets: BTreeMap<String, SheetSource>,
 }

@@ -7,6 +7,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (3, "order enrichment and the ten checks", V3),
     (4, "enrichment as columns with their sources; order_checks as a view", V4),
     (5, "check reasons stored for every check; check names from the enrich stage; order_checks rewords nothing", V5),
+    (6, "orders as the mall means them: shipments per destination, the mall's delivery fields, absent amounts, customer keys", V6),
 ];
 
 const V1: &str = r#"
@@ -334,6 +335,68 @@ FROM order_enrichment e CROSS JOIN check_names n
 LEFT JOIN check_reasons r ON r.id = e.check_reason_ids[n.check_no];
 "#;
 
+const V6: &str = r#"
+-- One shipment per destination (送付先): Rakuten sends one PackageModel per recipient, each with its
+-- own items, postage and remote-island flag. Every other mall's order is one shipment. Existing
+-- orders become one shipment each (their ship-to columns); the next fetch that sees them changed
+-- rewrites them whole.
+CREATE TABLE order_shipments (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    shipment_no INTEGER NOT NULL,       -- 1, 2, … in the mall's order
+    ship_to_name VARCHAR,
+    ship_to_name_kana VARCHAR,
+    ship_to_postal_code VARCHAR,
+    ship_to_prefecture VARCHAR,
+    ship_to_address VARCHAR,
+    ship_to_phone VARCHAR,
+    address_pending BOOLEAN NOT NULL,   -- the mall's placeholder (ソーシャルギフト 入力待ち, 〒999-9999)
+    postage BIGINT,                     -- 送料 of this shipment as the mall charged it; NULL = not sent
+    remote_island BOOLEAN NOT NULL,     -- 離島, as the mall marks it
+    delivery_method VARCHAR,            -- 配送方法 as the mall names it (メール便, postage1, Standard)
+    delivery_temperature VARCHAR,       -- 温度帯 the customer chose at the mall (冷蔵, 冷凍), where it says
+    delivery_source VARCHAR,            -- the mall's field: DeliveryModel.deliveryName, ShipMethod …
+    PRIMARY KEY (mall, shop, order_number, shipment_no)
+);
+INSERT INTO order_shipments
+SELECT mall, shop, order_number, 1, ship_to_name, NULL, ship_to_postal_code, ship_to_prefecture, NULL, NULL, false, NULL,
+    coalesce(remote_island, false), NULL, NULL, NULL
+FROM orders;
+ALTER TABLE order_items ADD COLUMN shipment_no INTEGER DEFAULT 1;   -- the shipment the line goes to
+ALTER TABLE order_items ADD COLUMN sku_info VARCHAR;                -- skuInfo: サイズ:M カラー:ブラック
+ALTER TABLE order_items ADD COLUMN merchant_sku VARCHAR;            -- merchantDefinedSkuId
+ALTER TABLE orders ADD COLUMN shipment_count INTEGER DEFAULT 1;
+ALTER TABLE orders ADD COLUMN cancelled BOOLEAN DEFAULT false;      -- キャンセル at the mall
+ALTER TABLE orders ADD COLUMN customer_key VARCHAR;                 -- 顧客キー for ranks; NULL = the mall sent no email or phone + name
+ALTER TABLE orders ADD COLUMN amounts_absent VARCHAR;               -- the amounts the mall did not send: `goods,billing_total`
+ALTER TABLE orders ADD COLUMN additional_fee BIGINT;                -- a fee the mall adds to the bill itself
+ALTER TABLE orders ADD COLUMN postage_included BOOLEAN;             -- 送料込み
+ALTER TABLE orders ADD COLUMN mall_tax_10 BIGINT;                   -- the mall's own 消費税, per rate
+ALTER TABLE orders ADD COLUMN mall_tax_8 BIGINT;
+-- Orders stored before this ranked customers by name: their key is the name, as before.
+UPDATE orders SET customer_key = mall || ':name:' || orderer_name WHERE orderer_name IS NOT NULL AND orderer_name <> '';
+
+-- 配送方法: the mall's delivery method → carrier service, with or without time slots (optional sheet).
+CREATE TABLE m_delivery_methods (mall VARCHAR, method VARCHAR, carrier VARCHAR, service VARCHAR, temperature VARCHAR, time_slots BOOLEAN, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (mall, method));
+
+-- Enrichment is per shipment now (one row each; an order of one destination has one row).
+-- Derived data: dropped, the next run enriches every order again.
+DELETE FROM order_enrichment;
+DROP VIEW order_checks;
+ALTER TABLE order_enrichment ADD COLUMN shipment_no INTEGER DEFAULT 1;
+ALTER TABLE order_enrichment ADD COLUMN temperature_source VARCHAR;
+ALTER TABLE order_enrichment ADD COLUMN carrier_service VARCHAR;           -- 配送サービス (配送方法 master)
+ALTER TABLE order_enrichment ADD COLUMN carrier_service_source VARCHAR;
+CREATE VIEW order_checks AS
+SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.shop, e.order_number, e.shipment_no,
+    n.check_no, n.name AS check_name, n.name_en AS check_name_en,
+    CASE substr(e.checks, n.check_no, 1) WHEN 'P' THEN 'pass' WHEN 'F' THEN 'fail' WHEN 'N' THEN 'n/a' END AS result,
+    r.reason
+FROM order_enrichment e CROSS JOIN check_names n
+LEFT JOIN check_reasons r ON r.id = e.check_reason_ids[n.check_no];
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,7 +437,7 @@ mod tests {
     #[test]
     fn the_view_spells_out_the_letters_as_rust_does() {
         for r in CheckResult::ALL {
-            assert!(V5.contains(&format!("WHEN '{}' THEN '{}'", r.letter(), r.as_str())), "{r:?}");
+            assert!(V6.contains(&format!("WHEN '{}' THEN '{}'", r.letter(), r.as_str())), "{r:?}");
         }
     }
 }
