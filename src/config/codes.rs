@@ -450,6 +450,14 @@ pub const CODES: &[Code] = &[
             "fix this mall's entry in the settings (`juchu check` lists what is wrong)",
         ),
     ),
+    w(
+        "F005",
+        t("ステータスのない受注があります", "an order came without a status"),
+        t(
+            "モールが受注ステータス（楽天 orderProgress など）を送りませんでした。ステータス不明として保存し、再取得はしません。モールの管理画面で確認してください",
+            "the mall sent no status (Rakuten orderProgress, …): the order is kept with the status unknown and not asked for again; check it in the mall's screen",
+        ),
+    ),
     // Master data.
     e(
         "M000",

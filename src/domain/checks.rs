@@ -145,7 +145,8 @@ pub struct Check {
 }
 
 /// What the checks need to know about the order beyond its enrichment.
-pub struct CheckInput<'a> {
+#[derive(Debug, Clone)]
+pub struct CheckInput {
     /// The mall's billing total (None while -9999 "not fixed").
     pub mall_billing_total: Option<Yen>,
     /// Whether every amount is fixed at the mall.
@@ -153,9 +154,12 @@ pub struct CheckInput<'a> {
     /// The remarks carry a `[配送日時指定:]` block with something in it.
     pub remarks_request: bool,
     /// Where the desired delivery came from: `field`, `remarks` or None.
-    pub desired_source: Option<&'a str>,
+    pub desired_source: Option<String>,
     /// Why the ship date is what it is.
-    pub ship_reason: Option<&'a ShipDateReason>,
+    pub ship_reason: Option<ShipDateReason>,
+    /// Why check 9 cannot be made, where it cannot (an amount the mall did not send, a line
+    /// without a price): n/a with this reason.
+    pub billing_unknown: Option<String>,
     /// Whether any item has a priced option (the mall-charged option prices are compared per
     /// item by the enricher, as problems of check 8).
     pub priced_options: bool,
@@ -168,7 +172,7 @@ fn problems_of(e: &Enrichment, no: CheckNo) -> Vec<&str> {
 }
 
 /// The ten import checks (S10), each with a reason that tells staff what was found or what to fix.
-pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
+pub fn ten_checks(e: &Enrichment, input: &CheckInput) -> Vec<Check> {
     use CheckNo::*;
     use CheckResult::{Fail, NotApplicable, Pass};
     let lang = input.lang;
@@ -197,7 +201,7 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
         .join(" ");
     let source = if e.desired_date.value.is_some() { &e.desired_date.source } else { &e.desired_time_slot.source };
     let mut found: Vec<String> = Vec::new();
-    if let (Some(d), Some(ShipDateReason::DesiredTooSoon { earliest_arrival })) = (&e.desired_date.value, input.ship_reason) {
+    if let (Some(d), Some(ShipDateReason::DesiredTooSoon { earliest_arrival })) = (&e.desired_date.value, &input.ship_reason) {
         found.push(say!(
             lang,
             "{d}のご希望ですが、最短のお届けは{earliest_arrival}です：お客様に連絡するか、速い便で出荷してください",
@@ -214,7 +218,7 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
     });
     out.push(filled(Sender, &e.sender));
     // 6: a date/time written in the remarks was read.
-    out.push(match (input.remarks_request, input.desired_source) {
+    out.push(match (input.remarks_request, input.desired_source.as_deref()) {
         (false, _) => check(
             RemarksDelivery,
             NotApplicable,
@@ -257,6 +261,9 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput<'_>) -> Vec<Check> {
     });
     // 9: billing total against the mall's.
     out.push(match (input.amounts_fixed, input.mall_billing_total, e.billing_total.value) {
+        _ if input.billing_unknown.is_some() => {
+            check(BillingTotal, NotApplicable, input.billing_unknown.clone().unwrap_or_default())
+        }
         (false, _, _) | (_, None, _) => check(
             BillingTotal,
             NotApplicable,
@@ -312,7 +319,8 @@ mod tests {
         Enrichment {
             logistics_company: Sourced::new("自社倉庫".into(), "配送条件!B2"),
             carrier: Sourced::new("ヤマト運輸".into(), "配送条件!C2"),
-            temperature: "常温".into(),
+            temperature: Sourced::new("常温".into(), "配送条件!F2"),
+            carrier_service: Sourced::missing(""),
             ship_date: Sourced::new(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), "earliest"),
             desired_date: Sourced::missing("none requested"),
             desired_time_slot: Sourced::missing("none requested"),
@@ -331,8 +339,9 @@ mod tests {
         }
     }
 
-    fn input() -> CheckInput<'static> {
+    fn input() -> CheckInput {
         CheckInput {
+            billing_unknown: None,
             mall_billing_total: Some(5000),
             amounts_fixed: true,
             remarks_request: false,

@@ -34,15 +34,17 @@ pub struct Tax {
     pub reduced: Yen,
 }
 
-/// An order as enrichment leaves it.
+/// One shipment of an order as enrichment leaves it (an order of one destination is one).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Enrichment {
     /// 物流会社
     pub logistics_company: Sourced<String>,
     /// 配送会社
     pub carrier: Sourced<String>,
-    /// 温度帯 of the order: the coldest of its items.
-    pub temperature: String,
+    /// 温度帯 of the shipment: the coldest of its items.
+    pub temperature: Sourced<String>,
+    /// 配送サービス: what the mall's delivery method means (配送方法 master), or a rule's.
+    pub carrier_service: Sourced<String>,
     /// 出荷予定日
     pub ship_date: Sourced<NaiveDate>,
     /// お届け希望日 and 時間帯
@@ -105,7 +107,8 @@ impl Enrichment {
             LogisticsCompany => text(&self.logistics_company),
             Carrier => text(&self.carrier),
             Shipments => text(&self.shipments),
-            Temperature => Stored { value: StoredValue::Text(Some(&self.temperature)), source: None },
+            Temperature => text(&self.temperature),
+            CarrierService => text(&self.carrier_service),
             ShipDate => date(&self.ship_date),
             DesiredDate => date(&self.desired_date),
             DesiredTimeSlot => text(&self.desired_time_slot),
@@ -121,7 +124,8 @@ impl Enrichment {
             CustomerRank => text(&self.customer_rank),
             Mall | Shop | MallStatus | OrderedDate | OrderedHour | IsGift | ShipToPrefecture | ShipToRegion | ShipToPostalCode
             | OrdererPrefecture | MallPayment | Items | Quantity | Carriers | LogisticsCompanies | Goods | MallShipping | MallCodFee
-            | Coupons | Points | MallBillingTotal | CustomerOrders | CustomerTotal | PreparationDays | Split | Hold => return None,
+            | Coupons | Points | MallBillingTotal | CustomerOrders | CustomerTotal | PreparationDays | Split | Hold | DeliveryMethod
+            | MallTemperature | PostageIncluded | Destinations => return None,
         })
     }
 }

@@ -112,8 +112,13 @@ pub enum Field {
     DesiredTimeSlot,
     CustomerOrders,
     CustomerTotal,
+    DeliveryMethod,
+    MallTemperature,
+    PostageIncluded,
+    Destinations,
     LogisticsCompany,
     Carrier,
+    CarrierService,
     PaymentMethod,
     ShippingFee,
     CodFee,
@@ -164,7 +169,7 @@ use Rules as R;
 
 /// The catalog, in the order rules list their fields (what they read, then what they set), then
 /// what only enrichment sets.
-pub static FIELDS: [FieldDef; 43] = [
+pub static FIELDS: [FieldDef; 48] = [
     def(F::Mall, "mall", "モール", "mall", K::Text, R::Read),
     def(F::Shop, "shop", "店舗", "shop", K::Text, R::Read),
     def(F::MallStatus, "mall_status", "モールのステータス", "mall status", K::Text, R::Read),
@@ -178,10 +183,11 @@ pub static FIELDS: [FieldDef; 43] = [
     def(F::MallPayment, "mall_payment", "モールの決済方法", "the mall's payment method", K::Text, R::Read),
     def(F::Items, "items", "明細数", "item lines", K::Number, R::Read),
     def(F::Quantity, "quantity", "数量合計", "total quantity", K::Number, R::Read),
-    FieldDef {
-        column: Column::Value { value: "temperature", source: None },
-        ..def(F::Temperature, "temperature", "温度帯", "temperature zone", K::Text, R::Read)
-    },
+    def(F::Temperature, "temperature", "温度帯", "temperature zone", K::Text, R::Read).stored(
+        "temperature",
+        "temperature_source",
+        Some(C::Carrier),
+    ),
     def(F::Carriers, "carriers", "商品の配送会社の数", "carriers the items need", K::Number, R::Read),
     def(F::LogisticsCompanies, "logistics_companies", "商品の物流会社の数", "logistics companies the items need", K::Number, R::Read),
     def(F::Goods, "goods", "商品合計", "goods total", K::Yen, R::Read),
@@ -207,6 +213,10 @@ pub static FIELDS: [FieldDef; 43] = [
     ),
     def(F::CustomerOrders, "customer_orders", "購入回数", "the customer's orders", K::Number, R::Read),
     def(F::CustomerTotal, "customer_total", "累計購入金額", "the customer's purchases", K::Yen, R::Read),
+    def(F::DeliveryMethod, "delivery_method", "モールの配送方法", "the mall's delivery method", K::Text, R::Read),
+    def(F::MallTemperature, "mall_temperature", "モールの温度帯指定", "the temperature zone chosen at the mall", K::Text, R::Read),
+    def(F::PostageIncluded, "postage_included", "送料込み", "postage included in the prices", K::Bool, R::Read),
+    def(F::Destinations, "destinations", "送付先の数", "destinations of the order", K::Number, R::Read),
     // Set by the masters first, then by rules.
     def(F::LogisticsCompany, "logistics_company", "物流会社", "logistics company", K::Text, R::ReadSet).stored(
         "logistics_company",
@@ -214,6 +224,11 @@ pub static FIELDS: [FieldDef; 43] = [
         Some(C::LogisticsCompany),
     ),
     def(F::Carrier, "carrier", "配送会社", "carrier", K::Text, R::ReadSet).stored("carrier", "carrier_source", Some(C::Carrier)),
+    def(F::CarrierService, "carrier_service", "配送サービス", "carrier service", K::Text, R::ReadSet).stored(
+        "carrier_service",
+        "carrier_service_source",
+        Some(C::Carrier),
+    ),
     def(F::PaymentMethod, "payment_method", "決済方法", "payment method", K::Text, R::ReadSet).stored(
         "payment_method",
         "payment_method_source",
@@ -341,7 +356,9 @@ mod tests {
             names,
             [
                 "logistics_company",
+                "temperature",
                 "carrier",
+                "carrier_service",
                 "shipments",
                 "ship_date",
                 "desired_date",
@@ -355,7 +372,6 @@ mod tests {
                 "payment_fee",
                 "billing_total",
                 "tax",
-                "temperature",
                 "customer_rank"
             ]
         );

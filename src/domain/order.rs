@@ -116,6 +116,9 @@ pub struct Amounts {
     pub points: Amount,
     /// 請求金額
     pub billing_total: Amount,
+    /// ラッピング料: part of the mall's goods total (Rakuten `goodsPrice` = items + wrapping).
+    #[serde(default)]
+    pub wrapping: Amount,
     /// A fee the mall itself adds to the bill (Rakuten `additionalFeeOccurAmountToUser`): part of 請求金額.
     #[serde(default = "absent")]
     pub additional_fee: Amount,

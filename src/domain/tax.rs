@@ -10,6 +10,40 @@ pub const STANDARD: u8 = 10;
 /// 軽減税率 (food and drink, newspapers)
 pub const REDUCED: u8 = 8;
 
+/// The rates in force on a day: 10 % and 8 % (軽減税率) from 2019-10-01; one rate for everything
+/// before (8 % from 2014-04-01, 5 % from 1997-04-01, 3 % from 1989-04-01), so an old order replays
+/// as it was billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rates {
+    pub standard: u8,
+    pub reduced: u8,
+}
+
+impl Rates {
+    pub fn on(day: chrono::NaiveDate) -> Rates {
+        let since = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+        let one = |r| Rates { standard: r, reduced: r };
+        if day >= since(2019, 10, 1) {
+            Rates { standard: STANDARD, reduced: REDUCED }
+        } else if day >= since(2014, 4, 1) {
+            one(8)
+        } else if day >= since(1997, 4, 1) {
+            one(5)
+        } else {
+            one(3)
+        }
+    }
+
+    /// `10 % / 8 %`, or `8 %` where one rate was in force.
+    pub fn describe(self) -> String {
+        if self.standard == self.reduced {
+            format!("{} %", self.standard)
+        } else {
+            format!("{} % / {} %", self.standard, self.reduced)
+        }
+    }
+}
+
 /// 端数処理: how a fraction of a yen of tax is settled. The malls let the shop choose; Rakuten's
 /// default, and the most common, is 切り捨て.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,7 +120,7 @@ pub struct OrderTax {
 /// Tax per rate over one order, rounded once per rate (as the malls compute an order's tax, not per
 /// line). Coupons lower the tax base, taken from the 10 % amounts first and the rest from the 8 %
 /// ones; points are a way of paying and leave the tax as it is.
-pub fn order_tax(mut b: Bases, coupons: Yen, rounding: Rounding) -> OrderTax {
+pub fn order_tax(mut b: Bases, coupons: Yen, rounding: Rounding, rates: Rates) -> OrderTax {
     let mut coupon = coupons.max(0);
     for k in 0..2 {
         for amounts in [&mut b.included, &mut b.excluded] {
@@ -96,7 +130,7 @@ pub fn order_tax(mut b: Bases, coupons: Yen, rounding: Rounding) -> OrderTax {
         }
     }
     let mut out = OrderTax::default();
-    for (k, rate) in [STANDARD, REDUCED].into_iter().enumerate() {
+    for (k, rate) in [rates.standard, rates.reduced].into_iter().enumerate() {
         let on_top = added(b.excluded[k], rate, rounding);
         out.added += on_top;
         out.by_rate[k] = included(b.included[k], rate, rounding) + on_top;
@@ -129,6 +163,19 @@ pub fn rate_index(rate: u8) -> usize {
 mod tests {
     use super::*;
 
+    const NOW: Rates = Rates { standard: STANDARD, reduced: REDUCED };
+
+    #[test]
+    fn the_rates_in_force_on_the_order_date() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(Rates::on(d("2019-10-01")), Rates { standard: 10, reduced: 8 });
+        assert_eq!(Rates::on(d("2019-09-30")), Rates { standard: 8, reduced: 8 });
+        assert_eq!(Rates::on(d("2014-03-31")), Rates { standard: 5, reduced: 5 });
+        // A 2018 order of 1,080 yen at the then 8 %: 80 yen of tax, not 98.
+        let b = Bases { included: [1080, 0], excluded: [0, 0] };
+        assert_eq!(order_tax(b, 0, Rounding::Floor, Rates::on(d("2018-01-01"))).by_rate, [80, 0]);
+    }
+
     #[test]
     fn included_tax_is_rounded_as_the_shop_set_it() {
         // 3,240 yen at 10 %: 294.54… yen of tax.
@@ -156,14 +203,14 @@ mod tests {
     fn an_order_with_both_rates_rounds_once_per_rate() {
         // A mug (3,240 incl.), matcha (2,160 incl., 8 %), postage 880, a 300-yen coupon.
         let b = Bases { included: [3240 + 880, 2160], excluded: [0, 0] };
-        let t = order_tax(b, 300, Rounding::Floor);
+        let t = order_tax(b, 300, Rounding::Floor, NOW);
         assert_eq!(t.by_rate, [(3820 * 10) / 110, 160]);
         assert_eq!(t.added, 0);
         // A 税別 item of 1,000 yen at 8 % adds 80 yen to the bill.
-        let t = order_tax(Bases { included: [0, 0], excluded: [0, 1000] }, 0, Rounding::Floor);
+        let t = order_tax(Bases { included: [0, 0], excluded: [0, 1000] }, 0, Rounding::Floor, NOW);
         assert_eq!((t.by_rate, t.added), ([0, 80], 80));
         // A coupon larger than the 10 % amounts comes off the 8 % ones.
-        let t = order_tax(Bases { included: [100, 1080], excluded: [0, 0] }, 180, Rounding::Floor);
+        let t = order_tax(Bases { included: [100, 1080], excluded: [0, 0] }, 180, Rounding::Floor, NOW);
         assert_eq!(t.by_rate, [0, 74]);
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::http::{encode, HttpClient};
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
 
 pub const MARKETPLACE_JP: &str = "A1VC38T7YXB528";
 /// getOrders by ids takes at most 50.
@@ -193,10 +193,13 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
             item_key: s(it, "ASIN"),
             sku: Some(s(it, "SellerSKU")).filter(|v| !v.is_empty()),
             name: s(it, "Title"),
-            unit_price: if qty > 0 { price / qty } else { price },
+            unit_price: Some(if qty > 0 { price / qty } else { price }),
             quantity: qty,
             options_text: String::new(),
             option_price: None,
+            shipment: 0,
+            sku_info: String::new(),
+            merchant_sku: None,
             tax_rate: None,
             tax_excluded: false,
         });
@@ -207,9 +210,10 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
         order_number: id,
         ordered_at,
         mall_status: s(o, "OrderStatus"),
+        cancelled: false,
         is_gift: gift || is_gift(&orderer, &ship_to),
         orderer,
-        ship_to,
+        shipments: vec![Shipment::to(ship_to)],
         items: lines,
         payment_method: s(o, "PaymentMethod"),
         desired_delivery: DesiredDelivery::default(),
@@ -222,8 +226,9 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
             coupons: Amount::Yen(discount),
             points: Amount::Yen(0),
             billing_total: Amount::Yen(yen(o.get("OrderTotal"))),
+            ..Default::default()
         },
-        remote_island: false,
+        extras: Default::default(),
     })
 }
 
@@ -247,10 +252,10 @@ mod tests {
         .unwrap();
         let order = parse_order("amazon", "A1NAGOMI", &o, &items).unwrap();
         assert_eq!(order.ordered_at.to_rfc3339(), "2026-11-28T10:02:03+09:00");
-        assert_eq!(order.items[0].unit_price, 1980);
+        assert_eq!(order.items[0].unit_price, Some(1980));
         assert_eq!(order.amounts.cod_fee, Amount::Yen(330));
         assert_eq!(order.amounts.billing_total, Amount::Yen(4290));
-        assert_eq!(order.ship_to.prefecture, "北海道");
+        assert_eq!(order.ship_to().prefecture, "北海道");
         assert!(order.is_gift, "the buyer is not the ship-to");
     }
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::http::{encode, HttpClient};
 use super::xml::{self, Node};
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, Order, OrderItem, Party};
+use crate::domain::order::{is_gift, Amount, Amounts, Order, OrderItem, Party, Shipment};
 use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::domain::time::{jst, parse_jst};
 
@@ -137,10 +137,13 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
             item_key: d.text_of("itemManagementId"),
             sku: Some(d.text_of("itemManagementId")).filter(|s| !s.is_empty()),
             name: d.text_of("itemName"),
-            unit_price: d.text_of("itemPrice").parse().unwrap_or(0),
+            unit_price: Some(d.text_of("itemPrice").parse().unwrap_or(0)),
             quantity: d.text_of("unit").parse().unwrap_or(0),
             options_text: d.text_of("itemOption"),
             option_price: d.text_of("itemOptionPrice").parse().ok(),
+            shipment: 0,
+            sku_info: String::new(),
+            merchant_sku: None,
             tax_rate: crate::domain::tax::rate_from_text(&d.text_of("taxRate")),
             tax_excluded: false,
         })
@@ -152,9 +155,10 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
         order_number: id,
         ordered_at,
         mall_status: n.text_of("orderStatus"),
+        cancelled: false,
         is_gift: is_gift(&orderer, &ship_to),
         orderer,
-        ship_to,
+        shipments: vec![Shipment::to(ship_to)],
         items,
         payment_method: n.text_of("settlementName"),
         desired_delivery: desired_delivery_from_remarks(&remarks).unwrap_or_default(),
@@ -167,8 +171,9 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
             coupons: yen(n, "couponTotalPrice"),
             points: yen(n, "usePoint"),
             billing_total: yen(n, "requestPrice"),
+            ..Default::default()
         },
-        remote_island: false,
+        extras: Default::default(),
     })
 }
 
@@ -191,7 +196,7 @@ mod tests {
         let o = parse_order("aupay", "12345678", info).unwrap();
         assert_eq!(o.mall_status, "新規受付");
         assert_eq!(o.ordered_at.to_rfc3339(), "2026-11-28T10:15:00+09:00");
-        assert_eq!(o.ship_to.prefecture, "東京都");
+        assert_eq!(o.ship_to().prefecture, "東京都");
         assert_eq!(o.amounts.shipping, Amount::NotFixed);
         assert_eq!(o.items[0].name, "和柄 Tシャツ & 手ぬぐい");
         assert_eq!(o.items[0].option_price, Some(0));

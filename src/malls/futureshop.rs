@@ -15,7 +15,7 @@ use suppaftp::types::FileType;
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
 
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
 use crate::domain::prefecture::Prefecture;
 use crate::domain::text::parse_yen;
 use crate::domain::time::parse_jst;
@@ -280,10 +280,13 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
             item_key: get("商品番号"),
             sku: Some(format!("{}{branch}", get("商品番号"))).filter(|_| !branch.is_empty()),
             name: get("商品名"),
-            unit_price: yen("販売単価", f, *line)?,
+            unit_price: Some(yen("販売単価", f, *line)?),
             quantity: yen("購入数量", f, *line)?,
             options_text: get("項目選択肢"),
             option_price: f.get("オプション価格").filter(|v| !v.is_empty()).and_then(|v| parse_yen(v)),
+            shipment: 0,
+            sku_info: String::new(),
+            merchant_sku: None,
             tax_rate: None,
             tax_excluded: false,
         });
@@ -317,7 +320,7 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
     let fee = yen("決済手数料", head, *line)?;
     let (cod_fee, payment_fee) = if payment_method.contains("代金引換") { (fee, 0) } else { (0, fee) };
     let goods = match yen("商品合計金額", head, *line)? {
-        0 => items.iter().map(|i| i.unit_price * i.quantity).sum(),
+        0 => items.iter().map(|i| i.line_total().unwrap_or(0)).sum(),
         g => g,
     };
     Ok(Order {
@@ -326,9 +329,10 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
         order_number: number.to_string(),
         ordered_at,
         mall_status: "新規受付".into(),
+        cancelled: false,
         is_gift: is_gift(&orderer, &ship_to),
         orderer,
-        ship_to,
+        shipments: vec![Shipment::to(ship_to)],
         items,
         payment_method,
         desired_delivery,
@@ -341,8 +345,9 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
             coupons: Amount::Yen(yen("割引合計金額(商品)", head, *line)? + yen("割引合計金額(送料)", head, *line)?),
             points: Amount::Yen(yen("ポイント利用額", head, *line)?),
             billing_total: Amount::Yen(yen("請求合計金額", head, *line)?),
+            ..Default::default()
         },
-        remote_island: false,
+        extras: Default::default(),
     })
 }
 
@@ -364,7 +369,7 @@ mod tests {
         assert_eq!(o.items.len(), 2);
         assert_eq!(o.orderer.prefecture, "東京都");
         assert_eq!(o.orderer.address, "東京都渋谷区 神宮前1-2-3");
-        assert_eq!(o.ship_to.prefecture, "大阪府");
+        assert_eq!(o.ship_to().prefecture, "大阪府");
         assert!(o.is_gift);
         assert_eq!(o.amounts.cod_fee, Amount::Yen(330));
         assert_eq!(o.items[0].option_price, Some(550));

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::{Fetched, MallError, OrderSource, Window};
 use crate::config::diagnostic::display_path;
 use crate::config::settings::OrderFiles;
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
 use crate::domain::text::parse_yen;
 use crate::domain::time::parse_jst;
 use crate::io::csv_table::CsvTable;
@@ -111,15 +111,18 @@ impl OrderFileAdapter {
                 item_key: get("product_code"),
                 sku: None,
                 name: get("item_name"),
-                unit_price: yen("unit_price", f, *line)?.unwrap_or(0),
+                unit_price: Some(yen("unit_price", f, *line)?.unwrap_or(0)),
                 quantity: yen("quantity", f, *line)?.unwrap_or(0),
                 options_text: get("options_text"),
                 option_price: None,
+                shipment: 0,
+                sku_info: String::new(),
+                merchant_sku: None,
                 tax_rate: None,
                 tax_excluded: false,
             });
         }
-        let goods: i64 = items.iter().map(|i| i.unit_price * i.quantity).sum();
+        let goods: i64 = items.iter().map(|i| i.line_total().unwrap_or(0)).sum();
         let shipping = yen("shipping", head, *line)?.unwrap_or(0);
         let cod_fee = yen("cod_fee", head, *line)?.unwrap_or(0);
         let billing_total = yen("billing_total", head, *line)?.unwrap_or(goods + shipping + cod_fee);
@@ -142,9 +145,10 @@ impl OrderFileAdapter {
             order_number: number.to_string(),
             ordered_at,
             mall_status: Some(at("status")).filter(|s| !s.is_empty()).unwrap_or_else(|| "新規受付".into()),
+        cancelled: false,
             is_gift: is_gift(&orderer, &ship_to),
             orderer,
-            ship_to,
+            shipments: vec![Shipment::to(ship_to)],
             items,
             payment_method: at("payment_method"),
             desired_delivery,
@@ -156,7 +160,7 @@ impl OrderFileAdapter {
                 billing_total: Amount::Yen(billing_total),
                 ..Default::default()
             },
-            remote_island: false,
+            extras: Default::default(),
         })
     }
 }

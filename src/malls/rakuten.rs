@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::http::HttpClient;
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, MallTax, Order, OrderItem, Party, Shipment};
 
 pub const SEARCH_PATH: &str = "/es/2.0/order/searchOrder/";
 pub const GET_PATH: &str = "/es/2.0/order/getOrder/";
@@ -171,8 +171,46 @@ fn i(v: &Value, key: &str) -> Option<i64> {
     }
 }
 
+/// An amount as the mall sent it: -9999 is "not fixed yet", a missing key or null is Absent (not 0).
 fn amount(v: &Value, key: &str) -> Amount {
-    i(v, key).map(Amount::from_mall).unwrap_or_default()
+    i(v, key).map(Amount::from_mall).unwrap_or(Amount::Absent)
+}
+
+/// A value where the spec says a list: absent or null is an empty list, anything else is refused
+/// (an order that does not parse is not an empty order).
+/// A part of the bill the mall leaves out when there is none (a fee, coupons, points): 0 yen.
+fn part(v: &Value, key: &str) -> Amount {
+    i(v, key).map(Amount::from_mall).unwrap_or(Amount::Yen(0))
+}
+
+fn list<'v>(v: &'v Value, key: &str, order: &str) -> Result<&'v [Value], String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a.as_slice()),
+        Some(other) => Err(format!("order {order}: {key} is {} where the spec has a list", kind(other))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The amounts of the model: a key the spec has as a number must be a number (or its text, or
+/// null); an object or a list there means the payload is not what the spec says.
+fn amounts_are_numbers(m: &Value, keys: &[&str], order: &str) -> Result<(), String> {
+    for key in keys {
+        if let Some(v @ (Value::Object(_) | Value::Array(_) | Value::Bool(_))) = m.get(*key) {
+            return Err(format!("order {order}: {key} is {} where the spec has an amount", kind(v)));
+        }
+    }
+    Ok(())
 }
 
 fn party(m: &Value) -> Party {
@@ -206,68 +244,222 @@ pub fn shipping_term(term: i64) -> Option<String> {
     }
 }
 
+/// settlementMethodCode, for a SettlementModel that sends only the code.
+pub fn settlement_method(code: i64) -> Option<&'static str> {
+    Some(match code {
+        1 => "クレジットカード",
+        2 => "代金引換",
+        4 => "ショッピングクレジット／ローン",
+        5 => "オートローン",
+        6 => "リース",
+        7 => "請求書払い",
+        8 => "ポイント",
+        9 => "銀行振込",
+        12 => "Apple Pay",
+        13 => "セブンイレブン（前払）",
+        14 => "ローソン・郵便局ATM等（前払）",
+        16 => "Alipay",
+        17 => "PayPal",
+        21 => "後払い決済",
+        27 => "Alipay（支付宝）",
+        _ => return None,
+    })
+}
+
+/// deliveryClass: 0 none, 1 普通, 2 冷蔵, 3 冷凍, 4–8 その他1–5. Only 冷蔵 and 冷凍 say a 温度帯.
+fn delivery_temperature(class: Option<i64>) -> Option<String> {
+    match class? {
+        1 => Some("常温".into()),
+        2 => Some("冷蔵".into()),
+        3 => Some("冷凍".into()),
+        _ => None,
+    }
+}
+
+/// RMS statuses that mean the order is cancelled: 800 キャンセル確定待ち, 900 キャンセル確定.
+const CANCELLED: &[&str] = &["800", "900"];
+
 /// One OrderModel into an Order.
 pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
+    if !m.is_object() {
+        return Err(format!("an OrderModel that is {} where the spec has an object", kind(m)));
+    }
     let order_number = s(m, "orderNumber");
     if order_number.is_empty() {
         return Err("an OrderModel without orderNumber".into());
     }
     let ordered_at = DateTime::parse_from_str(&s(m, "orderDatetime"), "%Y-%m-%dT%H:%M:%S%z")
         .map_err(|e| format!("order {order_number}: orderDatetime `{}`: {e}", s(m, "orderDatetime")))?;
+    amounts_are_numbers(
+        m,
+        &["goodsPrice", "postagePrice", "deliveryPrice", "paymentCharge", "couponAllTotalPrice", "requestPrice", "totalPrice"],
+        &order_number,
+    )?;
     let orderer = party(m.get("OrdererModel").unwrap_or(&Value::Null));
-    let packages: &[Value] = m.get("PackageModelList").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let ship_to = packages.first().and_then(|p| p.get("SenderModel")).map(party).unwrap_or_else(|| orderer.clone());
+    let packages = list(m, "PackageModelList", &order_number)?;
+    let delivery_model = m.get("DeliveryModel").filter(|d| d.is_object());
+    let delivery = MallDelivery {
+        method: delivery_model.map(|d| s(d, "deliveryName")).unwrap_or_default(),
+        temperature: delivery_model.and_then(|d| delivery_temperature(i(d, "deliveryClass"))),
+        source: "DeliveryModel.deliveryName / deliveryClass".into(),
+    };
     let mut items = Vec::new();
+    let mut shipments = Vec::new();
+    let mut extras = MallExtras {
+        asuraku: i(m, "asurakuFlag") == Some(1),
+        ..Default::default()
+    };
+    let mut included_postage = Vec::new();
     for p in packages {
-        for it in p.get("ItemModelList").and_then(Value::as_array).into_iter().flatten() {
+        if i(p, "packageDeleteFlag") == Some(1) {
+            continue;
+        }
+        amounts_are_numbers(p, &["postagePrice", "deliveryPrice", "goodsPrice"], &order_number)?;
+        let sender = p.get("SenderModel").filter(|x| x.is_object());
+        let ship_to = sender.map(party).unwrap_or_else(|| orderer.clone());
+        let index = shipments.len();
+        for it in list(p, "ItemModelList", &order_number)? {
             if i(it, "deleteItemFlag") == Some(1) {
                 continue;
+            }
+            amounts_are_numbers(it, &["price", "units"], &order_number)?;
+            let sku = it.pointer("/SkuModelList/0");
+            let sku_text = |key: &str| sku.and_then(|x| x.get(key)).and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
+            if let Some(flag) = i(it, "includePostageFlag") {
+                included_postage.push(flag == 1);
+            }
+            let lead = s(it, "delvdateInfo");
+            if !lead.is_empty() && !extras.delivery_date_info.contains(&lead) {
+                if !extras.delivery_date_info.is_empty() {
+                    extras.delivery_date_info.push_str(" / ");
+                }
+                extras.delivery_date_info.push_str(&lead);
             }
             items.push(OrderItem {
                 product_code: s(it, "itemNumber"),
                 item_key: s(it, "manageNumber"),
-                sku: it.pointer("/SkuModelList/0/variantId").and_then(Value::as_str).map(str::to_string),
+                sku: sku_text("variantId"),
                 name: s(it, "itemName"),
-                unit_price: i(it, "price").unwrap_or(0),
+                unit_price: i(it, "price"),
                 quantity: i(it, "units").unwrap_or(0),
                 options_text: s(it, "selectedChoice"),
                 option_price: None,
                 tax_rate: it.get("taxRate").and_then(Value::as_f64).and_then(crate::domain::tax::rate_from_fraction),
                 tax_excluded: i(it, "includeTaxFlag") == Some(0),
+                shipment: index,
+                sku_info: sku_text("skuInfo").unwrap_or_default(),
+                merchant_sku: sku_text("merchantDefinedSkuId"),
             });
         }
+        for sh in list(p, "ShippingModelList", &order_number)? {
+            let number = s(sh, "shippingNumber");
+            if !number.is_empty() {
+                extras.tracking_numbers.push(format!("{}:{number}", s(sh, "deliveryCompany")));
+            }
+        }
+        let noshi = s(p, "noshi");
+        if !noshi.is_empty() && !extras.noshi.contains(&noshi) {
+            extras.noshi = if extras.noshi.is_empty() { noshi } else { format!("{} / {noshi}", extras.noshi) };
+        }
+        if extras.default_delivery_company.is_empty() {
+            extras.default_delivery_company = s(p, "defaultDeliveryCompanyCode");
+        }
+        let pending = crate::domain::order::is_placeholder_address(&ship_to);
+        shipments.push(Shipment {
+            remote_island: sender.and_then(|x| i(x, "isolatedIslandFlag")) == Some(1),
+            address_pending: pending,
+            postage: amount(p, "postagePrice"),
+            delivery: delivery.clone(),
+            ship_to,
+        });
+    }
+    if shipments.is_empty() {
+        // A cancelled order may come without packages: its ship-to is the orderer's.
+        shipments.push(Shipment { delivery: delivery.clone(), ..Shipment::to(orderer.clone()) });
+    }
+    // The order-level flag covers orders whose SenderModel lacks its own.
+    if i(m, "isolatedIslandFlag") == Some(1) && shipments.len() == 1 {
+        shipments[0].remote_island = true;
     }
     let remarks = s(m, "remarks");
     let field_date = NaiveDate::parse_from_str(&s(m, "deliveryDate"), "%Y-%m-%d").ok();
     let field_slot = i(m, "shippingTerm").and_then(shipping_term);
     // Structured fields win; the remarks block is the fallback.
     let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
-    let several = i(m, "severalSenderFlag") == Some(1) || packages.len() > 1;
-    let gift = several || is_gift(&orderer, &ship_to);
-    let remote_island = packages.iter().any(|p| p.get("SenderModel").and_then(|m| i(m, "isolatedIslandFlag")) == Some(1));
+    // The mall's own gift flags first; the names and addresses only where it sends none.
+    let several = i(m, "severalSenderFlag") == Some(1) || shipments.len() > 1;
+    let (gift, flag) = match (i(m, "giftCheckFlag"), i(m, "socialGiftFlag")) {
+        (_, Some(1)) => (true, Some("socialGiftFlag 1 (ソーシャルギフト)".to_string())),
+        (Some(1), _) => (true, Some("giftCheckFlag 1".to_string())),
+        _ if several => (true, Some("several destinations (severalSenderFlag)".to_string())),
+        (Some(0), _) => (false, Some("giftCheckFlag 0".to_string())),
+        _ => (is_gift(&orderer, &shipments[0].ship_to), None),
+    };
+    extras.gift_flag = flag;
+    extras.postage_included = (!included_postage.is_empty()).then(|| included_postage.iter().all(|f| *f));
+    for w in ["WrappingModel1", "WrappingModel2"] {
+        if let Some(x) = m.get(w).filter(|x| x.is_object() && i(x, "deleteWrappingFlag") != Some(1)) {
+            let title = match i(x, "title") {
+                Some(1) => "包装紙",
+                Some(2) => "リボン",
+                _ => "ラッピング",
+            };
+            extras.wrapping.push(format!("{title}: {}", s(x, "name")).trim_end_matches(": ").to_string());
+        }
+    }
+    let wrapping: i64 = ["WrappingModel1", "WrappingModel2"]
+        .iter()
+        .filter_map(|w| m.get(*w).filter(|x| x.is_object() && i(x, "deleteWrappingFlag") != Some(1)))
+        .filter_map(|x| i(x, "price"))
+        .sum();
+    let mall_tax = {
+        let mut t = MallTax::default();
+        let mut any = false;
+        for row in list(m, "TaxSummaryModelList", &order_number)? {
+            let tax = i(row, "reqPriceTax").or_else(|| i(row, "totalPriceTax"));
+            match (row.get("taxRate").and_then(Value::as_f64).and_then(crate::domain::tax::rate_from_fraction), tax) {
+                (Some(10), Some(v)) => (t.standard, any) = (t.standard + v, true),
+                (Some(8), Some(v)) => (t.reduced, any) = (t.reduced + v, true),
+                _ => {}
+            }
+        }
+        any.then_some(t)
+    };
+    let settlement = m.get("SettlementModel").filter(|x| x.is_object());
+    let payment_method = settlement
+        .map(|x| s(x, "settlementMethod"))
+        .filter(|n| !n.is_empty())
+        .or_else(|| settlement.and_then(|x| i(x, "settlementMethodCode")).and_then(settlement_method).map(str::to_string))
+        .unwrap_or_default();
+    let mall_status = s(m, "orderProgress");
     Ok(Order {
         mall: mall.to_string(),
         shop: shop.to_string(),
         order_number,
         ordered_at,
-        mall_status: s(m, "orderProgress"),
+        cancelled: CANCELLED.contains(&mall_status.as_str()),
+        mall_status,
         orderer,
-        ship_to,
         is_gift: gift,
         items,
-        payment_method: m.get("SettlementModel").map(|x| s(x, "settlementMethod")).unwrap_or_default(),
+        shipments,
+        payment_method,
         desired_delivery,
         remarks,
         amounts: Amounts {
             goods: amount(m, "goodsPrice"),
             shipping: amount(m, "postagePrice"),
-            cod_fee: amount(m, "deliveryPrice"),
-            payment_fee: amount(m, "paymentCharge"),
-            coupons: amount(m, "couponAllTotalPrice"),
-            points: m.get("PointModel").map(|p| amount(p, "usedPoint")).unwrap_or_default(),
+            cod_fee: part(m, "deliveryPrice"),
+            payment_fee: part(m, "paymentCharge"),
+            coupons: part(m, "couponAllTotalPrice"),
+            points: m.get("PointModel").filter(|p| p.is_object()).map(|p| part(p, "usedPoint")).unwrap_or(Amount::Yen(0)),
             billing_total: amount(m, "requestPrice"),
+            wrapping: Amount::Yen(wrapping),
+            additional_fee: part(m, "additionalFeeOccurAmountToUser"),
+            shop_coupons: amount(m, "couponShopPrice"),
+            mall_tax,
         },
-        remote_island,
+        extras,
     })
 }
 
@@ -305,7 +497,7 @@ mod tests {
         assert_eq!(b.amounts.cod_fee, Amount::Yen(330));
         assert_eq!(b.payment_method, "代金引換");
         assert!(b.is_gift, "ship-to differs from the orderer");
-        assert_eq!(b.ship_to.prefecture, "北海道");
+        assert_eq!(b.ship_to().prefecture, "北海道");
         assert_eq!(b.items[0].sku.as_deref(), Some("kyusu-black"));
     }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::http::{encode, HttpClient};
 use super::xml::{self, escape, Node};
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
 use crate::domain::time::{jst, parse_jst};
 
 pub const LIST_PATH: &str = "/ShoppingWebService/V1/orderList";
@@ -221,12 +221,13 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
                 item_key: it.text_of("ItemId"),
                 sku: Some(sub_code).filter(|s| !s.is_empty()),
                 name: it.text_of("Title"),
-                unit_price: it.text_of("UnitPrice").parse().unwrap_or(0),
+                unit_price: Some(it.text_of("UnitPrice").parse().unwrap_or(0)),
                 quantity: it.text_of("Quantity").parse().unwrap_or(0),
                 options_text,
                 option_price,
                 tax_rate: None,
                 tax_excluded: false,
+                ..Default::default()
             }
         })
         .collect();
@@ -257,9 +258,10 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
         order_number: id,
         ordered_at,
         mall_status: field(info, "OrderStatus"),
+        cancelled: false,
         is_gift: is_gift(&orderer, &ship_to),
         orderer,
-        ship_to,
+        shipments: vec![Shipment::to(ship_to)],
         items,
         payment_method,
         desired_delivery,
@@ -272,8 +274,9 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
             coupons,
             points: yen(info, "UsePoint"),
             billing_total: yen(info, "TotalPrice"),
+            ..Default::default()
         },
-        remote_island: false,
+        extras: Default::default(),
     })
 }
 
@@ -301,7 +304,7 @@ mod tests {
         assert_eq!(o.order_number, "nagomi-zakka-10000001");
         assert_eq!(o.ordered_at.to_rfc3339(), "2026-11-28T10:15:00+09:00");
         assert_eq!(o.orderer.name, "山田 花子");
-        assert_eq!(o.ship_to.prefecture, "大阪府");
+        assert_eq!(o.ship_to().prefecture, "大阪府");
         assert!(o.is_gift);
         assert_eq!(o.items[0].sku.as_deref(), Some("NG-TSH-001-L"));
         assert_eq!(o.items[0].options_text, "サイズ:L");

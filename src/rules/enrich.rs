@@ -9,13 +9,13 @@ use chrono::{NaiveDateTime, Timelike};
 use super::table::DecisionTable;
 use super::value::Value;
 use crate::domain::calendar::{BusinessCalendar, ShipDateReason};
-use crate::domain::checks::{say, ten_checks, Check, CheckInput, CheckNo};
+use crate::domain::checks::{say, ten_checks, Check, CheckInput, CheckNo, CheckResult};
 use crate::domain::enrichment::{Enrichment, Sourced, Tax};
 use crate::domain::fields::Field;
 use crate::domain::lang::{Lang, Text};
-use crate::domain::masters::{CustomerRank, DeliveryCondition, Masters, Origin};
+use crate::domain::masters::{CustomerRank, DeliveryCondition, DeliveryMethod, Masters, Origin};
 use crate::domain::option_text::{choices, price_in_choice, without_price};
-use crate::domain::order::Order;
+use crate::domain::order::{Amount, Order, Shipment};
 use crate::domain::remarks::request_block;
 use crate::domain::tax::{self, Rounding};
 use crate::domain::Yen;
@@ -50,6 +50,8 @@ pub struct Enricher<'a> {
     addons: HashMap<(&'a str, &'a str, &'a str), (Yen, String)>,
     /// The same rows by the choice without its announced price (Yahoo sends `あり` for `あり(+550円)`).
     addons_bare: HashMap<(&'a str, &'a str, &'a str), (Yen, String)>,
+    /// 配送方法 rows by (mall kind, the mall's value), with the row's cell.
+    methods: HashMap<(&'a str, &'a str), (&'a DeliveryMethod, String)>,
     /// 顧客ランク by priority, with its cell.
     ranks: Vec<(&'a CustomerRank, String)>,
     /// Each rule table's rows as their provenance reads (`rules/carrier.yaml row 1`), by row number.
@@ -61,7 +63,8 @@ pub struct Enricher<'a> {
     rules: &'a [DecisionTable],
 }
 
-/// An order's enrichment and its ten checks.
+/// One shipment's enrichment and its ten checks (an order of one destination has one).
+#[derive(Debug, Clone)]
 pub struct Enriched {
     pub enrichment: Enrichment,
     pub checks: Vec<Check>,
@@ -116,6 +119,11 @@ impl<'a> Enricher<'a> {
                 .iter()
                 .map(|a| ((a.product_code.as_str(), a.item_name.as_str(), without_price(&a.choice)), (a.amount, cell(&a.origin, 3))))
                 .collect(),
+            methods: masters
+                .delivery_methods
+                .iter()
+                .map(|m| ((m.mall.as_str(), m.method.as_str()), (m, cell(&m.origin, 1))))
+                .collect(),
             ranks: {
                 let mut ranks: Vec<_> = masters.customer_ranks.iter().map(|r| (r, cell(&r.origin, 0))).collect();
                 ranks.sort_by_key(|(r, _)| r.priority);
@@ -139,14 +147,166 @@ impl<'a> Enricher<'a> {
         }
     }
 
-    /// Enriches one order. `mall_kind` keys the payment master (`rakuten`, `yahoo`, …).
-    pub fn enrich(&self, order: &Order, mall_kind: &str, history: History) -> Enriched {
+    /// Enriches one order: one row per shipment (送付先), each with its ten checks. `mall_kind`
+    /// keys the payment and delivery-method masters (`rakuten`, `yahoo`, …); `history` is None
+    /// where the order has no customer key.
+    ///
+    /// Each shipment is enriched on its own (its items, recipient, postage, delivery method); the
+    /// order's own values (決済方法, 送付元, 代引・決済手数料, 顧客ランク) are the first shipment's, and the
+    /// option add-ons and the billing total are worked out once over the whole order.
+    pub fn enrich(&self, order: &Order, mall_kind: &str, history: Option<History>) -> Vec<Enriched> {
+        if order.cancelled {
+            return self.cancelled(order);
+        }
+        let n = order.shipments.len();
+        let drafts: Vec<Draft> = if n <= 1 {
+            vec![self.shipment(order, mall_kind, history, 1)]
+        } else {
+            (0..n).map(|k| self.shipment(&shipment_view(order, k), mall_kind, history, n)).collect()
+        };
+        self.finish(order, drafts)
+    }
+
+    /// A cancelled order: nothing to ship or bill, every check n/a saying why.
+    fn cancelled(&self, order: &Order) -> Vec<Enriched> {
+        let lang = self.shop.lang;
+        let why = say!(
+            lang,
+            "キャンセルされた注文です（モールのステータス {}）：確認は不要です",
+            "the order is cancelled (mall status {}): nothing to check",
+            order.mall_status
+        );
+        let no_fee = || Sourced::new(0, why.clone());
+        let e = Enrichment {
+            logistics_company: Sourced::missing(why.clone()),
+            carrier: Sourced::missing(why.clone()),
+            temperature: Sourced::missing(why.clone()),
+            carrier_service: Sourced::missing(why.clone()),
+            ship_date: Sourced::missing(why.clone()),
+            desired_date: Sourced::missing(why.clone()),
+            desired_time_slot: Sourced::missing(why.clone()),
+            remote_island: Sourced::missing(""),
+            sender: Sourced::missing(why.clone()),
+            payment_method: Sourced::missing(why.clone()),
+            option_total: Sourced::missing(why.clone()),
+            shipments: Sourced::missing(""),
+            shipping_fee: no_fee(),
+            cod_fee: no_fee(),
+            payment_fee: no_fee(),
+            billing_total: Sourced::missing(why.clone()),
+            tax: Sourced::missing(why.clone()),
+            customer_rank: Sourced::missing(why.clone()),
+            problems: Vec::new(),
+        };
+        let checks: Vec<Check> = CheckNo::ALL.iter().map(|&no| Check { no, result: CheckResult::NotApplicable, reason: why.clone() }).collect();
+        (0..order.shipments.len().max(1)).map(|_| Enriched { enrichment: e.clone(), checks: checks.clone(), fired: Vec::new() }).collect()
+    }
+
+    /// The order-level part, once the shipments are enriched: add-ons and the bill over the whole
+    /// order, the order's own values on every row, then each row's ten checks.
+    fn finish(&self, order: &Order, mut drafts: Vec<Draft>) -> Vec<Enriched> {
+        let lang = self.shop.lang;
+        let n = drafts.len();
+        if n > 1 {
+            let first = drafts[0].e.clone();
+            let option_problems: Vec<(CheckNo, String)> =
+                drafts.iter().flat_map(|d| d.e.problems.iter().filter(|(no, _)| *no == CheckNo::OptionTotal).cloned()).collect();
+            let order_level = |no: CheckNo| matches!(no, CheckNo::Sender | CheckNo::RemarksDelivery | CheckNo::PaymentMethod | CheckNo::MailText);
+            for d in drafts.iter_mut().skip(1) {
+                d.e.payment_method = first.payment_method.clone();
+                d.e.sender = first.sender.clone();
+                d.e.cod_fee = first.cod_fee.clone();
+                d.e.payment_fee = first.payment_fee.clone();
+                d.e.customer_rank = first.customer_rank.clone();
+                d.e.problems.retain(|(no, _)| !order_level(*no));
+                d.e.problems.extend(first.problems.iter().filter(|(no, _)| order_level(*no)).cloned());
+            }
+            for d in drafts.iter_mut() {
+                d.e.problems.retain(|(no, _)| *no != CheckNo::OptionTotal);
+                d.e.problems.extend(option_problems.iter().cloned());
+            }
+        }
+        let addons: Vec<&AddOn> = drafts.iter().flat_map(|d| &d.addons).collect();
+        let priced = drafts.iter().any(|d| d.priced);
+        let (option_total, charged_problems) = self.addons_in_bill(order, &addons);
+        let shipping: Sourced<Yen> = if n == 1 {
+            drafts[0].e.shipping_fee.clone()
+        } else {
+            match drafts.iter().map(|d| d.e.shipping_fee.value).sum::<Option<Yen>>() {
+                Some(total) => Sourced::new(
+                    total,
+                    drafts.iter().enumerate().map(|(k, d)| format!("{}: {}", k + 1, d.e.shipping_fee.source)).collect::<Vec<_>>().join("; "),
+                ),
+                None => Sourced::missing(say!(lang, "送付先の送料が決まっていません", "a destination's shipping fee is not known")),
+            }
+        };
+        let first = &drafts[0].e;
+        let (billing_total, tax, unknown) = billing(order, &addons, &shipping, &first.cod_fee, &first.payment_fee, self.shop.tax_rounding, lang);
+        let request = request_block(&order.remarks).is_some();
+        let mall_tax = order.amounts.mall_tax;
+        let mut out = Vec::with_capacity(n);
+        for (k, mut d) in drafts.into_iter().enumerate() {
+            if priced {
+                d.e.option_total = option_total.clone();
+            }
+            d.e.problems.extend(charged_problems.iter().cloned());
+            d.e.billing_total = billing_total.clone();
+            d.e.tax = tax.clone();
+            if let (Some(mall), Some(ours)) = (mall_tax, tax.value) {
+                if (mall.standard, mall.reduced) != (ours.standard, ours.reduced) {
+                    d.e.tax.source = say!(
+                        lang,
+                        "{}；モールの消費税は10 %: {}円、8 %: {}円",
+                        "{}; the mall's tax is 10 %: {} yen, 8 %: {} yen",
+                        d.e.tax.source,
+                        mall.standard,
+                        mall.reduced
+                    );
+                }
+            }
+            let input = CheckInput {
+                mall_billing_total: order.amounts.billing_total.yen(),
+                amounts_fixed: [order.amounts.goods, order.amounts.shipping, order.amounts.cod_fee, order.amounts.billing_total]
+                    .iter()
+                    .all(|a| a.yen().is_some() || a.is_absent()),
+                remarks_request: request,
+                desired_source: order.desired_delivery.source.clone(),
+                ship_reason: d.ship_reason.take(),
+                billing_unknown: unknown.clone(),
+                priced_options: priced,
+                lang,
+            };
+            let mut checks = ten_checks(&d.e, &input);
+            if n > 1 {
+                let to = &order.shipments[k].ship_to;
+                let label = say!(
+                    lang,
+                    "送付先{}/{n}（{}・{}）",
+                    "destination {} of {n} ({}, {})",
+                    k + 1,
+                    to.name,
+                    to.prefecture
+                );
+                for c in checks.iter_mut().filter(|c| c.no.number() <= 4) {
+                    c.reason = format!("{label}: {}", c.reason);
+                }
+            }
+            out.push(Enriched { enrichment: d.e, checks, fired: d.fired });
+        }
+        out
+    }
+
+    /// The shipment of `order` (an order of one destination, or one destination's view of it).
+    fn shipment(&self, order: &Order, mall_kind: &str, history: Option<History>, destinations: usize) -> Draft {
         let lang = self.shop.lang;
         let conflict = CONFLICT.get(lang);
+        let shipment = order.shipments.first().cloned().unwrap_or_default();
+        let ship_to = &shipment.ship_to;
         let mut e = Enrichment {
             logistics_company: Sourced::missing(""),
             carrier: Sourced::missing(""),
-            temperature: "常温".into(),
+            temperature: Sourced::new("常温".into(), say!(lang, "配送条件（全商品 常温）", "配送条件 (every item 常温)")),
+            carrier_service: Sourced::missing(""),
             ship_date: Sourced::missing(""),
             desired_date: match order.desired_delivery.date {
                 Some(d) => Sourced::new(d, desired_source(order)),
@@ -156,7 +316,7 @@ impl<'a> Enricher<'a> {
                 Some(s) => Sourced::new(s.clone(), desired_source(order)),
                 None => Sourced::missing("none requested"),
             },
-            remote_island: if order.remote_island {
+            remote_island: if shipment.remote_island {
                 Sourced::new("離島".to_string(), "the mall marks the ship-to as a remote island")
             } else {
                 Sourced::missing("")
@@ -199,8 +359,8 @@ impl<'a> Enricher<'a> {
                     preparation_days = preparation_days.max(d.preparation_days);
                     carriers.insert(d.carrier.as_str());
                     companies.insert(d.logistics_company.as_str());
-                    if coldness(&d.temperature) > coldness(&e.temperature) {
-                        e.temperature = d.temperature.clone();
+                    if coldness(&d.temperature) > coldness(e.temperature.value.as_deref().unwrap_or_default()) {
+                        e.temperature = Sourced::new(d.temperature.clone(), format!("{} ({})", cell(&d.origin, 5), item.product_code));
                     }
                     if !d.time_slots.is_empty() {
                         slot_limits.push((d, item.product_code.as_str()));
@@ -250,11 +410,8 @@ impl<'a> Enricher<'a> {
         } else {
             Sourced::new(order.orderer.name.clone(), "as the mall sent it: the orderer (sender address auto-edit not allowed)")
         };
-        // 8: option add-ons against the master.
-        let (option_total, priced) = self.options(order, &mut e);
-        if priced {
-            e.option_total = option_total;
-        }
+        // 8: option add-ons against the master (whether the bill holds them: `finish`).
+        let (addons, priced) = self.options(order, &mut e);
         // Fees as the mall charged, until a rule sets them.
         let mall = |a: crate::domain::order::Amount, what: &str| match a.yen() {
             Some(y) => Sourced::new(y, format!("the mall's {what}")),
@@ -264,19 +421,33 @@ impl<'a> Enricher<'a> {
         e.cod_fee = mall(order.amounts.cod_fee, "代引手数料");
         e.payment_fee = mall(order.amounts.payment_fee, "決済手数料");
         // Ranks (S7): the first by priority the customer's history reaches.
-        if let Some((r, cell)) = self.ranks.iter().find(|(r, _)| history.total >= r.min_total && history.orders >= r.min_count) {
-            e.customer_rank =
-                Sourced::new(r.rank.clone(), format!("{cell} ({} orders, {} yen before this one)", history.orders, history.total));
+        match history {
+            Some(h) => {
+                if let Some((r, cell)) = self.ranks.iter().find(|(r, _)| h.total >= r.min_total && h.orders >= r.min_count) {
+                    e.customer_rank =
+                        Sourced::new(r.rank.clone(), format!("{cell} ({} orders, {} yen before this one)", h.orders, h.total));
+                }
+            }
+            None => {
+                e.customer_rank = Sourced::missing(say!(
+                    lang,
+                    "顧客キーがありません（モールがメールアドレスも電話番号と氏名も送っていません）：ランクは付けません",
+                    "no customer key (the mall sent no email, nor a phone with a name): not ranked"
+                ))
+            }
         }
+        // The mall's delivery method (配送方法), through the master.
+        let method = self.delivery_method(&shipment, mall_kind, &mut e);
         // The rule tables, in order; each sees what the ones before it set.
         let mut fired = Vec::new();
         let mut preparation = Sourced::new(preparation_days, "配送条件 (the longest of the items)");
         let mut split: Option<String> = None;
-        let counts = Counts { carriers: carriers.len() as i64, logistics_companies: companies.len() as i64 };
+        let counts = Counts { carriers: carriers.len() as i64, logistics_companies: companies.len() as i64, destinations: destinations as i64 };
         for ((table, rows), outputs) in self.rules.iter().zip(&self.row_sources).zip(&self.outputs) {
             let get = |name: &str| {
                 let f = Field::by_name(name).expect("the table compiler checked the fields it reads");
-                self.read(order, &e, &preparation, history, counts, f).expect("the table compiler lets rules read only readable fields")
+                self.read(order, &e, &preparation, history, counts, f)
+                    .expect("the table compiler lets rules read only readable fields")
             };
             match table.evaluate(&get) {
                 Ok(hits) => {
@@ -313,6 +484,19 @@ impl<'a> Enricher<'a> {
                 e.shipments = Sourced::new(list.join("; "), say!(lang, "{rule}で{n}個口に分割", "split into {n} shipments by {rule}"));
             }
         }
+        self.delivery_agrees(&shipment, method, order, &mut e);
+        // ソーシャルギフト: the recipient has not entered an address yet; nothing is shipped or dated to the placeholder.
+        if shipment.address_pending {
+            let at = format!("〒{} {}{}", ship_to.postal_code, ship_to.prefecture, ship_to.address);
+            e.problems.push((
+                CheckNo::ShipDate,
+                say!(
+                    lang,
+                    "送付先の住所がまだ入力されていません（{at}はモールの仮の住所です）：受取人が住所を入力するまで出荷できません",
+                    "the recipient has not entered an address yet ({at} is the mall's placeholder): it cannot ship until they do"
+                ),
+            ));
+        }
         // Carriers promise no date or slot to remote islands: a request is flagged, not dropped.
         if let Some(area) = &e.remote_island.value {
             if e.desired_date.value.is_some() || e.desired_time_slot.value.is_some() {
@@ -330,10 +514,11 @@ impl<'a> Enricher<'a> {
         // 3–4: shipping date from the calendar, the preparation days and the transit days.
         let ordered = order.ordered_at.naive_local();
         let earliest = self.calendar.earliest_ship_date(ordered, preparation.value.unwrap_or(0));
-        let transit = self.transit.get(order.ship_to.prefecture.as_str()).copied();
+        let transit = if shipment.address_pending { None } else { self.transit.get(ship_to.prefecture.as_str()).copied() };
         let reason = match (e.desired_date.value, transit) {
+            (Some(_), None) if shipment.address_pending => None,
             (Some(_), None) => {
-                let (from, to) = (&self.shop.origin_region, &order.ship_to.prefecture);
+                let (from, to) = (&self.shop.origin_region, &ship_to.prefecture);
                 e.problems.push((
                     CheckNo::DesiredDate,
                     say!(
@@ -359,41 +544,34 @@ impl<'a> Enricher<'a> {
             e.ship_date = Sourced::new(earliest, "the earliest day (transit days unknown)");
         }
         self.check_slot(order, &e.carrier.value.clone(), &slot_limits, &mut e);
-        // 9: the billing total, recomputed.
-        (e.billing_total, e.tax) = billing(order, &e, self.shop.tax_rounding, self.shop.lang);
-        let request = request_block(&order.remarks).is_some();
-        let checks = ten_checks(
-            &e,
-            &CheckInput {
-                mall_billing_total: order.amounts.billing_total.yen(),
-                amounts_fixed: [order.amounts.goods, order.amounts.shipping, order.amounts.cod_fee, order.amounts.billing_total]
-                    .iter()
-                    .all(|a| a.yen().is_some()),
-                remarks_request: request,
-                desired_source: order.desired_delivery.source.as_deref(),
-                ship_reason: reason.as_ref().map(|(_, r)| r),
-                priced_options: priced,
-                lang,
-            },
-        );
-        Enriched { enrichment: e, checks, fired }
+        Draft { e, addons, priced, ship_reason: reason.map(|(_, r)| r), fired }
     }
 
-    /// The option add-ons the order's items chose, by the オプション加算 master.
-    fn options(&self, order: &Order, e: &mut Enrichment) -> (Sourced<Yen>, bool) {
-        let mut total = 0;
+    /// The option add-ons the order's items chose, by the オプション加算 master; and whether any
+    /// item has a priced option.
+    fn options(&self, order: &Order, e: &mut Enrichment) -> (Vec<AddOn>, bool) {
+        let mut addons = Vec::new();
         let mut priced = false;
-        let mut sources = Vec::new();
         for item in &order.items {
             let mut item_total = 0;
+            let first = addons.len();
             for (name, choice) in choices(&item.options_text) {
                 let announced = price_in_choice(choice);
                 let key = (item.product_code.as_str(), name, choice);
                 match self.addons.get(&key).or_else(|| self.addons_bare.get(&key)) {
                     Some((amount, cell)) => {
                         priced = true;
-                        item_total += amount * item.quantity.max(1);
-                        sources.push(cell.clone());
+                        let quantity = item.quantity.max(1);
+                        item_total += amount * quantity;
+                        addons.push(AddOn {
+                            label: format!("{name}:{}", without_price(choice)),
+                            code: item.product_code.clone(),
+                            amount: amount * quantity,
+                            cell: cell.clone(),
+                            by_field: false,
+                            tax_rate: item.tax_rate,
+                            tax_excluded: item.tax_excluded,
+                        });
                         if let Some(a) = announced.filter(|a| a != amount) {
                             let code = &item.product_code;
                             e.problems.push((
@@ -421,9 +599,13 @@ impl<'a> Enricher<'a> {
                     None => {}
                 }
             }
-            // Where the mall charges options in a field of its own (au PAY, Yahoo), it must agree.
+            // Where the mall charges options in a field of its own (au PAY, Yahoo, FutureShop), they
+            // are in the mall's prices already; the field must agree with the master.
             if let Some(charged) = item.option_price.filter(|p| *p != 0 || item_total != 0) {
                 priced = true;
+                for a in &mut addons[first..] {
+                    a.by_field = true;
+                }
                 let charged = charged * item.quantity.max(1);
                 if charged != item_total {
                     let code = &item.product_code;
@@ -437,9 +619,149 @@ impl<'a> Enricher<'a> {
                     ));
                 }
             }
-            total += item_total;
         }
-        (Sourced::new(total, if sources.is_empty() { "no add-on rows".into() } else { sources.join(", ") }), priced)
+        (addons, priced)
+    }
+
+    /// Whether the mall's bill holds each add-on (S6). Malls do not add an option's price to the
+    /// order; the shop adds it (in RMS by editing the order) or the back office must. So the
+    /// mall's goods total (without wrapping) is compared with the items' prices: the difference
+    /// is the add-ons already charged. All of them, none, or the ones whose amounts make up the
+    /// difference; anything else cannot be told apart and is shown with the numbers. Add-ons the
+    /// mall charges in a field of its own are in its prices already.
+    fn addons_in_bill(&self, order: &Order, addons: &[&AddOn]) -> (Sourced<Yen>, Vec<(CheckNo, String)>) {
+        let lang = self.shop.lang;
+        let total: Yen = addons.iter().map(|a| a.amount).sum();
+        let cells = || addons.iter().map(|a| a.cell.as_str()).collect::<Vec<_>>().join(", ");
+        if addons.is_empty() {
+            return (Sourced::new(0, say!(lang, "オプション加算の行なし", "no add-on rows")), Vec::new());
+        }
+        let open: Vec<&&AddOn> = addons.iter().filter(|a| !a.by_field).collect();
+        if open.is_empty() {
+            return (Sourced::new(total, say!(lang, "{}；モールのオプション欄で請求済み", "{}; charged in the mall's option field", cells())), Vec::new());
+        }
+        let items: Option<Yen> = order.items.iter().map(|i| i.line_total()).sum();
+        let goods = order.amounts.goods.yen().map(|g| g - order.amounts.wrapping.yen().unwrap_or(0));
+        let (Some(items), Some(goods)) = (items, goods) else {
+            let list = open.iter().map(|a| format!("{} {}円", a.label, a.amount)).collect::<Vec<_>>().join(", ");
+            return (
+                Sourced::new(total, cells()),
+                vec![(
+                    CheckNo::OptionTotal,
+                    say!(
+                        lang,
+                        "モールの商品合計がないため、オプション加算（{list}）が請求に含まれているか分かりません：注文を開いて確かめてください",
+                        "the mall sent no goods total, so juchu cannot tell whether the add-ons ({list}) are charged: open the order and check"
+                    ),
+                )],
+            );
+        };
+        let in_goods = goods - items;
+        let amounts: Vec<Yen> = open.iter().map(|a| a.amount).collect();
+        let charged = charged_subset(&amounts, in_goods);
+        let mut problems = Vec::new();
+        let source = match &charged {
+            Some(mask) if mask.iter().all(|c| *c) => {
+                say!(lang, "{}；モールの商品合計に含まれています（請求済み）", "{}; already in the mall's goods total (charged)", cells())
+            }
+            Some(mask) => {
+                for (a, _) in open.iter().zip(mask).filter(|(_, c)| !**c) {
+                    let (amount, label, code) = (a.amount, &a.label, &a.code);
+                    problems.push((
+                        CheckNo::OptionTotal,
+                        say!(
+                            lang,
+                            "{label}（{code}）の{amount}円がモールの請求にありません：注文に{amount}円を加えてください",
+                            "add {amount} yen for {label} ({code}) to the order: the mall's bill lacks it"
+                        ),
+                    ));
+                }
+                say!(lang, "{}；モールの商品合計との差から判定", "{}; told from the mall's goods total", cells())
+            }
+            None => {
+                problems.push((
+                    CheckNo::OptionTotal,
+                    say!(
+                        lang,
+                        "モールの商品合計は商品代より{in_goods}円多く、オプション加算は合計{total}円です：どの加算が請求済みか分かりません。注文を確かめてください",
+                        "the mall's goods total is {in_goods} yen above the items' prices, the add-ons make {total} yen: juchu cannot tell which are charged; check the order"
+                    ),
+                ));
+                cells()
+            }
+        };
+        (Sourced::new(total, source), problems)
+    }
+
+    /// The mall's delivery method for the shipment, through the 配送方法 master.
+    fn delivery_method(&self, shipment: &Shipment, mall_kind: &str, e: &mut Enrichment) -> Option<&'a DeliveryMethod> {
+        let d = &shipment.delivery;
+        if d.method.is_empty() {
+            return None;
+        }
+        let lang = self.shop.lang;
+        match self.methods.get(&(mall_kind, d.method.as_str())) {
+            Some((m, cell)) => {
+                e.carrier_service = Sourced::new(m.service.clone(), format!("{cell} ({}: {})", d.source, d.method));
+                Some(m)
+            }
+            None => {
+                if self.methods.keys().any(|(mall, _)| *mall == mall_kind) {
+                    let (method, source) = (&d.method, &d.source);
+                    e.problems.push((
+                        CheckNo::Carrier,
+                        say!(
+                            lang,
+                            "モールの配送方法`{method}`（{source}）が配送方法シートにありません：モール`{mall_kind}`の行を追加してください",
+                            "the mall's delivery method `{method}` ({source}) has no row in the 配送方法 sheet: add one for mall `{mall_kind}`"
+                        ),
+                    ));
+                }
+                e.carrier_service = Sourced::missing(say!(lang, "モールの配送方法: {}（配送方法シートに行なし）", "the mall's delivery method: {} (no 配送方法 row)", d.method));
+                None
+            }
+        }
+    }
+
+    /// What the customer chose at the mall must fit the items and the request: a cool order of
+    /// 常温 products (or the reverse) fails check 2 with both values; a slot on a service
+    /// without slots (mail-bin) fails check 4.
+    fn delivery_agrees(&self, shipment: &Shipment, method: Option<&DeliveryMethod>, order: &Order, e: &mut Enrichment) {
+        let lang = self.shop.lang;
+        let d = &shipment.delivery;
+        let (asked, asked_source) = match (&d.temperature, method) {
+            (Some(t), _) => (t.clone(), format!("{}: {}", d.source, d.method)),
+            (None, Some(m)) if !m.temperature.is_empty() => (m.temperature.clone(), format!("{} ({})", d.method, cell(&m.origin, 4))),
+            _ => return self.slot_on_service(method, order, e),
+        };
+        let items = e.temperature.value.clone().unwrap_or_default();
+        if coldness(&asked) != coldness(&items) {
+            let items_source = e.temperature.source.clone();
+            e.problems.push((
+                CheckNo::Carrier,
+                say!(
+                    lang,
+                    "お客様がモールで選んだ温度帯は{asked}（{asked_source}）、商品の配送条件は{items}（{items_source}）です：どちらかに合わせてください",
+                    "the customer chose {asked} at the mall ({asked_source}), the items' 配送条件 say {items} ({items_source}): make them agree"
+                ),
+            ));
+        }
+        self.slot_on_service(method, order, e)
+    }
+
+    fn slot_on_service(&self, method: Option<&DeliveryMethod>, order: &Order, e: &mut Enrichment) {
+        let (Some(m), Some(slot)) = (method, &order.desired_delivery.time_slot) else { return };
+        if !m.time_slots {
+            let (service, at) = (&m.service, cell(&m.origin, 5));
+            e.problems.push((
+                CheckNo::DesiredDate,
+                say!(
+                    self.shop.lang,
+                    "時間帯`{slot}`の指定がありますが、{service}は時間帯指定ができません（{at}）：お客様に連絡するか、時間帯の指定できる便で送ってください",
+                    "time slot `{slot}` was requested, but {service} takes no time slot ({at}): contact the customer or ship by a service with slots"
+                ),
+            ));
+        }
     }
 
     /// A desired slot the carrier (or the product) does not offer is flagged, not changed.
@@ -449,6 +771,14 @@ impl<'a> Enricher<'a> {
         let offered: Vec<_> = self.masters.time_slots.iter().filter(|t| &t.carrier == carrier).collect();
         let found = offered.iter().find(|t| t.label == *slot || (hours.is_some() && hours == t.start_hour.zip(t.end_hour)));
         match found {
+            None if offered.is_empty() => e.problems.push((
+                CheckNo::DesiredDate,
+                say!(
+                    self.shop.lang,
+                    "時間帯`{slot}`の指定がありますが、配送時間帯シートに{carrier}の時間帯がありません：シートに追加してください",
+                    "time slot `{slot}` was requested, but the 配送時間帯 sheet has no slots for {carrier}: add them"
+                ),
+            )),
             None => e.problems.push((
                 CheckNo::DesiredDate,
                 say!(
@@ -479,11 +809,13 @@ impl<'a> Enricher<'a> {
 
     /// A field as rules read it; None for the fields rules cannot read (they only set them, or
     /// they are enrichment's own results). Every field of the catalog has its arm here.
-    fn read(&self, o: &Order, e: &Enrichment, preparation: &Sourced<i64>, history: History, counts: Counts, f: Field) -> Option<Value> {
+    fn read(&self, o: &Order, e: &Enrichment, preparation: &Sourced<i64>, history: Option<History>, counts: Counts, f: Field) -> Option<Value> {
         let text = |s: &str| if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) };
         let yen = |a: crate::domain::order::Amount| a.yen().map(Value::Int).unwrap_or(Value::Null);
         let opt_text = |s: &Sourced<String>| s.value.as_deref().map(text).unwrap_or(Value::Null);
         let opt_yen = |s: &Sourced<Yen>| s.value.map(Value::Int).unwrap_or(Value::Null);
+        let ship_to = o.ship_to();
+        let delivery = o.shipments.first().map(|s| &s.delivery);
         Some(match f {
             Field::Mall => text(&o.mall),
             Field::Shop => text(&o.shop),
@@ -491,18 +823,18 @@ impl<'a> Enricher<'a> {
             Field::OrderedDate => Value::Date(o.ordered_at.date_naive()),
             Field::OrderedHour => Value::Int(o.ordered_at.hour() as i64),
             Field::IsGift => Value::Bool(o.is_gift),
-            Field::ShipToPrefecture => text(&o.ship_to.prefecture),
-            Field::ShipToPostalCode => text(&crate::domain::text::to_half_width(&o.ship_to.postal_code)),
+            Field::ShipToPrefecture => text(&ship_to.prefecture),
+            Field::ShipToPostalCode => text(&crate::domain::text::to_half_width(&ship_to.postal_code)),
             Field::RemoteIsland => opt_text(&e.remote_island),
-            Field::ShipToRegion => self.region.get(o.ship_to.prefecture.as_str()).map(|r| text(r)).unwrap_or(Value::Null),
+            Field::ShipToRegion => self.region.get(ship_to.prefecture.as_str()).map(|r| text(r)).unwrap_or(Value::Null),
             Field::OrdererPrefecture => text(&o.orderer.prefecture),
             Field::MallPayment => text(&o.payment_method),
             Field::Items => Value::Int(o.items.len() as i64),
             Field::Quantity => Value::Int(o.items.iter().map(|i| i.quantity).sum()),
-            Field::Temperature => text(&e.temperature),
+            Field::Temperature => opt_text(&e.temperature),
             Field::Carriers => Value::Int(counts.carriers),
             Field::LogisticsCompanies => Value::Int(counts.logistics_companies),
-            Field::Goods => Value::Int(o.items.iter().map(|i| i.unit_price * i.quantity).sum()),
+            Field::Goods => o.items.iter().map(|i| i.line_total()).sum::<Option<Yen>>().map(Value::Int).unwrap_or(Value::Null),
             Field::OptionTotal => opt_yen(&e.option_total),
             Field::MallShipping => yen(o.amounts.shipping),
             Field::MallCodFee => yen(o.amounts.cod_fee),
@@ -511,8 +843,13 @@ impl<'a> Enricher<'a> {
             Field::MallBillingTotal => yen(o.amounts.billing_total),
             Field::DesiredDate => o.desired_delivery.date.map(Value::Date).unwrap_or(Value::Null),
             Field::DesiredTimeSlot => o.desired_delivery.time_slot.as_deref().map(text).unwrap_or(Value::Null),
-            Field::CustomerOrders => Value::Int(history.orders),
-            Field::CustomerTotal => Value::Int(history.total),
+            Field::CustomerOrders => history.map(|h| Value::Int(h.orders)).unwrap_or(Value::Null),
+            Field::CustomerTotal => history.map(|h| Value::Int(h.total)).unwrap_or(Value::Null),
+            Field::DeliveryMethod => delivery.map(|d| text(&d.method)).unwrap_or(Value::Null),
+            Field::MallTemperature => delivery.and_then(|d| d.temperature.as_deref()).map(text).unwrap_or(Value::Null),
+            Field::PostageIncluded => o.extras.postage_included.map(Value::Bool).unwrap_or(Value::Null),
+            Field::Destinations => Value::Int(counts.destinations),
+            Field::CarrierService => opt_text(&e.carrier_service),
             Field::LogisticsCompany => opt_text(&e.logistics_company),
             Field::Carrier => opt_text(&e.carrier),
             Field::PaymentMethod => opt_text(&e.payment_method),
@@ -532,6 +869,8 @@ impl<'a> Enricher<'a> {
 struct Counts {
     carriers: i64,
     logistics_companies: i64,
+    /// 送付先の数 of the whole order.
+    destinations: i64,
 }
 
 fn desired_source(o: &Order) -> String {
@@ -589,6 +928,11 @@ fn set(
                 e.customer_rank = Sourced::new(t, source);
             }
         }
+        Field::CarrierService => {
+            if let Some(t) = text(&v) {
+                e.carrier_service = Sourced::new(t, source);
+            }
+        }
         Field::ShippingFee | Field::CodFee | Field::PaymentFee => {
             if let Some(n) = int(&v) {
                 let field = match f {
@@ -637,6 +981,10 @@ fn set(
         | Field::DesiredTimeSlot
         | Field::CustomerOrders
         | Field::CustomerTotal
+        | Field::DeliveryMethod
+        | Field::MallTemperature
+        | Field::PostageIncluded
+        | Field::Destinations
         | Field::Shipments
         | Field::ShipDate
         | Field::BillingTotal
@@ -669,47 +1017,159 @@ fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalend
     }
 }
 
-/// 請求金額 = goods (+ the tax 税別 items add) + shipping + COD fee + payment fee − coupons − points,
-/// with the fees as enriched, and the 消費税 inside it per rate (fees at 10 %).
-fn billing(o: &Order, e: &Enrichment, rounding: Rounding, lang: Lang) -> (Sourced<Yen>, Sourced<Tax>) {
+/// 請求金額 = goods + option add-ons (+ the tax 税別 items add) + shipping + COD fee + payment fee
+/// + the mall's own surcharge − coupons − points, with the fees as enriched, and the 消費税 inside
+/// it per rate at the rates in force on the order's date (add-ons at their item's rate, fees at
+/// the standard rate). The third value says why check 9 cannot be made, where it cannot.
+fn billing(
+    o: &Order,
+    addons: &[&AddOn],
+    shipping: &Sourced<Yen>,
+    cod_fee: &Sourced<Yen>,
+    payment_fee: &Sourced<Yen>,
+    rounding: Rounding,
+    lang: Lang,
+) -> (Sourced<Yen>, Sourced<Tax>, Option<String>) {
+    let rates = tax::Rates::on(o.ordered_at.date_naive());
     let mut bases = tax::Bases::default();
     let mut rates_from_mall = false;
-    for i in &o.items {
-        let k = tax::rate_index(i.tax_rate.unwrap_or(tax::STANDARD));
-        rates_from_mall |= i.tax_rate.is_some();
-        let line = i.unit_price * i.quantity;
-        if i.tax_excluded {
-            bases.excluded[k] += line;
+    let mut unpriced = Vec::new();
+    fn add(bases: &mut tax::Bases, rate: Option<u8>, excluded: bool, amount: Yen) {
+        let k = tax::rate_index(rate.unwrap_or(tax::STANDARD));
+        if excluded {
+            bases.excluded[k] += amount;
         } else {
-            bases.included[k] += line;
+            bases.included[k] += amount;
+        }
+    }
+    for (n, i) in o.items.iter().enumerate() {
+        rates_from_mall |= i.tax_rate.is_some();
+        match i.line_total() {
+            Some(line) => add(&mut bases, i.tax_rate, i.tax_excluded, line),
+            None => unpriced.push(format!("{} ({})", n + 1, i.product_code)),
         }
     }
     let goods: Yen = bases.included.iter().chain(&bases.excluded).sum();
-    let (Some(ship), Some(cod), Some(pay)) = (e.shipping_fee.value, e.cod_fee.value, e.payment_fee.value) else {
-        return (Sourced::missing("a fee is not fixed yet"), Sourced::missing("a fee is not fixed yet"));
+    let options: Yen = addons.iter().map(|a| if a.by_field { 0 } else { a.amount }).sum();
+    for a in addons.iter().filter(|a| !a.by_field) {
+        add(&mut bases, a.tax_rate, a.tax_excluded, a.amount);
+    }
+    let unknown = if !unpriced.is_empty() {
+        let lines = unpriced.join(", ");
+        Some(say!(lang, "モールが単価を送っていない明細があります（行 {lines}）：請求金額は確認できません", "the mall sent no unit price for line(s) {lines}: the billing amount cannot be checked"))
+    } else if o.amounts.billing_total.is_absent() {
+        Some(say!(lang, "モールが請求金額を送っていません：確認できません", "the mall sent no billing amount: nothing to compare with"))
+    } else {
+        None
     };
-    bases.included[0] += ship + cod + pay;
+    if !unpriced.is_empty() {
+        let why = unknown.clone().unwrap_or_default();
+        return (Sourced::missing(why.clone()), Sourced::missing(why), unknown);
+    }
+    let (Some(ship), Some(cod), Some(pay)) = (shipping.value, cod_fee.value, payment_fee.value) else {
+        let why = say!(lang, "手数料か送料が決まっていません", "a fee is not fixed yet");
+        return (Sourced::missing(why.clone()), Sourced::missing(why), unknown);
+    };
+    let surcharge = o.amounts.additional_fee.yen().unwrap_or(0);
+    add(&mut bases, None, false, ship + cod + pay + surcharge);
     let coupons = o.amounts.coupons.yen().unwrap_or(0);
     let points = o.amounts.points.yen().unwrap_or(0);
-    let t = tax::order_tax(bases, coupons, rounding);
-    let total = Sourced::new(goods + t.added + ship + cod + pay - coupons - points, {
+    let t = tax::order_tax(bases, coupons, rounding, rates);
+    let total = Sourced::new(goods + options + t.added + ship + cod + pay + surcharge - coupons - points, {
         let added = match (t.added, lang) {
             (0, _) => String::new(),
             (n, Lang::Ja) => format!(" + 税別商品の消費税 {n}"),
             (n, Lang::En) => format!(" + tax on 税別 items {n}"),
         };
+        let options = match (options, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Ja) => format!(" + オプション加算 {n}"),
+            (n, Lang::En) => format!(" + add-ons {n}"),
+        };
+        let surcharge = match (surcharge, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Ja) => format!(" + モールの追加手数料 {n}"),
+            (n, Lang::En) => format!(" + the mall's surcharge {n}"),
+        };
         say!(
             lang,
-            "商品 {goods}{added} + 送料 {ship} + 代引手数料 {cod} + 決済手数料 {pay} − クーポン {coupons} − ポイント {points}",
-            "goods {goods}{added} + shipping {ship} + COD {cod} + payment {pay} − coupons {coupons} − points {points}"
+            "商品 {goods}{options}{added} + 送料 {ship} + 代引手数料 {cod} + 決済手数料 {pay}{surcharge} − クーポン {coupons} − ポイント {points}",
+            "goods {goods}{options}{added} + shipping {ship} + COD {cod} + payment {pay}{surcharge} − coupons {coupons} − points {points}"
         )
     });
-    let rates = if rates_from_mall { "item rates as the mall sent them" } else { "the standard rate (the mall sent no item rates)" };
+    let rates_said = if rates_from_mall { "item rates as the mall sent them" } else { "the standard rate (the mall sent no item rates)" };
+    let in_force = rates.describe();
     let tax = Sourced::new(
         Tax { standard: t.by_rate[0], reduced: t.by_rate[1] },
-        format!("10 %: {} yen, 8 %: {} yen ({rates}; fees at 10 %; {})", t.by_rate[0], t.by_rate[1], rounding.name()),
+        if rates.standard == rates.reduced {
+            format!("{in_force}: {} yen (the rate in force on the order date; fees included; {})", t.by_rate[0] + t.by_rate[1], rounding.name())
+        } else {
+            format!("10 %: {} yen, 8 %: {} yen ({rates_said}; fees at 10 %; {})", t.by_rate[0], t.by_rate[1], rounding.name())
+        },
     );
-    (total, tax)
+    (total, tax, unknown)
+}
+
+/// An add-on an item chose (オプション加算), with what it adds for the item's quantity.
+#[derive(Debug, Clone)]
+struct AddOn {
+    /// `名入れ:あり`
+    label: String,
+    code: String,
+    amount: Yen,
+    /// The オプション加算 row's cell.
+    cell: String,
+    /// The mall charges it in a field of its own: in its prices already.
+    by_field: bool,
+    tax_rate: Option<u8>,
+    tax_excluded: bool,
+}
+
+/// One shipment before the order-level part.
+struct Draft {
+    e: Enrichment,
+    addons: Vec<AddOn>,
+    priced: bool,
+    ship_reason: Option<ShipDateReason>,
+    fired: Vec<String>,
+}
+
+/// Shipment `k` of a several-destination order as an order of its own: its items, its recipient
+/// and postage; the order's fees and discounts stay with the first.
+fn shipment_view(order: &Order, k: usize) -> Order {
+    let mut view = order.clone();
+    view.items = order.items.iter().filter(|i| i.shipment == k).cloned().map(|i| crate::domain::order::OrderItem { shipment: 0, ..i }).collect();
+    let shipment = order.shipments[k].clone();
+    view.amounts.shipping = match shipment.postage {
+        Amount::Absent if k == 0 => order.amounts.shipping,
+        Amount::Absent => Amount::Yen(0),
+        postage => postage,
+    };
+    if k > 0 {
+        view.amounts.cod_fee = Amount::Yen(0);
+        view.amounts.payment_fee = Amount::Yen(0);
+        view.amounts.coupons = Amount::Yen(0);
+        view.amounts.points = Amount::Yen(0);
+    }
+    view.shipments = vec![shipment];
+    view
+}
+
+/// Which of the add-on amounts make up `target` (the mall's goods total above the items' prices):
+/// all, none, or the first subset found; None where no subset does. Orders carry a handful of
+/// add-ons; past 16 only all-or-none is tried.
+fn charged_subset(amounts: &[Yen], target: Yen) -> Option<Vec<bool>> {
+    let n = amounts.len();
+    if target == 0 {
+        return Some(vec![false; n]);
+    }
+    if amounts.iter().sum::<Yen>() == target {
+        return Some(vec![true; n]);
+    }
+    if n > 16 {
+        return None;
+    }
+    (1u32..(1 << n)).find(|mask| (0..n).filter(|b| mask & (1 << b) != 0).map(|b| amounts[b]).sum::<Yen>() == target).map(|mask| (0..n).map(|b| mask & (1 << b) != 0).collect())
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::config::yaml::Spanned;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::checks::{CheckNo, CheckResult};
 use crate::domain::fields::{self, Column, Field, StoredValue};
-use crate::domain::order::{Amount, Amounts, DesiredDelivery, Order, OrderItem, Party};
+use crate::domain::order::{Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, MallTax, Order, OrderItem, Party, Shipment};
 use crate::domain::time::jst;
 use crate::rules::enrich::{Enriched, Enricher, History, ShopFacts};
 use crate::rules::table::DecisionTable;
@@ -128,10 +128,12 @@ impl Stage for EnrichConfig {
             for i in 0..stored.rows {
                 let (order, history, old_fingerprint) = stored.order(i);
                 let kind = kinds.get(order.mall.as_str()).copied().unwrap_or(order.mall.as_str());
-                let enriched = enricher.enrich(&order, kind, history);
-                let fingerprint = enriched.enrichment.fingerprint();
-                tally.add(&enriched, fingerprint, old_fingerprint);
-                write_row(&mut out, &mut batch_reasons, &stored_fields, &order, &enriched, fingerprint, run_id);
+                let rows = enricher.enrich(&order, kind, history);
+                let fingerprint = fingerprint_of(&rows);
+                tally.add(&rows, fingerprint, old_fingerprint);
+                for (k, enriched) in rows.iter().enumerate() {
+                    write_row(&mut out, &mut batch_reasons, &stored_fields, &order, k + 1, enriched, fingerprint, run_id);
+                }
             }
             Ok((out.finish()?, tally, batch_reasons.new))
         };
@@ -233,16 +235,24 @@ impl Stage for EnrichConfig {
 }
 
 /// The orders to enrich (all of them on a replay, else the new and changed ones), with their
-/// items as lists and the customer's history before each (by orderer name).
+/// items and shipments as lists and the customer's history before each (by customer key).
 fn orders_sql(replay: bool) -> String {
-    let (todo, only_todo_customers, only_todo_items) = if replay {
-        ("SELECT o.mall, o.shop, o.order_number, e.fingerprint FROM orders o LEFT JOIN order_enrichment e USING (mall, shop, order_number)", "", "")
+    let (todo, only_todo_customers, only_todo_items, only_todo_shipments) = if replay {
+        (
+            "SELECT o.mall, o.shop, o.order_number, e.fingerprint FROM orders o
+             LEFT JOIN order_enrichment e ON e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number AND e.shipment_no = 1",
+            "",
+            "",
+            "",
+        )
     } else {
         (
-            "SELECT o.mall, o.shop, o.order_number, e.fingerprint FROM orders o LEFT JOIN order_enrichment e USING (mall, shop, order_number)
+            "SELECT o.mall, o.shop, o.order_number, e.fingerprint FROM orders o
+             LEFT JOIN order_enrichment e ON e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number AND e.shipment_no = 1
              WHERE e.order_number IS NULL OR o.last_changed_run > e.enriched_run",
-            "AND orderer_name IN (SELECT o.orderer_name FROM orders o JOIN todo USING (mall, shop, order_number))",
+            "AND customer_key IN (SELECT o.customer_key FROM orders o JOIN todo USING (mall, shop, order_number))",
             "WHERE EXISTS (SELECT 1 FROM todo t WHERE t.mall = it.mall AND t.shop = it.shop AND t.order_number = it.order_number)",
+            "WHERE EXISTS (SELECT 1 FROM todo t WHERE t.mall = sh.mall AND t.shop = sh.shop AND t.order_number = sh.order_number)",
         )
     };
     format!(
@@ -251,22 +261,36 @@ fn orders_sql(replay: bool) -> String {
             SELECT mall, shop, order_number,
                 count(*) OVER w - 1 AS orders_before,
                 coalesce(sum(billing_total) OVER w, 0) - coalesce(billing_total, 0) AS total_before
-            FROM orders WHERE orderer_name IS NOT NULL {only_todo_customers}
-            WINDOW w AS (PARTITION BY orderer_name ORDER BY ordered_at, order_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+            FROM orders WHERE customer_key IS NOT NULL AND NOT coalesce(cancelled, false) {only_todo_customers}
+            WINDOW w AS (PARTITION BY customer_key ORDER BY ordered_at, order_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
          items AS (
             SELECT mall, shop, order_number, list(line_no) AS item_line, list(product_code) AS item_code,
                 list(options_text) AS item_options, list(unit_price) AS item_price, list(quantity) AS item_quantity,
-                list(option_price) AS item_option_price, list(tax_rate) AS item_tax_rate, list(tax_excluded) AS item_tax_excluded
+                list(option_price) AS item_option_price, list(tax_rate) AS item_tax_rate, list(tax_excluded) AS item_tax_excluded,
+                list(coalesce(shipment_no, 1)) AS item_shipment, list(item_key) AS item_key
             FROM order_items it {only_todo_items}
+            GROUP BY mall, shop, order_number),
+         shipments AS (
+            SELECT mall, shop, order_number, list(shipment_no) AS ship_no, list(ship_to_name) AS ship_name,
+                list(ship_to_prefecture) AS ship_prefecture, list(ship_to_postal_code) AS ship_postal_code,
+                list(address_pending) AS ship_pending, list(postage) AS ship_postage, list(remote_island) AS ship_remote_island,
+                list(delivery_method) AS ship_method, list(delivery_temperature) AS ship_temperature, list(delivery_source) AS ship_source
+            FROM order_shipments sh {only_todo_shipments}
             GROUP BY mall, shop, order_number)
          SELECT o.mall, o.shop, o.order_number, o.ordered_at, o.mall_status, o.orderer_prefecture, o.ship_to_prefecture, o.is_gift,
             o.payment_method, o.desired_date, o.desired_time_slot, o.desired_source, o.remarks, o.ship_to_postal_code, o.remote_island,
             o.goods, o.shipping, o.cod_fee, o.payment_fee, o.coupons, o.points, o.billing_total,
-            coalesce(h.orders_before, 0) AS orders_before, coalesce(h.total_before, 0) AS total_before, todo.fingerprint AS old_fingerprint,
-            i.item_line, i.item_code, i.item_options, i.item_price, i.item_quantity, i.item_option_price, i.item_tax_rate, i.item_tax_excluded
+            coalesce(o.cancelled, false) AS cancelled, o.customer_key, o.amounts_absent, o.additional_fee, o.postage_included,
+            o.mall_tax_10, o.mall_tax_8, o.wrapping,
+            h.orders_before, h.total_before, todo.fingerprint AS old_fingerprint,
+            i.item_line, i.item_code, i.item_options, i.item_price, i.item_quantity, i.item_option_price, i.item_tax_rate, i.item_tax_excluded,
+            i.item_shipment, i.item_key,
+            s.ship_no, s.ship_name, s.ship_prefecture, s.ship_postal_code, s.ship_pending, s.ship_postage, s.ship_remote_island,
+            s.ship_method, s.ship_temperature, s.ship_source
          FROM todo JOIN orders o USING (mall, shop, order_number)
          LEFT JOIN history h USING (mall, shop, order_number)
-         LEFT JOIN items i USING (mall, shop, order_number)"
+         LEFT JOIN items i USING (mall, shop, order_number)
+         LEFT JOIN shipments s USING (mall, shop, order_number)"
     )
 }
 
@@ -279,33 +303,57 @@ struct StoredOrders {
     ordered_at: Int64Array,
     mall_status: StringArray,
     orderer_prefecture: StringArray,
-    ship_to_prefecture: StringArray,
     is_gift: BooleanArray,
     payment_method: StringArray,
     desired_date: Date32Array,
     desired_time_slot: StringArray,
     desired_source: StringArray,
     remarks: StringArray,
-    ship_to_postal_code: StringArray,
-    remote_island: BooleanArray,
     amounts: [Int64Array; 7],
+    cancelled: BooleanArray,
+    customer_key: StringArray,
+    amounts_absent: StringArray,
+    additional_fee: Int64Array,
+    postage_included: BooleanArray,
+    mall_tax: [Int64Array; 2],
+    wrapping: Int64Array,
     orders_before: Int64Array,
     total_before: Int64Array,
     old_fingerprint: Int64Array,
     item_lists: ListArray,
     item_line: Int64Array,
     item_code: StringArray,
+    item_key: StringArray,
     item_options: StringArray,
     item_price: Int64Array,
     item_quantity: Int64Array,
     item_option_price: Int64Array,
     item_tax_rate: Int64Array,
     item_tax_excluded: BooleanArray,
+    item_shipment: Int64Array,
+    ship_lists: ListArray,
+    ship_no: Int64Array,
+    ship_name: StringArray,
+    ship_prefecture: StringArray,
+    ship_postal_code: StringArray,
+    ship_pending: BooleanArray,
+    ship_postage: Int64Array,
+    ship_remote_island: BooleanArray,
+    ship_method: StringArray,
+    ship_temperature: StringArray,
+    ship_source: StringArray,
+    /// For orders stored without shipments (none since migration 6 backfilled them): the ship-to columns.
+    ship_to_prefecture: StringArray,
+    ship_to_postal_code: StringArray,
+    remote_island: BooleanArray,
 }
+
+const AMOUNTS: [&str; 7] = ["goods", "shipping", "cod_fee", "payment_fee", "coupons", "points", "billing_total"];
 
 impl StoredOrders {
     fn read(b: &Batch<'_>) -> anyhow::Result<StoredOrders> {
         let item_lists = b.list("item_line")?;
+        let ship_lists = b.list("ship_no")?;
         Ok(StoredOrders {
             rows: b.rows(),
             mall: b.texts("mall")?,
@@ -314,44 +362,69 @@ impl StoredOrders {
             ordered_at: b.timestamps("ordered_at")?,
             mall_status: b.texts("mall_status")?,
             orderer_prefecture: b.texts("orderer_prefecture")?,
-            ship_to_prefecture: b.texts("ship_to_prefecture")?,
             is_gift: b.bools("is_gift")?,
             payment_method: b.texts("payment_method")?,
             desired_date: b.dates("desired_date")?,
             desired_time_slot: b.texts("desired_time_slot")?,
             desired_source: b.texts("desired_source")?,
             remarks: b.texts("remarks")?,
-            ship_to_postal_code: b.texts("ship_to_postal_code")?,
-            remote_island: b.bools("remote_island")?,
             amounts: [
-                b.ints("goods")?,
-                b.ints("shipping")?,
-                b.ints("cod_fee")?,
-                b.ints("payment_fee")?,
-                b.ints("coupons")?,
-                b.ints("points")?,
-                b.ints("billing_total")?,
+                b.ints(AMOUNTS[0])?,
+                b.ints(AMOUNTS[1])?,
+                b.ints(AMOUNTS[2])?,
+                b.ints(AMOUNTS[3])?,
+                b.ints(AMOUNTS[4])?,
+                b.ints(AMOUNTS[5])?,
+                b.ints(AMOUNTS[6])?,
             ],
+            cancelled: b.bools("cancelled")?,
+            customer_key: b.texts("customer_key")?,
+            amounts_absent: b.texts("amounts_absent")?,
+            additional_fee: b.ints("additional_fee")?,
+            postage_included: b.bools("postage_included")?,
+            mall_tax: [b.ints("mall_tax_10")?, b.ints("mall_tax_8")?],
+            wrapping: b.ints("wrapping")?,
             orders_before: b.ints("orders_before")?,
             total_before: b.ints("total_before")?,
             old_fingerprint: b.ints("old_fingerprint")?,
             item_line: columns::list_ints(&item_lists)?,
             item_code: columns::list_texts(&b.list("item_code")?)?,
+            item_key: columns::list_texts(&b.list("item_key")?)?,
             item_options: columns::list_texts(&b.list("item_options")?)?,
             item_price: columns::list_ints(&b.list("item_price")?)?,
             item_quantity: columns::list_ints(&b.list("item_quantity")?)?,
             item_option_price: columns::list_ints(&b.list("item_option_price")?)?,
             item_tax_rate: columns::list_ints(&b.list("item_tax_rate")?)?,
             item_tax_excluded: columns::list_bools(&b.list("item_tax_excluded")?)?,
+            item_shipment: columns::list_ints(&b.list("item_shipment")?)?,
             item_lists,
+            ship_no: columns::list_ints(&ship_lists)?,
+            ship_name: columns::list_texts(&b.list("ship_name")?)?,
+            ship_prefecture: columns::list_texts(&b.list("ship_prefecture")?)?,
+            ship_postal_code: columns::list_texts(&b.list("ship_postal_code")?)?,
+            ship_pending: columns::list_bools(&b.list("ship_pending")?)?,
+            ship_postage: columns::list_ints(&b.list("ship_postage")?)?,
+            ship_remote_island: columns::list_bools(&b.list("ship_remote_island")?)?,
+            ship_method: columns::list_texts(&b.list("ship_method")?)?,
+            ship_temperature: columns::list_texts(&b.list("ship_temperature")?)?,
+            ship_source: columns::list_texts(&b.list("ship_source")?)?,
+            ship_lists,
+            ship_to_prefecture: b.texts("ship_to_prefecture")?,
+            ship_to_postal_code: b.texts("ship_to_postal_code")?,
+            remote_island: b.bools("remote_island")?,
         })
     }
 
-    /// Row `i` as an order (only the fields enrichment reads), its customer's history and the
-    /// fingerprint of its last enrichment.
-    fn order(&self, i: usize) -> (Order, History, Option<u64>) {
+    /// Row `i` as an order (only the fields enrichment reads), its customer's history (None
+    /// without a customer key) and the fingerprint of its last enrichment.
+    fn order(&self, i: usize) -> (Order, Option<History>, Option<u64>) {
         let s = |a: &StringArray| columns::text(a, i).unwrap_or_default().to_string();
-        let amount = |k: usize| columns::int(&self.amounts[k], i).map(Amount::Yen).unwrap_or(Amount::NotFixed);
+        let absent = columns::text(&self.amounts_absent, i).unwrap_or_default();
+        let amount = |k: usize| match columns::int(&self.amounts[k], i) {
+            Some(v) => Amount::Yen(v),
+            None if absent.split(',').any(|a| a == AMOUNTS[k]) => Amount::Absent,
+            None => Amount::NotFixed,
+        };
         let mut lines: Vec<(i64, OrderItem)> = if self.item_lists.is_null(i) {
             Vec::new()
         } else {
@@ -361,12 +434,14 @@ impl StoredOrders {
                         columns::int(&self.item_line, k).unwrap_or(0),
                         OrderItem {
                             product_code: s_at(&self.item_code, k),
+                            item_key: s_at(&self.item_key, k),
                             options_text: s_at(&self.item_options, k),
-                            unit_price: columns::int(&self.item_price, k).unwrap_or(0),
+                            unit_price: columns::int(&self.item_price, k),
                             quantity: columns::int(&self.item_quantity, k).unwrap_or(0),
                             option_price: columns::int(&self.item_option_price, k),
                             tax_rate: columns::int(&self.item_tax_rate, k).and_then(|r| u8::try_from(r).ok()),
                             tax_excluded: flag(&self.item_tax_excluded, k),
+                            shipment: (columns::int(&self.item_shipment, k).unwrap_or(1).max(1) - 1) as usize,
                             ..Default::default()
                         },
                     )
@@ -374,19 +449,60 @@ impl StoredOrders {
                 .collect()
         };
         lines.sort_by_key(|(line, _)| *line);
+        let mut shipments: Vec<(i64, Shipment)> = if self.ship_lists.is_null(i) {
+            Vec::new()
+        } else {
+            columns::list_range(&self.ship_lists, i)
+                .map(|k| {
+                    let text = |a: &StringArray| columns::text(a, k).unwrap_or_default().to_string();
+                    (
+                        columns::int(&self.ship_no, k).unwrap_or(1),
+                        Shipment {
+                            ship_to: Party {
+                                name: text(&self.ship_name),
+                                prefecture: text(&self.ship_prefecture),
+                                postal_code: text(&self.ship_postal_code),
+                                ..Default::default()
+                            },
+                            address_pending: flag(&self.ship_pending, k),
+                            postage: columns::int(&self.ship_postage, k).map(Amount::from_mall).unwrap_or(Amount::Absent),
+                            remote_island: flag(&self.ship_remote_island, k),
+                            delivery: MallDelivery {
+                                method: text(&self.ship_method),
+                                temperature: columns::text(&self.ship_temperature, k).map(str::to_string),
+                                source: text(&self.ship_source),
+                            },
+                        },
+                    )
+                })
+                .collect()
+        };
+        shipments.sort_by_key(|(n, _)| *n);
+        let mut shipments: Vec<Shipment> = shipments.into_iter().map(|(_, sh)| sh).collect();
+        if shipments.is_empty() {
+            shipments.push(Shipment {
+                remote_island: flag(&self.remote_island, i),
+                ..Shipment::to(Party { prefecture: s(&self.ship_to_prefecture), postal_code: s(&self.ship_to_postal_code), ..Default::default() })
+            });
+        }
         let ordered_at = columns::timestamp(self.ordered_at.value(i))
             .and_then(|t| jst().from_local_datetime(&t).single())
             .unwrap_or_else(|| jst().timestamp_opt(0, 0).single().expect("the epoch"));
+        let mall_tax = match (columns::int(&self.mall_tax[0], i), columns::int(&self.mall_tax[1], i)) {
+            (None, None) => None,
+            (a, b) => Some(MallTax { standard: a.unwrap_or(0), reduced: b.unwrap_or(0) }),
+        };
         let order = Order {
             mall: s(&self.mall),
             shop: s(&self.shop),
             order_number: s(&self.order_number),
             ordered_at,
             mall_status: s(&self.mall_status),
+            cancelled: flag(&self.cancelled, i),
             orderer: Party { prefecture: s(&self.orderer_prefecture), ..Default::default() },
-            ship_to: Party { prefecture: s(&self.ship_to_prefecture), postal_code: s(&self.ship_to_postal_code), ..Default::default() },
             is_gift: flag(&self.is_gift, i),
             items: lines.into_iter().map(|(_, item)| item).collect(),
+            shipments,
             payment_method: s(&self.payment_method),
             desired_delivery: DesiredDelivery {
                 date: columns::date(&self.desired_date, i),
@@ -402,11 +518,29 @@ impl StoredOrders {
                 coupons: amount(4),
                 points: amount(5),
                 billing_total: amount(6),
+                wrapping: Amount::Yen(columns::int(&self.wrapping, i).unwrap_or(0)),
+                additional_fee: Amount::Yen(columns::int(&self.additional_fee, i).unwrap_or(0)),
+                shop_coupons: Amount::Absent,
+                mall_tax,
             },
-            remote_island: flag(&self.remote_island, i),
+            extras: MallExtras {
+                postage_included: (!self.postage_included.is_null(i)).then(|| self.postage_included.value(i)),
+                ..Default::default()
+            },
         };
-        let history = History { orders: self.orders_before.value(i), total: self.total_before.value(i) };
+        let history = (!self.customer_key.is_null(i)).then(|| History {
+            orders: columns::int(&self.orders_before, i).unwrap_or(0),
+            total: columns::int(&self.total_before, i).unwrap_or(0),
+        });
         (order, history, columns::int(&self.old_fingerprint, i).map(|f| f as u64))
+    }
+}
+
+/// One fingerprint for the whole order (every shipment's values and sources).
+fn fingerprint_of(rows: &[Enriched]) -> u64 {
+    match rows {
+        [one] => one.enrichment.fingerprint(),
+        rows => rows.iter().fold(crate::domain::FNV_START, |h, r| crate::domain::fnv1a(h, &r.enrichment.fingerprint().to_le_bytes())),
     }
 }
 
@@ -454,19 +588,23 @@ fn stored_in_table_order(table: &RowBuilder) -> anyhow::Result<Vec<(Field, Colum
     Ok(at.into_iter().map(|(_, f)| f).collect())
 }
 
-/// One order's row of `order_enrichment`: its keys, the catalog's stored fields (`stored`, in the
+/// One shipment's row of `order_enrichment`: its keys, the catalog's stored fields (`stored`, in the
 /// table's order), the ten checks and the bookkeeping.
 fn write_row(
     out: &mut RowBuilder,
     reasons: &mut BatchReasons<'_>,
     stored: &[(Field, Column)],
     order: &Order,
+    shipment_no: usize,
     enriched: &Enriched,
     fingerprint: u64,
     run_id: i64,
 ) {
     let e = &enriched.enrichment;
-    out.text("mall", Some(&order.mall)).text("shop", Some(&order.shop)).text("order_number", Some(&order.order_number));
+    out.text("mall", Some(&order.mall))
+        .text("shop", Some(&order.shop))
+        .text("order_number", Some(&order.order_number))
+        .int("shipment_no", Some(shipment_no as i64));
     for &(f, column) in stored {
         let s = e.stored(f).expect("the catalog's stored fields are the enrichment's");
         match (column, s.value) {
@@ -544,17 +682,20 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, enriched: &Enriched, fingerprint: u64, old_fingerprint: Option<u64>) {
+    /// One order (all its shipments' rows): a check counts once per order, failed on any shipment.
+    fn add(&mut self, rows: &[Enriched], fingerprint: u64, old_fingerprint: Option<u64>) {
         self.enriched += 1;
         if old_fingerprint.is_some_and(|f| f != fingerprint) {
             self.changed += 1;
         }
-        let mut any = false;
-        for c in enriched.checks.iter().filter(|c| c.result == CheckResult::Fail) {
-            self.failed_by_check[c.no.index()] += 1;
-            any = true;
+        let mut failed = [false; 10];
+        for c in rows.iter().flat_map(|r| &r.checks).filter(|c| c.result == CheckResult::Fail) {
+            failed[c.no.index()] = true;
         }
-        self.with_failures += any as u64;
+        for (n, f) in self.failed_by_check.iter_mut().zip(failed) {
+            *n += f as u64;
+        }
+        self.with_failures += failed.iter().any(|f| *f) as u64;
     }
 
     fn merge(&mut self, other: &Tally) {

@@ -157,10 +157,27 @@ impl Stage for FetchOrdersConfig {
                 log::debug!("{name}: saved at {} ms", f.started.elapsed().as_millis());
                 crash_point("after_commit_before_archive");
                 f.adapter.after_commit()?;
-                Ok((saved, f.started))
+                let unknown: Vec<String> = f
+                    .sorted
+                    .to_write
+                    .iter()
+                    .map(|i| &f.fetched[*i].order)
+                    .filter(|o| !o.status_known())
+                    .map(|o| o.order_number.clone())
+                    .collect();
+                Ok((saved, f.started, unknown))
             });
             match result {
-                Ok((p, started)) => {
+                Ok((p, started, unknown)) => {
+                    if !unknown.is_empty() {
+                        outcome.warnings.push(
+                            Diagnostic::warning(
+                                "F005",
+                                format!("{name}: {} order(s) came without a status: {}", unknown.len(), unknown.join(", ")),
+                            )
+                            .help("they are kept with the status unknown and not asked for again; check them in the mall's screen"),
+                        );
+                    }
                     outcome.rows_in += p.fetched;
                     outcome.rows_new += p.new;
                     outcome.rows_changed += p.changed;
@@ -312,7 +329,7 @@ fn open_orders(
     let finals = if finals.is_empty() { "''".to_string() } else { finals };
     let mut stmt = db.prepare(&format!(
         "SELECT order_number FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP AND fetched_at <= ?::TIMESTAMP
-            AND mall_status NOT IN ({finals}) ORDER BY order_number"
+            AND mall_status NOT IN ({finals}) AND mall_status <> '' AND NOT coalesce(cancelled, false) ORDER BY order_number"
     ))?;
     let rows = stmt.query_map(params![mall, jst_text(since), jst_text(fetched_before)], |r| r.get::<_, String>(0))?;
     rows.collect()
@@ -386,27 +403,43 @@ fn write_mall(
                 desired_date VARCHAR, desired_time_slot VARCHAR, desired_source VARCHAR, goods BIGINT, shipping BIGINT, cod_fee BIGINT,
                 payment_fee BIGINT, coupons BIGINT, points BIGINT, billing_total BIGINT, amounts_fixed BOOLEAN, content_hash BIGINT,
                 normalized VARCHAR, raw VARCHAR, orderer_prefecture VARCHAR, remarks VARCHAR, ship_to_postal_code VARCHAR,
-                remote_island BOOLEAN);
+                remote_island BOOLEAN, shipment_count INTEGER, cancelled BOOLEAN, customer_key VARCHAR, amounts_absent VARCHAR,
+                additional_fee BIGINT, postage_included BOOLEAN, mall_tax_10 BIGINT, mall_tax_8 BIGINT, wrapping BIGINT);
              CREATE OR REPLACE TEMP TABLE stage_items (shop VARCHAR, order_number VARCHAR, line_no INTEGER, product_code VARCHAR, item_key VARCHAR,
                 sku VARCHAR, name VARCHAR, unit_price BIGINT, quantity BIGINT, options_text VARCHAR, option_price BIGINT, tax_rate INTEGER,
-                tax_excluded BOOLEAN);",
+                tax_excluded BOOLEAN, shipment_no INTEGER, sku_info VARCHAR, merchant_sku VARCHAR);
+             CREATE OR REPLACE TEMP TABLE stage_shipments (shop VARCHAR, order_number VARCHAR, shipment_no INTEGER, ship_to_name VARCHAR,
+                ship_to_name_kana VARCHAR, ship_to_postal_code VARCHAR, ship_to_prefecture VARCHAR, ship_to_address VARCHAR, ship_to_phone VARCHAR,
+                address_pending BOOLEAN, postage BIGINT, remote_island BOOLEAN, delivery_method VARCHAR, delivery_temperature VARCHAR,
+                delivery_source VARCHAR);",
         )?;
         {
             let mut orders = tx.appender_to_catalog_and_db("stage_orders", "temp", "main")?;
             let mut items = tx.appender_to_catalog_and_db("stage_items", "temp", "main")?;
+            let mut shipments = tx.appender_to_catalog_and_db("stage_shipments", "temp", "main")?;
             for f in &to_write {
                 let o = &f.order;
                 let a = &o.amounts;
-                let fixed =
-                    [a.goods, a.shipping, a.cod_fee, a.payment_fee, a.coupons, a.points, a.billing_total].iter().all(|x| x.yen().is_some());
+                let parts = [
+                    ("goods", a.goods),
+                    ("shipping", a.shipping),
+                    ("cod_fee", a.cod_fee),
+                    ("payment_fee", a.payment_fee),
+                    ("coupons", a.coupons),
+                    ("points", a.points),
+                    ("billing_total", a.billing_total),
+                ];
+                let fixed = parts.iter().all(|(_, x)| x.yen().is_some());
+                let absent: Vec<&str> = parts.iter().filter(|(_, x)| x.is_absent()).map(|(n, _)| *n).collect();
+                let ship_to = o.ship_to();
                 orders.append_row(params![
                     o.shop,
                     o.order_number,
                     jst_text(o.ordered_at),
                     o.mall_status,
                     o.orderer.name,
-                    o.ship_to.name,
-                    o.ship_to.prefecture,
+                    ship_to.name,
+                    ship_to.prefecture,
                     o.is_gift,
                     o.payment_method,
                     o.desired_delivery.date.map(|d| d.to_string()),
@@ -425,8 +458,17 @@ fn write_mall(
                     f.raw,
                     o.orderer.prefecture,
                     o.remarks,
-                    o.ship_to.postal_code,
-                    o.remote_island,
+                    ship_to.postal_code,
+                    o.shipments.iter().any(|s| s.remote_island),
+                    o.shipments.len() as i32,
+                    o.cancelled,
+                    o.customer_key(),
+                    (!absent.is_empty()).then(|| absent.join(",")),
+                    a.additional_fee.yen(),
+                    o.extras.postage_included,
+                    a.mall_tax.map(|t| t.standard),
+                    a.mall_tax.map(|t| t.reduced),
+                    a.wrapping.yen(),
                 ])?;
                 for (n, it) in o.items.iter().enumerate() {
                     items.append_row(params![
@@ -442,12 +484,37 @@ fn write_mall(
                         it.options_text,
                         it.option_price,
                         it.tax_rate.map(i32::from),
-                        it.tax_excluded
+                        it.tax_excluded,
+                        it.shipment as i32 + 1,
+                        Some(&it.sku_info).filter(|t| !t.is_empty()),
+                        it.merchant_sku,
+                    ])?;
+                }
+                for (n, sh) in o.shipments.iter().enumerate() {
+                    let p = &sh.ship_to;
+                    let text = |t: &str| Some(t.to_string()).filter(|t| !t.is_empty());
+                    shipments.append_row(params![
+                        o.shop,
+                        o.order_number,
+                        n as i32 + 1,
+                        text(&p.name),
+                        text(&p.name_kana),
+                        text(&p.postal_code),
+                        text(&p.prefecture),
+                        text(&p.address),
+                        text(&p.phone),
+                        sh.address_pending,
+                        sh.postage.yen(),
+                        sh.remote_island,
+                        text(&sh.delivery.method),
+                        sh.delivery.temperature,
+                        text(&sh.delivery.source),
                     ])?;
                 }
             }
             orders.flush()?;
             items.flush()?;
+            shipments.flush()?;
         }
         let now_s = jst_text(now);
         // Changed orders: items are replaced, the order row is updated (first_seen_run is kept).
@@ -458,9 +525,22 @@ fn write_mall(
             params![mall],
         )?;
         tx.execute(
-            "INSERT INTO order_items SELECT ?, s.shop, s.order_number, s.line_no, s.product_code, s.item_key, s.sku, s.name, s.unit_price,
-                    s.quantity, s.options_text, s.option_price, s.tax_rate, s.tax_excluded
+            "INSERT INTO order_items BY NAME SELECT ? AS mall, s.*
              FROM stage_items s JOIN stage_orders so ON so.shop = s.shop AND so.order_number = s.order_number
+             LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number
+             WHERE o.order_number IS NULL OR o.content_hash <> so.content_hash",
+            params![mall, mall],
+        )?;
+        // Shipments are replaced with the order, as its items are.
+        tx.execute(
+            "DELETE FROM order_shipments d USING stage_orders s, orders o
+             WHERE d.mall = ? AND d.shop = s.shop AND d.order_number = s.order_number
+               AND o.mall = d.mall AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
+            params![mall],
+        )?;
+        tx.execute(
+            "INSERT INTO order_shipments BY NAME SELECT ? AS mall, s.*
+             FROM stage_shipments s JOIN stage_orders so ON so.shop = s.shop AND so.order_number = s.order_number
              LEFT JOIN orders o ON o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number
              WHERE o.order_number IS NULL OR o.content_hash <> so.content_hash",
             params![mall, mall],
@@ -472,7 +552,9 @@ fn write_mall(
                 goods = s.goods, shipping = s.shipping, cod_fee = s.cod_fee, payment_fee = s.payment_fee, coupons = s.coupons, points = s.points,
                 billing_total = s.billing_total, amounts_fixed = s.amounts_fixed, content_hash = s.content_hash,
                 normalized = s.normalized, raw = s.raw, orderer_prefecture = s.orderer_prefecture, remarks = s.remarks,
-                ship_to_postal_code = s.ship_to_postal_code, remote_island = s.remote_island,
+                ship_to_postal_code = s.ship_to_postal_code, remote_island = s.remote_island, shipment_count = s.shipment_count,
+                cancelled = s.cancelled, customer_key = s.customer_key, amounts_absent = s.amounts_absent, additional_fee = s.additional_fee,
+                postage_included = s.postage_included, mall_tax_10 = s.mall_tax_10, mall_tax_8 = s.mall_tax_8, wrapping = s.wrapping,
                 last_changed_run = ?, fetched_at = ?::TIMESTAMP
              FROM stage_orders s
              WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
@@ -486,7 +568,7 @@ fn write_mall(
              WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number)",
             params![mall, run_id, run_id, now_s, mall],
         )?;
-        tx.execute_batch("DROP TABLE temp.stage_orders; DROP TABLE temp.stage_items;")?;
+        tx.execute_batch("DROP TABLE temp.stage_orders; DROP TABLE temp.stage_items; DROP TABLE temp.stage_shipments;")?;
     }
     // Unchanged orders were seen now: they are not asked for again until REFRESH_AFTER_MINUTES.
     if !touched.is_empty() {

@@ -140,9 +140,11 @@ fn backfill_order_columns(tx: &duckdb::Transaction<'_>) -> Result<()> {
         let mut app = tx.appender_to_catalog_and_db("backfill", "temp", "main")?;
         for row in rows {
             let (mall, shop, number, json) = row?;
-            let order: crate::domain::order::Order =
+            // The order as version 3 wrote it (not today's domain::Order, which has moved on).
+            let order: serde_json::Value =
                 serde_json::from_str(&json).with_context(|| format!("order {mall}/{shop}/{number} in the store is unreadable"))?;
-            app.append_row(params![mall, shop, number, order.orderer.prefecture, order.remarks, order.ship_to.postal_code])?;
+            let text = |pointer: &str| order.pointer(pointer).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+            app.append_row(params![mall, shop, number, text("/orderer/prefecture"), text("/remarks"), text("/ship_to/postal_code")])?;
         }
     }
     tx.execute_batch(
@@ -157,30 +159,19 @@ fn backfill_order_columns(tx: &duckdb::Transaction<'_>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn migration_4_fills_the_new_order_columns_from_the_stored_json() {
         let store = Store { conn: Connection::open_in_memory().unwrap(), path: PathBuf::from(":memory:") };
         store.migrate_to(3).unwrap();
-        let order = crate::domain::order::Order {
-            mall: "rakuten".into(),
-            shop: "s".into(),
-            order_number: "1".into(),
-            ordered_at: crate::domain::time::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
-            mall_status: "100".into(),
-            orderer: crate::domain::order::Party { prefecture: "北海道".into(), ..Default::default() },
-            ship_to: crate::domain::order::Party { postal_code: "907-0004".into(), ..Default::default() },
-            is_gift: true,
-            items: vec![],
-            payment_method: String::new(),
-            desired_delivery: Default::default(),
-            remarks: "[配送日時指定:]".into(),
-            amounts: Default::default(),
-            remote_island: false,
-        };
-        let mut json = serde_json::to_value(&order).unwrap();
-        json.as_object_mut().unwrap().remove("remote_island"); // as version 3 stored it
+        // An order as version 3 stored it.
+        let json = serde_json::json!({
+            "mall": "rakuten", "shop": "s", "order_number": "1", "ordered_at": "2026-12-01T10:00:00+09:00", "mall_status": "100",
+            "orderer": {"name": "", "name_kana": "", "postal_code": "", "prefecture": "北海道", "address": "", "phone": "", "email": ""},
+            "ship_to": {"name": "", "name_kana": "", "postal_code": "907-0004", "prefecture": "", "address": "", "phone": "", "email": ""},
+            "is_gift": true, "items": [], "payment_method": "", "desired_delivery": {"date": null, "time_slot": null, "source": null},
+            "remarks": "[配送日時指定:]", "amounts": {}
+        });
         store
             .conn
             .execute(

@@ -371,6 +371,7 @@ ALTER TABLE orders ADD COLUMN cancelled BOOLEAN DEFAULT false;      -- キャン
 ALTER TABLE orders ADD COLUMN customer_key VARCHAR;                 -- 顧客キー for ranks; NULL = the mall sent no email or phone + name
 ALTER TABLE orders ADD COLUMN amounts_absent VARCHAR;               -- the amounts the mall did not send: `goods,billing_total`
 ALTER TABLE orders ADD COLUMN additional_fee BIGINT;                -- a fee the mall adds to the bill itself
+ALTER TABLE orders ADD COLUMN wrapping BIGINT;                      -- ラッピング料, inside the mall's goods total
 ALTER TABLE orders ADD COLUMN postage_included BOOLEAN;             -- 送料込み
 ALTER TABLE orders ADD COLUMN mall_tax_10 BIGINT;                   -- the mall's own 消費税, per rate
 ALTER TABLE orders ADD COLUMN mall_tax_8 BIGINT;
@@ -380,14 +381,61 @@ UPDATE orders SET customer_key = mall || ':name:' || orderer_name WHERE orderer_
 -- 配送方法: the mall's delivery method → carrier service, with or without time slots (optional sheet).
 CREATE TABLE m_delivery_methods (mall VARCHAR, method VARCHAR, carrier VARCHAR, service VARCHAR, temperature VARCHAR, time_slots BOOLEAN, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (mall, method));
 
--- Enrichment is per shipment now (one row each; an order of one destination has one row).
--- Derived data: dropped, the next run enriches every order again.
-DELETE FROM order_enrichment;
+-- Enrichment is per shipment now (one row each; an order of one destination has one row), with
+-- the 温度帯's source and the 配送サービス. Derived data: the table is made again, and the next run
+-- enriches every order again.
 DROP VIEW order_checks;
-ALTER TABLE order_enrichment ADD COLUMN shipment_no INTEGER DEFAULT 1;
-ALTER TABLE order_enrichment ADD COLUMN temperature_source VARCHAR;
-ALTER TABLE order_enrichment ADD COLUMN carrier_service VARCHAR;           -- 配送サービス (配送方法 master)
-ALTER TABLE order_enrichment ADD COLUMN carrier_service_source VARCHAR;
+DROP TABLE order_enrichment;
+DELETE FROM check_reasons;
+CREATE TABLE order_enrichment (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    shipment_no INTEGER NOT NULL,       -- 送付先 1, 2, … (order_shipments)
+    logistics_company VARCHAR,          -- 物流会社
+    logistics_company_source VARCHAR,
+    temperature VARCHAR,                -- 温度帯 (the coldest item's)
+    temperature_source VARCHAR,
+    carrier VARCHAR,                    -- 配送会社
+    carrier_source VARCHAR,
+    carrier_service VARCHAR,            -- 配送サービス (the mall's delivery method through the 配送方法 master)
+    carrier_service_source VARCHAR,
+    shipments VARCHAR,                  -- 分割出荷, where a rule split the shipment
+    shipments_source VARCHAR,
+    ship_date DATE,                     -- 出荷予定日
+    ship_date_source VARCHAR,
+    desired_date DATE,                  -- お届け希望日
+    desired_date_source VARCHAR,
+    desired_time_slot VARCHAR,          -- お届け時間帯
+    desired_time_slot_source VARCHAR,
+    remote_island VARCHAR,              -- 離島
+    remote_island_source VARCHAR,
+    sender VARCHAR,                     -- 送付元
+    sender_source VARCHAR,
+    payment_method VARCHAR,             -- 決済方法 (社内)
+    payment_method_source VARCHAR,
+    option_total BIGINT,                -- オプション金額 (the order's add-ons)
+    option_total_source VARCHAR,
+    shipping_fee BIGINT,                -- 送料 (this shipment's)
+    shipping_fee_source VARCHAR,
+    cod_fee BIGINT,                     -- 代引手数料 (the order's)
+    cod_fee_source VARCHAR,
+    payment_fee BIGINT,                 -- 決済手数料 (the order's)
+    payment_fee_source VARCHAR,
+    billing_total BIGINT,               -- 請求金額 of the whole order, as juchu computes it
+    billing_total_source VARCHAR,
+    tax_10 BIGINT,                      -- 消費税額 (10% 対象)
+    tax_8 BIGINT,                       -- 消費税額 (8% 対象)
+    tax_source VARCHAR,
+    customer_rank VARCHAR,              -- 顧客ランク
+    customer_rank_source VARCHAR,
+    checks VARCHAR NOT NULL,            -- P pass, F fail, N n/a, one letter per check
+    checks_failed INTEGER NOT NULL,
+    fired_rules VARCHAR NOT NULL,
+    fingerprint BIGINT NOT NULL,        -- of the whole order's enrichment (every shipment's), the same on each row
+    enriched_run BIGINT NOT NULL,
+    check_reason_ids INTEGER[]          -- ten ids into check_reasons
+);
 CREATE VIEW order_checks AS
 SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.shop, e.order_number, e.shipment_no,
     n.check_no, n.name AS check_name, n.name_en AS check_name_en,
