@@ -1176,7 +1176,7 @@ fn charged_subset(amounts: &[Yen], target: Yen) -> Option<Vec<bool>> {
 mod tests {
     use super::*;
     use crate::domain::masters::*;
-    use crate::domain::order::{Amount, Amounts, DesiredDelivery, OrderItem, Party};
+    use crate::domain::order::{Amount, Amounts, DesiredDelivery, OrderItem, Party, Shipment};
     use chrono::{NaiveDate, NaiveTime, TimeZone, Weekday};
 
     fn d(s: &str) -> NaiveDate {
@@ -1257,20 +1257,22 @@ mod tests {
             order_number: "1".into(),
             ordered_at: crate::domain::time::jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
             mall_status: "100".into(),
+            cancelled: false,
             orderer: party.clone(),
-            ship_to: party,
+            shipments: vec![Shipment::to(party)],
             is_gift: false,
             items: vec![OrderItem {
                 product_code: "NG-MUG-001".into(),
                 item_key: "arita-mug-01".into(),
                 sku: None,
                 name: "マグ".into(),
-                unit_price: 3240,
+                unit_price: Some(3240),
                 quantity: 1,
                 options_text: "名入れ:あり(+550円)".into(),
                 option_price: None,
                 tax_rate: Some(10),
                 tax_excluded: false,
+                ..Default::default()
             }],
             payment_method: "代金引換".into(),
             desired_delivery: DesiredDelivery {
@@ -1279,16 +1281,18 @@ mod tests {
                 source: Some("remarks".into()),
             },
             remarks: "[配送日時指定:]\n2026-12-10(木)\n14:00〜16:00".into(),
+            // The shop has charged the 550 yen add-on: the mall's goods total holds it.
             amounts: Amounts {
-                goods: Amount::Yen(3240),
+                goods: Amount::Yen(3790),
                 shipping: Amount::Yen(880),
                 cod_fee: Amount::Yen(330),
                 payment_fee: Amount::Yen(0),
                 coupons: Amount::Yen(0),
                 points: Amount::Yen(0),
-                billing_total: Amount::Yen(4450),
+                billing_total: Amount::Yen(5000),
+                ..Default::default()
             },
-            remote_island: false,
+            extras: Default::default(),
         }
     }
 
@@ -1298,9 +1302,9 @@ mod tests {
         let (cal, shop) = calendar_and_shop();
         let enricher = Enricher::new(&m, &cal, &shop, &[]);
         let o = order();
-        let e = enricher.enrich(&o, "rakuten", History::default()).enrichment;
+        let e = enricher.enrich(&o, "rakuten", Some(History::default())).remove(0).enrichment;
         for f in &crate::domain::fields::FIELDS {
-            let read = enricher.read(&o, &e, &Sourced::new(2, "x"), History::default(), Counts::default(), f.field);
+            let read = enricher.read(&o, &e, &Sourced::new(2, "x"), Some(History::default()), Counts::default(), f.field);
             assert_eq!(read.is_some(), f.rules.read(), "{}", f.name);
             if let Some(v) = read {
                 assert!(super::super::schema::fits(f, &v), "{}: {v:?} is not {:?}", f.name, f.kind);
@@ -1316,17 +1320,17 @@ mod tests {
         m.payment_methods.clear();
         let (cal, mut shop) = calendar_and_shop();
         shop.lang = Lang::Ja;
-        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", Some(History::default())).remove(0);
         assert_eq!(out.checks[6].reason, "決済方法シートにモール`rakuten`・決済方法`代金引換`の行がありません：追加してください");
-        assert_eq!(out.checks[8].reason, "4450円、モールの請求金額と一致");
-        assert_eq!(out.enrichment.billing_total.source, "商品 3240 + 送料 880 + 代引手数料 330 + 決済手数料 0 − クーポン 0 − ポイント 0");
+        assert_eq!(out.checks[8].reason, "5000円、モールの請求金額と一致");
+        assert_eq!(out.enrichment.billing_total.source, "商品 3240 + オプション加算 550 + 送料 880 + 代引手数料 330 + 決済手数料 0 − クーポン 0 − ポイント 0");
     }
 
     #[test]
     fn masters_fill_the_order_and_every_check_says_why() {
         let m = masters();
         let (cal, shop) = calendar_and_shop();
-        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", Some(History::default())).remove(0);
         let e = &out.enrichment;
         assert_eq!(e.carrier, Sourced::new("ヤマト運輸".into(), "配送条件!C3"));
         assert_eq!(e.option_total.value, Some(550));
@@ -1338,7 +1342,7 @@ mod tests {
         let mut broken = masters();
         broken.delivery_conditions.clear();
         broken.payment_methods.clear();
-        let out = Enricher::new(&broken, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        let out = Enricher::new(&broken, &cal, &shop, &[]).enrich(&order(), "rakuten", Some(History::default())).remove(0);
         let failed: Vec<u8> = out.checks.iter().filter(|c| c.result.as_str() == "fail").map(|c| c.no.number()).collect();
         assert_eq!(failed, [1, 2, 3, 7]);
         assert!(out.checks[1].reason.contains("product NG-MUG-001 has no 配送条件"), "{}", out.checks[1].reason);
@@ -1353,23 +1357,24 @@ mod tests {
         let mut o = order();
         o.items.push(OrderItem {
             product_code: "NG-MUG-001".into(),
-            unit_price: 1000,
+            unit_price: Some(1000),
             quantity: 2,
             tax_rate: Some(8),
             tax_excluded: true,
             ..Default::default()
         });
-        o.amounts.billing_total = Amount::Yen(3240 + 2000 + 160 + 880 + 330);
-        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
+        o.amounts.goods = Amount::Yen(3790 + 2000);
+        o.amounts.billing_total = Amount::Yen(3790 + 2000 + 160 + 880 + 330);
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", Some(History::default())).remove(0);
         let e = &out.enrichment;
-        assert_eq!(e.tax.value, Some(Tax { standard: (3240 + 880 + 330) * 10 / 110, reduced: 160 }), "{}", e.tax.source);
-        assert_eq!(e.billing_total.value, Some(6610), "{}", e.billing_total.source);
+        assert_eq!(e.tax.value, Some(Tax { standard: (3790 + 880 + 330) * 10 / 110, reduced: 160 }), "{}", e.tax.source);
+        assert_eq!(e.billing_total.value, Some(7160), "{}", e.billing_total.source);
         assert_eq!(out.checks[8].result.as_str(), "pass", "{}", out.checks[8].reason);
         assert!(e.billing_total.source.contains("+ tax on 税別 items 160"), "{}", e.billing_total.source);
 
         // To a remote island, the requested date and slot are flagged with the reason, not changed.
-        o.remote_island = true;
-        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
+        o.shipments[0].remote_island = true;
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", Some(History::default())).remove(0);
         assert_eq!(out.enrichment.desired_date.value, Some(d("2026-12-10")));
         assert_eq!(out.checks[3].result.as_str(), "fail");
         assert!(out.checks[3].reason.contains("remote island (離島; the mall marks"), "{}", out.checks[3].reason);
@@ -1389,8 +1394,8 @@ mod tests {
         });
         let (cal, shop) = calendar_and_shop();
         let mut o = order();
-        o.items.push(OrderItem { product_code: "NG-IKR-001".into(), unit_price: 5400, quantity: 1, ..Default::default() });
-        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", History::default());
+        o.items.push(OrderItem { product_code: "NG-IKR-001".into(), unit_price: Some(5400), quantity: 1, ..Default::default() });
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", Some(History::default())).remove(0);
         assert_eq!(out.checks[0].result.as_str(), "fail");
         assert_eq!(
             out.checks[0].reason,
@@ -1401,14 +1406,15 @@ mod tests {
         let path = dir.path().join("split.yaml");
         std::fs::write(&path, "inputs: [logistics_companies]\noutputs: [split]\nrows:\n  - [\">= 2\", true]\n").unwrap();
         let (tables, _) = DecisionTable::load(&path).unwrap();
-        let out = Enricher::new(&m, &cal, &shop, &tables).enrich(&o, "rakuten", History::default());
+        let out = Enricher::new(&m, &cal, &shop, &tables).enrich(&o, "rakuten", Some(History::default())).remove(0);
         assert_eq!(out.checks[0].result.as_str(), "pass", "{}", out.checks[0].reason);
         assert_eq!(
             out.enrichment.shipments.value.as_deref(),
             Some("1: 自社倉庫 / ヤマト運輸 (NG-MUG-001); 2: 北海道冷凍センター / ヤマト運輸 (NG-IKR-001)")
         );
         assert!(out.checks[0].reason.starts_with("split into 2 shipments by "), "{}", out.checks[0].reason);
-        assert_eq!(out.enrichment.temperature, "冷凍");
+        assert_eq!(out.enrichment.temperature.value.as_deref(), Some("冷凍"));
+        assert_eq!(out.enrichment.temperature.source, "配送条件!F4 (NG-IKR-001)");
     }
 
     #[test]
@@ -1416,7 +1422,7 @@ mod tests {
         let mut m = masters();
         m.delivery_conditions[0].time_slots = vec!["0812".into()];
         let (cal, shop) = calendar_and_shop();
-        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", History::default());
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", Some(History::default())).remove(0);
         assert_eq!(out.checks[3].result.as_str(), "fail");
         assert_eq!(
             out.checks[3].reason,
@@ -1430,7 +1436,7 @@ mod tests {
         let path = dir.path().join("carrier.yaml");
         std::fs::write(&path, "inputs: [ship_to.prefecture]\noutputs: [carrier]\nrows:\n  - [東京都, ヤマト運輸]\n").unwrap();
         let (tables, _) = DecisionTable::load(&path).unwrap();
-        let out = Enricher::new(&m, &cal, &shop, &tables).enrich(&order(), "rakuten", History::default());
+        let out = Enricher::new(&m, &cal, &shop, &tables).enrich(&order(), "rakuten", Some(History::default())).remove(0);
         assert!(!out.checks[3].reason.contains("配送可能時間帯"), "{}", out.checks[3].reason);
     }
 }

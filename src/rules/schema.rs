@@ -47,13 +47,14 @@ mod tests {
             "mall, shop, mall_status, ordered_date, ordered_hour, is_gift, ship_to.prefecture, ship_to.region, ship_to.postal_code, \
              orderer.prefecture, mall_payment, items, quantity, temperature, carriers, logistics_companies, goods, option_total, \
              mall_shipping, mall_cod_fee, coupons, points, mall_billing_total, desired_date, desired_time_slot, customer_orders, \
-             customer_total, logistics_company, carrier, payment_method, shipping_fee, cod_fee, payment_fee, preparation_days, sender, \
-             customer_rank, remote_island, split, hold"
+             customer_total, delivery_method, mall_temperature, postage_included, destinations, logistics_company, carrier, \
+             carrier_service, payment_method, shipping_fee, cod_fee, payment_fee, preparation_days, sender, customer_rank, remote_island, \
+             split, hold"
         );
         assert_eq!(
             output_names().join(", "),
-            "logistics_company, carrier, payment_method, shipping_fee, cod_fee, payment_fee, preparation_days, sender, customer_rank, \
-             remote_island, split, hold"
+            "logistics_company, carrier, carrier_service, payment_method, shipping_fee, cod_fee, payment_fee, preparation_days, sender, \
+             customer_rank, remote_island, split, hold"
         );
         assert!(field("ship_date").is_none(), "enrichment's own results are not the rules'");
         assert!(readable("hold").is_none() && field("hold").is_some());

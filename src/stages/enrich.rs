@@ -750,15 +750,16 @@ mod tests {
             order_number: "1".into(),
             ordered_at: jst().with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap(),
             mall_status: "100".into(),
+            cancelled: false,
             orderer: Party::default(),
-            ship_to: Party::default(),
+            shipments: vec![Shipment::to(Party::default())],
             is_gift: false,
-            items: vec![OrderItem { product_code: "NG-MUG-001".into(), unit_price: 3240, quantity: 1, ..Default::default() }],
+            items: vec![OrderItem { product_code: "NG-MUG-001".into(), unit_price: Some(3240), quantity: 1, ..Default::default() }],
             payment_method: "代金引換".into(),
             desired_delivery: DesiredDelivery::default(),
             remarks: String::new(),
             amounts: Amounts::default(),
-            remote_island: false,
+            extras: MallExtras::default(),
         };
         let masters = Masters::default();
         let calendar = BusinessCalendar::new([], [Weekday::Sun], NaiveTime::from_hms_opt(12, 0, 0).unwrap());
@@ -769,7 +770,7 @@ mod tests {
             tax_rounding: crate::domain::tax::Rounding::Floor,
             lang: crate::domain::lang::Lang::En,
         };
-        let enriched = Enricher::new(&masters, &calendar, &shop, &[]).enrich(&order, "rakuten", History::default());
+        let enriched = Enricher::new(&masters, &calendar, &shop, &[]).enrich(&order, "rakuten", Some(History::default())).remove(0);
         (order, enriched)
     }
 
@@ -778,7 +779,7 @@ mod tests {
         let store = crate::store::Store::in_memory().unwrap();
         let template = RowBuilder::for_table(&store.conn, "order_enrichment").unwrap();
         let stored = stored_in_table_order(&template).unwrap();
-        let mut expected = vec!["mall", "shop", "order_number"];
+        let mut expected = vec!["mall", "shop", "order_number", "shipment_no"];
         expected.extend(stored.iter().flat_map(|(_, column)| column.names()));
         expected.extend(["checks", "checks_failed", "fired_rules", "fingerprint", "enriched_run", "check_reason_ids"]);
         assert_eq!(template.names(), expected, "order_enrichment's columns are the catalog's, in its order");
@@ -796,7 +797,7 @@ mod tests {
         let mut out = template.fresh();
         let shared = Reasons { stored: HashMap::from([("known".to_string(), 1)]), next_id: 2.into() };
         let mut reasons = BatchReasons { shared: &shared, new: HashMap::new() };
-        write_row(&mut out, &mut reasons, &stored, &order, &enriched, 1, 1);
+        write_row(&mut out, &mut reasons, &stored, &order, 1, &enriched, 1, 1);
         let batch = out.finish().unwrap();
         assert_eq!((batch.num_rows(), batch.num_columns()), (1, expected.len()));
         // Each reason text gets one id, the texts the store knows keep theirs.

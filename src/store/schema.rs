@@ -451,7 +451,7 @@ mod tests {
     use crate::domain::checks::CheckResult;
 
     #[test]
-    fn a_store_at_version_4_upgrades_and_its_orders_are_enriched_again() {
+    fn a_store_at_version_4_upgrades_and_its_orders_are_enriched_again_per_shipment() {
         let store = super::super::Store { conn: duckdb::Connection::open_in_memory().unwrap(), path: ":memory:".into() };
         store.migrate_to(4).unwrap();
         store
@@ -469,8 +469,8 @@ mod tests {
             .conn
             .execute_batch(
                 "INSERT INTO check_reasons VALUES (7, '5000 yen, as the mall bills'), (8, 'a');
-                 INSERT INTO order_enrichment (mall, shop, order_number, checks, checks_failed, check_reason_ids, fired_rules, fingerprint, enriched_run)
-                 VALUES ('rakuten', 's', '1', 'PPPNPNPNPN', 0, [8, 8, 8, 8, 8, 8, 8, 8, 7, 8], '', 0, 2)",
+                 INSERT INTO order_enrichment (mall, shop, order_number, shipment_no, checks, checks_failed, check_reason_ids, fired_rules, fingerprint, enriched_run)
+                 VALUES ('rakuten', 's', '1', 1, 'PPPNPNPNPN', 0, [8, 8, 8, 8, 8, 8, 8, 8, 7, 8], '', 0, 2)",
             )
             .unwrap();
         let row: (String, String, String) = store
