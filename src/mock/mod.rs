@@ -46,13 +46,34 @@ pub struct Scenario {
     pub slow_ms: u64,
     /// Malls whose keys the mock treats as expired.
     pub expired: Vec<String>,
+    /// A getOrder response (or a list of OrderModels) whose orders Rakuten serves besides the
+    /// generated ones, verbatim, by their orderDatetime: real payloads over the real envelope.
+    /// Relative to the scenario file.
+    pub rakuten_orders: Option<std::path::PathBuf>,
+    #[serde(skip)]
+    pub rakuten_models: Vec<serde_json::Value>,
 }
 
 impl Scenario {
     /// Reads a scenario file (YAML).
     pub fn load(path: &std::path::Path) -> anyhow::Result<Scenario> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read the scenario {}: {e}", path.display()))?;
-        serde_saphyr::from_str(&text).map_err(|e| anyhow::anyhow!("the scenario {} is not valid: {e}", path.display()))
+        let mut scenario: Scenario =
+            serde_saphyr::from_str(&text).map_err(|e| anyhow::anyhow!("the scenario {} is not valid: {e}", path.display()))?;
+        if let Some(file) = &scenario.rakuten_orders {
+            let file = path.parent().unwrap_or(std::path::Path::new(".")).join(file);
+            let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", file.display()))?;
+            scenario.rakuten_models = match v {
+                serde_json::Value::Array(models) => models,
+                mut v => match v.get_mut("OrderModelList").map(serde_json::Value::take) {
+                    Some(serde_json::Value::Array(models)) => models,
+                    _ => anyhow::bail!("{} has no OrderModelList", file.display()),
+                },
+            };
+        }
+        Ok(scenario)
     }
 }
 
@@ -68,6 +89,8 @@ impl Default for Scenario {
             malformed_rate: 0.0,
             slow_ms: 0,
             expired: Vec::new(),
+            rakuten_orders: None,
+            rakuten_models: Vec::new(),
         }
     }
 }

@@ -25,6 +25,21 @@ pub struct MockOrder {
     /// Desired date/slot as structured fields (some orders carry them only in the remarks).
     pub delivery_date: Option<NaiveDate>,
     pub shipping_term: i64,
+    /// The shop has added the chosen options' add-ons (`名入れ:あり(+550円)`) to the order, as RMS
+    /// shops do by editing it: the mall's goods total holds them. Rakuten only.
+    pub addon_charged: bool,
+    /// The customer chose メール便 (a mail-bin service without time slots). Rakuten only.
+    pub mail_bin: bool,
+    /// 複数送付先: the items from `first_item` on go to a second recipient with its own postage. Rakuten only.
+    pub second: Option<SecondDestination>,
+}
+
+/// The second recipient of a Rakuten order sent to two destinations.
+#[derive(Debug, Clone)]
+pub struct SecondDestination {
+    pub ship_to: Person,
+    pub first_item: usize,
+    pub postage: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -243,17 +258,19 @@ impl OrderPlan {
         // campaign discount those rules do not know: check 9 then shows both amounts.
         let goods: i64 = items.iter().map(|i: &MockItem| i.price * i.units).sum();
         let frozen = items.iter().any(|i: &MockItem| FROZEN.contains(&i.item_number));
-        let postage = match (ship_to.prefecture, goods >= 5000, frozen) {
-            ("沖縄県", true, _) => 1100,
-            ("沖縄県", false, _) => 2200,
-            ("北海道", true, _) => 550,
-            ("北海道", false, _) => 1320,
-            (_, true, false) => 0,
-            (_, true, true) => 330,
-            (_, false, false) => 880,
-            (_, false, true) => 1210,
-        };
+        let postage = postage_for(ship_to.prefecture, goods, frozen);
         let postage = if r.below(25) == 0 { (postage - 300).max(0) } else { postage };
+        let points = if r.below(4) == 0 { 100 * (1 + r.below(5) as i64) } else { 0 };
+        let coupon = if r.below(6) == 0 { 300 } else { 0 };
+        // Drawn last, so the orders above stay as they were.
+        let addon_charged = r.below(3) != 0;
+        let mail_bin = !frozen && r.below(12) == 0;
+        let second = (items.len() >= 2 && r.below(12) == 0).then(|| {
+            let ship_to = person(&mut r);
+            let last = &items[items.len() - 1];
+            let postage = postage_for(ship_to.prefecture, last.price * last.units, FROZEN.contains(&last.item_number));
+            SecondDestination { ship_to, first_item: items.len() - 1, postage }
+        });
         MockOrder {
             index,
             ordered_at,
@@ -265,11 +282,14 @@ impl OrderPlan {
             cod,
             postage_not_fixed,
             postage,
-            points: if r.below(4) == 0 { 100 * (1 + r.below(5) as i64) } else { 0 },
-            coupon: if r.below(6) == 0 { 300 } else { 0 },
+            points,
+            coupon,
             remarks,
             delivery_date,
             shipping_term,
+            addon_charged,
+            mail_bin,
+            second,
         }
     }
 
@@ -320,6 +340,16 @@ impl MockOrder {
     pub fn goods(&self) -> i64 {
         self.items.iter().map(|i| i.price * i.units).sum()
     }
+
+    /// What the chosen options add, for the items' quantities.
+    pub fn addons(&self) -> i64 {
+        self.items.iter().map(|i| i.option_price() * i.units).sum()
+    }
+
+    /// Frozen products in the basket (配送条件 冷凍).
+    pub fn frozen(&self) -> bool {
+        self.items.iter().any(|i| FROZEN.contains(&i.item_number))
+    }
     /// 代引手数料 by the sample shop's tiers (rules/cod_fee.yaml).
     pub fn cod_fee(&self) -> i64 {
         match (self.cod, self.goods()) {
@@ -329,6 +359,20 @@ impl MockOrder {
             (true, g) if g < 100_000 => 660,
             _ => 1100,
         }
+    }
+}
+
+/// 送料 as the sample shop's rules charge it (rules/shipping_fee.yaml).
+fn postage_for(prefecture: &str, goods: i64, frozen: bool) -> i64 {
+    match (prefecture, goods >= 5000, frozen) {
+        ("沖縄県", true, _) => 1100,
+        ("沖縄県", false, _) => 2200,
+        ("北海道", true, _) => 550,
+        ("北海道", false, _) => 1320,
+        (_, true, false) => 0,
+        (_, true, true) => 330,
+        (_, false, false) => 880,
+        (_, false, true) => 1210,
     }
 }
 

@@ -82,6 +82,7 @@ fn search(state: &MockState, req: &Value, now: DateTime<FixedOffset>) -> Reply {
         .map(|i| state.plan.order(SALT, i, now))
         .filter(|o| o.ordered_at >= from && o.ordered_at <= to && o.ordered_at <= now)
         .map(|o| order_number(&o))
+        .chain(state.scenario.rakuten_models.iter().filter(|m| parse_time(&m["orderDatetime"]).is_some_and(|t| t >= from && t <= to && t <= now)).map(|m| m["orderNumber"].as_str().unwrap_or_default().to_string()))
         .collect();
     if numbers.is_empty() {
         return Reply::json(
@@ -107,13 +108,14 @@ fn get(state: &MockState, req: &Value, now: DateTime<FixedOffset>) -> Reply {
     if list.len() > 100 {
         return error(400, "ORDER_EXT_API_GET_ORDER_ERROR_002", "orderNumberListは100件以内で指定して下さい。");
     }
+    let extra = |n: &str| state.scenario.rakuten_models.iter().find(|m| m["orderNumber"].as_str() == Some(n)).cloned();
     let models: Vec<Value> = list
         .iter()
         .filter_map(Value::as_str)
-        .filter_map(index_of)
-        .map(|i| state.plan.order(SALT, i, now))
-        .filter(|o| o.ordered_at <= now)
-        .map(|o| order_model(&o))
+        .filter_map(|n| match extra(n) {
+            Some(model) => Some(model),
+            None => index_of(n).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now).map(|o| order_model(&o)),
+        })
         .collect();
     Reply::json(
         200,
@@ -156,24 +158,41 @@ fn person(p: &Person, with_email: bool) -> Value {
     v
 }
 
-/// An OrderModel as getOrder version 7 writes it: nested models with capitalised keys, -9999 for amounts not fixed.
+/// An OrderModel as getOrder version 7 writes it: nested models with capitalised keys, -9999 for
+/// amounts not fixed, one PackageModel per destination.
 pub fn order_model(o: &MockOrder) -> Value {
-    let goods = o.goods();
-    let postage = if o.postage_not_fixed { -9999 } else { o.postage };
-    let total = if o.postage_not_fixed { -9999 } else { goods + o.postage };
-    let request = if o.postage_not_fixed { -9999 } else { goods + o.postage + o.cod_fee() - o.coupon - o.points };
-    let items: Vec<Value> = o
-        .items
-        .iter()
-        .enumerate()
-        .map(|(n, it)| {
-            json!({"itemDetailId": o.index * 10 + n as u64, "itemName": it.name, "itemId": 10_000_000 + n, "itemNumber": it.item_number,
-                   "manageNumber": it.manage_number, "price": it.price, "units": it.units, "includePostageFlag": 0, "includeTaxFlag": 1,
-                   "includeCashOnDeliveryPostageFlag": 0, "selectedChoice": it.choice, "pointRate": 1, "inventoryType": 1,
-                   "delvdateInfo": "1～2日以内に発送予定（店舗休業日を除く）", "deleteItemFlag": 0, "taxRate": it.tax_rate() as f64 / 100.0, "priceTaxIncl": it.price,
-                   "SkuModelList": [{"variantId": format!("{}-{}", it.item_number, n + 1), "merchantDefinedSkuId": null, "skuInfo": it.choice}]})
-        })
-        .collect();
+    // The add-ons are in the mall's goods total where the shop has charged them.
+    let goods = o.goods() + if o.addon_charged { o.addons() } else { 0 };
+    let second_postage = o.second.as_ref().map_or(0, |s| s.postage);
+    let postage_total = o.postage + second_postage;
+    let postage = if o.postage_not_fixed { -9999 } else { postage_total };
+    let total = if o.postage_not_fixed { -9999 } else { goods + postage_total };
+    let request = if o.postage_not_fixed { -9999 } else { goods + postage_total + o.cod_fee() - o.coupon - o.points };
+    let item = |(n, it): (usize, &super::orders::MockItem)| {
+        json!({"itemDetailId": o.index * 10 + n as u64, "itemName": it.name, "itemId": 10_000_000 + n, "itemNumber": it.item_number,
+               "manageNumber": it.manage_number, "price": it.price, "units": it.units, "includePostageFlag": 0, "includeTaxFlag": 1,
+               "includeCashOnDeliveryPostageFlag": 0, "selectedChoice": it.choice, "pointRate": 1, "inventoryType": 1,
+               "delvdateInfo": "1～2日以内に発送予定（店舗休業日を除く）", "deleteItemFlag": 0, "taxRate": it.tax_rate() as f64 / 100.0, "priceTaxIncl": it.price,
+               "SkuModelList": [{"variantId": format!("{}-{}", it.item_number, n + 1), "merchantDefinedSkuId": null, "skuInfo": it.choice}]})
+    };
+    let split = o.second.as_ref().map_or(o.items.len(), |s| s.first_item);
+    let package = |basket: u64, to: &Person, items: Vec<Value>, postage: i64, cod: i64| {
+        json!({"basketId": basket, "postagePrice": if o.postage_not_fixed { -9999 } else { postage }, "deliveryPrice": cod,
+               "noshi": null, "packageDeleteFlag": 0, "SenderModel": person(to, false), "ItemModelList": items,
+               "ShippingModelList": [], "DeliveryCvsModel": null, "defaultDeliveryCompanyCode": "1001"})
+    };
+    let mut packages = vec![package(10_000 + o.index, &o.ship_to, o.items[..split].iter().enumerate().map(item).collect(), o.postage, o.cod_fee())];
+    if let Some(second) = &o.second {
+        let items = o.items.iter().enumerate().skip(split).map(item).collect();
+        packages.push(package(20_000 + o.index, &second.ship_to, items, second.postage, 0));
+    }
+    let (delivery_name, delivery_class) = if o.frozen() {
+        ("クール便", 3)
+    } else if o.mail_bin {
+        ("メール便", 0)
+    } else {
+        ("宅配便", 0)
+    };
     json!({
         "orderNumber": order_number(o),
         "orderProgress": o.progress,
@@ -184,8 +203,8 @@ pub fn order_model(o: &MockOrder) -> Value {
         "shippingTerm": o.shipping_term,
         "remarks": o.remarks,
         "giftCheckFlag": if o.gift { 1 } else { 0 },
-        "severalSenderFlag": 0,
-        "equalSenderFlag": if o.gift { 0 } else { 1 },
+        "severalSenderFlag": if o.second.is_some() { 1 } else { 0 },
+        "equalSenderFlag": if o.gift || o.second.is_some() { 0 } else { 1 },
         "goodsPrice": goods,
         "goodsTax": 0,
         "postagePrice": postage,
@@ -194,13 +213,14 @@ pub fn order_model(o: &MockOrder) -> Value {
         "totalPrice": total,
         "requestPrice": request,
         "couponAllTotalPrice": o.coupon,
+        "couponShopPrice": o.coupon,
+        "couponOtherPrice": 0,
+        "additionalFeeOccurAmountToUser": 0,
         "memo": "",
         "OrdererModel": person(&o.orderer, true),
         "SettlementModel": {"settlementMethodCode": if o.cod { 2 } else { 1 }, "settlementMethod": if o.cod { "代金引換" } else { "クレジットカード" }, "rpaySettlementFlag": if o.cod { 0 } else { 1 }},
-        "DeliveryModel": {"deliveryName": "宅配便", "deliveryClass": 0},
+        "DeliveryModel": {"deliveryName": delivery_name, "deliveryClass": delivery_class},
         "PointModel": {"usedPoint": o.points},
-        "PackageModelList": [{"basketId": 10_000 + o.index, "postagePrice": postage, "deliveryPrice": o.cod_fee(), "goodsPrice": goods, "totalPrice": total,
-                              "noshi": null, "packageDeleteFlag": 0, "SenderModel": person(&o.ship_to, false), "ItemModelList": items,
-                              "ShippingModelList": [], "DeliveryCvsModel": null, "defaultDeliveryCompanyCode": "1001"}],
+        "PackageModelList": packages,
     })
 }

@@ -61,6 +61,9 @@ pub struct Enricher<'a> {
     calendar: &'a BusinessCalendar,
     shop: &'a ShopFacts,
     rules: &'a [DecisionTable],
+    /// The master mall's products: 商品管理番号 → 商品番号, for lines whose itemNumber carries
+    /// option suffixes (per-option stock before SKUs: 商品番号 + 横軸 + 縦軸).
+    links: HashMap<String, String>,
 }
 
 /// One shipment's enrichment and its ten checks (an order of one destination has one).
@@ -144,7 +147,35 @@ impl<'a> Enricher<'a> {
             calendar,
             shop,
             rules,
+            links: HashMap::new(),
         }
+    }
+
+    /// Links lines to the master mall's products by 商品管理番号 where their 商品番号 matches none.
+    pub fn with_products(mut self, products: &[crate::domain::masters::MasterProduct]) -> Self {
+        self.links = products.iter().map(|p| (p.item_key.clone(), p.product_code.clone())).collect();
+        self
+    }
+
+    /// The order with every line's 商品番号 as the masters know it: a line whose itemNumber matches
+    /// no 配送条件 takes its master product's by manageNumber (None: nothing to change).
+    fn linked(&self, order: &Order) -> Option<Order> {
+        let link = |i: &crate::domain::order::OrderItem| {
+            if self.delivery.contains_key(i.product_code.as_str()) {
+                return None;
+            }
+            self.links.get(&i.item_key).filter(|code| **code != i.product_code && self.delivery.contains_key(code.as_str()))
+        };
+        if !order.items.iter().any(|i| link(i).is_some()) {
+            return None;
+        }
+        let mut o = order.clone();
+        for i in &mut o.items {
+            if let Some(code) = link(i) {
+                i.product_code = code.clone();
+            }
+        }
+        Some(o)
     }
 
     /// Enriches one order: one row per shipment (送付先), each with its ten checks. `mall_kind`
@@ -158,6 +189,8 @@ impl<'a> Enricher<'a> {
         if order.cancelled {
             return self.cancelled(order);
         }
+        let linked = self.linked(order);
+        let order = linked.as_ref().unwrap_or(order);
         let n = order.shipments.len();
         let drafts: Vec<Draft> = if n <= 1 {
             vec![self.shipment(order, mall_kind, history, 1)]
@@ -1378,6 +1411,19 @@ mod tests {
         assert_eq!(out.enrichment.desired_date.value, Some(d("2026-12-10")));
         assert_eq!(out.checks[3].result.as_str(), "fail");
         assert!(out.checks[3].reason.contains("remote island (離島; the mall marks"), "{}", out.checks[3].reason);
+    }
+
+    #[test]
+    fn an_order_from_before_october_2019_is_taxed_at_the_then_8_percent() {
+        let m = masters();
+        let (cal, shop) = calendar_and_shop();
+        let mut o = order();
+        o.ordered_at = crate::domain::time::jst().with_ymd_and_hms(2018, 6, 1, 10, 0, 0).unwrap();
+        o.items[0].tax_rate = None;
+        let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", Some(History::default())).remove(0);
+        // 3,790 goods and add-on + 880 + 330 = 5,000 yen, all at 8 %: floor(5000 × 8 / 108) = 370.
+        assert_eq!(out.enrichment.tax.value, Some(Tax { standard: 370, reduced: 0 }), "{}", out.enrichment.tax.source);
+        assert!(out.enrichment.tax.source.starts_with("8 %: 370 yen (the rate in force on the order date"), "{}", out.enrichment.tax.source);
     }
 
     #[test]

@@ -88,7 +88,8 @@ impl Stage for EnrichConfig {
             lang: crate::domain::lang::current(),
         };
         let kinds: HashMap<&str, &str> = cx.settings.malls.iter().map(|(n, m)| (n.as_str(), m.mall_kind.name())).collect();
-        let enricher = Enricher::new(&masters, &calendar, &shop, &tables);
+        let (products, _) = cx.store.master_products().map_err(anyhow::Error::from)?;
+        let enricher = Enricher::new(&masters, &calendar, &shop, &tables).with_products(&products);
         let started = Instant::now();
 
         let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;

@@ -206,3 +206,109 @@ fn explain_shows_one_orders_values_their_sources_and_checks() {
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no enriched order `no-such-order`"), "{}", missing.stderr);
 }
+
+/// Real Rakuten payload shapes (tests/fixtures/malls/rakuten/cases.json) served by the mock over the
+/// RMS envelope: add-ons charged and not, two recipients, the mall's delivery fields, code-only
+/// settlements, absent amounts, nameless orderers, a social gift, a cancellation, SKU lines.
+#[test]
+fn rakuten_orders_as_the_mall_means_them() {
+    let shop = Shop::sample();
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/malls/rakuten/cases-scenario.yaml");
+    let out = shop.juchu_env(
+        &["--now", "2026-11-30T12:00:00+09:00", "run", "pipelines/demo.yaml"],
+        &[("JUCHU_MOCK_SCENARIO", scenario.to_str().unwrap())],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let number = |n: u32| format!("338811-20261130-90000000{n:02}");
+    let check = |n: u32, shipment: u32, no: u32| {
+        shop.query_one(&format!(
+            "select result || ' | ' || reason from order_checks where order_number = '{}' and shipment_no = {shipment} and check_no = {no}",
+            number(n)
+        ))
+    };
+    let has = |text: &str, part: &str| assert!(text.contains(part), "`{part}` not in `{text}`");
+
+    // 1–2: the 550 yen 名入れ add-on, charged by the shop (in the mall's goods total) and not.
+    has(&check(1, 1, 8), "pass | 550 yen (オプション加算!D4; already in the mall's goods total (charged))");
+    has(&check(1, 1, 9), "pass | 4670 yen, as the mall bills");
+    has(&check(2, 1, 8), "fail | add 550 yen for 名入れ:あり (NG-MUG-001) to the order: the mall's bill lacks it");
+    has(&check(2, 1, 9), "fail | the mall bills 4120 yen, juchu computes 4670 yen (goods 3240 + add-ons 550 + shipping 880");
+
+    // 3: two recipients, each a shipment with its own address, postage and checks.
+    assert_eq!(
+        shop.query_one(&format!(
+            "select string_agg(shipment_no || ' ' || ship_to_name || ' ' || ship_to_prefecture || ' ' || postage || ' ' || remote_island, '; ' order by shipment_no)
+             from order_shipments where order_number = '{}'",
+            number(3)
+        )),
+        "1 山田 花子 東京都 880 false; 2 比嘉 美咲 沖縄県 2200 true"
+    );
+    assert_eq!(
+        shop.query_one(&format!(
+            "select string_agg(shipment_no || ' ' || shipping_fee || ' ' || billing_total, '; ' order by shipment_no) from order_enrichment where order_number = '{}'",
+            number(3)
+        )),
+        "1 880 6160; 2 2200 6160"
+    );
+    has(&check(3, 1, 4), "pass | destination 1 of 2 (山田 花子, 東京都): 2026-12-08");
+    has(&check(3, 2, 4), "fail | destination 2 of 2 (比嘉 美咲, 沖縄県): 2026-12-08: the ship-to is a remote island");
+    has(&check(3, 2, 9), "pass | 6160 yen, as the mall bills");
+
+    // 4: クール便 (冷蔵) chosen for a 常温 product; 5: メール便 with a time slot.
+    has(&check(4, 1, 2), "fail | the customer chose 冷蔵 at the mall (DeliveryModel.deliveryName / deliveryClass: クール便), the items' 配送条件 say 常温");
+    has(&check(5, 1, 4), "fail | 14:00-16:00: time slot `14:00-16:00` was requested, but ネコポス takes no time slot (配送方法!");
+
+    // 6: a settlement sent as a code only.
+    assert_eq!(shop.query_one(&format!("select payment_method from orders where order_number = '{}'", number(6))), "クレジットカード");
+    has(&check(6, 1, 7), "pass | クレジットカード");
+
+    // 7: absent amounts are unknown, not 0 yen.
+    assert_eq!(
+        shop.query_one(&format!("select coalesce(goods::varchar, 'NULL') || ' ' || amounts_absent from orders where order_number = '{}'", number(7))),
+        "NULL goods,billing_total"
+    );
+    has(&check(7, 1, 9), "n/a | the mall sent no unit price for line(s) 1 (NG-TWL-001): the billing amount cannot be checked");
+
+    // 8–10: three strangers without name, email or phone are not one customer.
+    assert_eq!(
+        shop.query_one(&format!(
+            "select count(*) from order_enrichment where order_number in ('{}', '{}', '{}') and customer_rank is null
+               and customer_rank_source like 'no customer key%'",
+            number(8),
+            number(9),
+            number(10)
+        )),
+        "3"
+    );
+    // 11: a social gift whose recipient has not entered an address: no shipping date to a placeholder.
+    assert_eq!(
+        shop.query_one(&format!(
+            "select o.is_gift || ' ' || s.address_pending from orders o join order_shipments s using (mall, shop, order_number) where order_number = '{}'",
+            number(11)
+        )),
+        "true true"
+    );
+    has(&check(11, 1, 3), "fail | the recipient has not entered an address yet");
+
+    // 12: a cancellation: every check n/a saying why, no fees.
+    assert_eq!(
+        shop.query_one(&format!(
+            "select count(*) from order_checks where order_number = '{}' and result = 'n/a' and reason like 'the order is cancelled (mall status 900)%'",
+            number(12)
+        )),
+        "10"
+    );
+    assert_eq!(shop.query_one(&format!("select shipping_fee + cod_fee from order_enrichment where order_number = '{}'", number(12))), "0");
+
+    // 13: the SKU line keeps size and colour; the pre-SKU line finds its master product by 商品管理番号.
+    assert_eq!(
+        shop.query_one(&format!("select replace(sku_info, chr(10), ' / ') || ' ' || merchant_sku from order_items where order_number = '{}' and line_no = 1", number(13))),
+        "サイズ:M / カラー:(090)ブラック TSH-M-BK"
+    );
+    has(&check(13, 1, 1), "pass | 自社倉庫");
+
+    // 14: no orderProgress: said, and kept as unknown.
+    has(&out.stdout, "[F005]");
+    has(&out.stdout, &number(14));
+    assert_eq!(shop.query_one(&format!("select '[' || mall_status || ']' from orders where order_number = '{}'", number(14))), "[]");
+}
