@@ -6,7 +6,8 @@ use unicode_width::UnicodeWidthStr;
 use crate::domain::checks::{CheckResult, CHECK_NAMES};
 use crate::domain::lang::{self, Lang};
 use crate::pipeline::runner::RunOptions;
-use crate::store::enrichment::{Lookup, StoredText};
+use crate::domain::fields::Field;
+use crate::store::enrichment::{Lookup, OrderFacts, StoredText};
 use crate::store::Store;
 use crate::ExitStatus;
 
@@ -45,10 +46,107 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
             anyhow::bail!("order number `{order_number}` is at several malls ({}): add --mall with one of them", malls.join(", "))
         }
     };
-    let shown_values: Vec<(&str, String, &str)> = order
+    let mut out = format!("{}/{}/{}\n", order.mall, order.shop, order.order_number);
+    let f = &order.facts;
+    let say = |ja: &str, en: &str| lang::pick(ja, en).to_string();
+    let yen = |v: Option<i64>| v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into());
+    let mut facts: Vec<(String, String)> = vec![
+        (say("モールのステータス", "mall status"), if f.mall_status.is_empty() { say("（なし：不明）", "(none: unknown)") } else { f.mall_status.clone() }),
+        (say("注文者", "orderer"), if f.orderer.is_empty() { "—".into() } else { f.orderer.clone() }),
+        (
+            say("ギフト", "gift"),
+            format!(
+                "{}{}",
+                if f.is_gift { say("はい", "yes") } else { say("いいえ", "no") },
+                f.gift_flag.as_ref().map(|g| format!(" ({g})")).unwrap_or_else(|| say(" (氏名・住所から)", " (from the names and addresses)"))
+            ),
+        ),
+        (say("顧客キー", "customer key"), f.customer_key.clone().unwrap_or_else(|| say("なし（ランク付けなし）", "none (not ranked)"))),
+        (
+            say("モールの金額", "the mall's amounts"),
+            match lang {
+                Lang::Ja => format!(
+                    "商品 {} / 送料 {} / 代引料 {} / クーポン {} / ポイント {} / 請求 {}",
+                    yen(f.goods),
+                    yen(f.shipping),
+                    yen(f.cod_fee),
+                    yen(f.coupons),
+                    yen(f.points),
+                    yen(f.billing_total)
+                ),
+                Lang::En => format!(
+                    "goods {} / shipping {} / COD fee {} / coupons {} / points {} / billing {}",
+                    yen(f.goods),
+                    yen(f.shipping),
+                    yen(f.cod_fee),
+                    yen(f.coupons),
+                    yen(f.points),
+                    yen(f.billing_total)
+                ),
+            },
+        ),
+    ];
+    if f.cancelled {
+        facts.push((say("キャンセル", "cancelled"), say("はい", "yes")));
+    }
+    if let Some(absent) = &f.amounts_absent {
+        facts.push((say("モールが送らなかった金額", "amounts the mall did not send"), absent.clone()));
+    }
+    for (key, value) in &f.extras {
+        let label = match key.as_str() {
+            "wrapping" => say("ラッピング", "wrapping"),
+            "noshi" => say("のし", "noshi"),
+            "postage_included" => say("送料込み", "postage included"),
+            "tracking_numbers" => say("モールの追跡番号", "the mall's tracking numbers"),
+            "default_delivery_company" => say("モールの配送会社コード", "the mall's carrier code"),
+            "asuraku" => say("あす楽", "asuraku (next-day)"),
+            "delivery_date_info" => say("納期情報", "lead time"),
+            other => other.to_string(),
+        };
+        facts.push((label, value.clone()));
+    }
+    let facts_width = facts.iter().map(|(l, _)| l.width()).max().unwrap_or(0);
+    for (label, value) in &facts {
+        out.push_str(&format!("  {label}{}  {value}\n", " ".repeat(facts_width - label.width())));
+    }
+    let n = order.shipments.len();
+    for shipment in &order.shipments {
+        out.push_str(&format!(
+            "{} {}/{n}: {}{}{}\n",
+            say("送付先", "destination"),
+            shipment.shipment_no,
+            if shipment.recipient.is_empty() { "—" } else { &shipment.recipient },
+            if shipment.address_pending { say("（住所未入力: モールの仮の住所）", " (address not entered yet: the mall's placeholder)") } else { String::new() },
+            match (&shipment.delivery, shipment.postage) {
+                (Some(d), Some(p)) => say(&format!("; モールの配送方法 {d}; 送料 {p}"), &format!("; the mall's delivery method {d}; postage {p}")),
+                (Some(d), None) => say(&format!("; モールの配送方法 {d}"), &format!("; the mall's delivery method {d}")),
+                (None, Some(p)) => say(&format!("; 送料 {p}"), &format!("; postage {p}")),
+                (None, None) => String::new(),
+            }
+        ));
+        render_shipment(&mut out, shipment, f, lang);
+    }
+    Ok(Some(out))
+}
+
+fn render_shipment(out: &mut String, shipment: &crate::store::enrichment::EnrichedShipment, facts: &OrderFacts, lang: Lang) {
+    let shown_values: Vec<(&str, String, String)> = shipment
         .values
         .iter()
         .map(|(f, value, source)| {
+            // Where a rule set a fee, the mall's own amount beside it.
+            let mall = match f {
+                Field::ShippingFee => shipment.postage.or(facts.shipping),
+                Field::CodFee => facts.cod_fee,
+                _ => None,
+            };
+            let source = match mall {
+                Some(m) if !source.starts_with("the mall") => match lang {
+                    Lang::Ja => format!("{source}（モールの額 {m}）"),
+                    Lang::En => format!("{source} (the mall's: {m})"),
+                },
+                _ => source.clone(),
+            };
             let value = match value {
                 StoredText::Value(v) => v.clone(),
                 StoredText::Tax(t) => t.map(|(s, r)| match lang {
@@ -56,10 +154,9 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
                     Lang::En => format!("10 %: {s} yen, 8 %: {r} yen"),
                 }),
             };
-            (f.label().get(lang), value.unwrap_or_else(|| "—".into()), source.as_str())
+            (f.label().get(lang), value.unwrap_or_else(|| "—".into()), source)
         })
         .collect();
-    let mut out = format!("{}/{}/{}\n", order.mall, order.shop, order.order_number);
     let width = shown_values.iter().map(|(l, _, _)| l.width()).max().unwrap_or(0);
     let value_width = shown_values.iter().map(|(_, v, _)| v.width()).max().unwrap_or(0).min(40);
     for (label, value, source) in &shown_values {
@@ -71,7 +168,7 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
     }
     out.push_str("checks\n");
     let name_width = CHECK_NAMES.iter().map(|n| n.get(lang).width()).max().unwrap_or(0);
-    for c in &order.checks {
+    for c in &shipment.checks {
         let mark = match c.result {
             CheckResult::Pass => "✓",
             CheckResult::Fail => "✗",
@@ -80,7 +177,6 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
         let name = CHECK_NAMES.get(c.no as usize - 1).map(|n| n.get(lang)).unwrap_or_default();
         out.push_str(&format!("  {mark} {:>2} {name}{}  {}\n", c.no, " ".repeat(name_width.saturating_sub(name.width())), c.reason));
     }
-    let fired = &order.fired_rules;
+    let fired = &shipment.fired_rules;
     out.push_str(&format!("rules fired: {}\n", if fired.is_empty() { "none" } else { fired }));
-    Ok(Some(out))
 }

@@ -265,7 +265,8 @@ impl OrderPlan {
         // Drawn last, so the orders above stay as they were.
         let addon_charged = r.below(3) != 0;
         let mail_bin = !frozen && r.below(12) == 0;
-        let second = (items.len() >= 2 && r.below(12) == 0).then(|| {
+        // Two destinations only for baskets without frozen items (DeliveryModel is the order's).
+        let second = (items.len() >= 2 && r.below(12) == 0 && !frozen).then(|| {
             let ship_to = person(&mut r);
             let last = &items[items.len() - 1];
             let postage = postage_for(ship_to.prefecture, last.price * last.units, FROZEN.contains(&last.item_number));
@@ -363,7 +364,7 @@ impl MockOrder {
 }
 
 /// 送料 as the sample shop's rules charge it (rules/shipping_fee.yaml).
-fn postage_for(prefecture: &str, goods: i64, frozen: bool) -> i64 {
+pub fn postage_for(prefecture: &str, goods: i64, frozen: bool) -> i64 {
     match (prefecture, goods >= 5000, frozen) {
         ("沖縄県", true, _) => 1100,
         ("沖縄県", false, _) => 2200,

@@ -163,8 +163,17 @@ fn person(p: &Person, with_email: bool) -> Value {
 pub fn order_model(o: &MockOrder) -> Value {
     // The add-ons are in the mall's goods total where the shop has charged them.
     let goods = o.goods() + if o.addon_charged { o.addons() } else { 0 };
+    let split = o.second.as_ref().map_or(o.items.len(), |s| s.first_item);
+    // With two destinations each package pays its own postage, by the same tariff.
+    let first_postage = match &o.second {
+        Some(_) => {
+            let first: i64 = o.items[..split].iter().map(|i| i.price * i.units).sum();
+            super::orders::postage_for(o.ship_to.prefecture, first, false)
+        }
+        None => o.postage,
+    };
     let second_postage = o.second.as_ref().map_or(0, |s| s.postage);
-    let postage_total = o.postage + second_postage;
+    let postage_total = first_postage + second_postage;
     let postage = if o.postage_not_fixed { -9999 } else { postage_total };
     let total = if o.postage_not_fixed { -9999 } else { goods + postage_total };
     let request = if o.postage_not_fixed { -9999 } else { goods + postage_total + o.cod_fee() - o.coupon - o.points };
@@ -175,13 +184,13 @@ pub fn order_model(o: &MockOrder) -> Value {
                "delvdateInfo": "1～2日以内に発送予定（店舗休業日を除く）", "deleteItemFlag": 0, "taxRate": it.tax_rate() as f64 / 100.0, "priceTaxIncl": it.price,
                "SkuModelList": [{"variantId": format!("{}-{}", it.item_number, n + 1), "merchantDefinedSkuId": null, "skuInfo": it.choice}]})
     };
-    let split = o.second.as_ref().map_or(o.items.len(), |s| s.first_item);
     let package = |basket: u64, to: &Person, items: Vec<Value>, postage: i64, cod: i64| {
         json!({"basketId": basket, "postagePrice": if o.postage_not_fixed { -9999 } else { postage }, "deliveryPrice": cod,
                "noshi": null, "packageDeleteFlag": 0, "SenderModel": person(to, false), "ItemModelList": items,
                "ShippingModelList": [], "DeliveryCvsModel": null, "defaultDeliveryCompanyCode": "1001"})
     };
-    let mut packages = vec![package(10_000 + o.index, &o.ship_to, o.items[..split].iter().enumerate().map(item).collect(), o.postage, o.cod_fee())];
+    let mut packages =
+        vec![package(10_000 + o.index, &o.ship_to, o.items[..split].iter().enumerate().map(item).collect(), first_postage, o.cod_fee())];
     if let Some(second) = &o.second {
         let items = o.items.iter().enumerate().skip(split).map(item).collect();
         packages.push(package(20_000 + o.index, &second.ship_to, items, second.postage, 0));

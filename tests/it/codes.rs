@@ -4,7 +4,9 @@
 //! - `args`: the juchu command line, one argument per line (default `check pipelines/case.yaml`);
 //! - `expect_exit` (optional): the exit code (default 78);
 //! - `setup` (optional): one step a line, `garbage: PATH` (a file that is not what its name says),
-//!   `mkdir: PATH`, `remove: PATH`.
+//!   `mkdir: PATH`, `remove: PATH`;
+//! - `env` (optional): `NAME=VALUE` a line, `{shop}` in a value being the shop's folder (a mock
+//!   scenario the fixture brings, say).
 //!
 //! Each fixture runs twice (Japanese, then English); both outputs must name `[<CODE>]`, and both go in
 //! one snapshot named after the code (`snapshots/it__codes__<CODE>.snap`). Every failure is collected
@@ -18,7 +20,7 @@ use crate::support::Shop;
 const NOT_USER_CAUSED: &[(&str, &str)] =
     &[("F003", "the store failed while saving a mall's orders: internal (a full disk, a damaged store mid-run)")];
 
-const CONTROL_FILES: &[&str] = &["args", "expect_exit", "setup"];
+const CONTROL_FILES: &[&str] = &["args", "expect_exit", "setup", "env"];
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codes")
@@ -30,6 +32,7 @@ struct Fixture {
     args: Vec<String>,
     expect_exit: i32,
     setup: Vec<(String, String)>,
+    env: Vec<(String, String)>,
 }
 
 impl Fixture {
@@ -49,7 +52,12 @@ impl Fixture {
             let (step, path) = line.split_once(':').ok_or_else(|| format!("{code}: setup line `{line}` is not `step: path`"))?;
             setup.push((step.trim().to_string(), path.trim().to_string()));
         }
-        Ok(Fixture { code, dir: dir.to_path_buf(), args, expect_exit, setup })
+        let mut env = Vec::new();
+        for line in read("env").unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (name, value) = line.split_once('=').ok_or_else(|| format!("{code}: env line `{line}` is not `NAME=VALUE`"))?;
+            env.push((name.trim().to_string(), value.trim().to_string()));
+        }
+        Ok(Fixture { code, dir: dir.to_path_buf(), args, expect_exit, setup, env })
     }
 
     /// A fresh sample shop with this fixture's files and setup applied.
@@ -108,7 +116,11 @@ fn run_fixture(dir: &Path) -> Result<(), String> {
     let mut text = format!("$ juchu {}\n", fx.args.join(" "));
     for lang in ["ja", "en"] {
         let shop = fx.shop()?;
-        let out = shop.juchu_env(&args, &[("JUCHU_LANG", lang)]);
+        let root = shop.root().display().to_string();
+        let env: Vec<(String, String)> = fx.env.iter().map(|(k, v)| (k.clone(), v.replace("{shop}", &root))).collect();
+        let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        vars.push(("JUCHU_LANG", lang));
+        let out = shop.juchu_env(&args, &vars);
         let shown = out.text(&shop);
         if out.code != fx.expect_exit {
             problems.push(format!("{} ({lang}): exit {} where {} was expected", fx.code, out.code, fx.expect_exit));
