@@ -143,6 +143,7 @@ fn orders(count: usize, path: &std::path::Path) -> anyhow::Result<i64> {
         "BEGIN;
          CREATE TEMP TABLE base AS SELECT * FROM orders;
          CREATE TEMP TABLE base_items AS SELECT * FROM order_items;
+         CREATE TEMP TABLE base_shipments AS SELECT * FROM order_shipments;
          CREATE TEMP TABLE first_line AS SELECT mall, shop, order_number, unit_price * quantity AS amount FROM base_items WHERE line_no = 1;
          INSERT INTO orders SELECT o.* REPLACE (
                 o.order_number || '-c' || k AS order_number,
@@ -151,6 +152,7 @@ fn orders(count: usize, path: &std::path::Path) -> anyhow::Result<i64> {
                 replace(o.normalized, '\"order_number\":\"' || o.order_number || '\"', '\"order_number\":\"' || o.order_number || '-c' || k || '\"') AS normalized)
              FROM base o LEFT JOIN first_line f ON f.mall = o.mall AND f.shop = o.shop AND f.order_number = o.order_number, range(1, {copies}) t(k);
          INSERT INTO order_items SELECT i.* REPLACE (i.order_number || '-c' || k AS order_number) FROM base_items i, range(1, {copies}) t(k);
+         INSERT INTO order_shipments SELECT s.* REPLACE (s.order_number || '-c' || k AS order_number) FROM base_shipments s, range(1, {copies}) t(k);
          INSERT INTO order_items SELECT i.* REPLACE (i.order_number || '-c' || k AS order_number, 99 AS line_no)
              FROM base_items i, range(1, {copies}) t(k) WHERE i.line_no = 1;
          COMMIT;"
