@@ -314,6 +314,13 @@ fn rakuten_orders_as_the_mall_means_them() {
     );
     has(&check(13, 1, 1), "pass | 自社倉庫");
 
+    // 15: 送料込み: rules read postage_included, so the fee table does not charge a free-shipping order.
+    has(&check(15, 1, 9), "pass | 1980 yen, as the mall bills");
+    assert_eq!(
+        shop.query_one(&format!("select shipping_fee || ' ' || shipping_fee_source from order_enrichment where order_number = '{}'", number(15))),
+        "0 rules/postage_included.yaml row 1"
+    );
+
     // 14: no orderProgress: said, and kept as unknown.
     has(&out.stdout, "[F005]");
     has(&out.stdout, &number(14));
