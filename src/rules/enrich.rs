@@ -1050,10 +1050,10 @@ fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalend
     }
 }
 
-/// 請求金額 = goods + option add-ons (+ the tax 税別 items add) + shipping + COD fee + payment fee
-/// + the mall's own surcharge − coupons − points, with the fees as enriched, and the 消費税 inside
-/// it per rate at the rates in force on the order's date (add-ons at their item's rate, fees at
-/// the standard rate). The third value says why check 9 cannot be made, where it cannot.
+/// 請求金額 = goods + option add-ons (+ the tax 税別 items add) + shipping + COD fee + payment fee,
+/// plus the mall's own surcharge, minus coupons and points, with the fees as enriched; and the 消費税
+/// inside it per rate at the rates in force on the order's date (add-ons at their item's rate, fees
+/// at the standard rate). The third value says why check 9 cannot be made, where it cannot.
 fn billing(
     o: &Order,
     addons: &[&AddOn],

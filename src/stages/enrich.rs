@@ -88,7 +88,7 @@ impl Stage for EnrichConfig {
             lang: crate::domain::lang::current(),
         };
         let kinds: HashMap<&str, &str> = cx.settings.malls.iter().map(|(n, m)| (n.as_str(), m.mall_kind.name())).collect();
-        let (products, _) = cx.store.master_products().map_err(anyhow::Error::from)?;
+        let (products, _) = cx.store.master_products()?;
         let enricher = Enricher::new(&masters, &calendar, &shop, &tables).with_products(&products);
         let started = Instant::now();
 
@@ -133,7 +133,7 @@ impl Stage for EnrichConfig {
                 let fingerprint = fingerprint_of(&rows);
                 tally.add(&rows, fingerprint, old_fingerprint);
                 for (k, enriched) in rows.iter().enumerate() {
-                    write_row(&mut out, &mut batch_reasons, &stored_fields, &order, k + 1, enriched, fingerprint, run_id);
+                    write_row(&mut out, &mut batch_reasons, &stored_fields, &order, (k + 1, enriched), fingerprint, run_id);
                 }
             }
             Ok((out.finish()?, tally, batch_reasons.new))
@@ -596,8 +596,7 @@ fn write_row(
     reasons: &mut BatchReasons<'_>,
     stored: &[(Field, Column)],
     order: &Order,
-    shipment_no: usize,
-    enriched: &Enriched,
+    (shipment_no, enriched): (usize, &Enriched),
     fingerprint: u64,
     run_id: i64,
 ) {
@@ -798,7 +797,7 @@ mod tests {
         let mut out = template.fresh();
         let shared = Reasons { stored: HashMap::from([("known".to_string(), 1)]), next_id: 2.into() };
         let mut reasons = BatchReasons { shared: &shared, new: HashMap::new() };
-        write_row(&mut out, &mut reasons, &stored, &order, 1, &enriched, 1, 1);
+        write_row(&mut out, &mut reasons, &stored, &order, (1, &enriched), 1, 1);
         let batch = out.finish().unwrap();
         assert_eq!((batch.num_rows(), batch.num_columns()), (1, expected.len()));
         // Each reason text gets one id, the texts the store knows keep theirs.

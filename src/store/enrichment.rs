@@ -107,7 +107,9 @@ impl Store {
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params![order_number, mall, mall])?;
-        let mut found: Vec<((String, String, String), i32, String, Vec<(Field, StoredText, String)>)> = Vec::new();
+        // Per row: (mall, shop, number), shipment_no, fired rules, values.
+        type Found = ((String, String, String), i32, String, Vec<(Field, StoredText, String)>);
+        let mut found: Vec<Found> = Vec::new();
         while let Some(row) = rows.next()? {
             let key: (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
             let (shipment_no, fired_rules): (i32, String) = (row.get(3)?, row.get(4)?);
@@ -152,18 +154,20 @@ impl Store {
                     Ok(StoredCheck { no, result, reason })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let shipment: Option<(Option<String>, Option<String>, Option<String>, Option<String>, bool, Option<i64>, Option<String>, Option<String>)> = self
+            // name, 〒, prefecture, address, pending, postage, delivery method, its field.
+            type Recipient = ([Option<String>; 4], bool, Option<i64>, Option<String>, Option<String>);
+            let shipment: Option<Recipient> = self
                 .conn
                 .query_row(
                     "SELECT ship_to_name, ship_to_postal_code, ship_to_prefecture, ship_to_address, address_pending, postage, delivery_method, delivery_source
                      FROM order_shipments WHERE mall = ? AND shop = ? AND order_number = ? AND shipment_no = ?",
                     params![mall, shop, number, shipment_no],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+                    |r| Ok(([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?], r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
                 )
                 .map(Some)
                 .or_else(|e| if matches!(e, duckdb::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })?;
             let (recipient, address_pending, postage, delivery) = match shipment {
-                Some((name, zip, pref, address, pending, postage, method, source)) => {
+                Some(([name, zip, pref, address], pending, postage, method, source)) => {
                     let zip = zip.map(|z| format!("〒{z} ")).unwrap_or_default();
                     let recipient = format!("{} {zip}{}{}", name.unwrap_or_default(), pref.unwrap_or_default(), address.unwrap_or_default());
                     let delivery = method.map(|m| format!("{m} ({})", source.unwrap_or_default()));
