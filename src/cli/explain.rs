@@ -101,6 +101,7 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
             "default_delivery_company" => say("モールの配送会社コード", "the mall's carrier code"),
             "asuraku" => say("あす楽", "asuraku (next-day)"),
             "delivery_date_info" => say("納期情報", "lead time"),
+            "shop_coupons" => say("クーポンのうち店舗負担", "coupons the shop pays"),
             other => other.to_string(),
         };
         facts.push((label, value.clone()));

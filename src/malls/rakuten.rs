@@ -501,6 +501,63 @@ mod tests {
         assert_eq!(b.items[0].sku.as_deref(), Some("kyusu-black"));
     }
 
+    /// The cases a new shop met (tests/fixtures/malls/rakuten/cases.json), as the parser reads them.
+    #[test]
+    fn parses_the_cases_a_new_shop_met() {
+        let v: Value = serde_json::from_str(include_str!("../../tests/fixtures/malls/rakuten/cases.json")).unwrap();
+        let models = v["OrderModelList"].as_array().unwrap();
+        let order = |n: usize| parse_order("rakuten", "s", &models[n - 1]).unwrap();
+        // Two recipients: two shipments, each with its items, postage and remote-island flag.
+        let two = order(3);
+        assert_eq!(two.shipments.len(), 2);
+        assert_eq!((two.shipments[1].ship_to.name.as_str(), two.shipments[1].remote_island), ("比嘉 美咲", true));
+        assert_eq!((two.shipments[0].postage, two.shipments[1].postage), (Amount::Yen(880), Amount::Yen(2200)));
+        assert_eq!(two.items.iter().map(|i| i.shipment).collect::<Vec<_>>(), [0, 1]);
+        assert!(!two.shipments[0].remote_island);
+        // The mall's delivery fields.
+        assert_eq!(order(4).shipments[0].delivery, MallDelivery {
+            method: "クール便".into(),
+            temperature: Some("冷蔵".into()),
+            source: "DeliveryModel.deliveryName / deliveryClass".into()
+        });
+        // A settlement sent as a code only.
+        assert_eq!(order(6).payment_method, "クレジットカード");
+        // Absent amounts are unknown, not 0.
+        let absent = order(7);
+        assert_eq!((absent.amounts.goods, absent.amounts.billing_total, absent.items[0].unit_price), (Amount::Absent, Amount::Absent, None));
+        // No name, no email: no customer key, and not a gift for want of a name.
+        assert_eq!(order(8).customer_key(), None);
+        assert!(!order(8).is_gift);
+        // A social gift: the mall's flag, and the placeholder address.
+        let social = order(11);
+        assert!(social.is_gift && social.shipments[0].address_pending);
+        assert_eq!(social.extras.gift_flag.as_deref(), Some("socialGiftFlag 1 (ソーシャルギフト)"));
+        // A cancellation without packages.
+        let cancelled = order(12);
+        assert!(cancelled.cancelled && cancelled.items.is_empty() && cancelled.shipments.len() == 1);
+        // SKU lines keep the variation text and the shop's SKU number.
+        let sku = order(13);
+        assert_eq!(sku.items[0].sku_info, "サイズ:M\nカラー:(090)ブラック");
+        assert_eq!(sku.items[0].merchant_sku.as_deref(), Some("TSH-M-BK"));
+        assert_eq!((sku.items[1].product_code.as_str(), sku.items[1].item_key.as_str()), ("NG-TSH-001-l-bk", "wa-tshirt-01"));
+        // No orderProgress: the status is unknown, not "".
+        assert!(!order(14).status_known());
+        assert_eq!(order(15).extras.postage_included, Some(true));
+    }
+
+    #[test]
+    fn a_model_whose_fields_have_another_shape_is_refused_not_stored_empty() {
+        let mut m: Value = serde_json::from_str(include_str!("../../tests/fixtures/malls/rakuten/cases.json")).unwrap();
+        let mut model = m["OrderModelList"][0].take();
+        model["PackageModelList"] = json!({"basketId": 1});
+        let err = parse_order("rakuten", "s", &model).unwrap_err();
+        assert!(err.contains("PackageModelList is an object where the spec has a list"), "{err}");
+        model["PackageModelList"] = json!([]);
+        model["requestPrice"] = json!({"value": 1});
+        let err = parse_order("rakuten", "s", &model).unwrap_err();
+        assert!(err.contains("requestPrice is an object where the spec has an amount"), "{err}");
+    }
+
     #[test]
     fn shipping_terms() {
         assert_eq!(shipping_term(1416).as_deref(), Some("14:00-16:00"));

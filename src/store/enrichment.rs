@@ -223,6 +223,7 @@ impl Store {
             ("default_delivery_company", text("default_delivery_company")),
             ("asuraku", extras.get("asuraku").and_then(serde_json::Value::as_bool).filter(|b| *b).map(|b| b.to_string())),
             ("delivery_date_info", text("delivery_date_info")),
+            ("shop_coupons", normalized.pointer("/amounts/shop_coupons/yen").and_then(serde_json::Value::as_i64).map(|v| v.to_string())),
         ] {
             if let Some(v) = value {
                 shown.push((label.to_string(), v));
