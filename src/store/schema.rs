@@ -7,6 +7,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (3, "order enrichment and the ten checks", V3),
     (4, "enrichment as columns with their sources; order_checks as a view", V4),
     (5, "check reasons stored for every check; check names from the enrich stage; order_checks rewords nothing", V5),
+    (6, "the 配送方法 master", V6),
 ];
 
 const V1: &str = r#"
@@ -332,6 +333,10 @@ SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.s
     r.reason
 FROM order_enrichment e CROSS JOIN check_names n
 LEFT JOIN check_reasons r ON r.id = e.check_reason_ids[n.check_no];
+"#;
+
+const V6: &str = r#"
+CREATE TABLE m_delivery_methods (mall VARCHAR, method VARCHAR, carrier VARCHAR, service VARCHAR, temperature VARCHAR, time_slots BOOLEAN, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (mall, method));
 "#;
 
 #[cfg(test)]
