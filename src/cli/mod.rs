@@ -114,12 +114,15 @@ pub enum Command {
     },
     /// Read-only SQL over the store.
     #[command(
-        after_help = "Examples:\n  juchu query \"select count(*) from products\"\n  juchu query --format csv \"select * from runs\""
+        after_help = "Examples:\n  juchu query \"select count(*) from products\"\n  juchu query --format csv \"select * from runs\" > runs.csv\n\nIn CSV, a text cell starting with = + - @ (or a tab or CR) is written as \"'=…\", so a spreadsheet shows it\ninstead of running it as a formula (numbers such as -300 are left alone); --raw writes every cell as stored."
     )]
     Query {
         sql: String,
         #[arg(long, value_enum, default_value_t = query::Format::Table)]
         format: query::Format,
+        /// CSV: write cells exactly as stored, without the leading ' that keeps text such as =1+2 from running as a spreadsheet formula.
+        #[arg(long)]
+        raw: bool,
     },
     /// Serve the mock mall (every mall's wire format, seeded orders, fault injection) until stopped.
     #[command(
@@ -179,7 +182,7 @@ pub fn main() -> ExitStatus {
         Command::Run { pipeline, replay } => run::run(&pipeline, &RunOptions { replay, ..opts }),
         Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
-        Command::Query { sql, format } => query::query(&sql, format, &opts),
+        Command::Query { sql, format, raw } => query::query(&sql, format, raw, &opts),
         Command::Explain { order_number, mall } => explain::explain(&order_number, mall.as_deref(), &opts),
         Command::Test { paths, junit } => test::test(&paths, junit.as_deref(), &opts),
         Command::MockMall { listen, ftp_listen, ftp_root, scenario } => {

@@ -36,7 +36,8 @@ pub fn open_read_only(opts: &RunOptions) -> Result<(Store, PathBuf), ExitStatus>
     }
 }
 
-pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
+/// `raw`: CSV cells exactly as stored, without the guard against spreadsheet formulas.
+pub fn query(sql: &str, format: Format, raw: bool, opts: &RunOptions) -> ExitStatus {
     let store = match open_read_only(opts) {
         Ok((s, _)) => s,
         Err(status) => return status,
@@ -50,12 +51,8 @@ pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
                     print!("{}", render_table(&columns, &text))
                 }
                 Format::Csv => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout());
-                    let _ = w.write_record(&columns);
-                    for r in &rows {
-                        let _ = w.write_record(r.iter().map(|c| c.as_deref().unwrap_or("")));
-                    }
-                    let _ = w.flush();
+                    let numeric = if raw { None } else { numeric_columns(&store, sql) };
+                    print!("{}", render_csv(&columns, &rows, numeric.as_deref(), !raw));
                 }
                 Format::Json => {
                     let out: Vec<serde_json::Value> = rows
@@ -82,6 +79,84 @@ pub fn query(sql: &str, format: Format, opts: &RunOptions) -> ExitStatus {
 }
 
 type Rows = Vec<Vec<Option<String>>>;
+
+/// CSV, quoted where needed. With `guard`, a text cell a spreadsheet would run as a formula (it
+/// starts with = + - @, a tab or CR: OWASP's CSV injection) gets a leading `'` inside quotes, so
+/// Excel shows the text instead of running it; numbers stay as they are (`-300` is not a formula).
+/// `numeric` says which columns are numbers; without it a cell counts as a number when all of it is one.
+pub fn render_csv(columns: &[String], rows: &Rows, numeric: Option<&[bool]>, guard: bool) -> String {
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = (usize, Option<&str>)>, header: bool| {
+        let mut fields = Vec::new();
+        for (i, cell) in cells {
+            let text = cell.unwrap_or("");
+            let is_number = !header && numeric.and_then(|n| n.get(i).copied()).unwrap_or_else(|| looks_numeric(text));
+            let formula = guard && !is_number && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            fields.push(if formula {
+                format!("\"'{}\"", text.replace('"', "\"\""))
+            } else if text.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", text.replace('"', "\"\""))
+            } else {
+                text.to_string()
+            });
+        }
+        // A record of one empty field is written `""`, so the line is not lost.
+        if fields.len() == 1 && fields[0].is_empty() {
+            fields[0] = "\"\"".into();
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    };
+    line(&mut columns.iter().map(|c| Some(c.as_str())).enumerate(), true);
+    for r in rows {
+        line(&mut r.iter().map(|c| c.as_deref()).enumerate(), false);
+    }
+    out
+}
+
+/// The whole text is one number: `-300`, `+1.5`, `2e-3`.
+fn looks_numeric(text: &str) -> bool {
+    let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match t.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['-', '+']).unwrap_or(e))),
+        None => (t, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    !(int.is_empty() && frac.is_empty()) && digits(int) && digits(frac) && exponent.is_none_or(|e| !e.is_empty() && digits(e))
+}
+
+/// Which of the query's columns are numbers, by their types (`DESCRIBE`); None when DuckDB cannot
+/// describe the statement (PRAGMA, SHOW …): the cells are then judged one by one.
+fn numeric_columns(store: &Store, sql: &str) -> Option<Vec<bool>> {
+    let trimmed = sql.trim().trim_end_matches(';');
+    let mut stmt = store.conn.prepare(&format!("DESCRIBE SELECT * FROM ({trimmed})")).ok()?;
+    let mut rows = stmt.query([]).ok()?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().ok()? {
+        let ty: String = row.get(1).ok()?;
+        let ty = ty.to_ascii_uppercase();
+        out.push(
+            ty.starts_with("DECIMAL")
+                || matches!(
+                    ty.as_str(),
+                    "TINYINT"
+                        | "SMALLINT"
+                        | "INTEGER"
+                        | "BIGINT"
+                        | "HUGEINT"
+                        | "UTINYINT"
+                        | "USMALLINT"
+                        | "UINTEGER"
+                        | "UBIGINT"
+                        | "UHUGEINT"
+                        | "FLOAT"
+                        | "DOUBLE"
+                ),
+        );
+    }
+    Some(out)
+}
 
 /// Runs SQL, every value as text (NULL as None).
 pub fn run_sql(store: &Store, sql: &str) -> duckdb::Result<(Vec<String>, Rows)> {
@@ -159,4 +234,21 @@ fn truncate(s: &str, width: usize) -> String {
         out.push(ch);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_column_types_a_cell_that_is_all_one_number_is_left_alone() {
+        let columns = vec!["v".to_string()];
+        let rows: Rows =
+            ["-300", "+1.5", "2e-3", "-.5", "-", "-3a", "-1+2", "=1", "1e", "", "x"].iter().map(|v| vec![Some(v.to_string())]).collect();
+        let csv = render_csv(&columns, &rows, None, true);
+        assert_eq!(csv, "v\n-300\n+1.5\n2e-3\n-.5\n\"'-\"\n\"'-3a\"\n\"'-1+2\"\n\"'=1\"\n1e\n\"\"\nx\n");
+        // A header is text too.
+        assert_eq!(render_csv(&["=cmd".to_string()], &Vec::new(), None, true), "\"'=cmd\"\n");
+        assert_eq!(render_csv(&["=cmd".to_string()], &Vec::new(), None, false), "=cmd\n");
+    }
 }

@@ -114,6 +114,14 @@ pub const CODES: &[Code] = &[
         ),
     ),
     e(
+        "C019",
+        t("暗号化されない http:// の接続先です（認証情報が平文で送られます）", "a plain http:// endpoint: the credentials would travel unencrypted"),
+        t(
+            "https:// に直してください。http:// はこのマシンの中（localhost, 127.0.0.1, ::1）だけです。自社の閉じたネットワークなら、そのモールに allow_insecure_http: true を書きます",
+            "write https://; plain http:// is only for this machine (localhost, 127.0.0.1, ::1); on a network that is yours, set `allow_insecure_http: true` for that mall",
+        ),
+    ),
+    e(
         "C020",
         t("モールの種類が違います", "unknown mall kind"),
         t(
@@ -422,8 +430,8 @@ pub const CODES: &[Code] = &[
         "F001",
         t("モールが認証情報を受け付けません", "a mall refused the credentials"),
         t(
-            "モールの管理画面でキーを更新し、設定が指す環境変数に入れてください（S16）",
-            "renew the key in the mall's admin screen, then set it in the environment variable the settings name (S16)",
+            "モールの管理画面でキーを更新し、設定の ${…} が指す環境変数（例 RAKUTEN_LICENSE_KEY）に入れて cron の環境で export してください（S16）",
+            "renew the key in the mall's admin screen, then export it in the cron job's environment under the variable the settings' ${…} names (e.g. RAKUTEN_LICENSE_KEY) (S16)",
         ),
     ),
     e(
@@ -519,6 +527,24 @@ pub const CODES: &[Code] = &[
             "配送日数シートに、出荷元地域から全都道府県への日数を書いてください",
             "fill the 配送日数 sheet for every prefecture from the shop's origin region",
         ),
+    ),
+    e(
+        "M008",
+        t("配送方法が配送会社シートにない配送会社を指しています", "a delivery method names a carrier that is not in the 配送会社 sheet"),
+        t("配送会社シートに登録するか、名前を直してください", "register the carrier on the 配送会社 sheet, or fix the name"),
+    ),
+    w(
+        "M009",
+        t("冷蔵・冷凍の配送方法なのに、配送会社がクール便に対応していません", "a refrigerated or frozen delivery method on a carrier without クール便"),
+        t(
+            "配送会社シートのクール便を「対応」にするか、クール便のある配送会社か温度帯を書いてください",
+            "set クール便 to 対応 on the 配送会社 sheet, or give the method a carrier with cool delivery or another 温度帯",
+        ),
+    ),
+    w(
+        "M010",
+        t("配送時間帯が一つもない配送会社です（時間帯指定の受注はチェック4で不合格になります）", "a carrier has no time slots (orders asking it for a slot fail check 4)"),
+        t("配送時間帯シートにこの配送会社の時間帯を登録してください", "register the carrier's time slots on the 配送時間帯 sheet"),
     ),
     // Rule files.
     e(

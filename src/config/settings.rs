@@ -79,6 +79,10 @@ pub struct MallSettings {
     /// `mock` (the in-process mock mall), or the API base URL / FTP host.
     #[serde(default)]
     pub endpoint: Option<Spanned<String>>,
+    /// Lets an `http://` endpoint on another host through (`juchu check` refuses it: the
+    /// credentials would cross the network in clear text). Loopback `http://` needs no switch.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
     /// Secrets, only as `${ENV_NAME}` references.
     #[serde(default)]
     pub credentials: BTreeMap<String, Spanned<String>>,
@@ -355,6 +359,21 @@ fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
     }
 }
 
+/// The host of an `http://` URL when it is not this machine (loopback: localhost, 127.0.0.0/8, ::1).
+fn insecure_http_host(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || host.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| host.to_string())
+}
+
 /// Checks one mall's entry; returns its kind, or None when the kind is unknown (reported).
 fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<FixedOffset>, diags: &mut Diagnostics) -> Option<MallKind> {
     let kind_name = m.kind.as_ref().map(|k| k.value.clone()).unwrap_or_else(|| name.to_string());
@@ -392,11 +411,26 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
                     .at(file.place_at(&ep.referenced))
                     .help(format!("write `mock` (the mock mall) or {want}")),
             );
+        } else if !ftp && !m.allow_insecure_http {
+            if let Some(host) = insecure_http_host(&ep.value) {
+                diags.push(
+                    Diagnostic::error(
+                        "C019",
+                        format!("malls.{name}.endpoint `{}` is plain http:// to `{host}`: the mall's credentials would cross the network unencrypted", ep.value),
+                    )
+                    .at(file.place_at(&ep.referenced))
+                    .help(format!(
+                        "write https://{}; plain http:// is only for this machine (localhost, 127.0.0.1, ::1), or set `allow_insecure_http: true` under malls.{name} if the network is yours",
+                        ep.value["http://".len()..].trim_start_matches('/')
+                    )),
+                );
+            }
         }
     }
     if let Some(of) = &mut m.order_files {
         of.folder_path = file.path.parent().unwrap_or(Path::new(".")).join(&of.folder.value);
-        if !of.folder_path.is_dir() {
+        // A mall switched off reads no files: its folder may not exist yet.
+        if m.switches.order_import && !of.folder_path.is_dir() {
             diags.push(
                 Diagnostic::error("C015", format!("order-file folder `{}` not found", of.folder.value))
                     .at(file.place_at(&of.folder.referenced))
@@ -504,4 +538,34 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
         );
     }
     kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insecure_http_host;
+
+    #[test]
+    fn plain_http_is_insecure_except_to_this_machine() {
+        for url in [
+            "http://localhost:8080",
+            "http://LOCALHOST/api",
+            "http://127.0.0.1:8080",
+            "http://127.10.0.3/es/2.0",
+            "http://[::1]:8080/",
+            "http://user@127.0.0.1:8080",
+            "https://api.rms.rakuten.co.jp",
+            "mock",
+        ] {
+            assert_eq!(insecure_http_host(url), None, "{url}");
+        }
+        for (url, host) in [
+            ("http://api.rms.rakuten.co.jp/es/2.0", "api.rms.rakuten.co.jp"),
+            ("http://192.168.1.20:8080", "192.168.1.20"),
+            ("http://[2001:db8::1]:80/", "2001:db8::1"),
+            ("http://localhost.example.com", "localhost.example.com"),
+            ("http://128.0.0.1", "128.0.0.1"),
+        ] {
+            assert_eq!(insecure_http_host(url).as_deref(), Some(host), "{url}");
+        }
+    }
 }

@@ -31,6 +31,8 @@ pub mod sheet {
     pub const CUSTOMER_RANKS: &str = "顧客ランク";
     pub const SHOP_HOLIDAYS: &str = "休業日";
     pub const CLOSED_WEEKDAYS: &str = "定休日";
+    /// Optional: a workbook without it has no delivery methods.
+    pub const DELIVERY_METHODS: &str = "配送方法";
 }
 
 #[derive(Debug, Clone)]
@@ -269,6 +271,8 @@ pub fn validate(m: &Masters, shop: &ShopView<'_>, products: &[MasterProduct], op
     check_rakuten_statuses(m, shop, &mut out);
     check_prefectures(m, &mut out);
     check_delivery(m, products, &mut out);
+    check_carrier_time_slots(m, &mut out);
+    check_delivery_methods(m, &mut out);
     check_option_addons(m, options, &mut out);
     check_payment_methods(m, shop, &mut out);
     check_transit_days(m, shop, &mut out);
@@ -435,6 +439,61 @@ fn check_delivery(m: &Masters, products: &[MasterProduct], out: &mut Vec<Finding
     }
 }
 
+/// A carrier without a single 配送時間帯 row: every order asking it for a time slot fails check 4.
+fn check_carrier_time_slots(m: &Masters, out: &mut Vec<Finding>) {
+    let with_slots: HashSet<&str> = m.time_slots.iter().map(|s| s.carrier.as_str()).collect();
+    for c in &m.carriers {
+        if !with_slots.contains(c.name.as_str()) {
+            out.push(Finding::warning(
+                "M010",
+                format!("carrier `{}` has no time slots in the sheet {}", c.name, sheet::TIME_SLOTS),
+                cell(&c.origin, "配送会社"),
+                format!(
+                    "add its slots to the sheet {} (`{} | 午前中 | <時間帯コード> | 8 | 12` …); until then every order asking it for a time slot fails check 4",
+                    sheet::TIME_SLOTS,
+                    c.name
+                ),
+            ));
+        }
+    }
+}
+
+/// 配送方法 rows against the 配送会社 sheet: the carrier must be there, and a 冷蔵/冷凍 service needs one with クール便.
+fn check_delivery_methods(m: &Masters, out: &mut Vec<Finding>) {
+    let carriers: HashMap<&str, &Carrier> = m.carriers.iter().map(|c| (c.name.as_str(), c)).collect();
+    for dm in &m.delivery_methods {
+        if dm.carrier.trim().is_empty() {
+            continue; // empty = any carrier
+        }
+        match carriers.get(dm.carrier.as_str()) {
+            None => out.push(Finding::error(
+                "M008",
+                format!(
+                    "delivery method `{}` of mall {} names carrier `{}`, which is not in the carrier master",
+                    dm.method, dm.mall, dm.carrier
+                ),
+                cell(&dm.origin, "配送会社"),
+                format!("add it to the sheet {} or fix the name", sheet::CARRIERS),
+            )),
+            Some(c) if !c.cool && dm.temperature != "常温" => out.push(Finding::warning(
+                "M009",
+                format!(
+                    "delivery method `{}` of mall {} is {} but carrier `{}` has クール便 非対応",
+                    dm.method, dm.mall, dm.temperature, dm.carrier
+                ),
+                cell(&dm.origin, "温度帯"),
+                format!(
+                    "set クール便 to 対応 for {} in the sheet {} (row {}), or give this method a carrier that offers cool delivery",
+                    c.name,
+                    sheet::CARRIERS,
+                    c.origin.row
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+}
+
 fn check_option_addons(m: &Masters, options: &[ProductOptionChoice], out: &mut Vec<Finding>) {
     let addons: HashMap<(&str, &str, &str), &OptionAddon> =
         m.option_addons.iter().map(|a| ((a.product_code.as_str(), a.item_name.as_str(), a.choice.as_str()), a)).collect();
@@ -517,5 +576,62 @@ fn check_transit_days(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding>) 
                 "write the full name with its suffix (都/道/府/県)",
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(sheet: &str, row: usize) -> Origin {
+        Origin { file: "masters.xlsx".into(), sheet: sheet.into(), row }
+    }
+
+    fn method(method: &str, carrier: &str, temperature: &str, row: usize) -> DeliveryMethod {
+        DeliveryMethod {
+            mall: "rakuten".into(),
+            method: method.into(),
+            carrier: carrier.into(),
+            service: String::new(),
+            temperature: temperature.into(),
+            time_slots: true,
+            origin: origin(sheet::DELIVERY_METHODS, row),
+        }
+    }
+
+    #[test]
+    fn delivery_methods_name_known_carriers_and_cool_services_need_cool_carriers() {
+        let mut m = Masters::default();
+        for (name, cool, row) in [("ヤマト運輸", true, 2), ("西濃運輸", false, 3)] {
+            m.carriers.push(Carrier { name: name.into(), rakuten_code: None, cool, origin: origin(sheet::CARRIERS, row) });
+        }
+        m.time_slots.push(TimeSlot {
+            carrier: "ヤマト運輸".into(),
+            label: "午前中".into(),
+            code: "0812".into(),
+            start_hour: Some(8),
+            end_hour: Some(12),
+            origin: origin(sheet::TIME_SLOTS, 2),
+        });
+        m.delivery_methods = vec![
+            method("宅配便", "ヤマト運輸", "冷凍", 2),
+            method("メール便", "", "冷蔵", 3), // empty = any carrier: nothing to check
+            method("クール便", "西濃運輸", "冷蔵", 4),
+            method("路線便", "西濃運輸", "常温", 5),
+            method("その他", "ヤマト", "常温", 6),
+        ];
+        let mut out = Vec::new();
+        check_carrier_time_slots(&m, &mut out);
+        check_delivery_methods(&m, &mut out);
+        let got: Vec<(&str, bool, FindingPlace)> = out.iter().map(|f| (f.code, f.error, f.place.clone())).collect();
+        let at = |sheet: &str, row, column: &str| FindingPlace::Cell { sheet: sheet.into(), row, column: column.into() };
+        assert_eq!(
+            got,
+            vec![
+                ("M010", false, at(sheet::CARRIERS, 3, "配送会社")),
+                ("M009", false, at(sheet::DELIVERY_METHODS, 4, "温度帯")),
+                ("M008", true, at(sheet::DELIVERY_METHODS, 6, "配送会社")),
+            ]
+        );
     }
 }

@@ -93,11 +93,14 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         now.format("%Y-%m-%d %H:%M:%S%:z"),
         crate::config::diagnostic::display_path(&store_path)
     );
-    // The in-process mock mall, for malls whose endpoint is `mock` (the demo, tests).
-    let needs_mock = stages.iter().any(|s| s.stage.talks_to_malls())
-        && settings.malls.values().any(|m| m.endpoint.as_ref().is_some_and(|e| e.value == "mock"));
+    // The in-process mock mall, for switched-on malls whose endpoint is `mock` (the demo, tests); its
+    // FTP side (and its folder, state/mock-ftp/) only for a switched-on mall fetched over FTP.
+    let mock_malls: Vec<_> =
+        settings.malls.values().filter(|m| m.switches.order_import && m.endpoint.as_ref().is_some_and(|e| e.value == "mock")).collect();
+    let needs_mock = stages.iter().any(|s| s.stage.talks_to_malls()) && !mock_malls.is_empty();
+    let needs_ftp = mock_malls.iter().any(|m| m.mall_kind.fetched_over_ftp());
     let mock = if needs_mock {
-        match start_mock(&opts.clock, &store_path) {
+        match start_mock(&opts.clock, &store_path, needs_ftp) {
             Ok(m) => Some(m),
             Err(e) => {
                 eprintln!("juchu: cannot start the in-process mock mall: {e:#}");
@@ -224,15 +227,15 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
 
 /// Starts the mock mall on free loopback ports, on the run's clock (scenario from `JUCHU_MOCK_SCENARIO` if set).
 /// Its FTP folder sits beside the store, so what a run archived stays archived for the next run.
-fn start_mock(clock: &Clock, store_path: &Path) -> Result<crate::mock::MockMall> {
+fn start_mock(clock: &Clock, store_path: &Path, ftp: bool) -> Result<crate::mock::MockMall> {
     let scenario = match std::env::var("JUCHU_MOCK_SCENARIO") {
         Ok(path) if !path.is_empty() => crate::mock::Scenario::load(Path::new(&path))?,
         _ => crate::mock::Scenario::default(),
     };
     let clock = *clock;
     let root = store_path.parent().unwrap_or(Path::new(".")).join("mock-ftp");
-    let ftp = crate::mock::FtpSide { listen: "127.0.0.1:0".into(), root };
-    crate::mock::MockMall::start("127.0.0.1:0", Some(ftp), scenario, std::sync::Arc::new(move || clock.now()))
+    let ftp = ftp.then(|| crate::mock::FtpSide { listen: "127.0.0.1:0".into(), root });
+    crate::mock::MockMall::start("127.0.0.1:0", ftp, scenario, std::sync::Arc::new(move || clock.now()))
 }
 
 pub fn print_diagnostics(diags: &Diagnostics, styled: bool) {

@@ -165,10 +165,10 @@ impl Stage for FetchOrdersConfig {
                     .filter(|o| !o.status_known())
                     .map(|o| o.order_number.clone())
                     .collect();
-                Ok((saved, f.started, unknown))
+                Ok((saved, f.fetch_ms, unknown))
             });
             match result {
-                Ok((p, started, unknown)) => {
+                Ok((p, fetch_ms, unknown)) => {
                     if !unknown.is_empty() {
                         outcome.warnings.push(
                             Diagnostic::warning(
@@ -183,28 +183,37 @@ impl Stage for FetchOrdersConfig {
                     outcome.rows_changed += p.changed;
                     outcome.rows_unchanged += p.unchanged;
                     outcome.rows_out += p.new + p.changed;
-                    parts.push(format!(
-                        "{name}: {} new, {} changed, {} unchanged ({} ms)",
-                        p.new,
-                        p.changed,
-                        p.unchanged,
-                        started.elapsed().as_millis()
-                    ));
+                    // The mall's own time, on its thread: the runner adds the stage's time after the
+                    // last mall, and a time counted from the start through the earlier malls' saves
+                    // only repeated it.
+                    parts
+                        .push(format!("{name}: {} new, {} changed, {} unchanged, fetched in {fetch_ms} ms", p.new, p.changed, p.unchanged));
                 }
                 Err(e) => {
                     outcome.failed += 1;
                     parts.push(format!("{name}: FAILED"));
-                    let d =
-                        match &e {
-                            PollError::Mall(MallError::Auth { .. }) => Diagnostic::error("F001", e.to_string())
-                                .help("renew the key in the mall's admin screen, then set it in the environment named in the settings"),
-                            PollError::Mall(MallError::Config { .. }) => Diagnostic::error("F004", e.to_string())
-                                .help("fix this mall's entry in the settings (`juchu check` lists what is wrong), then run again"),
-                            PollError::Mall(_) => Diagnostic::error("F002", e.to_string())
-                                .help("nothing was lost: the next run asks for the same window again"),
-                            PollError::Store(_) | PollError::Quiet(_) => Diagnostic::error("F003", e.to_string())
-                                .help("the orders of this mall were not saved; the next run asks again"),
-                        };
+                    let d = match &e {
+                        PollError::Mall(MallError::Auth { key, .. }) => {
+                            // Staff set the variable, not the YAML key: name it (never its value).
+                            let env = m.secret(key).map(|s| s.env).unwrap_or_else(|| format!("{name}_{key}").to_uppercase());
+                            let d = Diagnostic::error("F001", e.to_string()).help(format!(
+                                "renew the key in the mall's admin screen, then export it as {env} in the environment the cron job runs in (not in this file)"
+                            ));
+                            // At the credential's line: it holds the ${ENV} reference, never the secret.
+                            match m.credentials.get(key) {
+                                Some(v) => d.at(cx.settings.file.place_at(&v.referenced)),
+                                None => d.in_file(cx.settings.path()),
+                            }
+                        }
+                        PollError::Mall(MallError::Config { .. }) => Diagnostic::error("F004", e.to_string())
+                            .help("fix this mall's entry in the settings (`juchu check` lists what is wrong), then run again"),
+                        PollError::Mall(_) => {
+                            Diagnostic::error("F002", e.to_string()).help("nothing was lost: the next run asks for the same window again")
+                        }
+                        PollError::Store(_) | PollError::Quiet(_) => {
+                            Diagnostic::error("F003", e.to_string()).help("the orders of this mall were not saved; the next run asks again")
+                        }
+                    };
                     outcome.warnings.push(d);
                 }
             }
@@ -250,6 +259,8 @@ struct MallFetch {
     sorted: Sorted,
     window: Window,
     started: Instant,
+    /// How long the mall took to answer (its window and its open orders), sorting included.
+    fetch_ms: u128,
 }
 
 /// Asks one mall for its window and its open orders (on a connection of this thread's own).
@@ -296,8 +307,9 @@ fn fetch_mall(
         fetched.extend(adapter.refresh(&open)?);
     }
     let sorted = sort_fetched(&db, name, &fetched, now).map_err(PollError::Store)?;
-    log::debug!("{name}: fetched {} orders in {} ms", fetched.len(), started.elapsed().as_millis());
-    Ok(MallFetch { adapter, fetched, sorted, window, started })
+    let fetch_ms = started.elapsed().as_millis();
+    log::debug!("{name}: fetched {} orders in {fetch_ms} ms", fetched.len());
+    Ok(MallFetch { adapter, fetched, sorted, window, started, fetch_ms })
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::{CheckContext, Preview, Resource, RunContext, Stage, StageEnv, StageError, StageOutcome};
 use crate::config::diagnostic::{cell_name, display_path, Diagnostic, Place};
-use crate::config::yaml::Spanned;
+use crate::config::yaml::{did_you_mean, Spanned};
+use crate::domain::mall::MallKind;
 use crate::domain::masters::*;
 use crate::domain::prefecture::Prefecture;
 use crate::domain::text::{parse_yen, to_half_width};
@@ -36,12 +37,20 @@ pub const SHEETS: &[(&str, &[&str])] = &[
     (sheet::TIME_SLOTS, &["配送会社", "時間帯", "時間帯コード", "開始時刻", "終了時刻"]),
     (sheet::LOGISTICS_COMPANIES, &["物流会社", "出荷元地域", "出荷元都道府県"]),
     (sheet::DELIVERY_CONDITIONS, &["商品番号", "物流会社", "配送会社", "準備日数", "配送可能時間帯", "温度帯"]),
+    (sheet::DELIVERY_METHODS, &["モール", "配送方法", "配送会社", "配送サービス", "温度帯", "時間帯指定"]),
     (sheet::TRANSIT_DAYS, &["出荷元地域", "都道府県", "配送日数"]),
     (sheet::OPTION_ADDONS, &["商品番号", "項目名", "選択肢", "加算額"]),
     (sheet::CUSTOMER_RANKS, &["ランク", "累計購入金額", "購入回数", "優先順位"]),
     (sheet::SHOP_HOLIDAYS, &["日付", "理由"]),
     (sheet::CLOSED_WEEKDAYS, &["曜日"]),
 ];
+
+/// Sheets a workbook (or CSV folder) may leave out: without one, that master has no rows.
+pub const OPTIONAL_SHEETS: &[&str] = &[sheet::DELIVERY_METHODS];
+
+fn optional(sheet: &str) -> bool {
+    OPTIONAL_SHEETS.contains(&sheet)
+}
 
 /// One sheet's rows, from a workbook or a CSV, with positions for diagnostics.
 struct SheetRows {
@@ -132,11 +141,17 @@ impl LoadMastersConfig {
             Source::Workbook(path) => {
                 let mut book = Workbook::open(path).map_err(|d| vec![d])?;
                 for (name, headers) in SHEETS {
+                    if optional(name) && !book.has_sheet(name) {
+                        continue;
+                    }
                     match book.sheet(name) {
                         Ok(s) => {
                             let mut rows = s.rows.into_iter().enumerate().map(|(i, r)| (s.row0 + i, r));
                             let Some((hrow, header)) = rows.next() else {
-                                errors.push(empty_sheet(path, name, headers));
+                                // An optional sheet left empty is the same as no sheet.
+                                if !optional(name) {
+                                    errors.push(empty_sheet(path, name, headers));
+                                }
                                 continue;
                             };
                             let sr = SheetRows {
@@ -156,6 +171,9 @@ impl LoadMastersConfig {
             Source::CsvDir(dir) => {
                 for (name, _) in SHEETS {
                     let path = dir.join(format!("{name}.csv"));
+                    if optional(name) && !path.exists() {
+                        continue;
+                    }
                     match CsvTable::read(&path, None) {
                         Ok(t) => {
                             let mut rows = Vec::new();
@@ -294,6 +312,7 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
         sheet::TIME_SLOTS => &["配送会社", "時間帯コード"],
         sheet::LOGISTICS_COMPANIES => &["物流会社"],
         sheet::DELIVERY_CONDITIONS => &["商品番号"],
+        sheet::DELIVERY_METHODS => &["モール", "配送方法"],
         sheet::TRANSIT_DAYS => &["出荷元地域", "都道府県"],
         sheet::OPTION_ADDONS => &["商品番号", "項目名", "選択肢"],
         sheet::CUSTOMER_RANKS => &["ランク"],
@@ -375,20 +394,7 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                     .filter(|x| !x.is_empty())
                     .map(str::to_string)
                     .collect();
-                let temperature = match get("温度帯").as_str() {
-                    "" => "常温".to_string(),
-                    t @ ("常温" | "冷蔵" | "冷凍") => t.to_string(),
-                    other => {
-                        errors.push(s.error(
-                            "D026",
-                            row0,
-                            "温度帯",
-                            format!("温度帯 `{other}` is not 常温, 冷蔵 or 冷凍"),
-                            "write 常温, 冷蔵 or 冷凍",
-                        ));
-                        other.to_string()
-                    }
-                };
+                let temperature = temperature(s, row0, &get("温度帯"), errors);
                 m.delivery_conditions.push(DeliveryCondition {
                     product_code,
                     logistics_company: get("物流会社"),
@@ -396,6 +402,45 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                     preparation_days: days,
                     time_slots: slots,
                     temperature,
+                    origin,
+                });
+            }
+            sheet::DELIVERY_METHODS => {
+                let mall = required("モール", errors);
+                if !mall.is_empty() && MallKind::parse(&mall).is_none() {
+                    let names = MallKind::names();
+                    let hint = did_you_mean(&mall, &names).map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
+                    errors.push(s.error(
+                        "D026",
+                        row0,
+                        "モール",
+                        format!("モール `{mall}` is not a mall kind"),
+                        &format!("{hint}write one of {}", names.join(", ")),
+                    ));
+                }
+                let method = required("配送方法", errors);
+                let temperature = temperature(s, row0, &get("温度帯"), errors);
+                let raw = required("時間帯指定", errors);
+                let time_slots = match parse_bool(&raw) {
+                    Some(b) => b,
+                    None => {
+                        errors.push(s.error(
+                            "D026",
+                            row0,
+                            "時間帯指定",
+                            format!("時間帯指定 `{raw}` is not 可 or 不可"),
+                            "write 可 (the service takes a delivery time slot) or 不可 (it does not, like mail-bin services); ○/×, true/false and 1/0 are read too",
+                        ));
+                        false
+                    }
+                };
+                m.delivery_methods.push(DeliveryMethod {
+                    mall,
+                    method,
+                    carrier: get("配送会社"),
+                    service: get("配送サービス"),
+                    temperature,
+                    time_slots,
                     origin,
                 });
             }
@@ -465,6 +510,18 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
     }
 }
 
+/// 温度帯: 常温 when empty, else 常温, 冷蔵 or 冷凍.
+fn temperature(s: &SheetRows, row0: usize, raw: &str, errors: &mut Vec<Diagnostic>) -> String {
+    match raw {
+        "" => "常温".to_string(),
+        "常温" | "冷蔵" | "冷凍" => raw.to_string(),
+        other => {
+            errors.push(s.error("D026", row0, "温度帯", format!("温度帯 `{other}` is not 常温, 冷蔵 or 冷凍"), "write 常温, 冷蔵 or 冷凍"));
+            other.to_string()
+        }
+    }
+}
+
 fn check_prefecture(s: &SheetRows, row0: usize, header: &str, value: &str, errors: &mut Vec<Diagnostic>) {
     if value.is_empty() || Prefecture::from_name(value).is_some() {
         return;
@@ -497,8 +554,8 @@ fn required_int(s: &SheetRows, row0: usize, header: &str, raw: &str, errors: &mu
 
 fn parse_bool(raw: &str) -> Option<bool> {
     match to_half_width(raw).trim().to_lowercase().as_str() {
-        "対応" | "可" | "○" | "true" | "1" | "yes" => Some(true),
-        "非対応" | "不可" | "×" | "false" | "0" | "no" | "" => Some(false),
+        "対応" | "可" | "○" | "〇" | "◯" | "true" | "1" | "yes" => Some(true),
+        "非対応" | "不可" | "×" | "✕" | "false" | "0" | "no" | "" => Some(false),
         _ => None,
     }
 }
@@ -536,4 +593,5 @@ fn count_rows(m: &Masters) -> usize {
         + m.customer_ranks.len()
         + m.shop_holidays.len()
         + m.closed_weekdays.len()
+        + m.delivery_methods.len()
 }

@@ -39,6 +39,7 @@ impl Store {
             "m_customer_ranks",
             "m_shop_holidays",
             "m_closed_weekdays",
+            "m_delivery_methods",
             "m_national_holidays",
         ] {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
@@ -104,6 +105,19 @@ impl Store {
             let mut a = tx.appender("m_closed_weekdays")?;
             for r in &m.closed_weekdays {
                 a.append_row(params![r.weekday.num_days_from_monday() as i32, r.origin.sheet, r.origin.row as i64])?;
+            }
+            let mut a = tx.appender("m_delivery_methods")?;
+            for r in &m.delivery_methods {
+                a.append_row(params![
+                    r.mall,
+                    r.method,
+                    r.carrier,
+                    r.service,
+                    r.temperature,
+                    r.time_slots,
+                    r.origin.sheet,
+                    r.origin.row as i64
+                ])?;
             }
             let mut a = tx.appender("m_national_holidays")?;
             for (date, name) in crate::domain::holidays::national_holidays() {
@@ -216,6 +230,15 @@ impl Store {
                 m.closed_weekdays.push(ClosedWeekday { weekday: *weekday, origin: origin(sh, row) });
             }
         }
+        let mut st = c.prepare(
+            "SELECT mall, method, carrier, service, temperature, time_slots, src_sheet, src_row FROM m_delivery_methods ORDER BY src_row",
+        )?;
+        for r in
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get::<_, i64>(7)?)))?
+        {
+            let (mall, method, carrier, service, temperature, time_slots, sh, row) = r?;
+            m.delivery_methods.push(DeliveryMethod { mall, method, carrier, service, temperature, time_slots, origin: origin(sh, row) });
+        }
         m.sheets = sheets.clone();
         Ok(m)
     }
@@ -248,7 +271,7 @@ mod tests {
         assert_eq!((missing.code, missing.help.as_deref()), ("M000", Some("put a load_masters stage before enrich")));
 
         let mut m = Masters::default();
-        for name in [sheet::ORDER_STATUSES, "配送条件", "休業日", "定休日"] {
+        for name in [sheet::ORDER_STATUSES, "配送条件", "休業日", "定休日", sheet::DELIVERY_METHODS] {
             m.sheets.insert(
                 name.into(),
                 SheetSource { file: "masters.xlsx".into(), headers: vec!["モール".into(), "ステータスコード".into()] },
@@ -276,6 +299,15 @@ mod tests {
             origin: origin("休業日", 2),
         });
         m.closed_weekdays.push(ClosedWeekday { weekday: Weekday::Sun, origin: origin("定休日", 2) });
+        m.delivery_methods.push(DeliveryMethod {
+            mall: "rakuten".into(),
+            method: "メール便".into(),
+            carrier: "ヤマト運輸".into(),
+            service: "ネコポス".into(),
+            temperature: "常温".into(),
+            time_slots: false,
+            origin: origin(sheet::DELIVERY_METHODS, 3),
+        });
         store.write_masters(&m, &fingerprint(&m)).unwrap();
 
         let back = store.loaded_masters(stage, "enrich").unwrap().unwrap();

@@ -7,7 +7,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (3, "order enrichment and the ten checks", V3),
     (4, "enrichment as columns with their sources; order_checks as a view", V4),
     (5, "check reasons stored for every check; check names from the enrich stage; order_checks rewords nothing", V5),
-    (6, "orders as the mall means them: shipments per destination, the mall's delivery fields, absent amounts, customer keys", V6),
+    (6, "orders as the mall means them: shipments per destination, the mall's delivery fields, absent amounts, customer keys; the 配送方法 master", V6),
 ];
 
 const V1: &str = r#"

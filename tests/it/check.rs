@@ -140,3 +140,84 @@ fn diagnostics_are_in_japanese_by_default_and_english_on_request() {
     assert!(by_settings.stderr.contains("error[C014]: `切り下げ` is not a way of rounding tax"), "{}", by_settings.stderr);
     assert_eq!(shop.juchu(&["--lang", "fr", "check", "pipelines/demo.yaml"]).code, 2);
 }
+
+#[test]
+fn plain_http_to_another_host_is_an_error_unless_the_mall_allows_it() {
+    let shop = Shop::sample();
+    shop.edit(
+        "shop.yaml",
+        "  rakuten:\n    shop_id: nagomi-zakka\n    endpoint: mock",
+        "  rakuten:\n    shop_id: nagomi-zakka\n    endpoint: http://api.rms.rakuten.co.jp/es/2.0",
+    );
+    shop.edit(
+        "shop.yaml",
+        "  yahoo:\n    shop_id: nagomi-zakka\n    endpoint: mock",
+        "  yahoo:\n    shop_id: nagomi-zakka\n    endpoint: http://127.0.0.1:8080",
+    );
+    let env = [
+        ("RAKUTEN_SERVICE_SECRET", "s"),
+        ("RAKUTEN_LICENSE_KEY", "k"),
+        ("YAHOO_CLIENT_ID", "i"),
+        ("YAHOO_CLIENT_SECRET", "s"),
+        ("YAHOO_REFRESH_TOKEN", "t"),
+    ];
+    let out = shop.juchu_env(&["check", "pipelines/demo.yaml"], &env);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error[C019]: malls.rakuten.endpoint `http://api.rms.rakuten.co.jp/es/2.0` is plain http://"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("shop.yaml:22:15") && out.stderr.contains("write https://api.rms.rakuten.co.jp/es/2.0"), "{}", out.stderr);
+    assert!(!out.stderr.contains("malls.yahoo.endpoint"), "loopback http:// is fine: {}", out.stderr);
+    shop.edit(
+        "shop.yaml",
+        "endpoint: http://api.rms.rakuten.co.jp/es/2.0",
+        "endpoint: http://api.rms.rakuten.co.jp/es/2.0\n    allow_insecure_http: true",
+    );
+    let out = shop.juchu_env(&["check", "pipelines/demo.yaml"], &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("C019"), "{}", out.stderr);
+}
+
+#[test]
+fn an_unset_credential_of_a_real_mall_is_named_by_its_variable_never_by_a_value() {
+    let shop = Shop::sample();
+    shop.edit(
+        "shop.yaml",
+        "  rakuten:\n    shop_id: nagomi-zakka\n    endpoint: mock",
+        "  rakuten:\n    shop_id: nagomi-zakka\n    endpoint: https://api.rms.rakuten.co.jp/es/2.0",
+    );
+    let out = shop.juchu_env(&["check", "pipelines/demo.yaml"], &[("RAKUTEN_SERVICE_SECRET", "SP338811_s3cret")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("warning[C029]: `${RAKUTEN_LICENSE_KEY}` is not set in this environment"), "{}", out.stderr);
+    assert!(out.stderr.contains("export RAKUTEN_LICENSE_KEY"), "{}", out.stderr);
+    assert!(!out.stderr.contains("RAKUTEN_SERVICE_SECRET}` is not set"), "a variable that is set is not reported: {}", out.stderr);
+    assert!(!out.stderr.contains("SP338811_s3cret") && !out.stdout.contains("SP338811_s3cret"), "{}", out.stderr);
+    // Switched off, the mall does not log in, so nothing is missing.
+    shop.edit("shop.yaml", "      order_import: true\n      linkage: false", "      order_import: false\n      linkage: false");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert!(!out.stderr.contains("C029"), "{}", out.stderr);
+}
+
+#[test]
+fn a_switched_off_mall_is_not_checked_for_what_it_would_read() {
+    let shop = Shop::sample();
+    std::fs::remove_dir_all(shop.path("sample-data/orders/yamada")).unwrap();
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 78, "switched on, its folder must exist: {}", out.stderr);
+    assert!(out.stderr.contains("error[C015]: order-file folder `sample-data/orders/yamada` not found"), "{}", out.stderr);
+    shop.edit(
+        "shop.yaml",
+        "  yamada:\n    shop_id: nagomi\n    switches:\n      order_import: true",
+        "  yamada:\n    shop_id: nagomi\n    switches:\n      order_import: false",
+    );
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("C015"), "{}", out.stderr);
+    // What it is is still checked: its column mapping.
+    shop.edit("shop.yaml", "        order_number: 注文番号", "        order_nmber: 注文番号");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert!(out.stderr.contains("error[C016]: `order_nmber` is not an order field"), "{}", out.stderr);
+}

@@ -73,3 +73,27 @@ fn preview_shows_rows_and_writes_nothing() {
     assert_eq!(bad.code, 78);
     assert!(bad.stderr.contains("stages: products-rakuten"), "{}", bad.stderr);
 }
+
+#[test]
+fn query_csv_keeps_spreadsheets_from_running_text_as_formulas() {
+    let shop = Shop::sample();
+    shop.write(
+        "pipelines/masters.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: masters\n    type: load_masters\n    with: { workbook: ../sample-data/masters/masters.xlsx }\n",
+    );
+    assert_eq!(shop.juchu(&["run", "pipelines/masters.yaml"]).code, 0);
+    let sql = "select '=1+2' as f, '+81-3' as p, '-x' as m, '@SUM(A1)' as a, e'\\tx' as t, -300 as n, -1.5::DECIMAL(5,2) as d, '-300' as s, 'a,\"b\"' as q, '' as e, 'plain' as ok";
+    let out = shop.juchu(&["query", "--format", "csv", sql]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "f,p,m,a,t,n,d,s,q,e,ok\n\"'=1+2\",\"'+81-3\",\"'-x\",\"'@SUM(A1)\",\"'\tx\",-300,-1.50,\"'-300\",\"a,\"\"b\"\"\",,plain\n",
+        "text is guarded, numbers are not (the text '-300' is text)"
+    );
+    // --raw writes the cells as stored.
+    let raw = shop.juchu(&["query", "--format", "csv", "--raw", sql]);
+    assert_eq!(raw.code, 0, "{}", raw.stderr);
+    assert_eq!(raw.stdout, "f,p,m,a,t,n,d,s,q,e,ok\n=1+2,+81-3,-x,@SUM(A1),\tx,-300,-1.50,-300,\"a,\"\"b\"\"\",,plain\n");
+    let help = shop.juchu(&["query", "--help"]);
+    assert!(help.stdout.contains("--raw") && help.stdout.contains("formula"), "{}", help.stdout);
+}

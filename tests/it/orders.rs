@@ -60,6 +60,11 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
     assert!(first.stdout.contains("futureshop: 96 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("yamada: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
     assert!(first.stdout.contains("ponpare: 2 new, 0 changed, 0 unchanged"), "{}", first.stdout);
+    // Each mall's time once (its own), then the stage's once: not `(412 ms) (415 ms)`.
+    let line = first.stdout.lines().find(|l| l.contains("fetch_orders")).unwrap();
+    assert_eq!(line.matches(" ms").count(), 7 + 1, "{line}");
+    assert_eq!(line.matches(", fetched in ").count(), 7, "{line}");
+    assert!(!line.contains("ms) ("), "{line}");
     let before = snapshot(&shop, "2000-01-01");
     let again = shop.run_demo();
     assert_eq!(again.code, 0, "{}", again.stderr);
@@ -116,6 +121,8 @@ fn an_expired_rakuten_key_is_named_the_other_malls_are_still_fetched_and_it_exit
     assert!(out.stdout.contains("rakuten: FAILED"), "{}", out.stdout);
     assert!(out.stderr.contains("error[F001]"), "{}", out.stderr);
     assert!(out.stderr.contains("malls.rakuten.credentials.license_key"), "{}", out.stderr);
+    // Staff fix a variable, not the YAML: the help names the one to export.
+    assert!(out.stderr.contains("export it as RAKUTEN_LICENSE_KEY"), "{}", out.stderr);
     assert!(!out.stderr.contains("SL338811_expired"), "a secret never appears in messages: {}", out.stderr);
     // The stages before still did their work.
     assert_eq!(shop.query_one("select count(*) from products where mall = 'rakuten'"), "12");
@@ -268,7 +275,9 @@ fn futureshop_exports_come_over_ftp_and_are_archived_once_committed() {
     let refused = poll(&shop, "2026-11-28T14:01:00+09:00", &[("FUTURESHOP_FTP_PASSWORD", "Pw-s3cret-42")]);
     assert_eq!(refused.code, 1);
     assert!(
-        refused.stderr.contains("error[F001]") && refused.stderr.contains("malls.futureshop.credentials.ftp_password"),
+        refused.stderr.contains("error[F001]")
+            && refused.stderr.contains("malls.futureshop.credentials.ftp_password")
+            && refused.stderr.contains("export it as FUTURESHOP_FTP_PASSWORD"),
         "{}",
         refused.stderr
     );
@@ -324,4 +333,30 @@ fn the_mock_mall_runs_on_its_own_for_other_processes() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("yahoo: 96 new") && out.stdout.contains("futureshop: 96 new"), "{}", out.stdout);
     assert!(shop.path("ftp-root/orders/archive/futureshop_orders_202611280900.csv").exists());
+}
+
+#[test]
+fn switched_off_malls_read_no_folder_and_start_no_mock_ftp() {
+    let shop = Shop::sample();
+    let text = shop.read("shop.yaml");
+    // futureshop (the only mall over FTP) and yamada off; yamada's folder is gone.
+    let text = text.replacen(
+        "credentials_expire_on: 2027-06-30\n    switches:\n      order_import: true",
+        "credentials_expire_on: 2027-06-30\n    switches:\n      order_import: false",
+        1,
+    );
+    let text = text.replacen(
+        "  yamada:\n    shop_id: nagomi\n    switches:\n      order_import: true",
+        "  yamada:\n    shop_id: nagomi\n    switches:\n      order_import: false",
+        1,
+    );
+    shop.write("shop.yaml", &text);
+    std::fs::remove_dir_all(shop.path("sample-data/orders/yamada")).unwrap();
+    let out = shop.run_demo();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("futureshop: order import is OFF (S8), skipped"), "{}", out.stdout);
+    assert!(out.stdout.contains("yamada: order import is OFF (S8), skipped"), "{}", out.stdout);
+    assert!(out.stdout.contains("rakuten: 96 new"), "{}", out.stdout);
+    assert!(shop.path("state/juchu.duckdb").exists());
+    assert!(!shop.path("state/mock-ftp").exists(), "no mall needs the mock's FTP side");
 }
