@@ -263,7 +263,7 @@ fn orders_sql(replay: bool) -> String {
                 count(*) OVER w - 1 AS orders_before,
                 coalesce(sum(billing_total) OVER w, 0) - coalesce(billing_total, 0) AS total_before
             FROM orders WHERE customer_key IS NOT NULL AND NOT coalesce(cancelled, false) {only_todo_customers}
-            WINDOW w AS (PARTITION BY customer_key ORDER BY ordered_at, order_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+            WINDOW w AS (PARTITION BY hash(customer_key) ORDER BY ordered_at, order_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
          items AS (
             SELECT mall, shop, order_number, list(line_no) AS item_line, list(product_code) AS item_code,
                 list(options_text) AS item_options, list(unit_price) AS item_price, list(quantity) AS item_quantity,
