@@ -31,8 +31,16 @@ pub fn check(pipeline: &Path, deny_warnings: bool, opts: &RunOptions) -> ExitSta
             println!(
                 "{}",
                 pick(
-                    format!("juchu check: {path} は問題ありません（{stages} ステージ、警告 {warnings} 件、{ms} ms）"),
-                    format!("juchu check: {path} is ok: {stages} stages, {warnings} warning(s) ({ms} ms)")
+                    if warnings == 0 {
+                        format!("juchu check: {path} は問題ありません（{stages} ステージ、{ms} ms）")
+                    } else {
+                        format!("juchu check: {path} にエラーはありません。警告 {warnings} 件を確かめてください（{stages} ステージ、{ms} ms）")
+                    },
+                    if warnings == 0 {
+                        format!("juchu check: {path} is ok: {stages} stages ({ms} ms)")
+                    } else {
+                        format!("juchu check: {path} has no errors; look at the {warnings} warning(s) ({stages} stages, {ms} ms)")
+                    }
                 )
             );
         }

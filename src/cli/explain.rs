@@ -125,6 +125,9 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
                 (None, None) => String::new(),
             }
         ));
+        for item in &shipment.items {
+            out.push_str(&format!("  {} {item}\n", say("明細", "item")));
+        }
         render_shipment(&mut out, shipment, f, lang);
     }
     Ok(Some(out))

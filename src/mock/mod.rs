@@ -50,6 +50,8 @@ pub struct Scenario {
     /// generated ones, verbatim, by their orderDatetime: real payloads over the real envelope.
     /// Relative to the scenario file.
     pub rakuten_orders: Option<std::path::PathBuf>,
+    /// False: no generated orders (the sample shop's products), only `rakuten_orders`.
+    pub generate_orders: bool,
     #[serde(skip)]
     pub rakuten_models: Vec<serde_json::Value>,
 }
@@ -90,6 +92,7 @@ impl Default for Scenario {
             slow_ms: 0,
             expired: Vec::new(),
             rakuten_orders: None,
+            generate_orders: true,
             rakuten_models: Vec::new(),
         }
     }
@@ -141,6 +144,7 @@ impl MockMall {
             seed: scenario.seed,
             start: plan_anchor(),
             interval: chrono::Duration::minutes(scenario.minutes_between_orders.max(1) as i64),
+            generate: scenario.generate_orders,
         };
         let state = Arc::new(MockState { scenario, now, plan, calls: AtomicU64::new(0), writes: Mutex::new(Vec::new()) });
         let handler_state = state.clone();

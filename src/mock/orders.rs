@@ -175,6 +175,9 @@ pub struct OrderPlan {
     pub start: DateTime<FixedOffset>,
     /// Mean time between orders.
     pub interval: Duration,
+    /// False: the mock places no orders of its own (only a scenario's `rakuten_orders`), for a shop
+    /// trying its own products.
+    pub generate: bool,
 }
 
 impl OrderPlan {
@@ -302,6 +305,9 @@ impl OrderPlan {
         now: DateTime<FixedOffset>,
     ) -> std::ops::Range<u64> {
         let to = to.min(now);
+        if !self.generate {
+            return 0..0;
+        }
         let secs = self.interval.num_seconds().max(1);
         // Jitter is under half an interval: look one interval wider on each side, callers filter exactly.
         let first = ((from - self.start).num_seconds() / secs - 1).max(0) as u64;

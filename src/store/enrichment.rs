@@ -69,6 +69,8 @@ pub struct EnrichedShipment {
     /// The mall's 送料 for this shipment, and its delivery method with the field it came from.
     pub postage: Option<i64>,
     pub delivery: Option<String>,
+    /// What goes there: one line per item, `商品番号 × 数量 @ 単価 (選択肢)`.
+    pub items: Vec<String>,
     /// Every stored field that says where it came from, in the catalog's order: value and source.
     pub values: Vec<(Field, StoredText, String)>,
     pub checks: Vec<StoredCheck>,
@@ -175,7 +177,13 @@ impl Store {
                 }
                 None => (String::new(), false, None, None),
             };
-            shipments.push(EnrichedShipment { shipment_no, recipient, address_pending, postage, delivery, values, checks, fired_rules });
+            let mut stmt = self.conn.prepare(
+                "SELECT product_code || ' × ' || quantity || ' @ ' || coalesce(unit_price::VARCHAR, '—')
+                    || coalesce(' (' || nullif(replace(trim(coalesce(options_text, '') || ' ' || coalesce(sku_info, '')), chr(10), ' / '), '') || ')', '')
+                 FROM order_items WHERE mall = ? AND shop = ? AND order_number = ? AND coalesce(shipment_no, 1) = ? ORDER BY line_no",
+            )?;
+            let items = stmt.query_map(params![mall, shop, number, shipment_no], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            shipments.push(EnrichedShipment { shipment_no, recipient, address_pending, postage, delivery, items, values, checks, fired_rules });
         }
         Ok(Lookup::Found(Box::new(EnrichedOrder { mall, shop, order_number: number, facts, shipments })))
     }

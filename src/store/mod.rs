@@ -77,7 +77,10 @@ impl Store {
     /// Opens an existing store read-only (for `juchu query` while a run may be writing).
     pub fn open_read_only(path: &Path) -> Result<Store> {
         if !path.exists() {
-            anyhow::bail!("the store {} does not exist yet: run a pipeline first (`juchu run pipelines/demo.yaml`)", path.display());
+            anyhow::bail!(
+                "the store {} does not exist yet: run a pipeline first (`juchu run pipelines/<your pipeline>.yaml`), or, from another folder, name the store with `--store PATH` (it is `state/juchu.duckdb` beside your settings file)",
+                path.display()
+            );
         }
         let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
         let conn =
