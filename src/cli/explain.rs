@@ -145,7 +145,7 @@ fn render_shipment(out: &mut String, shipment: &crate::store::enrichment::Enrich
                 _ => None,
             };
             let source = match mall {
-                Some(m) if !source.starts_with("the mall") => match lang {
+                Some(m) if !source.starts_with("the mall") && !source.starts_with("モール") => match lang {
                     Lang::Ja => format!("{source}（モールの額 {m}）"),
                     Lang::En => format!("{source} (the mall's: {m})"),
                 },
@@ -170,7 +170,7 @@ fn render_shipment(out: &mut String, shipment: &crate::store::enrichment::Enrich
             " ".repeat(value_width.saturating_sub(value.width()))
         ));
     }
-    out.push_str("checks\n");
+    out.push_str(&lang::pick("チェック\n", "checks\n"));
     let name_width = CHECK_NAMES.iter().map(|n| n.get(lang).width()).max().unwrap_or(0);
     for c in &shipment.checks {
         let mark = match c.result {
@@ -182,5 +182,6 @@ fn render_shipment(out: &mut String, shipment: &crate::store::enrichment::Enrich
         out.push_str(&format!("  {mark} {:>2} {name}{}  {}\n", c.no, " ".repeat(name_width.saturating_sub(name.width())), c.reason));
     }
     let fired = &shipment.fired_rules;
-    out.push_str(&format!("rules fired: {}\n", if fired.is_empty() { "none" } else { fired }));
+    let none = lang::pick("なし", "none");
+    out.push_str(&format!("{}: {}\n", lang::pick("適用したルール", "rules fired"), if fired.is_empty() { none.as_str() } else { fired }));
 }

@@ -342,28 +342,28 @@ impl<'a> Enricher<'a> {
             carrier_service: Sourced::missing(""),
             ship_date: Sourced::missing(""),
             desired_date: match order.desired_delivery.date {
-                Some(d) => Sourced::new(d, desired_source(order)),
-                None => Sourced::missing("none requested"),
+                Some(d) => Sourced::new(d, desired_source(order, lang)),
+                None => Sourced::missing(say!(lang, "指定なし", "none requested")),
             },
             desired_time_slot: match &order.desired_delivery.time_slot {
-                Some(s) => Sourced::new(s.clone(), desired_source(order)),
-                None => Sourced::missing("none requested"),
+                Some(s) => Sourced::new(s.clone(), desired_source(order, lang)),
+                None => Sourced::missing(say!(lang, "指定なし", "none requested")),
             },
             remote_island: if shipment.remote_island {
-                Sourced::new("離島".to_string(), "the mall marks the ship-to as a remote island")
+                Sourced::new("離島".to_string(), say!(lang, "モールが送付先を離島としています", "the mall marks the ship-to as a remote island"))
             } else {
                 Sourced::missing("")
             },
             sender: Sourced::missing(""),
             payment_method: Sourced::missing(""),
-            option_total: Sourced::missing("no priced options"),
+            option_total: Sourced::missing(say!(lang, "有料オプションなし", "no priced options")),
             shipments: Sourced::missing(""),
             shipping_fee: Sourced::missing(""),
             cod_fee: Sourced::missing(""),
             payment_fee: Sourced::missing(""),
             billing_total: Sourced::missing(""),
             tax: Sourced::missing(""),
-            customer_rank: Sourced::missing("no rank matches"),
+            customer_rank: Sourced::missing(say!(lang, "該当するランクなし", "no rank matches")),
             problems: Vec::new(),
         };
         // 1–2: logistics company and carrier from each item's 配送条件.
@@ -439,16 +439,23 @@ impl<'a> Enricher<'a> {
         }
         // 5: sender (送付元), by the store switch.
         e.sender = if self.shop.sender_auto_edit.get(&order.mall).copied().unwrap_or(true) {
-            Sourced::new(self.shop.sender.clone(), "the shop's address (shop.sender; sender address auto-edit allowed)")
+            Sourced::new(
+                self.shop.sender.clone(),
+                say!(lang, "店舗の住所（shop.sender。送付元住所の自動編集: 許可）", "the shop's address (shop.sender; sender address auto-edit allowed)"),
+            )
         } else {
-            Sourced::new(order.orderer.name.clone(), "as the mall sent it: the orderer (sender address auto-edit not allowed)")
+            Sourced::new(
+                order.orderer.name.clone(),
+                say!(lang, "モールのまま: 注文者（送付元住所の自動編集: 不可）", "as the mall sent it: the orderer (sender address auto-edit not allowed)"),
+            )
         };
         // 8: option add-ons against the master (whether the bill holds them: `finish`).
         let (addons, priced) = self.options(order, &mut e);
         // Fees as the mall charged, until a rule sets them.
         let mall = |a: crate::domain::order::Amount, what: &str| match a.yen() {
-            Some(y) => Sourced::new(y, format!("the mall's {what}")),
-            None => Sourced::missing(format!("the mall's {what} is not fixed yet (-9999)")),
+            Some(y) => Sourced::new(y, say!(lang, "モールの{what}", "the mall's {what}")),
+            None if a.is_absent() => Sourced::missing(say!(lang, "モールが{what}を送っていません", "the mall sent no {what}")),
+            None => Sourced::missing(say!(lang, "モールの{what}はまだ確定していません（-9999）", "the mall's {what} is not fixed yet (-9999)")),
         };
         e.shipping_fee = mall(order.amounts.shipping, "送料");
         e.cod_fee = mall(order.amounts.cod_fee, "代引手数料");
@@ -458,7 +465,10 @@ impl<'a> Enricher<'a> {
             Some(h) => {
                 if let Some((r, cell)) = self.ranks.iter().find(|(r, _)| h.total >= r.min_total && h.orders >= r.min_count) {
                     e.customer_rank =
-                        Sourced::new(r.rank.clone(), format!("{cell} ({} orders, {} yen before this one)", h.orders, h.total));
+                        Sourced::new(
+                            r.rank.clone(),
+                            say!(lang, "{cell}（この注文より前に{}件、{}円）", "{cell} ({} orders, {} yen before this one)", h.orders, h.total),
+                        );
                 }
             }
             None => {
@@ -473,7 +483,7 @@ impl<'a> Enricher<'a> {
         let method = self.delivery_method(&shipment, mall_kind, &mut e);
         // The rule tables, in order; each sees what the ones before it set.
         let mut fired = Vec::new();
-        let mut preparation = Sourced::new(preparation_days, "配送条件 (the longest of the items)");
+        let mut preparation = Sourced::new(preparation_days, say!(lang, "配送条件（商品のうち最長）", "配送条件 (the longest of the items)"));
         let mut split: Option<String> = None;
         let counts = Counts { carriers: carriers.len() as i64, logistics_companies: companies.len() as i64, destinations: destinations as i64 };
         for ((table, rows), outputs) in self.rules.iter().zip(&self.row_sources).zip(&self.outputs) {
@@ -572,9 +582,9 @@ impl<'a> Enricher<'a> {
                 "{which} has no carrier (配送条件), so there is no shipping date: fix checks 1–2 first"
             ));
         } else if let Some((day, why)) = &reason {
-            e.ship_date = Sourced::new(*day, ship_basis(why, ordered, self.calendar, preparation.value.unwrap_or(0), &preparation.source));
+            e.ship_date = Sourced::new(*day, ship_basis(why, ordered, self.calendar, preparation.value.unwrap_or(0), &preparation.source, lang));
         } else {
-            e.ship_date = Sourced::new(earliest, "the earliest day (transit days unknown)");
+            e.ship_date = Sourced::new(earliest, say!(lang, "最短の日（配送日数が不明）", "the earliest day (transit days unknown)"));
         }
         self.check_slot(order, &e.carrier.value.clone(), &slot_limits, &mut e);
         Draft { e, addons, priced, ship_reason: reason.map(|(_, r)| r), fired }
@@ -906,10 +916,10 @@ struct Counts {
     destinations: i64,
 }
 
-fn desired_source(o: &Order) -> String {
+fn desired_source(o: &Order, lang: Lang) -> String {
     match o.desired_delivery.source.as_deref() {
-        Some("remarks") => "the remarks' [配送日時指定:] block".into(),
-        _ => "the mall's delivery fields".into(),
+        Some("remarks") => say!(lang, "備考欄の[配送日時指定:]", "the remarks' [配送日時指定:] block"),
+        _ => say!(lang, "モールの配送指定欄", "the mall's delivery fields"),
     }
 }
 
@@ -1036,17 +1046,28 @@ fn slot_hours(slot: &str) -> Option<(i64, i64)> {
     Some((h(a)?, h(b)?))
 }
 
-fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalendar, prep: i64, prep_source: &str) -> String {
-    let first =
-        if cal.is_business_day(ordered.date()) && ordered.time() < cal.cutoff { "ordered before the cutoff" } else { "next business day" };
+fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalendar, prep: i64, prep_source: &str, lang: Lang) -> String {
+    let before = cal.is_business_day(ordered.date()) && ordered.time() < cal.cutoff;
+    let first = match (before, lang) {
+        (true, Lang::Ja) => "締め時刻前の注文",
+        (false, Lang::Ja) => "翌営業日",
+        (true, Lang::En) => "ordered before the cutoff",
+        (false, Lang::En) => "next business day",
+    };
     match why {
-        ShipDateReason::Earliest => format!("{first} + {prep} preparation day(s) ({prep_source}), holidays skipped"),
-        ShipDateReason::ForDesiredDate { transit_days } => {
-            format!("desired date − {transit_days} transit day(s) (配送日数), on a business day")
+        ShipDateReason::Earliest => {
+            say!(lang, "{first} + 準備{prep}日（{prep_source}）、休日を除く", "{first} + {prep} preparation day(s) ({prep_source}), holidays skipped")
         }
-        ShipDateReason::DesiredTooSoon { earliest_arrival } => {
-            format!("the earliest day; the desired date cannot be met (earliest arrival {earliest_arrival})")
-        }
+        ShipDateReason::ForDesiredDate { transit_days } => say!(
+            lang,
+            "お届け希望日 − 配送{transit_days}日（配送日数）、営業日に合わせる",
+            "desired date − {transit_days} transit day(s) (配送日数), on a business day"
+        ),
+        ShipDateReason::DesiredTooSoon { earliest_arrival } => say!(
+            lang,
+            "最短の日。お届け希望日には間に合いません（最短のお届け {earliest_arrival}）",
+            "the earliest day; the desired date cannot be met (earliest arrival {earliest_arrival})"
+        ),
     }
 }
 
@@ -1130,14 +1151,28 @@ fn billing(
             "goods {goods}{options}{added} + shipping {ship} + COD {cod} + payment {pay}{surcharge} − coupons {coupons} − points {points}"
         )
     });
-    let rates_said = if rates_from_mall { "item rates as the mall sent them" } else { "the standard rate (the mall sent no item rates)" };
+    let rates_said = match (rates_from_mall, lang) {
+        (true, Lang::Ja) => "商品の税率はモールの指定",
+        (false, Lang::Ja) => "標準税率（モールが商品の税率を送っていません）",
+        (true, Lang::En) => "item rates as the mall sent them",
+        (false, Lang::En) => "the standard rate (the mall sent no item rates)",
+    };
     let in_force = rates.describe();
+    let (all, standard, reduced, rounded) = (t.by_rate[0] + t.by_rate[1], t.by_rate[0], t.by_rate[1], rounding.name());
     let tax = Sourced::new(
-        Tax { standard: t.by_rate[0], reduced: t.by_rate[1] },
+        Tax { standard, reduced },
         if rates.standard == rates.reduced {
-            format!("{in_force}: {} yen (the rate in force on the order date; fees included; {})", t.by_rate[0] + t.by_rate[1], rounding.name())
+            say!(
+                lang,
+                "{in_force}: {all}円（注文日の税率。手数料を含む。{rounded}）",
+                "{in_force}: {all} yen (the rate in force on the order date; fees included; {rounded})"
+            )
         } else {
-            format!("10 %: {} yen, 8 %: {} yen ({rates_said}; fees at 10 %; {})", t.by_rate[0], t.by_rate[1], rounding.name())
+            say!(
+                lang,
+                "10 %: {standard}円、8 %: {reduced}円（{rates_said}。手数料は10 %。{rounded}）",
+                "10 %: {standard} yen, 8 %: {reduced} yen ({rates_said}; fees at 10 %; {rounded})"
+            )
         },
     );
     (total, tax, unknown)

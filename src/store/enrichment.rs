@@ -179,7 +179,7 @@ impl Store {
             };
             let mut stmt = self.conn.prepare(
                 "SELECT product_code || ' × ' || quantity || ' @ ' || coalesce(unit_price::VARCHAR, '—')
-                    || coalesce(' (' || nullif(replace(trim(coalesce(options_text, '') || ' ' || coalesce(sku_info, '')), chr(10), ' / '), '') || ')', '')
+                    || coalesce(' (' || nullif(replace(trim(coalesce(options_text, '') || CASE WHEN sku_info IS NULL OR sku_info = options_text THEN '' ELSE ' ' || sku_info END), chr(10), ' / '), '') || ')', '')
                  FROM order_items WHERE mall = ? AND shop = ? AND order_number = ? AND coalesce(shipment_no, 1) = ? ORDER BY line_no",
             )?;
             let items = stmt.query_map(params![mall, shop, number, shipment_no], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
