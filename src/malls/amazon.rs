@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::http::{encode, HttpClient};
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, Order, OrderItem, Party, Shipment};
 
 pub const MARKETPLACE_JP: &str = "A1VC38T7YXB528";
 /// getOrders by ids takes at most 50.
@@ -151,9 +151,38 @@ fn s(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
-/// `{"CurrencyCode":"JPY","Amount":"1980.00"}` → 1980 yen.
-fn yen(v: Option<&Value>) -> i64 {
-    v.and_then(|m| m.get("Amount")).and_then(Value::as_str).and_then(|a| a.parse::<f64>().ok()).map(|a| a.round() as i64).unwrap_or(0)
+/// `{"CurrencyCode":"JPY","Amount":"1980.00"}` → 1980 yen; None where Amazon sent no such money
+/// (unknown, not 0 yen). `what` names the field in the error for an Amount that is not a number.
+fn money(v: &Value, key: &str, what: &str, id: &str) -> Result<Option<i64>, String> {
+    let m = match v.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(m @ Value::Object(_)) => m,
+        Some(other) => return Err(format!("order {id}: {what} is `{other}` where the spec has a Money object")),
+    };
+    let amount = match m.get("Amount") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(a)) if a.trim().is_empty() => return Ok(None),
+        Some(Value::String(a)) => a.trim().parse::<f64>().ok(),
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(_) => None,
+    };
+    match amount.filter(|a| a.is_finite()) {
+        Some(a) => Ok(Some(a.round() as i64)),
+        None => {
+            let sent = m["Amount"].as_str().map_or_else(|| m["Amount"].to_string(), str::to_string);
+            Err(format!("order {id}: {what}.Amount `{sent}` is not a number"))
+        }
+    }
+}
+
+/// IsGift as Amazon writes it: the text `true`/`false` (or a JSON boolean); None where not sent.
+fn gift_flag(v: &Value) -> Option<bool> {
+    match v.get("IsGift")? {
+        Value::Bool(b) => Some(*b),
+        Value::String(t) if t.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(t) if t.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
 }
 
 /// An Order and its OrderItems into an Order.
@@ -177,23 +206,29 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
     let buyer = o.get("BuyerInfo").cloned().unwrap_or(Value::Null);
     let orderer = Party { name: s(&buyer, "BuyerName"), email: s(&buyer, "BuyerEmail"), ..Default::default() };
     let list = items.as_array().cloned().unwrap_or_default();
-    let (mut goods, mut shipping, mut cod, mut discount) = (0, 0, 0, 0);
+    // Goods are unknown once a line has no price; shipping once no line says any. The COD fee and
+    // the discounts are left out where there are none.
+    let (mut goods, mut shipping, mut cod, mut discount) = (Some(0), None, 0, 0);
     let mut lines = Vec::new();
-    let mut gift = false;
-    for it in &list {
+    let mut gifts = Vec::new();
+    for (n, it) in list.iter().enumerate() {
+        let line = |key: &str| format!("OrderItems[{n}].{key}");
         let qty = it.get("QuantityOrdered").and_then(Value::as_i64).unwrap_or(0);
-        let price = yen(it.get("ItemPrice"));
-        goods += price;
-        shipping += yen(it.get("ShippingPrice"));
-        cod += yen(it.get("CODFee"));
-        discount += yen(it.get("PromotionDiscount"));
-        gift |= s(it, "IsGift") == "true";
+        // ItemPrice is the line's: price × quantity.
+        let price = money(it, "ItemPrice", &line("ItemPrice"), &id)?;
+        goods = goods.zip(price).map(|(g, p)| g + p);
+        if let Some(p) = money(it, "ShippingPrice", &line("ShippingPrice"), &id)? {
+            shipping = Some(shipping.unwrap_or(0) + p);
+        }
+        cod += money(it, "CODFee", &line("CODFee"), &id)?.unwrap_or(0);
+        discount += money(it, "PromotionDiscount", &line("PromotionDiscount"), &id)?.unwrap_or(0);
+        gifts.extend(gift_flag(it));
         lines.push(OrderItem {
             product_code: s(it, "SellerSKU"),
             item_key: s(it, "ASIN"),
             sku: Some(s(it, "SellerSKU")).filter(|v| !v.is_empty()),
             name: s(it, "Title"),
-            unit_price: Some(if qty > 0 { price / qty } else { price }),
+            unit_price: price.map(|p| if qty > 0 { p / qty } else { p }),
             quantity: qty,
             options_text: String::new(),
             option_price: None,
@@ -204,37 +239,53 @@ pub fn parse_order(mall: &str, shop: &str, o: &Value, items: &Value) -> Result<O
             tax_excluded: false,
         });
     }
+    // The buyer's own IsGift wins over the names and addresses, which decide only where no line says.
+    let mut extras = MallExtras::default();
+    let gift = if gifts.is_empty() {
+        is_gift(&orderer, &ship_to)
+    } else {
+        let gift = gifts.contains(&true);
+        extras.gift_flag = Some(format!("IsGift {gift}"));
+        gift
+    };
+    // The service level the buyer chose (Standard, Expedited, …): Amazon states no 温度帯.
+    let delivery =
+        MallDelivery { method: s(o, "ShipmentServiceLevelCategory"), temperature: None, source: "ShipmentServiceLevelCategory".into() };
+    let amounts = Amounts {
+        goods: goods.map_or(Amount::Absent, Amount::Yen),
+        shipping: shipping.map_or(Amount::Absent, Amount::Yen),
+        cod_fee: Amount::Yen(cod),
+        payment_fee: Amount::Yen(0),
+        coupons: Amount::Yen(discount),
+        points: Amount::Yen(0),
+        billing_total: money(o, "OrderTotal", "OrderTotal", &id)?.map_or(Amount::Absent, Amount::Yen),
+        shop_coupons: Amount::Absent,
+        ..Default::default()
+    };
+    let mall_status = s(o, "OrderStatus");
     Ok(Order {
         mall: mall.to_string(),
         shop: shop.to_string(),
         order_number: id,
         ordered_at,
-        mall_status: s(o, "OrderStatus"),
-        cancelled: false,
-        is_gift: gift || is_gift(&orderer, &ship_to),
+        cancelled: mall_status == "Canceled",
+        mall_status,
+        is_gift: gift,
         orderer,
-        shipments: vec![Shipment::to(ship_to)],
+        shipments: vec![Shipment { delivery, ..Shipment::to(ship_to) }],
         items: lines,
         payment_method: s(o, "PaymentMethod"),
         desired_delivery: DesiredDelivery::default(),
         remarks: String::new(),
-        amounts: Amounts {
-            goods: Amount::Yen(goods),
-            shipping: Amount::Yen(shipping),
-            cod_fee: Amount::Yen(cod),
-            payment_fee: Amount::Yen(0),
-            coupons: Amount::Yen(discount),
-            points: Amount::Yen(0),
-            billing_total: Amount::Yen(yen(o.get("OrderTotal"))),
-            ..Default::default()
-        },
-        extras: Default::default(),
+        amounts,
+        extras,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn parses_an_order_with_items_in_yen_and_jst() {
@@ -257,5 +308,75 @@ mod tests {
         assert_eq!(order.amounts.billing_total, Amount::Yen(4290));
         assert_eq!(order.ship_to().prefecture, "北海道");
         assert!(order.is_gift, "the buyer is not the ship-to");
+        assert_eq!(order.extras.gift_flag, None, "no line says IsGift: the names decided");
+        assert_eq!(order.amounts.shipping, Amount::Yen(0));
+        assert_eq!(order.amounts.goods, Amount::Yen(3960));
+        assert_eq!(order.shipments[0].delivery.method, "", "no ShipmentServiceLevelCategory sent");
+    }
+
+    fn order(extra: &str) -> Value {
+        serde_json::from_str(&format!(
+            r#"{{"AmazonOrderId":"503-0000007-0000007","PurchaseDate":"2026-11-28T01:02:03Z",
+                "ShippingAddress":{{"Name":"佐藤 太郎","PostalCode":"530-0001","StateOrRegion":"大阪府","City":"大阪市北区","AddressLine1":"梅田1-1"}},
+                "BuyerInfo":{{"BuyerName":"山田 花子","BuyerEmail":"y@marketplace.amazon.co.jp"}}{extra}}}"#
+        ))
+        .unwrap()
+    }
+
+    fn line(extra: &str) -> String {
+        format!(r#"{{"ASIN":"B000000002","SellerSKU":"NG-TNG-001","Title":"手ぬぐい","QuantityOrdered":2{extra}}}"#)
+    }
+
+    #[test]
+    fn the_service_level_a_cancellation_and_absent_money_as_amazon_sends_them() {
+        let o = order(r#","OrderStatus":"Canceled","ShipServiceLevel":"Exp JP Kanto8","ShipmentServiceLevelCategory":"Expedited""#);
+        // A line without ItemPrice, an order without OrderTotal.
+        let items: Value = serde_json::from_str(&format!("[{}]", line(""))).unwrap();
+        let c = parse_order("amazon", "A1NAGOMI", &o, &items).unwrap();
+        assert_eq!((c.mall_status.as_str(), c.cancelled), ("Canceled", true));
+        let d = &c.shipments[0].delivery;
+        assert_eq!((d.method.as_str(), d.source.as_str(), d.temperature.as_deref()), ("Expedited", "ShipmentServiceLevelCategory", None));
+        assert_eq!(c.items[0].unit_price, None);
+        let a = &c.amounts;
+        assert_eq!((a.goods, a.shipping, a.billing_total), (Amount::Absent, Amount::Absent, Amount::Absent));
+        assert_eq!((a.cod_fee, a.coupons), (Amount::Yen(0), Amount::Yen(0)), "fees and discounts left out are none");
+        // No status at all stays empty (the fetch stage warns: F005).
+        let c = parse_order("amazon", "A1NAGOMI", &order(""), &items).unwrap();
+        assert_eq!((c.mall_status.as_str(), c.cancelled), ("", false));
+    }
+
+    #[test]
+    fn is_gift_wins_over_the_names_both_ways_and_no_buyer_name_is_no_gift() {
+        let priced = r#","ItemPrice":{"CurrencyCode":"JPY","Amount":"2200.00"}"#;
+        let items = |gift: &str| -> Value { serde_json::from_str(&format!("[{}]", line(&format!("{priced}{gift}")))).unwrap() };
+        // Another name on the label, but the buyer did not ask for a gift.
+        let o = parse_order("amazon", "A1NAGOMI", &order(""), &items(r#","IsGift":"false""#)).unwrap();
+        assert!(!o.is_gift);
+        assert_eq!(o.extras.gift_flag.as_deref(), Some("IsGift false"));
+        assert_eq!(o.items[0].unit_price, Some(1100));
+        // Sent to the buyer's own name and address, but as a gift (a JSON boolean is read too).
+        let mut own = order("");
+        own["BuyerInfo"]["BuyerName"] = json!("佐藤 太郎");
+        let o = parse_order("amazon", "A1NAGOMI", &own, &items(r#","IsGift":true"#)).unwrap();
+        assert!(o.is_gift);
+        assert_eq!(o.extras.gift_flag.as_deref(), Some("IsGift true"));
+        // No IsGift and no buyer name: nothing says gift.
+        let mut nameless = order("");
+        nameless["BuyerInfo"] = json!({"BuyerEmail": "y@marketplace.amazon.co.jp"});
+        let o = parse_order("amazon", "A1NAGOMI", &nameless, &items("")).unwrap();
+        assert!(!o.is_gift);
+        assert_eq!(o.extras.gift_flag, None);
+    }
+
+    #[test]
+    fn an_amount_that_is_not_a_number_is_an_error_naming_the_order_and_the_field() {
+        let items: Value = serde_json::from_str(&format!("[{}]", line(r#","ItemPrice":{"CurrencyCode":"JPY","Amount":"2,200"}"#))).unwrap();
+        let err = parse_order("amazon", "A1NAGOMI", &order(""), &items).unwrap_err();
+        assert!(err.contains("503-0000007-0000007") && err.contains("OrderItems[0].ItemPrice.Amount `2,200`"), "{err}");
+        let o = order(r#","OrderTotal":{"CurrencyCode":"JPY","Amount":"abc"}"#);
+        let err = parse_order("amazon", "A1NAGOMI", &o, &Value::Array(Vec::new())).unwrap_err();
+        assert!(err.contains("503-0000007-0000007") && err.contains("OrderTotal.Amount `abc`"), "{err}");
+        let o = order(r#","OrderTotal":"4290""#);
+        assert!(parse_order("amazon", "A1NAGOMI", &o, &Value::Array(Vec::new())).unwrap_err().contains("OrderTotal"));
     }
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::http::{encode, HttpClient};
 use super::xml::{self, Node};
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, Order, OrderItem, Party, Shipment};
+use crate::domain::order::{is_gift, Amount, Amounts, MallDelivery, Order, OrderItem, Party, Shipment};
 use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::domain::time::{jst, parse_jst};
 
@@ -104,9 +104,18 @@ impl OrderSource for AuPay {
     }
 }
 
-fn yen(n: &Node, name: &str) -> Amount {
-    n.text_of(name).parse().map(Amount::from_mall).unwrap_or_default()
+/// An amount of the order: Absent where au PAY sent none (unknown, not 0 yen).
+fn amount(n: &Node, name: &str, id: &str) -> Result<Amount, String> {
+    Ok(xml::number(&n.text_of(name), name, id)?.map_or(Amount::Absent, Amount::from_mall))
 }
+
+/// A part of the bill au PAY leaves out when there is none (the COD fee, coupons, points): 0 yen.
+fn part(n: &Node, name: &str, id: &str) -> Result<Amount, String> {
+    Ok(xml::number(&n.text_of(name), name, id)?.map_or(Amount::Yen(0), Amount::from_mall))
+}
+
+/// orderStatus of a cancelled order (au PAY's statuses are Japanese names).
+const CANCELLED: &str = "キャンセル";
 
 /// One `<orderInfo>` into an Order.
 pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
@@ -130,49 +139,55 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
         email: if p == "orderer" { n.text_of("mailAddress") } else { String::new() },
     };
     let (orderer, ship_to) = (party("orderer"), party("sender"));
-    let items = n
-        .all("detail")
-        .map(|d| OrderItem {
+    let mut items = Vec::new();
+    for d in n.all("detail") {
+        items.push(OrderItem {
             product_code: d.text_of("itemCode"),
             item_key: d.text_of("itemManagementId"),
             sku: Some(d.text_of("itemManagementId")).filter(|s| !s.is_empty()),
             name: d.text_of("itemName"),
-            unit_price: Some(d.text_of("itemPrice").parse().unwrap_or(0)),
+            unit_price: xml::number(&d.text_of("itemPrice"), "itemPrice", &id)?,
             quantity: d.text_of("unit").parse().unwrap_or(0),
             options_text: d.text_of("itemOption"),
-            option_price: d.text_of("itemOptionPrice").parse().ok(),
+            option_price: xml::number(&d.text_of("itemOptionPrice"), "itemOptionPrice", &id)?,
             shipment: 0,
             sku_info: String::new(),
             merchant_sku: None,
             tax_rate: crate::domain::tax::rate_from_text(&d.text_of("taxRate")),
             tax_excluded: false,
-        })
-        .collect();
+        });
+    }
     let remarks = n.text_of("userComment");
+    let amounts = Amounts {
+        goods: amount(n, "totalSalePrice", &id)?,
+        shipping: amount(n, "postagePrice", &id)?,
+        cod_fee: part(n, "chargePrice", &id)?,
+        payment_fee: Amount::Yen(0),
+        coupons: part(n, "couponTotalPrice", &id)?,
+        points: part(n, "usePoint", &id)?,
+        billing_total: amount(n, "requestPrice", &id)?,
+        shop_coupons: Amount::Absent,
+        ..Default::default()
+    };
+    // The shop's delivery method as the customer chose it (宅配便, …); au PAY states no 温度帯.
+    let delivery = MallDelivery { method: n.text_of("deliveryName"), temperature: None, source: "deliveryName".into() };
+    let mall_status = n.text_of("orderStatus");
     Ok(Order {
         mall: mall.to_string(),
         shop: shop.to_string(),
         order_number: id,
         ordered_at,
-        mall_status: n.text_of("orderStatus"),
-        cancelled: false,
+        cancelled: mall_status == CANCELLED,
+        mall_status,
+        // au PAY sends no gift flag of its own: the names and addresses decide.
         is_gift: is_gift(&orderer, &ship_to),
         orderer,
-        shipments: vec![Shipment::to(ship_to)],
+        shipments: vec![Shipment { delivery, ..Shipment::to(ship_to) }],
         items,
         payment_method: n.text_of("settlementName"),
         desired_delivery: desired_delivery_from_remarks(&remarks).unwrap_or_default(),
         remarks,
-        amounts: Amounts {
-            goods: yen(n, "totalSalePrice"),
-            shipping: yen(n, "postagePrice"),
-            cod_fee: yen(n, "chargePrice"),
-            payment_fee: Amount::Yen(0),
-            coupons: yen(n, "couponTotalPrice"),
-            points: yen(n, "usePoint"),
-            billing_total: yen(n, "requestPrice"),
-            ..Default::default()
-        },
+        amounts,
         extras: Default::default(),
     })
 }
@@ -202,5 +217,47 @@ mod tests {
         assert_eq!(o.items[0].option_price, Some(0));
         assert_eq!(o.desired_delivery.time_slot.as_deref(), Some("午前中"));
         assert!(&body[info.span.clone()].starts_with("<orderInfo><orderId>12345678"));
+        assert_eq!(o.shipments[0].delivery.method, "", "no deliveryName sent");
+        assert!(!o.cancelled);
+    }
+
+    fn order_info(fields: &str, detail: &str) -> Result<Order, String> {
+        let body = format!(
+            "<response><result><status>0</status></result><orderInfo><orderId>20000042</orderId><orderDate>2026/11/28 10:15:00</orderDate>\
+             <senderName>佐藤 太郎</senderName><senderAddress>大阪府大阪市北区梅田1-1</senderAddress>{fields}\
+             <detail><itemCode>NG-TNG-001</itemCode><itemName>手ぬぐい</itemName><unit>2</unit>{detail}</detail></orderInfo></response>"
+        );
+        let root = xml::parse(&body).unwrap();
+        parse_order("aupay", "12345678", root.child("orderInfo").unwrap())
+    }
+
+    #[test]
+    fn the_delivery_method_a_cancellation_and_what_au_pay_did_not_send() {
+        let o = order_info("<orderStatus>キャンセル</orderStatus><deliveryName>宅配便</deliveryName>", "").unwrap();
+        assert_eq!((o.mall_status.as_str(), o.cancelled), ("キャンセル", true));
+        let d = &o.shipments[0].delivery;
+        assert_eq!((d.method.as_str(), d.source.as_str(), d.temperature.as_deref()), ("宅配便", "deliveryName", None));
+        // No totals, no item price: unknown, never 0 yen; the parts left out are none.
+        let a = &o.amounts;
+        assert_eq!((a.goods, a.shipping, a.billing_total), (Amount::Absent, Amount::Absent, Amount::Absent));
+        assert_eq!((a.cod_fee, a.coupons, a.points), (Amount::Yen(0), Amount::Yen(0), Amount::Yen(0)));
+        assert_eq!((o.items[0].unit_price, o.items[0].option_price), (None, None));
+        // No orderer name nor address: nothing says gift (au PAY has no gift flag of its own).
+        assert!(!o.is_gift);
+        assert_eq!(o.extras.gift_flag, None);
+        // No status stays empty (the fetch stage warns: F005).
+        let o = order_info("<deliveryName>宅配便</deliveryName>", "<itemPrice>1100</itemPrice>").unwrap();
+        assert_eq!((o.mall_status.as_str(), o.cancelled), ("", false));
+        assert_eq!(o.items[0].unit_price, Some(1100));
+    }
+
+    #[test]
+    fn an_amount_that_is_not_a_number_is_an_error_naming_the_order_and_the_field() {
+        let err = order_info("<requestPrice>2,200円</requestPrice>", "").unwrap_err();
+        assert!(err.contains("20000042") && err.contains("requestPrice"), "{err}");
+        let err = order_info("", "<itemPrice>千百</itemPrice>").unwrap_err();
+        assert!(err.contains("20000042") && err.contains("itemPrice"), "{err}");
+        let err = order_info("", "<itemOptionPrice>300円</itemOptionPrice><itemPrice>1100</itemPrice>").unwrap_err();
+        assert!(err.contains("itemOptionPrice"), "{err}");
     }
 }

@@ -88,6 +88,16 @@ pub fn parse(xml: &str) -> Result<Node, String> {
     stack.pop().and_then(|r| r.children.into_iter().next()).ok_or_else(|| "XML: no root element".into())
 }
 
+/// A number field as an XML mall writes it: None where the element is missing or empty (the mall
+/// sent none: unknown, not 0); an error naming the order and the field where it is not a number.
+pub fn number(text: &str, field: &str, order: &str) -> Result<Option<i64>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse().map(Some).map_err(|_| format!("order {order}: {field} `{t}` is not a number"))
+}
+
 /// Escapes text for an XML element.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -107,5 +117,13 @@ mod tests {
         let second = root.all("a").nth(1).unwrap();
         assert_eq!(&xml[second.span.clone()], "<a>二</a>");
         assert!(parse("<response><a>cut").is_err());
+    }
+
+    #[test]
+    fn a_number_is_a_number_or_absent_never_zero_by_default() {
+        assert_eq!(number(" 4720 ", "TotalPrice", "x-1"), Ok(Some(4720)));
+        assert_eq!(number("", "TotalPrice", "x-1"), Ok(None));
+        let err = number("4,720円", "TotalPrice", "x-1").unwrap_err();
+        assert!(err.contains("x-1") && err.contains("TotalPrice") && err.contains("4,720円"), "{err}");
     }
 }

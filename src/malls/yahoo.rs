@@ -10,7 +10,7 @@ use serde_json::json;
 use super::http::{encode, HttpClient};
 use super::xml::{self, escape, Node};
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
+use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, Order, OrderItem, Party, Shipment};
 use crate::domain::time::{jst, parse_jst};
 
 pub const LIST_PATH: &str = "/ShoppingWebService/V1/orderList";
@@ -23,7 +23,7 @@ const LIST_FIELDS: &str = "OrderId,OrderTime,OrderStatus,LastUpdateTime";
 const INFO_FIELDS: &str = "OrderId,Version,OrderTime,LastUpdateTime,OrderStatus,IsSeen,BuyerComments,\
 PayStatus,PayMethod,PayMethodName,BillFirstName,BillLastName,BillFirstNameKana,BillLastNameKana,BillZipCode,BillPrefecture,\
 BillCity,BillAddress1,BillAddress2,BillPhoneNumber,BillMailAddress,ShipStatus,ShipMethod,ShipMethodName,ShipRequestDate,\
-ShipRequestTime,ShipNotes,ShipFirstName,ShipLastName,ShipFirstNameKana,ShipLastNameKana,ShipZipCode,ShipPrefecture,ShipCity,\
+ShipRequestTime,ShipNotes,NeedGiftWrap,ShipFirstName,ShipLastName,ShipFirstNameKana,ShipLastNameKana,ShipZipCode,ShipPrefecture,ShipCity,\
 ShipAddress1,ShipAddress2,ShipPhoneNumber,PayCharge,ShipCharge,GiftWrapCharge,Discount,UsePoint,TotalCouponDiscount,\
 TotalMallCouponDiscount,TotalPrice,SettleAmount,LineId,ItemId,SubCode,Title,ItemOption,Quantity,UnitPrice";
 
@@ -181,9 +181,19 @@ fn field(info: &Node, name: &str) -> String {
         .unwrap_or_default()
 }
 
-fn yen(info: &Node, name: &str) -> Amount {
-    field(info, name).parse().map(Amount::from_mall).unwrap_or(Amount::Yen(0))
+/// An amount of the order: Absent where Yahoo sent none (unknown, not 0 yen).
+fn amount(info: &Node, name: &str, id: &str) -> Result<Amount, String> {
+    Ok(xml::number(&field(info, name), name, id)?.map_or(Amount::Absent, Amount::from_mall))
 }
+
+/// A part of the bill Yahoo leaves out when there is none (a fee, a discount, points): 0 yen.
+fn part(info: &Node, name: &str, id: &str) -> Result<Amount, String> {
+    Ok(xml::number(&field(info, name), name, id)?.map_or(Amount::Yen(0), Amount::from_mall))
+}
+
+/// OrderStatus 4 is キャンセル (the reference confirms only 2 処理中 and 5 完了; 4 is from the full
+/// list it gives as unverified).
+const CANCELLED: &str = "4";
 
 /// One `<OrderInfo>` of orderInfo into an Order.
 pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String> {
@@ -207,76 +217,88 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
         }
     };
     let (orderer, ship_to) = (party("Bill"), party("Ship"));
-    let items = info
-        .all("Item")
-        .map(|it| {
-            // Options: <ItemOption><Name>サイズ</Name><Value>L</Value><Price>0</Price></ItemOption>, one per choice.
-            let options: Vec<&Node> = it.all("ItemOption").collect();
-            let options_text =
-                options.iter().map(|o| format!("{}:{}", o.text_of("Name"), o.text_of("Value"))).collect::<Vec<_>>().join("\n");
-            let option_price = (!options.is_empty()).then(|| options.iter().filter_map(|o| o.text_of("Price").parse::<i64>().ok()).sum());
-            let sub_code = it.text_of("SubCode");
-            OrderItem {
-                product_code: it.text_of("ItemId"),
-                item_key: it.text_of("ItemId"),
-                sku: Some(sub_code).filter(|s| !s.is_empty()),
-                name: it.text_of("Title"),
-                unit_price: Some(it.text_of("UnitPrice").parse().unwrap_or(0)),
-                quantity: it.text_of("Quantity").parse().unwrap_or(0),
-                options_text,
-                option_price,
-                tax_rate: None,
-                tax_excluded: false,
-                ..Default::default()
-            }
-        })
-        .collect();
+    let mut items = Vec::new();
+    for it in info.all("Item") {
+        // Options: <ItemOption><Name>サイズ</Name><Value>L</Value><Price>0</Price></ItemOption>, one per choice.
+        let options: Vec<&Node> = it.all("ItemOption").collect();
+        let options_text = options.iter().map(|o| format!("{}:{}", o.text_of("Name"), o.text_of("Value"))).collect::<Vec<_>>().join("\n");
+        let mut option_prices = Vec::new();
+        for o in &options {
+            option_prices.extend(xml::number(&o.text_of("Price"), "ItemOption/Price", &id)?);
+        }
+        let sub_code = it.text_of("SubCode");
+        items.push(OrderItem {
+            product_code: it.text_of("ItemId"),
+            item_key: it.text_of("ItemId"),
+            sku: Some(sub_code).filter(|s| !s.is_empty()),
+            name: it.text_of("Title"),
+            unit_price: xml::number(&it.text_of("UnitPrice"), "UnitPrice", &id)?,
+            quantity: it.text_of("Quantity").parse().unwrap_or(0),
+            options_text,
+            // None where no choice has a price: unknown, not free.
+            option_price: (!option_prices.is_empty()).then(|| option_prices.iter().sum()),
+            tax_rate: None,
+            tax_excluded: false,
+            ..Default::default()
+        });
+    }
     let remarks = field(info, "BuyerComments");
     let date = field(info, "ShipRequestDate");
     let field_date =
         NaiveDate::parse_from_str(&date, "%Y%m%d").or_else(|_| NaiveDate::parse_from_str(&date.replace('/', "-"), "%Y-%m-%d")).ok();
     let field_slot = Some(field(info, "ShipRequestTime")).filter(|s| !s.is_empty());
     let desired_delivery = DesiredDelivery::from_fields_or_remarks(field_date, field_slot, &remarks);
-    let coupons = [yen(info, "TotalCouponDiscount"), yen(info, "TotalMallCouponDiscount"), yen(info, "Discount")]
+    let coupons = [part(info, "TotalCouponDiscount", &id)?, part(info, "TotalMallCouponDiscount", &id)?, part(info, "Discount", &id)?]
         .iter()
         .try_fold(0i64, |sum, a| a.yen().map(|y| sum + y))
         .map_or(Amount::NotFixed, Amount::Yen);
     // PayCharge is the payment's fee; for cash on delivery that is the COD fee (代引手数料).
     let payment_method = Some(field(info, "PayMethodName")).filter(|s| !s.is_empty()).unwrap_or_else(|| field(info, "PayMethod"));
-    let (cod_fee, payment_fee) = if payment_method.contains("代金引換") {
-        (yen(info, "PayCharge"), Amount::Yen(0))
-    } else {
-        (Amount::Yen(0), yen(info, "PayCharge"))
+    let pay_charge = part(info, "PayCharge", &id)?;
+    let (cod_fee, payment_fee) =
+        if payment_method.contains("代金引換") { (pay_charge, Amount::Yen(0)) } else { (Amount::Yen(0), pay_charge) };
+    // Yahoo sends no goods total: the lines' sum, unknown once a line has no price.
+    let goods = items.iter().map(OrderItem::line_total).sum::<Option<i64>>().map_or(Amount::Absent, Amount::Yen);
+    let delivery = MallDelivery { method: field(info, "ShipMethod"), temperature: None, source: "ShipMethod".into() };
+    // A gift wrapping asked for makes the order a present; none asked for proves nothing (a 別送 to
+    // someone else is still a gift), so the names and addresses decide then.
+    let mut extras = MallExtras::default();
+    let gift = match field(info, "NeedGiftWrap").as_str() {
+        "true" | "1" => {
+            extras.gift_flag = Some("NeedGiftWrap true (ギフト包装)".into());
+            extras.wrapping.push("ギフト包装".into());
+            true
+        }
+        _ => is_gift(&orderer, &ship_to),
     };
-    let goods: i64 = info
-        .all("Item")
-        .map(|it| it.text_of("UnitPrice").parse::<i64>().unwrap_or(0) * it.text_of("Quantity").parse::<i64>().unwrap_or(0))
-        .sum();
+    let amounts = Amounts {
+        goods,
+        shipping: amount(info, "ShipCharge", &id)?,
+        cod_fee,
+        payment_fee,
+        coupons,
+        points: part(info, "UsePoint", &id)?,
+        billing_total: amount(info, "TotalPrice", &id)?,
+        shop_coupons: Amount::Absent,
+        ..Default::default()
+    };
+    let mall_status = field(info, "OrderStatus");
     Ok(Order {
         mall: mall.to_string(),
         shop: shop.to_string(),
         order_number: id,
         ordered_at,
-        mall_status: field(info, "OrderStatus"),
-        cancelled: false,
-        is_gift: is_gift(&orderer, &ship_to),
+        cancelled: mall_status == CANCELLED,
+        mall_status,
+        is_gift: gift,
         orderer,
-        shipments: vec![Shipment::to(ship_to)],
+        shipments: vec![Shipment { delivery, ..Shipment::to(ship_to) }],
         items,
         payment_method,
         desired_delivery,
         remarks,
-        amounts: Amounts {
-            goods: Amount::Yen(goods),
-            shipping: yen(info, "ShipCharge"),
-            cod_fee,
-            payment_fee,
-            coupons,
-            points: yen(info, "UsePoint"),
-            billing_total: yen(info, "TotalPrice"),
-            ..Default::default()
-        },
-        extras: Default::default(),
+        amounts,
+        extras,
     })
 }
 
@@ -316,6 +338,99 @@ mod tests {
         assert_eq!(o.desired_delivery.date.map(|d| d.to_string()).as_deref(), Some("2026-12-02"));
         assert_eq!(o.desired_delivery.source.as_deref(), Some("field"));
         assert!(body[info.span.clone()].starts_with("<OrderInfo><OrderId>nagomi-zakka-10000001"));
+    }
+
+    /// The `<OrderInfo>` of an orderInfo answer, as `order_info` takes it from the envelope.
+    fn parse_fixture(body: &str) -> Result<Order, String> {
+        let root = xml::parse(body).unwrap();
+        let info = root.child("Result").and_then(|r| r.child("OrderInfo")).expect("ResultSet/Result/OrderInfo");
+        parse_order("yahoo", "nagomi-zakka", info)
+    }
+
+    const FULL: &str = include_str!("../../tests/fixtures/malls/yahoo/orderInfo-full.xml");
+    const CANCELLED_ORDER: &str = include_str!("../../tests/fixtures/malls/yahoo/orderInfo-cancelled.xml");
+
+    #[test]
+    fn a_full_order_keeps_the_ship_method_the_request_fields_the_gift_wrap_and_option_prices() {
+        let o = parse_fixture(FULL).unwrap();
+        assert_eq!(o.order_number, "nagomi-zakka-10000123");
+        assert_eq!((o.mall_status.as_str(), o.cancelled), ("2", false));
+        let d = &o.shipments[0].delivery;
+        assert_eq!((d.method.as_str(), d.source.as_str(), d.temperature.as_deref()), ("postage1", "ShipMethod", None));
+        // The structured request fields win over the remarks' block.
+        assert_eq!(o.desired_delivery.date.map(|d| d.to_string()).as_deref(), Some("2026-12-02"));
+        assert_eq!(o.desired_delivery.time_slot.as_deref(), Some("14:00-16:00"));
+        assert_eq!(o.desired_delivery.source.as_deref(), Some("field"));
+        // Shipped to the orderer herself, but wrapped as a present: the mall's sign wins.
+        assert_eq!(o.orderer.name, o.ship_to().name);
+        assert!(o.is_gift);
+        assert_eq!(o.extras.gift_flag.as_deref(), Some("NeedGiftWrap true (ギフト包装)"));
+        assert_eq!(o.extras.wrapping, ["ギフト包装"]);
+        assert_eq!(o.items[0].option_price, Some(550));
+        assert_eq!(o.items[0].options_text, "名入れ:あり");
+        assert_eq!(o.items[1].option_price, Some(0));
+        assert_eq!(o.items[1].options_text, "サイズ:L\nラッピング:なし");
+        assert_eq!(o.items[1].sku.as_deref(), Some("NG-TSH-001-L"));
+        assert_eq!(o.items.iter().map(|i| i.unit_price).collect::<Vec<_>>(), [Some(3240), Some(2200)]);
+        let a = &o.amounts;
+        assert_eq!((a.goods, a.shipping, a.coupons, a.points), (Amount::Yen(5440), Amount::Yen(880), Amount::Yen(300), Amount::Yen(100)));
+        assert_eq!((a.cod_fee, a.payment_fee, a.billing_total), (Amount::Yen(0), Amount::Yen(0), Amount::Yen(6470)));
+        assert_eq!(o.customer_key().as_deref(), Some("yahoo:mail:hanako@example.jp"));
+    }
+
+    #[test]
+    fn what_yahoo_did_not_send_stays_unknown_and_status_4_is_a_cancellation() {
+        let o = parse_fixture(CANCELLED_ORDER).unwrap();
+        assert_eq!(o.ordered_at.to_rfc3339(), "2026-11-28T11:30:00+09:00");
+        assert_eq!((o.mall_status.as_str(), o.cancelled), ("4", true));
+        // No TotalPrice, no ShipCharge, a line without UnitPrice: unknown, never 0 yen.
+        assert_eq!(o.amounts.billing_total, Amount::Absent);
+        assert_eq!(o.amounts.shipping, Amount::Absent);
+        assert_eq!(o.items[0].unit_price, Some(1100));
+        assert_eq!(o.items[1].unit_price, None);
+        assert_eq!(o.amounts.goods, Amount::Absent, "the lines' sum is unknown once a line has no price");
+        // An option without a price is no free option.
+        assert_eq!(o.items[1].option_price, None);
+        // Parts of the bill Yahoo leaves out are none: 0 yen.
+        assert_eq!((o.amounts.cod_fee, o.amounts.points, o.amounts.coupons), (Amount::Yen(330), Amount::Yen(0), Amount::Yen(0)));
+        // No ShipMethod: no method, not a default one.
+        assert_eq!(o.shipments[0].delivery.method, "");
+        // No orderer name nor address proves nothing: not a gift, and no gift flag.
+        assert_eq!(o.orderer.name, "");
+        assert!(!o.is_gift);
+        assert_eq!(o.extras.gift_flag, None);
+        assert_eq!(o.desired_delivery, DesiredDelivery::default());
+        assert_eq!(o.customer_key(), None);
+    }
+
+    #[test]
+    fn no_status_stays_empty_and_a_wrapping_not_asked_for_leaves_the_gift_to_the_addresses() {
+        let o = parse_fixture(&FULL.replace("<OrderStatus>2</OrderStatus>", "")).unwrap();
+        assert_eq!(o.mall_status, "", "not defaulted: the fetch stage warns (F005)");
+        assert!(!o.status_known() && !o.cancelled);
+        let o = parse_fixture(&FULL.replace("<NeedGiftWrap>true</NeedGiftWrap>", "<NeedGiftWrap>false</NeedGiftWrap>")).unwrap();
+        assert!(!o.is_gift, "sent to the orderer, unwrapped");
+        assert_eq!(o.extras.gift_flag, None);
+        let o = parse_fixture(
+            &FULL
+                .replace("<NeedGiftWrap>true</NeedGiftWrap>", "<NeedGiftWrap>false</NeedGiftWrap>")
+                .replace("<ShipFirstName>花子", "<ShipFirstName>太郎"),
+        )
+        .unwrap();
+        assert!(o.is_gift, "another recipient is a gift, wrapped or not");
+    }
+
+    #[test]
+    fn an_amount_that_is_not_a_number_is_an_error_naming_the_order_and_the_field() {
+        for (from, to, field) in [
+            ("<TotalPrice>6470</TotalPrice>", "<TotalPrice>6,470</TotalPrice>", "TotalPrice"),
+            ("<UnitPrice>3240</UnitPrice>", "<UnitPrice>three</UnitPrice>", "UnitPrice"),
+            ("<Price>550</Price>", "<Price>+550円</Price>", "ItemOption/Price"),
+            ("<UsePoint>100</UsePoint>", "<UsePoint>百</UsePoint>", "UsePoint"),
+        ] {
+            let err = parse_fixture(&FULL.replace(from, to)).unwrap_err();
+            assert!(err.contains("nagomi-zakka-10000123") && err.contains(field), "{field}: {err}");
+        }
     }
 
     #[test]

@@ -119,7 +119,7 @@ fn order_info(o: &MockOrder) -> String {
          <ordererName>{} {}</ordererName><ordererKana>{} {}</ordererKana><ordererZipCode>{}</ordererZipCode><ordererAddress>{}{}{}</ordererAddress><ordererPhoneNumber1>{}</ordererPhoneNumber1>\
          <senderName>{} {}</senderName><senderKana>{} {}</senderKana><senderZipCode>{}</senderZipCode><senderAddress>{}{}{}</senderAddress><senderPhoneNumber1>{}</senderPhoneNumber1>\
          <userComment>{}</userComment><settlementName>{}</settlementName><totalSalePrice>{goods}</totalSalePrice><postagePrice>{postage}</postagePrice>\
-         <chargePrice>{}</chargePrice><totalPrice>{total}</totalPrice><couponTotalPrice>{}</couponTotalPrice><usePoint>{}</usePoint><requestPrice>{request}</requestPrice>{details}</orderInfo>",
+         <chargePrice>{}</chargePrice><totalPrice>{total}</totalPrice><couponTotalPrice>{}</couponTotalPrice><usePoint>{}</usePoint><requestPrice>{request}</requestPrice><deliveryName>宅配便</deliveryName>{details}</orderInfo>",
         FIRST_ORDER_ID + o.index,
         o.ordered_at.format("%Y/%m/%d %H:%M:%S"),
         status(o),

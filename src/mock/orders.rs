@@ -28,7 +28,7 @@ pub struct MockOrder {
     /// The shop has added the chosen options' add-ons (`名入れ:あり(+550円)`) to the order, as RMS
     /// shops do by editing it: the mall's goods total holds them. Rakuten only.
     pub addon_charged: bool,
-    /// The customer chose メール便 (a mail-bin service without time slots). Rakuten only.
+    /// The customer chose a mail-bin service without time slots: Rakuten メール便, Yahoo postage2 (ネコポス).
     pub mail_bin: bool,
     /// 複数送付先: the items from `first_item` on go to a second recipient with its own postage. Rakuten only.
     pub second: Option<SecondDestination>,

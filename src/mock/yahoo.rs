@@ -209,6 +209,8 @@ fn order_info(seller: &str, o: &MockOrder) -> String {
             )
         })
         .collect();
+    // The sample shop's delivery methods: postage1 宅配便, postage2 ネコポス (no frozen items, no slots).
+    let (ship_method, ship_method_name) = if o.mail_bin { ("postage2", "ネコポス") } else { ("postage1", "宅配便") };
     let pay_charge = o.cod_fee();
     let total = o.goods() + o.postage + pay_charge - o.coupon - o.points;
     let (request_date, request_time) = match o.delivery_date {
@@ -235,8 +237,8 @@ fn order_info(seller: &str, o: &MockOrder) -> String {
         "<OrderInfo><OrderId>{seller}-{}</OrderId><Version>{}</Version><OrderTime>{}</OrderTime><LastUpdateTime>{}</LastUpdateTime>\
          <OrderStatus>{}</OrderStatus><IsSeen>{}</IsSeen><BuyerComments>{}</BuyerComments>\
          <Pay><PayStatus>{}</PayStatus><PayMethod>{}</PayMethod><PayMethodName>{}</PayMethodName>{}<BillMailAddress>y{}@example.jp</BillMailAddress></Pay>\
-         <Ship><ShipStatus>{}</ShipStatus><ShipMethod>postage1</ShipMethod><ShipMethodName>宅配便</ShipMethodName><ShipRequestDate>{request_date}</ShipRequestDate>\
-         <ShipRequestTime>{request_time}</ShipRequestTime>{}</Ship>\
+         <Ship><ShipStatus>{}</ShipStatus><ShipMethod>{ship_method}</ShipMethod><ShipMethodName>{ship_method_name}</ShipMethodName><ShipRequestDate>{request_date}</ShipRequestDate>\
+         <ShipRequestTime>{request_time}</ShipRequestTime><NeedGiftWrap>{}</NeedGiftWrap>{}</Ship>\
          <Detail><PayCharge>{pay_charge}</PayCharge><ShipCharge>{}</ShipCharge><GiftWrapCharge>0</GiftWrapCharge><Discount>0</Discount>\
          <UsePoint>{}</UsePoint><TotalCouponDiscount>{}</TotalCouponDiscount><TotalPrice>{total}</TotalPrice><SettleAmount>{total}</SettleAmount></Detail>\
          <Seller><SellerId>{seller}</SellerId></Seller>{items}</OrderInfo>",
@@ -253,6 +255,8 @@ fn order_info(seller: &str, o: &MockOrder) -> String {
         party("Bill", b),
         o.index,
         ship_status(o),
+        // Gifts to someone else come wrapped.
+        o.gift,
         party("Ship", s),
         o.postage,
         o.points,

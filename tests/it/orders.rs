@@ -86,6 +86,15 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
         "true"
     );
     assert_eq!(shop.query_one("select count(*) > 0 from order_items where mall = 'yahoo' and options_text like 'ラッピング:%'"), "true");
+    // Each mall's delivery method as it sent it, with its field, for the 配送方法 master.
+    assert_eq!(
+        shop.query_one(
+            "select string_agg(m, ' ' order by m) from (select distinct mall || ':' || delivery_source || '=' || delivery_method as m
+             from order_shipments where mall in ('yahoo', 'amazon', 'aupay'))"
+        ),
+        "amazon:ShipmentServiceLevelCategory=Expedited amazon:ShipmentServiceLevelCategory=Standard aupay:deliveryName=宅配便 \
+         yahoo:ShipMethod=postage1 yahoo:ShipMethod=postage2"
+    );
     // Both serial lengths, the -9999 sentinel kept as NULL, remarks parsed, gifts.
     assert_eq!(shop.query_one("select count(*) > 0 from orders where length(split_part(order_number, '-', 3)) = 8"), "true");
     assert_eq!(shop.query_one("select count(*) > 0 from orders where length(split_part(order_number, '-', 3)) = 10"), "true");
