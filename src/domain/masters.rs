@@ -154,7 +154,7 @@ pub struct ClosedWeekday {
 }
 
 /// 配送方法: how a mall names the way the customer asked to be shipped (Rakuten `deliveryName`,
-/// Yahoo `ShipMethod`, Amazon `ShipServiceLevel`, au PAY's delivery method), and the carrier
+/// Yahoo `ShipMethod`, Amazon `ShipmentServiceLevelCategory`, au PAY's delivery method), and the carrier
 /// service it means. Optional sheet: without a row the mall's value is kept and shown, not mapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryMethod {

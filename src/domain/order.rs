@@ -144,7 +144,7 @@ pub struct MallTax {
 }
 
 /// How the customer asked the mall to ship (配送方法): Rakuten `DeliveryModel`, Yahoo `ShipMethod`,
-/// Amazon `ShipServiceLevel`, au PAY's delivery method.
+/// Amazon `ShipmentServiceLevelCategory`, au PAY's delivery method.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MallDelivery {
     /// The mall's value as sent: `宅配便`, `メール便`, `postage1`, `Standard`. Empty = none sent.
