@@ -166,7 +166,7 @@ pub struct DeliveryMethod {
     pub carrier: String,
     /// 配送サービス: 宅急便, ネコポス, ゆうパケット, クール宅急便 …
     pub service: String,
-    /// 温度帯 the service carries: 常温, 冷蔵 or 冷凍.
+    /// 温度帯 the service carries: 常温, 冷蔵 or 冷凍; empty = the method does not say (any).
     pub temperature: String,
     /// 時間帯指定: whether the service takes a delivery time slot (mail-bin services do not).
     pub time_slots: bool,
@@ -475,7 +475,7 @@ fn check_delivery_methods(m: &Masters, out: &mut Vec<Finding>) {
                 cell(&dm.origin, "配送会社"),
                 format!("add it to the sheet {} or fix the name", sheet::CARRIERS),
             )),
-            Some(c) if !c.cool && dm.temperature != "常温" => out.push(Finding::warning(
+            Some(c) if !c.cool && matches!(dm.temperature.as_str(), "冷蔵" | "冷凍") => out.push(Finding::warning(
                 "M009",
                 format!(
                     "delivery method `{}` of mall {} is {} but carrier `{}` has クール便 非対応",

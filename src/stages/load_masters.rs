@@ -419,7 +419,10 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                     ));
                 }
                 let method = required("配送方法", errors);
-                let temperature = temperature(s, row0, &get("温度帯"), errors);
+                // Empty: the method says nothing of the temperature (a 宅配便 that carries cool
+                // parcels too); only a stated 温度帯 is held against the items'.
+                let raw_temperature = get("温度帯");
+                let temperature = if raw_temperature.is_empty() { String::new() } else { temperature(s, row0, &raw_temperature, errors) };
                 let raw = required("時間帯指定", errors);
                 let time_slots = match parse_bool(&raw) {
                     Some(b) => b,

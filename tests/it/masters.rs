@@ -180,7 +180,7 @@ fn delivery_methods_and_carriers_are_checked_against_each_other() {
         "{e}"
     );
     assert!(
-        e.contains("warning[M009]: delivery method `クール便` of mall rakuten is 冷蔵 but carrier `ヤマト運輸` has クール便 非対応")
+        e.contains("warning[M009]: delivery method `クール便` of mall rakuten is 冷凍 but carrier `ヤマト運輸` has クール便 非対応")
             && e.contains("masters.xlsx!配送方法!E4"),
         "{e}"
     );
