@@ -271,18 +271,20 @@ fn orders_sql(replay: bool) -> String {
                 list(coalesce(shipment_no, 1)) AS item_shipment, list(item_key) AS item_key
             FROM order_items it {only_todo_items}
             GROUP BY mall, shop, order_number),
+         several AS (SELECT mall, shop, order_number FROM orders WHERE shipment_count > 1),
          shipments AS (
             SELECT mall, shop, order_number, list(shipment_no) AS ship_no, list(ship_to_name) AS ship_name,
                 list(ship_to_prefecture) AS ship_prefecture, list(ship_to_postal_code) AS ship_postal_code,
                 list(address_pending) AS ship_pending, list(postage) AS ship_postage, list(remote_island) AS ship_remote_island,
                 list(delivery_method) AS ship_method, list(delivery_temperature) AS ship_temperature, list(delivery_source) AS ship_source
-            FROM order_shipments sh {only_todo_shipments}
+            FROM order_shipments sh JOIN several USING (mall, shop, order_number) {only_todo_shipments}
             GROUP BY mall, shop, order_number)
          SELECT o.mall, o.shop, o.order_number, o.ordered_at, o.mall_status, o.orderer_prefecture, o.ship_to_prefecture, o.is_gift,
             o.payment_method, o.desired_date, o.desired_time_slot, o.desired_source, o.remarks, o.ship_to_postal_code, o.remote_island,
             o.goods, o.shipping, o.cod_fee, o.payment_fee, o.coupons, o.points, o.billing_total,
             coalesce(o.cancelled, false) AS cancelled, o.customer_key, o.amounts_absent, o.additional_fee, o.postage_included,
-            o.mall_tax_10, o.mall_tax_8, o.wrapping,
+            o.mall_tax_10, o.mall_tax_8, o.wrapping, o.ship_to_name, o.address_pending, o.delivery_method, o.delivery_temperature,
+            o.delivery_source,
             h.orders_before, h.total_before, todo.fingerprint AS old_fingerprint,
             i.item_line, i.item_code, i.item_options, i.item_price, i.item_quantity, i.item_option_price, i.item_tax_rate, i.item_tax_excluded,
             i.item_shipment, i.item_key,
@@ -343,10 +345,15 @@ struct StoredOrders {
     ship_method: StringArray,
     ship_temperature: StringArray,
     ship_source: StringArray,
-    /// For orders stored without shipments (none since migration 6 backfilled them): the ship-to columns.
+    /// A one-destination order's shipment, from `orders` (order_shipments is read only for orders of several).
+    ship_to_name: StringArray,
     ship_to_prefecture: StringArray,
     ship_to_postal_code: StringArray,
     remote_island: BooleanArray,
+    address_pending: BooleanArray,
+    delivery_method: StringArray,
+    delivery_temperature: StringArray,
+    delivery_source: StringArray,
 }
 
 const AMOUNTS: [&str; 7] = ["goods", "shipping", "cod_fee", "payment_fee", "coupons", "points", "billing_total"];
@@ -410,9 +417,14 @@ impl StoredOrders {
             ship_temperature: columns::list_texts(&b.list("ship_temperature")?)?,
             ship_source: columns::list_texts(&b.list("ship_source")?)?,
             ship_lists,
+            ship_to_name: b.texts("ship_to_name")?,
             ship_to_prefecture: b.texts("ship_to_prefecture")?,
             ship_to_postal_code: b.texts("ship_to_postal_code")?,
             remote_island: b.bools("remote_island")?,
+            address_pending: b.bools("address_pending")?,
+            delivery_method: b.texts("delivery_method")?,
+            delivery_temperature: b.texts("delivery_temperature")?,
+            delivery_source: b.texts("delivery_source")?,
         })
     }
 
@@ -483,7 +495,18 @@ impl StoredOrders {
         if shipments.is_empty() {
             shipments.push(Shipment {
                 remote_island: flag(&self.remote_island, i),
-                ..Shipment::to(Party { prefecture: s(&self.ship_to_prefecture), postal_code: s(&self.ship_to_postal_code), ..Default::default() })
+                address_pending: flag(&self.address_pending, i),
+                delivery: MallDelivery {
+                    method: s(&self.delivery_method),
+                    temperature: columns::text(&self.delivery_temperature, i).map(str::to_string),
+                    source: s(&self.delivery_source),
+                },
+                ..Shipment::to(Party {
+                    name: s(&self.ship_to_name),
+                    prefecture: s(&self.ship_to_prefecture),
+                    postal_code: s(&self.ship_to_postal_code),
+                    ..Default::default()
+                })
             });
         }
         let ordered_at = columns::timestamp(self.ordered_at.value(i))

@@ -416,7 +416,8 @@ fn write_mall(
                 payment_fee BIGINT, coupons BIGINT, points BIGINT, billing_total BIGINT, amounts_fixed BOOLEAN, content_hash BIGINT,
                 normalized VARCHAR, raw VARCHAR, orderer_prefecture VARCHAR, remarks VARCHAR, ship_to_postal_code VARCHAR,
                 remote_island BOOLEAN, shipment_count INTEGER, cancelled BOOLEAN, customer_key VARCHAR, amounts_absent VARCHAR,
-                additional_fee BIGINT, postage_included BOOLEAN, mall_tax_10 BIGINT, mall_tax_8 BIGINT, wrapping BIGINT);
+                additional_fee BIGINT, postage_included BOOLEAN, mall_tax_10 BIGINT, mall_tax_8 BIGINT, wrapping BIGINT,
+                address_pending BOOLEAN, delivery_method VARCHAR, delivery_temperature VARCHAR, delivery_source VARCHAR);
              CREATE OR REPLACE TEMP TABLE stage_items (shop VARCHAR, order_number VARCHAR, line_no INTEGER, product_code VARCHAR, item_key VARCHAR,
                 sku VARCHAR, name VARCHAR, unit_price BIGINT, quantity BIGINT, options_text VARCHAR, option_price BIGINT, tax_rate INTEGER,
                 tax_excluded BOOLEAN, shipment_no INTEGER, sku_info VARCHAR, merchant_sku VARCHAR);
@@ -444,6 +445,7 @@ fn write_mall(
                 let fixed = parts.iter().all(|(_, x)| x.yen().is_some());
                 let absent: Vec<&str> = parts.iter().filter(|(_, x)| x.is_absent()).map(|(n, _)| *n).collect();
                 let ship_to = o.ship_to();
+                let first = o.shipments.first();
                 orders.append_row(params![
                     o.shop,
                     o.order_number,
@@ -481,6 +483,10 @@ fn write_mall(
                     a.mall_tax.map(|t| t.standard),
                     a.mall_tax.map(|t| t.reduced),
                     a.wrapping.yen(),
+                    first.is_some_and(|s| s.address_pending),
+                    first.map(|s| s.delivery.method.as_str()).filter(|m| !m.is_empty()),
+                    first.and_then(|s| s.delivery.temperature.as_deref()),
+                    first.map(|s| s.delivery.source.as_str()).filter(|m| !m.is_empty()),
                 ])?;
                 for (n, it) in o.items.iter().enumerate() {
                     items.append_row(params![
@@ -567,6 +573,8 @@ fn write_mall(
                 ship_to_postal_code = s.ship_to_postal_code, remote_island = s.remote_island, shipment_count = s.shipment_count,
                 cancelled = s.cancelled, customer_key = s.customer_key, amounts_absent = s.amounts_absent, additional_fee = s.additional_fee,
                 postage_included = s.postage_included, mall_tax_10 = s.mall_tax_10, mall_tax_8 = s.mall_tax_8, wrapping = s.wrapping,
+                address_pending = s.address_pending, delivery_method = s.delivery_method, delivery_temperature = s.delivery_temperature,
+                delivery_source = s.delivery_source,
                 last_changed_run = ?, fetched_at = ?::TIMESTAMP
              FROM stage_orders s
              WHERE o.mall = ? AND o.shop = s.shop AND o.order_number = s.order_number AND o.content_hash <> s.content_hash",
