@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::time::Instant;
 
+use crate::domain::lang::pick;
 use crate::pipeline::check_pipeline;
 use crate::pipeline::runner::{print_diagnostics, RunOptions};
-use crate::domain::lang::pick;
 use crate::ExitStatus;
 
 pub fn check(pipeline: &Path, deny_warnings: bool, opts: &RunOptions) -> ExitStatus {
@@ -34,7 +34,9 @@ pub fn check(pipeline: &Path, deny_warnings: bool, opts: &RunOptions) -> ExitSta
                     if warnings == 0 {
                         format!("juchu check: {path} は問題ありません（{stages} ステージ、{ms} ms）")
                     } else {
-                        format!("juchu check: {path} にエラーはありません。警告 {warnings} 件を確かめてください（{stages} ステージ、{ms} ms）")
+                        format!(
+                            "juchu check: {path} にエラーはありません。警告 {warnings} 件を確かめてください（{stages} ステージ、{ms} ms）"
+                        )
                     },
                     if warnings == 0 {
                         format!("juchu check: {path} is ok: {stages} stages ({ms} ms)")

@@ -4,9 +4,9 @@
 use unicode_width::UnicodeWidthStr;
 
 use crate::domain::checks::{CheckResult, CHECK_NAMES};
+use crate::domain::fields::Field;
 use crate::domain::lang::{self, Lang};
 use crate::pipeline::runner::RunOptions;
-use crate::domain::fields::Field;
 use crate::store::enrichment::{Lookup, OrderFacts, StoredText};
 use crate::store::Store;
 use crate::ExitStatus;
@@ -51,14 +51,20 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
     let say = |ja: &str, en: &str| lang::pick(ja, en).to_string();
     let yen = |v: Option<i64>| v.map(|v| format!("{v}")).unwrap_or_else(|| "—".into());
     let mut facts: Vec<(String, String)> = vec![
-        (say("モールのステータス", "mall status"), if f.mall_status.is_empty() { say("（なし：不明）", "(none: unknown)") } else { f.mall_status.clone() }),
+        (
+            say("モールのステータス", "mall status"),
+            if f.mall_status.is_empty() { say("（なし：不明）", "(none: unknown)") } else { f.mall_status.clone() },
+        ),
         (say("注文者", "orderer"), if f.orderer.is_empty() { "—".into() } else { f.orderer.clone() }),
         (
             say("ギフト", "gift"),
             format!(
                 "{}{}",
                 if f.is_gift { say("はい", "yes") } else { say("いいえ", "no") },
-                f.gift_flag.as_ref().map(|g| format!(" ({g})")).unwrap_or_else(|| say(" (氏名・住所から)", " (from the names and addresses)"))
+                f.gift_flag
+                    .as_ref()
+                    .map(|g| format!(" ({g})"))
+                    .unwrap_or_else(|| say(" (氏名・住所から)", " (from the names and addresses)"))
             ),
         ),
         (say("顧客キー", "customer key"), f.customer_key.clone().unwrap_or_else(|| say("なし（ランク付けなし）", "none (not ranked)"))),
@@ -117,9 +123,14 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
             say("送付先", "destination"),
             shipment.shipment_no,
             if shipment.recipient.is_empty() { "—" } else { &shipment.recipient },
-            if shipment.address_pending { say("（住所未入力: モールの仮の住所）", " (address not entered yet: the mall's placeholder)") } else { String::new() },
+            if shipment.address_pending {
+                say("（住所未入力: モールの仮の住所）", " (address not entered yet: the mall's placeholder)")
+            } else {
+                String::new()
+            },
             match (&shipment.delivery, shipment.postage) {
-                (Some(d), Some(p)) => say(&format!("; モールの配送方法 {d}; 送料 {p}"), &format!("; the mall's delivery method {d}; postage {p}")),
+                (Some(d), Some(p)) =>
+                    say(&format!("; モールの配送方法 {d}; 送料 {p}"), &format!("; the mall's delivery method {d}; postage {p}")),
                 (Some(d), None) => say(&format!("; モールの配送方法 {d}"), &format!("; the mall's delivery method {d}")),
                 (None, Some(p)) => say(&format!("; 送料 {p}"), &format!("; postage {p}")),
                 (None, None) => String::new(),

@@ -261,9 +261,7 @@ pub fn ten_checks(e: &Enrichment, input: &CheckInput) -> Vec<Check> {
     });
     // 9: billing total against the mall's.
     out.push(match (input.amounts_fixed, input.mall_billing_total, e.billing_total.value) {
-        _ if input.billing_unknown.is_some() => {
-            check(BillingTotal, NotApplicable, input.billing_unknown.clone().unwrap_or_default())
-        }
+        _ if input.billing_unknown.is_some() => check(BillingTotal, NotApplicable, input.billing_unknown.clone().unwrap_or_default()),
         (false, _, _) | (_, None, _) => check(
             BillingTotal,
             NotApplicable,

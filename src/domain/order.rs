@@ -340,9 +340,17 @@ mod tests {
 
     #[test]
     fn a_customer_is_the_mall_with_the_email_or_the_phone_with_the_name() {
-        let p = |name: &str, phone: &str, email: &str| Party { name: name.into(), phone: phone.into(), email: email.into(), ..Default::default() };
+        let p = |name: &str, phone: &str, email: &str| Party {
+            name: name.into(),
+            phone: phone.into(),
+            email: email.into(),
+            ..Default::default()
+        };
         assert_eq!(customer_key("rakuten", &p("", "", " Hanako@Example.JP ")).as_deref(), Some("rakuten:mail:hanako@example.jp"));
-        assert_eq!(customer_key("rakuten", &p("山田 花子", "０３-１２３４-５６７８", "")).as_deref(), Some("rakuten:tel:0312345678:山田花子"));
+        assert_eq!(
+            customer_key("rakuten", &p("山田 花子", "０３-１２３４-５６７８", "")).as_deref(),
+            Some("rakuten:tel:0312345678:山田花子")
+        );
         assert_eq!(customer_key("rakuten", &p("", "03-1234-5678", "")), None, "a phone alone is not a customer");
         assert_eq!(customer_key("rakuten", &p("", "", "")), None);
         let pending = Party { postal_code: "999-9999".into(), address: "入力待ち".into(), ..Default::default() };

@@ -145,7 +145,7 @@ impl OrderFileAdapter {
             order_number: number.to_string(),
             ordered_at,
             mall_status: Some(at("status")).filter(|s| !s.is_empty()).unwrap_or_else(|| "新規受付".into()),
-        cancelled: false,
+            cancelled: false,
             is_gift: is_gift(&orderer, &ship_to),
             orderer,
             shipments: vec![Shipment::to(ship_to)],

@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 
 use super::http::HttpClient;
 use super::{Connection, Fetched, MallError, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, MallTax, Order, OrderItem, Party, Shipment};
+use crate::domain::order::{
+    is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, MallTax, Order, OrderItem, Party, Shipment,
+};
 
 pub const SEARCH_PATH: &str = "/es/2.0/order/searchOrder/";
 pub const GET_PATH: &str = "/es/2.0/order/getOrder/";
@@ -305,10 +307,7 @@ pub fn parse_order(mall: &str, shop: &str, m: &Value) -> Result<Order, String> {
     };
     let mut items = Vec::new();
     let mut shipments = Vec::new();
-    let mut extras = MallExtras {
-        asuraku: i(m, "asurakuFlag") == Some(1),
-        ..Default::default()
-    };
+    let mut extras = MallExtras { asuraku: i(m, "asurakuFlag") == Some(1), ..Default::default() };
     let mut included_postage = Vec::new();
     for p in packages {
         if i(p, "packageDeleteFlag") == Some(1) {
@@ -515,16 +514,22 @@ mod tests {
         assert_eq!(two.items.iter().map(|i| i.shipment).collect::<Vec<_>>(), [0, 1]);
         assert!(!two.shipments[0].remote_island);
         // The mall's delivery fields.
-        assert_eq!(order(4).shipments[0].delivery, MallDelivery {
-            method: "クール便".into(),
-            temperature: Some("冷蔵".into()),
-            source: "DeliveryModel.deliveryName / deliveryClass".into()
-        });
+        assert_eq!(
+            order(4).shipments[0].delivery,
+            MallDelivery {
+                method: "クール便".into(),
+                temperature: Some("冷蔵".into()),
+                source: "DeliveryModel.deliveryName / deliveryClass".into()
+            }
+        );
         // A settlement sent as a code only.
         assert_eq!(order(6).payment_method, "クレジットカード");
         // Absent amounts are unknown, not 0.
         let absent = order(7);
-        assert_eq!((absent.amounts.goods, absent.amounts.billing_total, absent.items[0].unit_price), (Amount::Absent, Amount::Absent, None));
+        assert_eq!(
+            (absent.amounts.goods, absent.amounts.billing_total, absent.items[0].unit_price),
+            (Amount::Absent, Amount::Absent, None)
+        );
         // No name, no email: no customer key, and not a gift for want of a name.
         assert_eq!(order(8).customer_key(), None);
         assert!(!order(8).is_gift);

@@ -65,8 +65,7 @@ impl Scenario {
         if let Some(file) = &scenario.rakuten_orders {
             let file = path.parent().unwrap_or(std::path::Path::new(".")).join(file);
             let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", file.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", file.display()))?;
             scenario.rakuten_models = match v {
                 serde_json::Value::Array(models) => models,
                 mut v => match v.get_mut("OrderModelList").map(serde_json::Value::take) {

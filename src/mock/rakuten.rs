@@ -82,7 +82,14 @@ fn search(state: &MockState, req: &Value, now: DateTime<FixedOffset>) -> Reply {
         .map(|i| state.plan.order(SALT, i, now))
         .filter(|o| o.ordered_at >= from && o.ordered_at <= to && o.ordered_at <= now)
         .map(|o| order_number(&o))
-        .chain(state.scenario.rakuten_models.iter().filter(|m| parse_time(&m["orderDatetime"]).is_some_and(|t| t >= from && t <= to && t <= now)).map(|m| m["orderNumber"].as_str().unwrap_or_default().to_string()))
+        .chain(
+            state
+                .scenario
+                .rakuten_models
+                .iter()
+                .filter(|m| parse_time(&m["orderDatetime"]).is_some_and(|t| t >= from && t <= to && t <= now))
+                .map(|m| m["orderNumber"].as_str().unwrap_or_default().to_string()),
+        )
         .collect();
     if numbers.is_empty() {
         return Reply::json(

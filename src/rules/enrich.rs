@@ -122,11 +122,7 @@ impl<'a> Enricher<'a> {
                 .iter()
                 .map(|a| ((a.product_code.as_str(), a.item_name.as_str(), without_price(&a.choice)), (a.amount, cell(&a.origin, 3))))
                 .collect(),
-            methods: masters
-                .delivery_methods
-                .iter()
-                .map(|m| ((m.mall.as_str(), m.method.as_str()), (m, cell(&m.origin, 1))))
-                .collect(),
+            methods: masters.delivery_methods.iter().map(|m| ((m.mall.as_str(), m.method.as_str()), (m, cell(&m.origin, 1)))).collect(),
             ranks: {
                 let mut ranks: Vec<_> = masters.customer_ranks.iter().map(|r| (r, cell(&r.origin, 0))).collect();
                 ranks.sort_by_key(|(r, _)| r.priority);
@@ -231,7 +227,8 @@ impl<'a> Enricher<'a> {
             customer_rank: Sourced::missing(why.clone()),
             problems: Vec::new(),
         };
-        let checks: Vec<Check> = CheckNo::ALL.iter().map(|&no| Check { no, result: CheckResult::NotApplicable, reason: why.clone() }).collect();
+        let checks: Vec<Check> =
+            CheckNo::ALL.iter().map(|&no| Check { no, result: CheckResult::NotApplicable, reason: why.clone() }).collect();
         (0..order.shipments.len().max(1)).map(|_| Enriched { enrichment: e.clone(), checks: checks.clone(), fired: Vec::new() }).collect()
     }
 
@@ -244,7 +241,8 @@ impl<'a> Enricher<'a> {
             let first = drafts[0].e.clone();
             let option_problems: Vec<(CheckNo, String)> =
                 drafts.iter().flat_map(|d| d.e.problems.iter().filter(|(no, _)| *no == CheckNo::OptionTotal).cloned()).collect();
-            let order_level = |no: CheckNo| matches!(no, CheckNo::Sender | CheckNo::RemarksDelivery | CheckNo::PaymentMethod | CheckNo::MailText);
+            let order_level =
+                |no: CheckNo| matches!(no, CheckNo::Sender | CheckNo::RemarksDelivery | CheckNo::PaymentMethod | CheckNo::MailText);
             for d in drafts.iter_mut().skip(1) {
                 d.e.payment_method = first.payment_method.clone();
                 d.e.sender = first.sender.clone();
@@ -268,13 +266,19 @@ impl<'a> Enricher<'a> {
             match drafts.iter().map(|d| d.e.shipping_fee.value).sum::<Option<Yen>>() {
                 Some(total) => Sourced::new(
                     total,
-                    drafts.iter().enumerate().map(|(k, d)| format!("{}: {}", k + 1, d.e.shipping_fee.source)).collect::<Vec<_>>().join("; "),
+                    drafts
+                        .iter()
+                        .enumerate()
+                        .map(|(k, d)| format!("{}: {}", k + 1, d.e.shipping_fee.source))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ),
                 None => Sourced::missing(say!(lang, "送付先の送料が決まっていません", "a destination's shipping fee is not known")),
             }
         };
         let first = &drafts[0].e;
-        let (billing_total, tax, unknown) = billing(order, &addons, &shipping, &first.cod_fee, &first.payment_fee, self.shop.tax_rounding, lang);
+        let (billing_total, tax, unknown) =
+            billing(order, &addons, &shipping, &first.cod_fee, &first.payment_fee, self.shop.tax_rounding, lang);
         let request = request_block(&order.remarks).is_some();
         let mall_tax = order.amounts.mall_tax;
         let mut out = Vec::with_capacity(n);
@@ -312,14 +316,7 @@ impl<'a> Enricher<'a> {
             let mut checks = ten_checks(&d.e, &input);
             if n > 1 {
                 let to = &order.shipments[k].ship_to;
-                let label = say!(
-                    lang,
-                    "送付先{}/{n}（{}・{}）",
-                    "destination {} of {n} ({}, {})",
-                    k + 1,
-                    to.name,
-                    to.prefecture
-                );
+                let label = say!(lang, "送付先{}/{n}（{}・{}）", "destination {} of {n} ({}, {})", k + 1, to.name, to.prefecture);
                 for c in checks.iter_mut().filter(|c| c.no.number() <= 4) {
                     c.reason = format!("{label}: {}", c.reason);
                 }
@@ -350,7 +347,10 @@ impl<'a> Enricher<'a> {
                 None => Sourced::missing(say!(lang, "指定なし", "none requested")),
             },
             remote_island: if shipment.remote_island {
-                Sourced::new("離島".to_string(), say!(lang, "モールが送付先を離島としています", "the mall marks the ship-to as a remote island"))
+                Sourced::new(
+                    "離島".to_string(),
+                    say!(lang, "モールが送付先を離島としています", "the mall marks the ship-to as a remote island"),
+                )
             } else {
                 Sourced::missing("")
             },
@@ -441,12 +441,20 @@ impl<'a> Enricher<'a> {
         e.sender = if self.shop.sender_auto_edit.get(&order.mall).copied().unwrap_or(true) {
             Sourced::new(
                 self.shop.sender.clone(),
-                say!(lang, "店舗の住所（shop.sender。送付元住所の自動編集: 許可）", "the shop's address (shop.sender; sender address auto-edit allowed)"),
+                say!(
+                    lang,
+                    "店舗の住所（shop.sender。送付元住所の自動編集: 許可）",
+                    "the shop's address (shop.sender; sender address auto-edit allowed)"
+                ),
             )
         } else {
             Sourced::new(
                 order.orderer.name.clone(),
-                say!(lang, "モールのまま: 注文者（送付元住所の自動編集: 不可）", "as the mall sent it: the orderer (sender address auto-edit not allowed)"),
+                say!(
+                    lang,
+                    "モールのまま: 注文者（送付元住所の自動編集: 不可）",
+                    "as the mall sent it: the orderer (sender address auto-edit not allowed)"
+                ),
             )
         };
         // 8: option add-ons against the master (whether the bill holds them: `finish`).
@@ -455,7 +463,9 @@ impl<'a> Enricher<'a> {
         let mall = |a: crate::domain::order::Amount, what: &str| match a.yen() {
             Some(y) => Sourced::new(y, say!(lang, "モールの{what}", "the mall's {what}")),
             None if a.is_absent() => Sourced::missing(say!(lang, "モールが{what}を送っていません", "the mall sent no {what}")),
-            None => Sourced::missing(say!(lang, "モールの{what}はまだ確定していません（-9999）", "the mall's {what} is not fixed yet (-9999)")),
+            None => {
+                Sourced::missing(say!(lang, "モールの{what}はまだ確定していません（-9999）", "the mall's {what} is not fixed yet (-9999)"))
+            }
         };
         e.shipping_fee = mall(order.amounts.shipping, "送料");
         e.cod_fee = mall(order.amounts.cod_fee, "代引手数料");
@@ -464,11 +474,10 @@ impl<'a> Enricher<'a> {
         match history {
             Some(h) => {
                 if let Some((r, cell)) = self.ranks.iter().find(|(r, _)| h.total >= r.min_total && h.orders >= r.min_count) {
-                    e.customer_rank =
-                        Sourced::new(
-                            r.rank.clone(),
-                            say!(lang, "{cell}（この注文より前に{}件、{}円）", "{cell} ({} orders, {} yen before this one)", h.orders, h.total),
-                        );
+                    e.customer_rank = Sourced::new(
+                        r.rank.clone(),
+                        say!(lang, "{cell}（この注文より前に{}件、{}円）", "{cell} ({} orders, {} yen before this one)", h.orders, h.total),
+                    );
                 }
             }
             None => {
@@ -483,14 +492,15 @@ impl<'a> Enricher<'a> {
         let method = self.delivery_method(&shipment, mall_kind, &mut e);
         // The rule tables, in order; each sees what the ones before it set.
         let mut fired = Vec::new();
-        let mut preparation = Sourced::new(preparation_days, say!(lang, "配送条件（商品のうち最長）", "配送条件 (the longest of the items)"));
+        let mut preparation =
+            Sourced::new(preparation_days, say!(lang, "配送条件（商品のうち最長）", "配送条件 (the longest of the items)"));
         let mut split: Option<String> = None;
-        let counts = Counts { carriers: carriers.len() as i64, logistics_companies: companies.len() as i64, destinations: destinations as i64 };
+        let counts =
+            Counts { carriers: carriers.len() as i64, logistics_companies: companies.len() as i64, destinations: destinations as i64 };
         for ((table, rows), outputs) in self.rules.iter().zip(&self.row_sources).zip(&self.outputs) {
             let get = |name: &str| {
                 let f = Field::by_name(name).expect("the table compiler checked the fields it reads");
-                self.read(order, &e, &preparation, history, counts, f)
-                    .expect("the table compiler lets rules read only readable fields")
+                self.read(order, &e, &preparation, history, counts, f).expect("the table compiler lets rules read only readable fields")
             };
             match table.evaluate(&get) {
                 Ok(hits) => {
@@ -582,7 +592,8 @@ impl<'a> Enricher<'a> {
                 "{which} has no carrier (配送条件), so there is no shipping date: fix checks 1–2 first"
             ));
         } else if let Some((day, why)) = &reason {
-            e.ship_date = Sourced::new(*day, ship_basis(why, ordered, self.calendar, preparation.value.unwrap_or(0), &preparation.source, lang));
+            e.ship_date =
+                Sourced::new(*day, ship_basis(why, ordered, self.calendar, preparation.value.unwrap_or(0), &preparation.source, lang));
         } else {
             e.ship_date = Sourced::new(earliest, say!(lang, "最短の日（配送日数が不明）", "the earliest day (transit days unknown)"));
         }
@@ -681,7 +692,10 @@ impl<'a> Enricher<'a> {
         }
         let open: Vec<&&AddOn> = addons.iter().filter(|a| !a.by_field).collect();
         if open.is_empty() {
-            return (Sourced::new(total, say!(lang, "{}；モールのオプション欄で請求済み", "{}; charged in the mall's option field", cells())), Vec::new());
+            return (
+                Sourced::new(total, say!(lang, "{}；モールのオプション欄で請求済み", "{}; charged in the mall's option field", cells())),
+                Vec::new(),
+            );
         }
         let items: Option<Yen> = order.items.iter().map(|i| i.line_total()).sum();
         let goods = order.amounts.goods.yen().map(|g| g - order.amounts.wrapping.yen().unwrap_or(0));
@@ -760,7 +774,12 @@ impl<'a> Enricher<'a> {
                         ),
                     ));
                 }
-                e.carrier_service = Sourced::missing(say!(lang, "モールの配送方法: {}（配送方法シートに行なし）", "the mall's delivery method: {} (no 配送方法 row)", d.method));
+                e.carrier_service = Sourced::missing(say!(
+                    lang,
+                    "モールの配送方法: {}（配送方法シートに行なし）",
+                    "the mall's delivery method: {} (no 配送方法 row)",
+                    d.method
+                ));
                 None
             }
         }
@@ -852,7 +871,15 @@ impl<'a> Enricher<'a> {
 
     /// A field as rules read it; None for the fields rules cannot read (they only set them, or
     /// they are enrichment's own results). Every field of the catalog has its arm here.
-    fn read(&self, o: &Order, e: &Enrichment, preparation: &Sourced<i64>, history: Option<History>, counts: Counts, f: Field) -> Option<Value> {
+    fn read(
+        &self,
+        o: &Order,
+        e: &Enrichment,
+        preparation: &Sourced<i64>,
+        history: Option<History>,
+        counts: Counts,
+        f: Field,
+    ) -> Option<Value> {
         let text = |s: &str| if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) };
         let yen = |a: crate::domain::order::Amount| a.yen().map(Value::Int).unwrap_or(Value::Null);
         let opt_text = |s: &Sourced<String>| s.value.as_deref().map(text).unwrap_or(Value::Null);
@@ -1056,7 +1083,11 @@ fn ship_basis(why: &ShipDateReason, ordered: NaiveDateTime, cal: &BusinessCalend
     };
     match why {
         ShipDateReason::Earliest => {
-            say!(lang, "{first} + 準備{prep}日（{prep_source}）、休日を除く", "{first} + {prep} preparation day(s) ({prep_source}), holidays skipped")
+            say!(
+                lang,
+                "{first} + 準備{prep}日（{prep_source}）、休日を除く",
+                "{first} + {prep} preparation day(s) ({prep_source}), holidays skipped"
+            )
         }
         ShipDateReason::ForDesiredDate { transit_days } => say!(
             lang,
@@ -1110,7 +1141,11 @@ fn billing(
     }
     let unknown = if !unpriced.is_empty() {
         let lines = unpriced.join(", ");
-        Some(say!(lang, "モールが単価を送っていない明細があります（行 {lines}）：請求金額は確認できません", "the mall sent no unit price for line(s) {lines}: the billing amount cannot be checked"))
+        Some(say!(
+            lang,
+            "モールが単価を送っていない明細があります（行 {lines}）：請求金額は確認できません",
+            "the mall sent no unit price for line(s) {lines}: the billing amount cannot be checked"
+        ))
     } else if o.amounts.billing_total.is_absent() {
         Some(say!(lang, "モールが請求金額を送っていません：確認できません", "the mall sent no billing amount: nothing to compare with"))
     } else {
@@ -1206,7 +1241,8 @@ struct Draft {
 /// and postage; the order's fees and discounts stay with the first.
 fn shipment_view(order: &Order, k: usize) -> Order {
     let mut view = order.clone();
-    view.items = order.items.iter().filter(|i| i.shipment == k).cloned().map(|i| crate::domain::order::OrderItem { shipment: 0, ..i }).collect();
+    view.items =
+        order.items.iter().filter(|i| i.shipment == k).cloned().map(|i| crate::domain::order::OrderItem { shipment: 0, ..i }).collect();
     let shipment = order.shipments[k].clone();
     view.amounts.shipping = match shipment.postage {
         Amount::Absent if k == 0 => order.amounts.shipping,
@@ -1237,7 +1273,9 @@ fn charged_subset(amounts: &[Yen], target: Yen) -> Option<Vec<bool>> {
     if n > 16 {
         return None;
     }
-    (1u32..(1 << n)).find(|mask| (0..n).filter(|b| mask & (1 << b) != 0).map(|b| amounts[b]).sum::<Yen>() == target).map(|mask| (0..n).map(|b| mask & (1 << b) != 0).collect())
+    (1u32..(1 << n))
+        .find(|mask| (0..n).filter(|b| mask & (1 << b) != 0).map(|b| amounts[b]).sum::<Yen>() == target)
+        .map(|mask| (0..n).map(|b| mask & (1 << b) != 0).collect())
 }
 
 #[cfg(test)]
@@ -1391,7 +1429,10 @@ mod tests {
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&order(), "rakuten", Some(History::default())).remove(0);
         assert_eq!(out.checks[6].reason, "決済方法シートにモール`rakuten`・決済方法`代金引換`の行がありません：追加してください");
         assert_eq!(out.checks[8].reason, "5000円、モールの請求金額と一致");
-        assert_eq!(out.enrichment.billing_total.source, "商品 3240 + オプション加算 550 + 送料 880 + 代引手数料 330 + 決済手数料 0 − クーポン 0 − ポイント 0");
+        assert_eq!(
+            out.enrichment.billing_total.source,
+            "商品 3240 + オプション加算 550 + 送料 880 + 代引手数料 330 + 決済手数料 0 − クーポン 0 − ポイント 0"
+        );
     }
 
     #[test]
@@ -1458,7 +1499,11 @@ mod tests {
         let out = Enricher::new(&m, &cal, &shop, &[]).enrich(&o, "rakuten", Some(History::default())).remove(0);
         // 3,790 goods and add-on + 880 + 330 = 5,000 yen, all at 8 %: floor(5000 × 8 / 108) = 370.
         assert_eq!(out.enrichment.tax.value, Some(Tax { standard: 370, reduced: 0 }), "{}", out.enrichment.tax.source);
-        assert!(out.enrichment.tax.source.starts_with("8 %: 370 yen (the rate in force on the order date"), "{}", out.enrichment.tax.source);
+        assert!(
+            out.enrichment.tax.source.starts_with("8 %: 370 yen (the rate in force on the order date"),
+            "{}",
+            out.enrichment.tax.source
+        );
     }
 
     #[test]

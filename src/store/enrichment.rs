@@ -171,7 +171,8 @@ impl Store {
             let (recipient, address_pending, postage, delivery) = match shipment {
                 Some(([name, zip, pref, address], pending, postage, method, source)) => {
                     let zip = zip.map(|z| format!("〒{z} ")).unwrap_or_default();
-                    let recipient = format!("{} {zip}{}{}", name.unwrap_or_default(), pref.unwrap_or_default(), address.unwrap_or_default());
+                    let recipient =
+                        format!("{} {zip}{}{}", name.unwrap_or_default(), pref.unwrap_or_default(), address.unwrap_or_default());
                     let delivery = method.map(|m| format!("{m} ({})", source.unwrap_or_default()));
                     (recipient.trim().to_string(), pending, postage, delivery)
                 }
@@ -182,8 +183,19 @@ impl Store {
                     || coalesce(' (' || nullif(replace(trim(coalesce(options_text, '') || CASE WHEN sku_info IS NULL OR sku_info = options_text THEN '' ELSE ' ' || sku_info END), chr(10), ' / '), '') || ')', '')
                  FROM order_items WHERE mall = ? AND shop = ? AND order_number = ? AND coalesce(shipment_no, 1) = ? ORDER BY line_no",
             )?;
-            let items = stmt.query_map(params![mall, shop, number, shipment_no], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-            shipments.push(EnrichedShipment { shipment_no, recipient, address_pending, postage, delivery, items, values, checks, fired_rules });
+            let items =
+                stmt.query_map(params![mall, shop, number, shipment_no], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            shipments.push(EnrichedShipment {
+                shipment_no,
+                recipient,
+                address_pending,
+                postage,
+                delivery,
+                items,
+                values,
+                checks,
+                fired_rules,
+            });
         }
         Ok(Lookup::Found(Box::new(EnrichedOrder { mall, shop, order_number: number, facts, shipments })))
     }
@@ -209,8 +221,16 @@ impl Store {
                 ))
             },
         )?;
-        let (mall_status, cancelled, orderer, is_gift, customer_key, [goods, shipping, cod_fee, coupons, points, billing_total], amounts_absent, json) =
-            row;
+        let (
+            mall_status,
+            cancelled,
+            orderer,
+            is_gift,
+            customer_key,
+            [goods, shipping, cod_fee, coupons, points, billing_total],
+            amounts_absent,
+            json,
+        ) = row;
         // Orders stored before the extras were kept have none: an empty list, not an error.
         let normalized: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
         let extras = normalized.get("extras").cloned().unwrap_or_default();

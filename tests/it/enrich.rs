@@ -262,7 +262,10 @@ fn rakuten_orders_as_the_mall_means_them() {
     has(&check(3, 2, 9), "pass | 6160 yen, as the mall bills");
 
     // 4: クール便 (冷蔵) chosen for a 常温 product; 5: メール便 with a time slot.
-    has(&check(4, 1, 2), "fail | the customer chose 冷蔵 at the mall (DeliveryModel.deliveryName / deliveryClass: クール便), the items' 配送条件 say 常温");
+    has(
+        &check(4, 1, 2),
+        "fail | the customer chose 冷蔵 at the mall (DeliveryModel.deliveryName / deliveryClass: クール便), the items' 配送条件 say 常温",
+    );
     has(&check(5, 1, 4), "fail | 14:00-16:00: time slot `14:00-16:00` was requested, but ネコポス takes no time slot (配送方法!");
 
     // 6: a settlement sent as a code only.
@@ -271,7 +274,10 @@ fn rakuten_orders_as_the_mall_means_them() {
 
     // 7: absent amounts are unknown, not 0 yen.
     assert_eq!(
-        shop.query_one(&format!("select coalesce(goods::varchar, 'NULL') || ' ' || replace(amounts_absent, ',', ' ') from orders where order_number = '{}'", number(7))),
+        shop.query_one(&format!(
+            "select coalesce(goods::varchar, 'NULL') || ' ' || replace(amounts_absent, ',', ' ') from orders where order_number = '{}'",
+            number(7)
+        )),
         "NULL goods billing_total"
     );
     has(&check(7, 1, 9), "n/a | the mall sent no unit price for line(s) 1 (NG-TWL-001): the billing amount cannot be checked");
@@ -309,7 +315,10 @@ fn rakuten_orders_as_the_mall_means_them() {
 
     // 13: the SKU line keeps size and colour; the pre-SKU line finds its master product by 商品管理番号.
     assert_eq!(
-        shop.query_one(&format!("select replace(sku_info, chr(10), ' / ') || ' ' || merchant_sku from order_items where order_number = '{}' and line_no = 1", number(13))),
+        shop.query_one(&format!(
+            "select replace(sku_info, chr(10), ' / ') || ' ' || merchant_sku from order_items where order_number = '{}' and line_no = 1",
+            number(13)
+        )),
         "サイズ:M / カラー:(090)ブラック TSH-M-BK"
     );
     has(&check(13, 1, 1), "pass | 自社倉庫");
@@ -317,7 +326,10 @@ fn rakuten_orders_as_the_mall_means_them() {
     // 15: 送料込み: rules read postage_included, so the fee table does not charge a free-shipping order.
     has(&check(15, 1, 9), "pass | 1980 yen, as the mall bills");
     assert_eq!(
-        shop.query_one(&format!("select shipping_fee || ' ' || shipping_fee_source from order_enrichment where order_number = '{}'", number(15))),
+        shop.query_one(&format!(
+            "select shipping_fee || ' ' || shipping_fee_source from order_enrichment where order_number = '{}'",
+            number(15)
+        )),
         "0 rules/postage_included.yaml row 1"
     );
 
