@@ -738,15 +738,28 @@ impl Tally {
             .filter(|(_, n)| **n > 0)
             .map(|(i, n)| format!("{} {}×{n}", i + 1, CheckNo::ALL[i].name().current()))
             .collect();
-        let mut message = format!(
-            "{} orders enriched{}; {} with a failed check{}",
-            self.enriched,
-            if replay { format!(" (replay: {} changed)", self.changed) } else { String::new() },
-            self.with_failures,
-            if per_check.is_empty() { String::new() } else { format!(" (checks failed: {})", per_check.join(", ")) }
-        );
+        let lang = crate::domain::lang::current();
+        let (enriched, failures, changed, failed) = (self.enriched, self.with_failures, self.changed, per_check.join(", "));
+        let mut message = match (replay, per_check.is_empty()) {
+            (false, true) => crate::domain::checks::say!(lang, "{enriched}件を処理；チェック不合格{failures}件", "{enriched} orders enriched; {failures} with a failed check"),
+            (false, false) => crate::domain::checks::say!(
+                lang,
+                "{enriched}件を処理；チェック不合格{failures}件（不合格: {failed}）",
+                "{enriched} orders enriched; {failures} with a failed check (checks failed: {failed})"
+            ),
+            (true, true) => crate::domain::checks::say!(
+                lang,
+                "{enriched}件を処理（再処理: 変更{changed}件）；チェック不合格{failures}件",
+                "{enriched} orders enriched (replay: {changed} changed); {failures} with a failed check"
+            ),
+            (true, false) => crate::domain::checks::say!(
+                lang,
+                "{enriched}件を処理（再処理: 変更{changed}件）；チェック不合格{failures}件（不合格: {failed}）",
+                "{enriched} orders enriched (replay: {changed} changed); {failures} with a failed check (checks failed: {failed})"
+            ),
+        };
         if tables > 0 {
-            message.push_str(&format!("; {tables} rule table(s)"));
+            message.push_str(&crate::domain::checks::say!(lang, "；ルール表{tables}個", "; {tables} rule table(s)"));
         }
         StageOutcome {
             rows_in: self.enriched,

@@ -141,7 +141,7 @@ impl Stage for FetchOrdersConfig {
             let name = mall.value.as_str();
             let Some(m) = cx.settings.malls.get(name) else { continue };
             if !m.switches.order_import {
-                parts.push(format!("{name}: order import is OFF (S8), skipped"));
+                parts.push(crate::domain::checks::say!(crate::domain::lang::current(), "{name}: 受注取込がOFFのため取得しません（S8）", "{name}: order import is OFF (S8), skipped"));
                 continue;
             }
             let result = fetches.next().expect("one fetch per active mall").and_then(|f| {
@@ -186,12 +186,18 @@ impl Stage for FetchOrdersConfig {
                     // The mall's own time, on its thread: the runner adds the stage's time after the
                     // last mall, and a time counted from the start through the earlier malls' saves
                     // only repeated it.
-                    parts
-                        .push(format!("{name}: {} new, {} changed, {} unchanged, fetched in {fetch_ms} ms", p.new, p.changed, p.unchanged));
+                    parts.push(crate::domain::checks::say!(
+                        crate::domain::lang::current(),
+                        "{name}: 新規{}、変更{}、変更なし{}、取得{fetch_ms} ms",
+                        "{name}: {} new, {} changed, {} unchanged, fetched in {fetch_ms} ms",
+                        p.new,
+                        p.changed,
+                        p.unchanged
+                    ));
                 }
                 Err(e) => {
                     outcome.failed += 1;
-                    parts.push(format!("{name}: FAILED"));
+                    parts.push(crate::domain::checks::say!(crate::domain::lang::current(), "{name}: 失敗", "{name}: FAILED"));
                     let d = match &e {
                         PollError::Mall(MallError::Auth { key, .. }) => {
                             // Staff set the variable, not the YAML key: name it (never its value).

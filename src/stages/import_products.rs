@@ -184,7 +184,9 @@ impl Stage for ImportProductsConfig {
         let parse_ms = started.elapsed().as_millis();
         let link_by = self.link_by(&cx.env)?;
         let mut outcome = write(cx.store, &self.mall.value, link_by, &parsed, cx.now)?;
-        outcome.message = format!(
+        outcome.message = crate::domain::checks::say!(
+            crate::domain::lang::current(),
+            "{}: 商品{}件（新規{}、変更{}、変更なし{}、削除{}）、SKU {}件、選択肢{}件；読み込み{parse_ms} ms。{}",
             "{}: {} products ({} new, {} changed, {} unchanged, {} deleted), {} SKUs, {} option choices; parsed in {parse_ms} ms. {}",
             parsed.items_file,
             parsed.products.len(),
@@ -478,9 +480,13 @@ fn write(
         rows_unchanged: unchanged as u64,
         bytes: p.bytes as u64,
         message: if mall == master {
-            format!("{mall} is the master mall")
+            crate::domain::checks::say!(crate::domain::lang::current(), "{mall}がマスタのモールです", "{mall} is the master mall")
         } else {
-            format!("linked to {master} by {link_by}; {unmatched} unmatched")
+            crate::domain::checks::say!(
+                crate::domain::lang::current(),
+                "{master}の商品に{link_by}で紐付け；紐付かない商品{unmatched}件",
+                "linked to {master} by {link_by}; {unmatched} unmatched"
+            )
         },
         warnings,
         failed: 0,

@@ -247,7 +247,7 @@ impl Stage for LoadMastersConfig {
             return Ok(StageOutcome {
                 rows_in: rows,
                 rows_unchanged: rows,
-                message: format!("{rows} master rows, unchanged since the last load"),
+                message: crate::domain::checks::say!(crate::domain::lang::current(), "マスタ{rows}行、前回から変更なし", "{rows} master rows, unchanged since the last load"),
                 ..Default::default()
             });
         }
@@ -256,7 +256,12 @@ impl Stage for LoadMastersConfig {
             rows_in: rows,
             rows_out: rows,
             rows_changed: rows,
-            message: format!("{rows} master rows loaded from {} sheets", masters.sheets.len()),
+            message: crate::domain::checks::say!(
+                crate::domain::lang::current(),
+                "マスタ{rows}行を{}シートから読み込みました",
+                "{rows} master rows loaded from {} sheets",
+                masters.sheets.len()
+            ),
             ..Default::default()
         })
     }
