@@ -741,7 +741,11 @@ impl Tally {
         let lang = crate::domain::lang::current();
         let (enriched, failures, changed, failed) = (self.enriched, self.with_failures, self.changed, per_check.join(", "));
         let mut message = match (replay, per_check.is_empty()) {
-            (false, true) => crate::domain::checks::say!(lang, "{enriched}件を処理；チェック不合格{failures}件", "{enriched} orders enriched; {failures} with a failed check"),
+            (false, true) => crate::domain::checks::say!(
+                lang,
+                "{enriched}件を処理；チェック不合格{failures}件",
+                "{enriched} orders enriched; {failures} with a failed check"
+            ),
             (false, false) => crate::domain::checks::say!(
                 lang,
                 "{enriched}件を処理；チェック不合格{failures}件（不合格: {failed}）",

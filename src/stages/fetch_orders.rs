@@ -141,7 +141,11 @@ impl Stage for FetchOrdersConfig {
             let name = mall.value.as_str();
             let Some(m) = cx.settings.malls.get(name) else { continue };
             if !m.switches.order_import {
-                parts.push(crate::domain::checks::say!(crate::domain::lang::current(), "{name}: 受注取込がOFFのため取得しません（S8）", "{name}: order import is OFF (S8), skipped"));
+                parts.push(crate::domain::checks::say!(
+                    crate::domain::lang::current(),
+                    "{name}: 受注取込がOFFのため取得しません（S8）",
+                    "{name}: order import is OFF (S8), skipped"
+                ));
                 continue;
             }
             let result = fetches.next().expect("one fetch per active mall").and_then(|f| {

@@ -247,7 +247,11 @@ impl Stage for LoadMastersConfig {
             return Ok(StageOutcome {
                 rows_in: rows,
                 rows_unchanged: rows,
-                message: crate::domain::checks::say!(crate::domain::lang::current(), "マスタ{rows}行、前回から変更なし", "{rows} master rows, unchanged since the last load"),
+                message: crate::domain::checks::say!(
+                    crate::domain::lang::current(),
+                    "マスタ{rows}行、前回から変更なし",
+                    "{rows} master rows, unchanged since the last load"
+                ),
                 ..Default::default()
             });
         }

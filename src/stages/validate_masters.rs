@@ -61,7 +61,12 @@ impl Stage for ValidateMastersConfig {
         Ok(StageOutcome {
             rows_in: products.len() as u64,
             rows_out: 0,
-            message: crate::domain::checks::say!(crate::domain::lang::current(), "マスタを確認しました：警告{}件", "masters checked: {} warning(s)", diags.len()),
+            message: crate::domain::checks::say!(
+                crate::domain::lang::current(),
+                "マスタを確認しました：警告{}件",
+                "masters checked: {} warning(s)",
+                diags.len()
+            ),
             warnings: diags,
             ..Default::default()
         })
