@@ -546,6 +546,14 @@ pub const CODES: &[Code] = &[
         t("配送時間帯が一つもない配送会社です（時間帯指定の受注はチェック4で不合格になります）", "a carrier has no time slots (orders asking it for a slot fail check 4)"),
         t("配送時間帯シートにこの配送会社の時間帯を登録してください", "register the carrier's time slots on the 配送時間帯 sheet"),
     ),
+    w(
+        "M011",
+        t("祝日一覧の期間が終わります（以降は計算による暫定の祝日です）", "the national holiday list ends soon (the years after are computed, provisional)"),
+        t(
+            "内閣府が翌年の祝日を公表したら（毎年2月）、juchu か data/holidays/syukujitsu.csv を更新してください。それまでは祝日法による計算で休日を除きます",
+            "update juchu, or data/holidays/syukujitsu.csv, when the Cabinet Office publishes the next year (each February); until then the holidays are computed by the Holiday Act",
+        ),
+    ),
     // Rule files.
     e(
         "R001",

@@ -40,6 +40,15 @@ pub fn is_provisional(date: NaiveDate) -> bool {
     date.year() > *LAST.get_or_init(|| last_official_year(&parse(CABINET_OFFICE_CSV)))
 }
 
+/// The first day whose holidays are computed, when it is `within_days` of `today` or past: a ship
+/// date may land there soon.
+pub fn provisional_from(today: NaiveDate, within_days: i64) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let first = (1..=366).map(|k| today + chrono::Duration::days(k - 1)).find(|d| is_provisional(*d));
+    let first = first.or_else(|| NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).filter(|d| is_provisional(*d)))?;
+    (first - today <= chrono::Duration::days(within_days)).then_some(first)
+}
+
 /// The holidays of `year` by the Holiday Act as amended in 2018 (天皇誕生日 2/23, スポーツの日):
 /// the fixed days, the Happy Monday days, 春分・秋分 by the standard formula (valid 1980–2099),
 /// 振替休日 (a holiday on a Sunday moves to the next day that is not one) and 国民の休日 (a day

@@ -702,6 +702,8 @@ struct Tally {
     changed: u64,
     with_failures: u64,
     failed_by_check: [u64; 10],
+    /// Shipments whose ship date falls in a year of computed (provisional) holidays.
+    provisional: u64,
 }
 
 impl Tally {
@@ -719,18 +721,33 @@ impl Tally {
             *n += f as u64;
         }
         self.with_failures += failed.iter().any(|f| *f) as u64;
+        self.provisional +=
+            rows.iter().filter(|r| r.enrichment.ship_date.value.is_some_and(crate::domain::holidays::is_provisional)).count() as u64;
     }
 
     fn merge(&mut self, other: &Tally) {
         self.enriched += other.enriched;
         self.changed += other.changed;
         self.with_failures += other.with_failures;
+        self.provisional += other.provisional;
         for (a, b) in self.failed_by_check.iter_mut().zip(other.failed_by_check) {
             *a += b;
         }
     }
 
-    fn outcome(&self, replay: bool, tables: usize, warnings: Vec<Diagnostic>) -> StageOutcome {
+    fn outcome(&self, replay: bool, tables: usize, mut warnings: Vec<Diagnostic>) -> StageOutcome {
+        if self.provisional > 0 {
+            warnings.push(
+                Diagnostic::warning(
+                    "M011",
+                    format!(
+                        "{} shipment(s) have a ship date in a year the official holiday list does not cover yet: its holidays are computed (provisional)",
+                        self.provisional
+                    ),
+                )
+                .help("check those dates against the Cabinet Office's list once it is out, and update juchu or data/holidays/syukujitsu.csv"),
+            );
+        }
         let per_check: Vec<String> = self
             .failed_by_check
             .iter()

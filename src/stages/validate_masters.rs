@@ -37,6 +37,22 @@ impl ValidateMastersConfig {
     }
 }
 
+/// Ship dates within this many days of a year the official holiday list does not cover yet are warned of.
+const PROVISIONAL_WARNING_DAYS: i64 = 90;
+
+/// M011: the national holidays run out soon; the years after are computed, not official.
+fn provisional_holidays(now: chrono::DateTime<chrono::FixedOffset>) -> Option<Diagnostic> {
+    let today = now.with_timezone(&crate::domain::time::jst()).date_naive();
+    let from = crate::domain::holidays::provisional_from(today, PROVISIONAL_WARNING_DAYS)?;
+    Some(
+        Diagnostic::warning(
+            "M011",
+            format!("the bundled national holidays end before {from}: from then on they are computed by the Holiday Act (春分・秋分 by formula), not official"),
+        )
+        .help("update juchu, or data/holidays/syukujitsu.csv from the Cabinet Office's list (published each February), when the next year is out"),
+    )
+}
+
 impl Stage for ValidateMastersConfig {
     /// The masters, and the master mall's products (M003 and M005 look at them).
     fn needs(&self) -> &'static [Resource] {
@@ -47,13 +63,16 @@ impl Stage for ValidateMastersConfig {
         let (Some(masters), Some(settings)) = (&cx.masters, cx.settings) else {
             return Vec::new(); // load_masters or the settings already reported why.
         };
-        self.findings(masters, settings, &cx.master_products, &cx.master_options)
+        let mut out = self.findings(masters, settings, &cx.master_products, &cx.master_options);
+        out.extend(provisional_holidays(cx.now));
+        out
     }
 
     fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let masters = cx.store.loaded_masters(cx.env.stage_place(), &cx.env.spec.kind)??;
         let (products, options) = cx.store.master_products()?;
-        let diags = self.findings(&masters, cx.settings, &products, &options);
+        let mut diags = self.findings(&masters, cx.settings, &products, &options);
+        diags.extend(provisional_holidays(cx.now));
         let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
         if !errors.is_empty() {
             return Err(StageError::Input(diags));

@@ -339,3 +339,20 @@ fn rakuten_orders_as_the_mall_means_them() {
     has(&said, &format!("came without a status: {}", number(14)));
     assert_eq!(shop.query_one(&format!("select '[' || mall_status || ']' from orders where order_number = '{}'", number(14))), "[]");
 }
+
+/// The bundled holidays end with 2027: ship dates into 2028 still skip its holidays (computed by the
+/// Holiday Act) and the run says they are provisional.
+#[test]
+fn ship_dates_past_the_holiday_list_skip_computed_holidays_and_are_warned_of() {
+    let shop = Shop::sample();
+    let out = shop.juchu(&["--now", "2027-12-28T10:00:00+09:00", "run", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("warning[M011]: the bundled national holidays end before 2028-01-01"), "{}", out.stderr);
+    assert!(out.stderr.contains("have a ship date in a year the official holiday list does not cover yet"), "{}", out.stderr);
+    assert!(count(&shop, "select count(*) from order_enrichment where ship_date >= '2028-01-01'") > 0);
+    assert_eq!(
+        count(&shop, "select count(*) from order_enrichment where ship_date in ('2028-01-01', '2028-01-10')"),
+        0,
+        "元日 and 成人の日 2028"
+    );
+}
