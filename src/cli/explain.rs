@@ -70,26 +70,17 @@ fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Resu
         (say("顧客キー", "customer key"), f.customer_key.clone().unwrap_or_else(|| say("なし（ランク付けなし）", "none (not ranked)"))),
         (
             say("モールの金額", "the mall's amounts"),
-            match lang {
-                Lang::Ja => format!(
-                    "商品 {} / 送料 {} / 代引料 {} / クーポン {} / ポイント {} / 請求 {}",
-                    yen(f.goods),
-                    yen(f.shipping),
-                    yen(f.cod_fee),
-                    yen(f.coupons),
-                    yen(f.points),
-                    yen(f.billing_total)
-                ),
-                Lang::En => format!(
-                    "goods {} / shipping {} / COD fee {} / coupons {} / points {} / billing {}",
-                    yen(f.goods),
-                    yen(f.shipping),
-                    yen(f.cod_fee),
-                    yen(f.coupons),
-                    yen(f.points),
-                    yen(f.billing_total)
-                ),
-            },
+            crate::domain::checks::say!(
+                lang,
+                "商品 {} / 送料 {} / 代引料 {} / クーポン {} / ポイント {} / 請求 {}",
+                "goods {} / shipping {} / COD fee {} / coupons {} / points {} / billing {}",
+                yen(f.goods),
+                yen(f.shipping),
+                yen(f.cod_fee),
+                yen(f.coupons),
+                yen(f.points),
+                yen(f.billing_total)
+            ),
         ),
     ];
     if f.cancelled {

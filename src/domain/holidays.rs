@@ -32,20 +32,25 @@ pub fn last_official_year(official: &BTreeMap<NaiveDate, &str>) -> i32 {
     official.keys().next_back().map_or(0, |d| d.year())
 }
 
+/// The first day of the first year the official list does not cover.
+fn first_computed_day() -> NaiveDate {
+    static FIRST: OnceLock<NaiveDate> = OnceLock::new();
+    *FIRST.get_or_init(|| {
+        let last = last_official_year(&parse(CABINET_OFFICE_CSV));
+        NaiveDate::from_ymd_opt(last + 1, 1, 1).expect("January 1st")
+    })
+}
+
 /// A day in a year the official list does not cover yet: its holidays are computed (春分・秋分 by
 /// the astronomical formula, which the Cabinet Office confirms each February for the next year).
 pub fn is_provisional(date: NaiveDate) -> bool {
-    use chrono::Datelike;
-    static LAST: OnceLock<i32> = OnceLock::new();
-    date.year() > *LAST.get_or_init(|| last_official_year(&parse(CABINET_OFFICE_CSV)))
+    date >= first_computed_day()
 }
 
-/// The first day whose holidays are computed, when it is `within_days` of `today` or past: a ship
-/// date may land there soon.
+/// The first day whose holidays are computed (today, if it is one already), when it is within
+/// `within_days` of `today`: a ship date may land there soon.
 pub fn provisional_from(today: NaiveDate, within_days: i64) -> Option<NaiveDate> {
-    use chrono::Datelike;
-    let first = (1..=366).map(|k| today + chrono::Duration::days(k - 1)).find(|d| is_provisional(*d));
-    let first = first.or_else(|| NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).filter(|d| is_provisional(*d)))?;
+    let first = first_computed_day().max(today);
     (first - today <= chrono::Duration::days(within_days)).then_some(first)
 }
 
