@@ -137,6 +137,25 @@ impl Shop {
         out.stdout.lines().nth(1).unwrap_or("").to_string()
     }
 
+    /// Everything a rejected input must leave as it was: products, masters, orders and their
+    /// enrichment, each table in a stable order. Compare a dump before and after a failing run.
+    pub fn store_dump(&self) -> String {
+        const TABLES: &[&str] = &[
+            "products", "product_skus", "product_options", "master_sheets", "m_order_statuses", "m_payment_methods",
+            "m_prefectures", "m_carriers", "m_time_slots", "m_logistics_companies", "m_delivery_conditions",
+            "m_transit_days", "m_option_addons", "m_customer_ranks", "m_shop_holidays", "m_closed_weekdays",
+            "m_delivery_methods", "orders", "order_items", "order_shipments", "order_enrichment", "check_reasons",
+            "fetch_cursors",
+        ];
+        let mut dump = String::new();
+        for t in TABLES {
+            let out = self.juchu(&["query", "--format", "csv", &format!("SELECT * FROM {t} ORDER BY ALL")]);
+            assert_eq!(out.code, 0, "dump {t}: {}", out.stderr);
+            dump.push_str(&format!("== {t}\n{}", out.stdout));
+        }
+        dump
+    }
+
     /// Rewrites the masters workbook from the CSV sources, letting a test change cells first.
     /// `edit(sheet, rows)` may change rows (row 0 is the header); returning false drops the sheet.
     pub fn rebuild_masters(&self, edit: impl Fn(&str, &mut Vec<Vec<String>>) -> bool) {
