@@ -466,6 +466,22 @@ pub const CODES: &[Code] = &[
             "the mall sent no status (Rakuten orderProgress, …): the order is kept with the status unknown and not asked for again; check it in the mall's screen",
         ),
     ),
+    e(
+        "F006",
+        t("モールが一覧に出した受注が届きません", "orders the mall listed have not come in"),
+        t(
+            "モールは受注番号を一覧に出しましたが、内容を返しません（楽天 ORDER_EXT_API_GET_ORDER_INFO_102 など）。juchu は取得待ち（pending_orders）として毎回取得し直し、届けば取り込みます。続く場合はモールの管理画面で受注を確かめてください",
+            "the mall listed the order numbers but does not return them (Rakuten ORDER_EXT_API_GET_ORDER_INFO_102, …); juchu keeps them pending (pending_orders), asks on every poll and takes them in once sent; if it goes on, look them up in the mall's admin screen",
+        ),
+    ),
+    e(
+        "F007",
+        t("読み取れない受注を取り置きました", "an order the mall sent cannot be read and is set aside"),
+        t(
+            "その受注だけを取り置き（pending_orders に受注データと理由を保存）、他の受注は取り込みました。毎回読み直すので、モール側で受注が直るか juchu を更新すると取り込まれます",
+            "only that order is set aside (its payload and the reason are kept in pending_orders); the others came in; juchu reads it again on every poll, so a corrected order or a juchu update brings it in",
+        ),
+    ),
     // Master data.
     e(
         "M000",

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde_json::Value;
 
 use super::http::{encode, HttpClient};
-use super::{Connection, Fetched, MallError, OrderSource, Window};
+use super::{Batch, Connection, MallError, Missing, OrderSource, Window};
 use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, Order, OrderItem, Party, Shipment};
 
 pub const MARKETPLACE_JP: &str = "A1VC38T7YXB528";
@@ -88,25 +88,33 @@ impl Amazon {
         }
     }
 
-    fn with_items(&self, orders: Vec<Value>) -> Result<Vec<Fetched>, MallError> {
-        let mut out = Vec::with_capacity(orders.len());
+    fn with_items(&self, orders: Vec<Value>) -> Result<Batch, MallError> {
+        let mut out = Batch::default();
         for o in orders {
             let id = o.get("AmazonOrderId").and_then(Value::as_str).unwrap_or_default().to_string();
-            let v = self.get(&format!("/orders/v0/orders/{}/orderItems", encode(&id)))?;
+            let v = match self.get(&format!("/orders/v0/orders/{}/orderItems", encode(&id))) {
+                Ok(v) => v,
+                // The lines of this one order were refused: it stays pending, the others come in.
+                Err(MallError::Payload { detail, .. }) => {
+                    out.missing.push(Missing { order_number: id, said: detail });
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let items = v.pointer("/payload/OrderItems").cloned().unwrap_or(Value::Array(Vec::new()));
-            let order = parse_order(&self.conn.mall, &self.conn.shop_id, &o, &items).map_err(|e| self.payload(e))?;
-            out.push(Fetched { order, raw: serde_json::json!({ "Order": o, "OrderItems": items }).to_string() });
+            let parsed = parse_order(&self.conn.mall, &self.conn.shop_id, &o, &items);
+            out.push_parsed(&id, parsed, serde_json::json!({ "Order": o, "OrderItems": items }).to_string());
         }
         Ok(out)
     }
 }
 
 impl OrderSource for Amazon {
-    fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
+    fn fetch(&self, window: Window) -> Result<Batch, MallError> {
         // Amazon shows an order up to 2 minutes late and refuses a later bound; the overlap covers it.
         let before = window.to - Duration::minutes(2);
         if before <= window.from {
-            return Ok(Vec::new());
+            return Ok(Batch::default());
         }
         let q = format!(
             "MarketplaceIds={MARKETPLACE_JP}&LastUpdatedAfter={}&LastUpdatedBefore={}&MaxResultsPerPage=100",
@@ -117,12 +125,14 @@ impl OrderSource for Amazon {
         self.with_items(orders)
     }
 
-    fn refresh(&self, ids: &[String]) -> Result<Vec<Fetched>, MallError> {
-        let mut out = Vec::new();
+    fn refresh(&self, ids: &[String]) -> Result<Batch, MallError> {
+        let mut out = Batch::default();
         for chunk in ids.chunks(IDS_PER_CALL) {
             let q = format!("MarketplaceIds={MARKETPLACE_JP}&AmazonOrderIds={}", encode(&chunk.join(",")));
             let orders = self.orders(q)?;
-            out.extend(self.with_items(orders)?);
+            let mut got = self.with_items(orders)?;
+            got.missing_of(chunk, "");
+            out.extend(got);
         }
         Ok(out)
     }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::http::{encode, HttpClient};
 use super::xml::{self, Node};
-use super::{Connection, Fetched, MallError, OrderSource, Window};
+use super::{Batch, Connection, MallError, Missing, OrderSource, Window};
 use crate::domain::order::{is_gift, Amount, Amounts, MallDelivery, Order, OrderItem, Party, Shipment};
 use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::domain::time::{jst, parse_jst};
@@ -56,7 +56,8 @@ impl AuPay {
             let err = result.and_then(|r| r.child("error"));
             let code = err.map(|e| e.text_of("code")).unwrap_or_default();
             let message = err.map(|e| e.text_of("message")).unwrap_or_default();
-            if resp.status == 401 || code.starts_with("PMB") || message.contains("認証") {
+            // Refused keys only: an unknown order number is an error of its own (PMB0201), not of the key.
+            if resp.status == 401 || resp.status == 403 || message.contains("認証") {
                 return Err(MallError::Auth { mall: self.conn.mall.clone(), key: "api_key".into(), detail: format!("{code} {message}") });
             }
             return Err(self.payload(format!("{path}: status {status}: {code} {message}")));
@@ -66,17 +67,15 @@ impl AuPay {
 }
 
 impl OrderSource for AuPay {
-    fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
+    fn fetch(&self, window: Window) -> Result<Batch, MallError> {
         let (from, to) = (window.from.with_timezone(&jst()).date_naive(), window.to.with_timezone(&jst()).date_naive());
-        let mut out = Vec::new();
+        let mut out = Batch::default();
         let mut start = 1;
         loop {
             let (body, root) = self.page(from, to, start)?;
             let infos: Vec<&Node> = root.all("orderInfo").collect();
             for info in &infos {
-                let order = parse_order(&self.conn.mall, &self.conn.shop_id, info).map_err(|e| self.payload(e))?;
-                // The order as the mall sent it, byte for byte.
-                out.push(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }).to_string() });
+                read_info(&mut out, &self.conn, &body, info);
             }
             if infos.len() < PAGE {
                 break;
@@ -84,17 +83,24 @@ impl OrderSource for AuPay {
             start += PAGE;
         }
         // Orders of the first day before the window were already stored; the upsert leaves them be.
-        Ok(out.into_iter().filter(|f| f.order.ordered_at <= window.to).collect())
+        out.orders.retain(|f| f.order.ordered_at <= window.to);
+        Ok(out)
     }
 
-    fn refresh(&self, order_numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
+    fn refresh(&self, order_numbers: &[String]) -> Result<Batch, MallError> {
         // Open orders of earlier days: one searchTradeInfoProc each (status moves on after their day).
-        let mut out = Vec::with_capacity(order_numbers.len());
+        let mut out = Batch::default();
         for id in order_numbers {
-            let (body, root) = self.get(ONE_PATH, &format!("shopId={}&orderId={}", encode(&self.conn.shop_id), encode(id)))?;
-            let info = root.child("orderInfo").ok_or_else(|| self.payload(format!("{ONE_PATH}: no orderInfo for {id}")))?;
-            let order = parse_order(&self.conn.mall, &self.conn.shop_id, info).map_err(|e| self.payload(e))?;
-            out.push(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }).to_string() });
+            let query = format!("shopId={}&orderId={}", encode(&self.conn.shop_id), encode(id));
+            match self.get(ONE_PATH, &query) {
+                Ok((body, root)) => match root.child("orderInfo") {
+                    Some(info) => read_info(&mut out, &self.conn, &body, info),
+                    None => out.missing.push(Missing { order_number: id.clone(), said: format!("{ONE_PATH}: no orderInfo") }),
+                },
+                // The mall refused this one order (an unknown number): pending, not the whole poll.
+                Err(MallError::Payload { detail, .. }) => out.missing.push(Missing { order_number: id.clone(), said: detail }),
+                Err(e) => return Err(e),
+            }
         }
         Ok(out)
     }
@@ -105,6 +111,12 @@ impl OrderSource for AuPay {
 }
 
 /// An amount of the order: Absent where au PAY sent none (unknown, not 0 yen).
+/// One `<orderInfo>` into the batch, its raw payload byte for byte as the mall sent it.
+fn read_info(out: &mut Batch, conn: &Connection, body: &str, info: &Node) {
+    let raw = json!({ "xml": &body[info.span.clone()] }).to_string();
+    out.push_parsed(&info.text_of("orderId"), parse_order(&conn.mall, &conn.shop_id, info), raw);
+}
+
 fn amount(n: &Node, name: &str, id: &str) -> Result<Amount, String> {
     Ok(xml::number(&n.text_of(name), name, id)?.map_or(Amount::Absent, Amount::from_mall))
 }

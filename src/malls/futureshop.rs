@@ -14,7 +14,7 @@ use serde_json::json;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
 
-use super::{Connection, Fetched, MallError, OrderSource, Window};
+use super::{Batch, Connection, MallError, OrderSource, Window};
 use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
 use crate::domain::prefecture::Prefecture;
 use crate::domain::text::parse_yen;
@@ -117,7 +117,7 @@ impl FutureShop {
     }
 
     /// One attempt: list the folder, read every export. Returns the session and the files read.
-    fn read_all(&self) -> Result<(RustlsFtpStream, Vec<String>, Vec<Fetched>), MallError> {
+    fn read_all(&self) -> Result<(RustlsFtpStream, Vec<String>, Batch), MallError> {
         let mut ftp = self.connect()?;
         ftp.cwd(&self.folder).map_err(|e| MallError::Config {
             mall: self.mall(),
@@ -131,22 +131,26 @@ impl FutureShop {
             .filter(|n| n.to_ascii_lowercase().ends_with(".csv"))
             .collect();
         names.sort();
-        let mut out = Vec::new();
+        let mut out = Batch::default();
+        let mut done = Vec::new();
         for name in &names {
             let bytes = ftp.retr_as_buffer(name).map_err(|e| self.ftp_error(&format!("RETR {name}"), e))?.into_inner();
             // Named without host and port (the mock's port changes each run; the raw payload must not).
             let shown = format!("ftp:{}/{name}", self.folder);
-            out.extend(
-                parse_export(&self.conn.mall, &self.conn.shop_id, Path::new(&shown), bytes)
-                    .map_err(|detail| MallError::Payload { mall: self.mall(), detail })?,
-            );
+            let batch = parse_export(&self.conn.mall, &self.conn.shop_id, Path::new(&shown), bytes)
+                .map_err(|detail| MallError::Payload { mall: self.mall(), detail })?;
+            // A file with an order set aside stays in the folder: the next poll reads it again.
+            if batch.unreadable.is_empty() {
+                done.push(name.clone());
+            }
+            out.extend(batch);
         }
-        Ok((ftp, names, out))
+        Ok((ftp, done, out))
     }
 }
 
 impl OrderSource for FutureShop {
-    fn fetch(&self, _window: Window) -> Result<Vec<Fetched>, MallError> {
+    fn fetch(&self, _window: Window) -> Result<Batch, MallError> {
         // The folder holds only exports not yet imported: the window does not matter.
         let policy = &self.conn.retry;
         let mut wait = policy.first_backoff;
@@ -168,9 +172,9 @@ impl OrderSource for FutureShop {
         }
     }
 
-    fn refresh(&self, _order_numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
+    fn refresh(&self, _order_numbers: &[String]) -> Result<Batch, MallError> {
         // An export is a snapshot: FutureShop2 sends no later changes this way.
-        Ok(Vec::new())
+        Ok(Batch::default())
     }
 
     fn final_statuses(&self) -> &'static [&'static str] {
@@ -214,7 +218,9 @@ fn tls_config() -> Arc<suppaftp::rustls::ClientConfig> {
 }
 
 /// One FutureShop2 export (a row per order line, order fields repeated) into orders.
-pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) -> Result<Vec<Fetched>, String> {
+/// One export's orders; an order that does not read is set aside with its rows (the file is then not
+/// archived, so the next poll reads it again).
+pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) -> Result<Batch, String> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
@@ -245,18 +251,16 @@ pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) ->
         }
         orders.entry(number).or_default().push((rec.line, row));
     }
-    first_seen
-        .into_iter()
-        .map(|number| {
-            let rows = &orders[&number];
-            let order = order(mall, shop, shown, &number, rows)?;
-            let raw = json!({
-                "file": shown.display().to_string(),
-                "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<_>>(),
-            });
-            Ok(Fetched { order, raw: raw.to_string() })
-        })
-        .collect()
+    let mut out = Batch::default();
+    for number in first_seen {
+        let rows = &orders[&number];
+        let raw = json!({
+            "file": shown.display().to_string(),
+            "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<_>>(),
+        });
+        out.push_parsed(&number, order(mall, shop, shown, &number, rows), raw.to_string());
+    }
+    Ok(out)
 }
 
 fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Result<Order, String> {
@@ -364,8 +368,8 @@ mod tests {
             FS00100001,2026/11/28 10:15:00,6510,5280,880,330,代金引換,,山田,花子,150-0001,13,渋谷区,神宮前1-2-3,,,,,NG-TWL-001,-A,今治タオル,,,1980,1\r\n";
         let bytes = crate::io::text::encode_cp932(text).unwrap();
         let f = parse_export("futureshop", "nagomi", Path::new("ftp://x/orders/a.csv"), bytes).unwrap();
-        assert_eq!(f.len(), 1);
-        let o = &f[0].order;
+        assert_eq!((f.orders.len(), f.unreadable.len()), (1, 0));
+        let o = &f.orders[0].order;
         assert_eq!(o.items.len(), 2);
         assert_eq!(o.orderer.prefecture, "東京都");
         assert_eq!(o.orderer.address, "東京都渋谷区 神宮前1-2-3");

@@ -100,6 +100,12 @@ impl HttpClient {
                                 None => false,
                             }
                     };
+                    // A body refused for what it is, not cut off on the way: asking again changes nothing.
+                    if let (Some(Body::Xml), Ok(body)) = (whole, &text) {
+                        if let Some(why) = super::xml::refused(body) {
+                            return Err(MallError::Payload { mall: self.mall.clone(), detail: format!("{}: HTTP {status}: {why}", path_of(url)) });
+                        }
+                    }
                     match (status, text) {
                         (429, _) | (500..=599, _) => (format!("HTTP {status}"), retry_after),
                         (_, Ok(body)) if cut_off(&body) => {

@@ -43,6 +43,72 @@ impl Fetched {
     }
 }
 
+/// What one ask of a mall brought back: the orders it returned, and every order it listed or was asked
+/// for that did not come in as an order. Nothing a mall listed is dropped: the stage keeps the
+/// missing and the unreadable as pending (`pending_orders`) and asks for them again.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub orders: Vec<Fetched>,
+    /// Listed (or asked for by number) and not returned: 受注情報が取得できませんでした.
+    pub missing: Vec<Missing>,
+    /// Returned, but in a shape juchu cannot read: quarantined with the payload as received.
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Batch {
+    pub fn of(orders: Vec<Fetched>) -> Batch {
+        Batch { orders, ..Default::default() }
+    }
+
+    pub fn extend(&mut self, other: Batch) {
+        self.orders.extend(other.orders);
+        self.missing.extend(other.missing);
+        self.unreadable.extend(other.unreadable);
+    }
+
+    /// Sorts one order the adapter read: the order, or its parse error with the payload.
+    pub fn push_parsed(&mut self, order_number: &str, parsed: Result<Order, String>, raw: String) {
+        match parsed {
+            Ok(order) => self.orders.push(Fetched { order, raw }),
+            Err(error) => self.unreadable.push(Unreadable { order_number: order_number.to_string(), error, raw }),
+        }
+    }
+
+    /// Every number asked for that came back neither as an order nor as unreadable is missing,
+    /// with what the mall said about it.
+    pub fn missing_of(&mut self, asked: &[String], said: &str) {
+        let came: std::collections::HashSet<&str> = self
+            .orders
+            .iter()
+            .map(|f| f.order.order_number.as_str())
+            .chain(self.unreadable.iter().map(|u| u.order_number.as_str()))
+            .collect();
+        let missing: Vec<Missing> = asked
+            .iter()
+            .filter(|n| !came.contains(n.as_str()))
+            .map(|n| Missing { order_number: n.clone(), said: said.to_string() })
+            .collect();
+        self.missing.extend(missing);
+    }
+}
+
+/// An order number the mall listed but did not return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub order_number: String,
+    /// The mall's own words about it (its message code and text), or "" when it said nothing.
+    pub said: String,
+}
+
+/// An order the mall returned that does not parse (a field in a shape the mall's spec does not allow).
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub order_number: String,
+    pub error: String,
+    /// The order's payload as received.
+    pub raw: String,
+}
+
 /// What can go wrong talking to a mall. Messages name the mall and, for credentials, the settings key;
 /// they never carry a secret.
 #[derive(Debug, thiserror::Error)]
@@ -61,12 +127,13 @@ pub enum MallError {
 
 /// Where a mall's orders come from (受注取込): its order API, its FTP exports, or order files.
 pub trait OrderSource: Send {
-    /// Orders created or changed in the window.
-    fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError>;
+    /// Orders created or changed in the window. An error is for the whole poll (the mall could not
+    /// be asked); one order that does not come or does not parse goes into the batch instead.
+    fn fetch(&self, window: Window) -> Result<Batch, MallError>;
 
-    /// The current content of orders fetched before that are still open (their status moves on
-    /// after their window has passed).
-    fn refresh(&self, order_numbers: &[String]) -> Result<Vec<Fetched>, MallError>;
+    /// The current content of orders by number: those fetched before that are still open (their
+    /// status moves on after their window has passed), and those still pending.
+    fn refresh(&self, order_numbers: &[String]) -> Result<Batch, MallError>;
 
     /// Statuses after which an order no longer changes at the mall (no refresh needed).
     fn final_statuses(&self) -> &'static [&'static str];

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use super::{Fetched, MallError, OrderSource, Window};
+use super::{Batch, MallError, OrderSource, Window};
 use crate::config::diagnostic::display_path;
 use crate::config::settings::OrderFiles;
 use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
@@ -35,7 +35,7 @@ impl OrderFileAdapter {
         MallError::Payload { mall: self.mall.clone(), detail }
     }
 
-    fn read_file(&self, path: &std::path::Path, out: &mut Vec<Fetched>) -> Result<(), MallError> {
+    fn read_file(&self, path: &std::path::Path, out: &mut Batch) -> Result<(), MallError> {
         let t = CsvTable::read(path, self.spec.encoding).map_err(|d| self.payload(d.to_string()))?;
         let col = |field: &str| self.spec.columns.get(field).and_then(|c| t.column(&c.value));
         let mut missing = Vec::new();
@@ -78,12 +78,16 @@ impl OrderFileAdapter {
         }
         for number in order_of_first_seen {
             let rows = &orders[&number];
-            let order = self.order(path, &number, rows)?;
             let raw = json!({
                 "file": display_path(path),
                 "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<Value>>(),
             });
-            out.push(Fetched { order, raw: raw.to_string() });
+            // One order that does not read is set aside; every poll reads the file again.
+            let parsed = self.order(path, &number, rows).map_err(|e| match e {
+                MallError::Payload { detail, .. } => detail,
+                e => e.to_string(),
+            });
+            out.push_parsed(&number, parsed, raw.to_string());
         }
         Ok(())
     }
@@ -166,7 +170,7 @@ impl OrderFileAdapter {
 }
 
 impl OrderSource for OrderFileAdapter {
-    fn fetch(&self, _window: Window) -> Result<Vec<Fetched>, MallError> {
+    fn fetch(&self, _window: Window) -> Result<Batch, MallError> {
         let dir = &self.spec.folder_path;
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| MallError::Config {
@@ -178,16 +182,16 @@ impl OrderSource for OrderFileAdapter {
             .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
             .collect();
         files.sort();
-        let mut out = Vec::new();
+        let mut out = Batch::default();
         for f in files {
             self.read_file(&f, &mut out)?;
         }
         Ok(out)
     }
 
-    fn refresh(&self, _order_numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
+    fn refresh(&self, _order_numbers: &[String]) -> Result<Batch, MallError> {
         // Every poll reads every file: nothing is left to refresh.
-        Ok(Vec::new())
+        Ok(Batch::default())
     }
 
     fn final_statuses(&self) -> &'static [&'static str] {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde_json::{json, Value};
 
 use super::http::HttpClient;
-use super::{Connection, Fetched, MallError, OrderSource, Window};
+use super::{Batch, Connection, MallError, OrderSource, Window};
 use crate::domain::order::{
     is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, MallTax, Order, OrderItem, Party, Shipment,
 };
@@ -107,7 +107,7 @@ impl Rakuten {
 }
 
 impl OrderSource for Rakuten {
-    fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
+    fn fetch(&self, window: Window) -> Result<Batch, MallError> {
         let numbers = self.search(window)?;
         self.refresh(&numbers)
     }
@@ -117,18 +117,28 @@ impl OrderSource for Rakuten {
         &["500", "600", "700", "800", "900"]
     }
 
-    fn refresh(&self, numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
-        let mut out = Vec::with_capacity(numbers.len());
+    fn refresh(&self, numbers: &[String]) -> Result<Batch, MallError> {
+        let mut out = Batch::default();
         for chunk in numbers.chunks(GET_CHUNK) {
             let mut v = self.call(GET_PATH, &json!({ "orderNumberList": chunk, "version": VERSION }))?;
             let models = match v.get_mut("OrderModelList").map(Value::take) {
                 Some(Value::Array(models)) => models,
                 _ => return Err(self.payload(format!("getOrder: no OrderModelList ({})", messages(&v)))),
             };
+            let mut got = Batch::default();
             for m in models {
-                let order = parse_order(&self.conn.mall, &self.conn.shop_id, &m).map_err(|e| self.payload(e))?;
-                out.push(Fetched { order, raw: m.to_string() });
+                // A model is one order: one that does not parse is set aside, not the whole chunk.
+                let Some(number) = m.get("orderNumber").and_then(Value::as_str).filter(|n| !n.is_empty()) else {
+                    // Nothing to file it under: the number it should have had stays missing below.
+                    log::warn!("{}: getOrder returned a model without orderNumber", self.conn.mall);
+                    continue;
+                };
+                let parsed = parse_order(&self.conn.mall, &self.conn.shop_id, &m);
+                got.push_parsed(number, parsed, m.to_string());
             }
+            // ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした: listed, not (yet) returned.
+            got.missing_of(chunk, &messages_but_info(&v));
+            out.extend(got);
         }
         Ok(out)
     }
@@ -155,6 +165,16 @@ fn messages(v: &Value) -> String {
                 .join("; ")
         })
         .unwrap_or_default()
+}
+
+/// The mall's messages other than its success notes (what it said about the orders it did not return).
+fn messages_but_info(v: &Value) -> String {
+    let problems: Vec<Value> = v
+        .get("MessageModelList")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter(|m| m.get("messageType").and_then(Value::as_str) != Some("INFO")).cloned().collect())
+        .unwrap_or_default();
+    messages(&json!({ "MessageModelList": problems }))
 }
 
 fn s(v: &Value, key: &str) -> String {

@@ -32,6 +32,25 @@ impl Node {
     }
 }
 
+/// Why a body is refused before it is read, whatever it holds: a DOCTYPE. No mall's API declares a
+/// DTD; one that does is a proxy's HTML page or an entity attack (XXE), and asking again changes nothing.
+pub fn refused(xml: &str) -> Option<String> {
+    let mut reader = Reader::from_str(xml);
+    loop {
+        match reader.read_event() {
+            Ok(Event::DocType(d)) => {
+                let decl = String::from_utf8_lossy(d.as_ref()).chars().take(60).collect::<String>();
+                return Some(format!(
+                    "the answer declares a document type (<!DOCTYPE {}>), which no mall's API sends: juchu does not read it (its entities could reach files or other hosts) and does not ask again",
+                    decl.trim()
+                ));
+            }
+            Ok(Event::Start(_) | Event::Empty(_) | Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
 /// Parses a document into its root element.
 pub fn parse(xml: &str) -> Result<Node, String> {
     let mut reader = Reader::from_str(xml);
@@ -78,6 +97,7 @@ pub fn parse(xml: &str) -> Result<Node, String> {
                 };
                 stack.last_mut().expect("root").text.push_str(&c);
             }
+            Event::DocType(_) => return Err(refused(xml).unwrap_or_else(|| "XML: a DOCTYPE inside the document".into())),
             Event::Eof => break,
             _ => {}
         }
@@ -117,6 +137,16 @@ mod tests {
         let second = root.all("a").nth(1).unwrap();
         assert_eq!(&xml[second.span.clone()], "<a>二</a>");
         assert!(parse("<response><a>cut").is_err());
+    }
+
+    #[test]
+    fn a_doctype_is_refused_by_name_before_anything_is_read() {
+        let xxe = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
+        let why = refused(xxe).unwrap();
+        assert!(why.contains("<!DOCTYPE r [") && why.contains("does not ask again"), "{why}");
+        assert!(parse(xxe).unwrap_err().contains("document type"));
+        assert_eq!(refused("<?xml version=\"1.0\"?><r>x</r>"), None);
+        assert_eq!(refused("<r><a>cut"), None, "a cut-off body is not refused: it is asked for again");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::http::{encode, HttpClient};
 use super::xml::{self, escape, Node};
-use super::{Connection, Fetched, MallError, OrderSource, Window};
+use super::{Batch, Connection, MallError, Missing, OrderSource, Window};
 use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, Order, OrderItem, Party, Shipment};
 use crate::domain::time::{jst, parse_jst};
 
@@ -73,6 +73,12 @@ impl Yahoo {
 
     /// POSTs a `<Req>` and returns the body and its `<Result>` element.
     fn call(&self, path: &str, req: &str) -> Result<(String, Node), MallError> {
+        self.exchange(path, req)?.map_err(|said| self.payload(format!("{path}: {said}")))
+    }
+
+    /// As `call`, with the mall's refusal (an `<Error>` or a Status other than OK) as its own words
+    /// in the inner `Err`, for a caller that can set one order aside.
+    fn exchange(&self, path: &str, req: &str) -> Result<Result<(String, Node), String>, MallError> {
         let headers = [("Authorization", format!("Bearer {}", self.access_token()?)), ("Content-Type", "application/xml".to_string())];
         let resp = self.http.send_xml("POST", &format!("{}{path}", self.conn.base_url), &headers, Some(req))?;
         let root = xml::parse(&resp.body).map_err(|e| self.payload(format!("{path}: HTTP {}: {e}", resp.status)))?;
@@ -85,7 +91,7 @@ impl Yahoo {
                     detail: format!("HTTP {}: {detail}", resp.status),
                 });
             }
-            return Err(self.payload(format!("{path}: HTTP {}: {detail}", resp.status)));
+            return Ok(Err(format!("HTTP {}: {detail}", resp.status)));
         }
         // orderInfo wraps its Result in a ResultSet; orderList answers with the Result itself.
         let result = if root.name == "Result" {
@@ -94,9 +100,9 @@ impl Yahoo {
             root.child("Result").cloned().ok_or_else(|| self.payload(format!("{path}: no <Result>")))?
         };
         if result.text_of("Status") != "OK" {
-            return Err(self.payload(format!("{path}: Status `{}`", result.text_of("Status"))));
+            return Ok(Err(format!("Status `{}`", result.text_of("Status"))));
         }
-        Ok((resp.body, result))
+        Ok(Ok((resp.body, result)))
     }
 
     /// Order ids placed in the window, every page.
@@ -125,28 +131,45 @@ impl Yahoo {
         }
     }
 
-    fn order_info(&self, id: &str) -> Result<Fetched, MallError> {
+    /// One order by its id, into the batch: the order, missing (the mall refused to give it, as
+    /// od20002 注文ID … は存在しません), or unreadable (no `<OrderInfo>`, or one that does not parse).
+    fn order_info(&self, id: &str, out: &mut Batch) -> Result<(), MallError> {
         let req = format!(
             "<Req><Target><OrderId>{}</OrderId><Field>{INFO_FIELDS}</Field></Target><SellerId>{}</SellerId></Req>",
             escape(id),
             escape(&self.conn.shop_id)
         );
-        let (body, result) = self.call(INFO_PATH, &req)?;
-        let info = result.child("OrderInfo").ok_or_else(|| self.payload(format!("orderInfo {id}: no <OrderInfo>")))?;
-        let order = parse_order(&self.conn.mall, &self.conn.shop_id, info).map_err(|e| self.payload(e))?;
+        let (body, result) = match self.exchange(INFO_PATH, &req)? {
+            Ok(answer) => answer,
+            Err(said) => {
+                out.missing.push(Missing { order_number: id.to_string(), said });
+                return Ok(());
+            }
+        };
+        let Some(info) = result.child("OrderInfo") else {
+            let raw = json!({ "xml": body }).to_string();
+            out.push_parsed(id, Err(format!("orderInfo {id}: the answer has no <OrderInfo>")), raw);
+            return Ok(());
+        };
         // The order as the mall sent it, byte for byte.
-        Ok(Fetched { order, raw: json!({ "xml": &body[info.span.clone()] }).to_string() })
+        let raw = json!({ "xml": &body[info.span.clone()] }).to_string();
+        out.push_parsed(id, parse_order(&self.conn.mall, &self.conn.shop_id, info), raw);
+        Ok(())
     }
 }
 
 impl OrderSource for Yahoo {
-    fn fetch(&self, window: Window) -> Result<Vec<Fetched>, MallError> {
+    fn fetch(&self, window: Window) -> Result<Batch, MallError> {
         let ids = self.order_ids(window)?;
-        ids.iter().map(|id| self.order_info(id)).collect()
+        self.refresh(&ids)
     }
 
-    fn refresh(&self, order_numbers: &[String]) -> Result<Vec<Fetched>, MallError> {
-        order_numbers.iter().map(|id| self.order_info(id)).collect()
+    fn refresh(&self, order_numbers: &[String]) -> Result<Batch, MallError> {
+        let mut out = Batch::default();
+        for id in order_numbers {
+            self.order_info(id, &mut out)?;
+        }
+        Ok(out)
     }
 
     fn final_statuses(&self) -> &'static [&'static str] {

@@ -37,13 +37,13 @@ pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, Str
             .and_then(|id| id.parse::<u64>().ok())
             .and_then(|n| n.checked_sub(FIRST_ORDER_ID))
             .map(|i| state.plan.order(SALT, i, now))
-            .filter(|o| o.ordered_at <= now);
+            .filter(|o| o.ordered_at <= now && !state.scenario.withholds(&(FIRST_ORDER_ID + o.index).to_string()));
         return match found {
             Some(o) => xml(
                 200,
                 format!(
                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><response><result><status>0</status></result><resultCount>1</resultCount>{}</response>",
-                    order_info(&o)
+                    served(state, &o)
                 ),
             ),
             None => error(400, "PMB0201", "該当する受注情報がありません。"),
@@ -67,7 +67,7 @@ pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, Str
         .map(|i| state.plan.order(SALT, i, now))
         .filter(|o| o.ordered_at >= from_t && o.ordered_at < to_t && o.ordered_at <= now)
         .collect();
-    let body: String = orders.iter().skip(start - 1).take(page).map(order_info).collect();
+    let body: String = orders.iter().skip(start - 1).take(page).map(|o| served(state, o)).collect();
     xml(
         200,
         format!(
@@ -83,6 +83,17 @@ fn status(o: &MockOrder) -> &'static str {
         300 => "発送待ち",
         _ => "完了",
     }
+}
+
+/// An order as the mock serves it: garbled when the scenario says so (a requestPrice that is not a number).
+fn served(state: &MockState, o: &MockOrder) -> String {
+    let info = order_info(o);
+    if !state.scenario.garbles(&(FIRST_ORDER_ID + o.index).to_string()) {
+        return info;
+    }
+    let at = info.find("<requestPrice>").map(|i| i + "<requestPrice>".len()).unwrap_or(0);
+    let end = info[at..].find('<').map_or(at, |i| at + i);
+    format!("{}未定{}", &info[..at], &info[end..])
 }
 
 fn order_info(o: &MockOrder) -> String {

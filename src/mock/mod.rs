@@ -52,11 +52,27 @@ pub struct Scenario {
     pub rakuten_orders: Option<std::path::PathBuf>,
     /// False: no generated orders (the sample shop's products), only `rakuten_orders`.
     pub generate_orders: bool,
+    /// Order numbers the mall lists in its searches but does not return when asked for them
+    /// (Rakuten getOrder ORDER_EXT_API_GET_ORDER_INFO_102, Yahoo orderInfo od20002, au PAY PMB0201).
+    pub withheld_orders: Vec<String>,
+    /// Order numbers the mall returns in a shape its spec does not allow (Rakuten: PackageModelList
+    /// an object; Yahoo: a Result without OrderInfo; au PAY: a requestPrice that is not a number).
+    pub unreadable_orders: Vec<String>,
+    /// Malls whose XML answers come with a DOCTYPE declaring an external entity (an XXE probe).
+    pub doctype_malls: Vec<String>,
     #[serde(skip)]
     pub rakuten_models: Vec<serde_json::Value>,
 }
 
 impl Scenario {
+    pub fn withholds(&self, order_number: &str) -> bool {
+        self.withheld_orders.iter().any(|n| n == order_number)
+    }
+
+    pub fn garbles(&self, order_number: &str) -> bool {
+        self.unreadable_orders.iter().any(|n| n == order_number)
+    }
+
     /// Reads a scenario file (YAML).
     pub fn load(path: &std::path::Path) -> anyhow::Result<Scenario> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read the scenario {}: {e}", path.display()))?;
@@ -92,6 +108,9 @@ impl Default for Scenario {
             expired: Vec::new(),
             rakuten_orders: None,
             generate_orders: true,
+            withheld_orders: Vec::new(),
+            unreadable_orders: Vec::new(),
+            doctype_malls: Vec::new(),
             rakuten_models: Vec::new(),
         }
     }
@@ -203,6 +222,13 @@ fn handle(state: &MockState, req: Request) -> Reply {
         Reply::json(if n.is_multiple_of(2) { 500 } else { 503 }, serde_json::json!({"error": "internal"}))
     } else {
         let mut rep = route(state, &method, &path, &query, &headers, &body);
+        if rep.body.starts_with("<?xml") && sc.doctype_malls.iter().any(|m| mall_of(&path) == Some(m.as_str())) {
+            let decl = "<!DOCTYPE response [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>";
+            rep.body = match rep.body.find("?>") {
+                Some(i) => format!("{}{decl}{}", &rep.body[..i + 2], &rep.body[i + 2..]),
+                None => rep.body,
+            };
+        }
         if rep.status == 200 && roll(&mut r) < sc.malformed_rate {
             let cut = rep.body.len() / 2;
             rep.body = rep.body.char_indices().take_while(|(i, _)| *i < cut).map(|(_, c)| c).collect();
@@ -228,6 +254,21 @@ fn route(state: &MockState, method: &str, path: &str, query: &[(String, String)]
         return amazon::handle(state, method, path, query, headers, body);
     }
     Reply::json(404, serde_json::json!({"error": format!("the mock mall has no {method} {path}")}))
+}
+
+/// The mall kind a path belongs to, as settings name it.
+fn mall_of(path: &str) -> Option<&'static str> {
+    if path.starts_with("/es/2.0/order/") {
+        Some("rakuten")
+    } else if path.starts_with("/wmshopapi/") {
+        Some("aupay")
+    } else if path.starts_with("/ShoppingWebService/V1/") {
+        Some("yahoo")
+    } else if path.starts_with("/orders/v0/") {
+        Some("amazon")
+    } else {
+        None
+    }
 }
 
 /// A header's value, by lower-case name.

@@ -116,19 +116,31 @@ fn get(state: &MockState, req: &Value, now: DateTime<FixedOffset>) -> Reply {
         return error(400, "ORDER_EXT_API_GET_ORDER_ERROR_002", "orderNumberListは100件以内で指定して下さい。");
     }
     let extra = |n: &str| state.scenario.rakuten_models.iter().find(|m| m["orderNumber"].as_str() == Some(n)).cloned();
-    let models: Vec<Value> = list
+    let asked: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+    let models: Vec<Value> = asked
         .iter()
-        .filter_map(Value::as_str)
+        .filter(|n| !state.scenario.withholds(n))
         .filter_map(|n| match extra(n) {
             Some(model) => Some(model),
             None => index_of(n).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now).map(|o| order_model(&o)),
         })
+        .map(|mut m| {
+            if m["orderNumber"].as_str().is_some_and(|n| state.scenario.garbles(n)) {
+                // A shape the spec does not allow: one package as an object, not a list.
+                let first = m["PackageModelList"][0].take();
+                m["PackageModelList"] = first;
+            }
+            m
+        })
         .collect();
-    Reply::json(
-        200,
-        json!({"MessageModelList": [{"messageType": "INFO", "messageCode": "ORDER_EXT_API_GET_ORDER_INFO_101", "message": format!("受注情報取得に成功しました。(取得件数{}件)", models.len())}],
-               "OrderModelList": models, "version": req.get("version").cloned().unwrap_or(json!(7))}),
-    )
+    let mut messages = Vec::new();
+    if !models.is_empty() {
+        messages.push(json!({"messageType": "INFO", "messageCode": "ORDER_EXT_API_GET_ORDER_INFO_101", "message": format!("受注情報取得に成功しました。(取得件数{}件)", models.len())}));
+    }
+    if models.len() < asked.len() {
+        messages.push(json!({"messageType": "ERROR", "messageCode": "ORDER_EXT_API_GET_ORDER_INFO_102", "message": "受注情報が取得できませんでした"}));
+    }
+    Reply::json(200, json!({"MessageModelList": messages, "OrderModelList": models, "version": req.get("version").cloned().unwrap_or(json!(7))}))
 }
 
 /// `338811-20261128-0000001234`; every fifth order has the older 8-digit serial.

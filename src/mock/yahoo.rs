@@ -53,7 +53,13 @@ pub fn handle(state: &MockState, method: &str, path: &str, headers: &[(String, S
         "/ShoppingWebService/V1/orderList" => order_list(state, &req, &seller, now),
         "/ShoppingWebService/V1/orderInfo" => {
             let id = req.value(&["Target", "OrderId"]);
-            match index_of(&seller, &id).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now) {
+            match index_of(&seller, &id).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now && !state.scenario.withholds(&id)) {
+                Some(_) if state.scenario.garbles(&id) => xml_reply(
+                    200,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ResultSet totalResultsAvailable=\"1\" totalResultsReturned=\"1\" firstResultPosition=\"1\">\
+                     <Result><Status>OK</Status></Result></ResultSet>"
+                        .into(),
+                ),
                 Some(o) => xml_reply(
                     200,
                     format!(

@@ -17,7 +17,7 @@ use crate::config::diagnostic::Diagnostic;
 use crate::config::yaml::Spanned;
 use crate::domain::time::jst;
 use crate::malls::order_file::OrderFileAdapter;
-use crate::malls::{adapter_for, Connection, Fetched, MallError, Window};
+use crate::malls::{adapter_for, Batch, Connection, Fetched, MallError, Missing, Unreadable, Window};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +44,9 @@ const REFRESH_DAYS: i64 = 30;
 /// An open order is asked for again once its last fetch is this old: a shop with thousands of open
 /// orders re-reads a share of them each poll, not all of them.
 const REFRESH_AFTER_MINUTES: i64 = 30;
+/// An order the mall listed and has not sent is reported (F006) from this poll on: malls can list
+/// an order a minute or two before they return it, so the first polls only keep it pending.
+pub const REPORT_PENDING_AFTER_POLLS: i64 = 3;
 
 impl Stage for FetchOrdersConfig {
     fn provides(&self) -> &'static [Resource] {
@@ -129,7 +132,7 @@ impl Stage for FetchOrdersConfig {
                 }
                 let tx = cx.store.conn.unchecked_transaction()?;
                 for (name, f) in &quiet {
-                    write_mall(&tx, name, &f.fetched, &f.sorted, f.window, cx.now, cx.run_id)?;
+                    write_mall(&tx, name, f, cx.now, cx.run_id)?;
                 }
                 crash_point("after_upsert_before_commit");
                 tx.commit()
@@ -153,7 +156,7 @@ impl Stage for FetchOrdersConfig {
                     quiet_saved.clone().map_err(PollError::Quiet)?;
                 } else {
                     let tx = cx.store.conn.unchecked_transaction().map_err(PollError::Store)?;
-                    write_mall(&tx, name, &f.fetched, &f.sorted, f.window, cx.now, cx.run_id).map_err(PollError::Store)?;
+                    write_mall(&tx, name, &f, cx.now, cx.run_id).map_err(PollError::Store)?;
                     crash_point("after_upsert_before_commit");
                     tx.commit().map_err(PollError::Store)?;
                 }
@@ -169,10 +172,16 @@ impl Stage for FetchOrdersConfig {
                     .filter(|o| !o.status_known())
                     .map(|o| o.order_number.clone())
                     .collect();
-                Ok((saved, f.fetch_ms, unknown))
+                Ok((saved, f.fetch_ms, unknown, set_aside_report(name, &f.set_aside)))
             });
             match result {
-                Ok((p, fetch_ms, unknown)) => {
+                Ok((p, fetch_ms, unknown, aside)) => {
+                    if !aside.problems.is_empty() {
+                        // The mall's other orders came in; these did not: the run exits 1.
+                        outcome.failed += 1;
+                        outcome.rows_rejected += aside.reported;
+                        outcome.warnings.extend(aside.problems);
+                    }
                     if !unknown.is_empty() {
                         outcome.warnings.push(
                             Diagnostic::warning(
@@ -190,10 +199,14 @@ impl Stage for FetchOrdersConfig {
                     // The mall's own time, on its thread: the runner adds the stage's time after the
                     // last mall, and a time counted from the start through the earlier malls' saves
                     // only repeated it.
+                    let pending = match aside.pending {
+                        0 => String::new(),
+                        n => crate::domain::checks::say!(crate::domain::lang::current(), "、取得待ち{n}", ", {n} pending"),
+                    };
                     parts.push(crate::domain::checks::say!(
                         crate::domain::lang::current(),
-                        "{name}: 新規{}、変更{}、変更なし{}、取得{fetch_ms} ms",
-                        "{name}: {} new, {} changed, {} unchanged, fetched in {fetch_ms} ms",
+                        "{name}: 新規{}、変更{}、変更なし{}{pending}、取得{fetch_ms} ms",
+                        "{name}: {} new, {} changed, {} unchanged{pending}, fetched in {fetch_ms} ms",
                         p.new,
                         p.changed,
                         p.unchanged
@@ -271,6 +284,7 @@ struct MallFetch {
     started: Instant,
     /// How long the mall took to answer (its window and its open orders), sorting included.
     fetch_ms: u128,
+    set_aside: SetAside,
 }
 
 /// Asks one mall for its window and its open orders (on a connection of this thread's own).
@@ -299,27 +313,174 @@ fn fetch_mall(
         None => now - Duration::days(initial_days.unwrap_or(1) as i64),
     };
     let window = Window { from, to: now };
-    let mut fetched = adapter.fetch(window)?;
-    // Orders from earlier windows that are still open: their status and amounts move on.
-    let seen: HashSet<&str> = fetched.iter().map(|f| f.order.order_number.as_str()).collect();
-    let open: Vec<String> = open_orders(
+    let mut batch = adapter.fetch(window)?;
+    // Orders from earlier windows that are still open (their status and amounts move on), and
+    // orders still pending from earlier polls: asked for by number.
+    let pending = pending_orders(&db, name).map_err(PollError::Store)?;
+    let open = open_orders(
         &db,
         name,
         adapter.final_statuses(),
         now - Duration::days(REFRESH_DAYS),
         now - Duration::minutes(REFRESH_AFTER_MINUTES),
     )
-    .map_err(PollError::Store)?
-    .into_iter()
-    .filter(|n| !seen.contains(n.as_str()))
-    .collect();
-    if !open.is_empty() {
-        fetched.extend(adapter.refresh(&open)?);
+    .map_err(PollError::Store)?;
+    let ask: Vec<String> = {
+        let came = came_in(&batch);
+        let mut ask: Vec<String> = open.into_iter().chain(pending.keys().cloned()).filter(|n| !came.contains(n.as_str())).collect();
+        ask.sort();
+        ask.dedup();
+        ask
+    };
+    if !ask.is_empty() {
+        batch.extend(adapter.refresh(&ask)?);
     }
+    let Batch { orders: fetched, missing, unreadable } = batch;
+    let (missing, unreadable) = set_aside(&db, name, &fetched, missing, unreadable).map_err(PollError::Store)?;
     let sorted = sort_fetched(&db, name, &fetched, now).map_err(PollError::Store)?;
     let fetch_ms = started.elapsed().as_millis();
-    log::debug!("{name}: fetched {} orders in {fetch_ms} ms", fetched.len());
-    Ok(MallFetch { adapter, fetched, sorted, window, started, fetch_ms })
+    log::debug!("{name}: fetched {} orders in {fetch_ms} ms ({} pending, {} unreadable)", fetched.len(), missing.len(), unreadable.len());
+    Ok(MallFetch { adapter, fetched, sorted, window, started, fetch_ms, set_aside: SetAside { missing, unreadable, pending } })
+}
+
+/// Every order number the batch has an answer for.
+fn came_in(batch: &Batch) -> HashSet<&str> {
+    batch
+        .orders
+        .iter()
+        .map(|f| f.order.order_number.as_str())
+        .chain(batch.missing.iter().map(|m| m.order_number.as_str()))
+        .chain(batch.unreadable.iter().map(|u| u.order_number.as_str()))
+        .collect()
+}
+
+/// Orders of this poll that are not stored: the missing that are not stored already (an open
+/// order a refresh did not return is still stored) and the unreadable, each once; an order that
+/// came in whole on another page wins.
+fn set_aside(
+    db: &duckdb::Connection,
+    mall: &str,
+    fetched: &[Fetched],
+    missing: Vec<Missing>,
+    unreadable: Vec<Unreadable>,
+) -> duckdb::Result<(Vec<Missing>, Vec<Unreadable>)> {
+    if missing.is_empty() && unreadable.is_empty() {
+        return Ok((missing, unreadable));
+    }
+    let whole: HashSet<&str> = fetched.iter().map(|f| f.order.order_number.as_str()).collect();
+    let mut seen = HashSet::new();
+    let unreadable: Vec<Unreadable> =
+        unreadable.into_iter().filter(|u| !whole.contains(u.order_number.as_str()) && seen.insert(u.order_number.clone())).collect();
+    let stored = stored_numbers(db, mall, missing.iter().map(|m| m.order_number.as_str()))?;
+    let missing: Vec<Missing> = missing
+        .into_iter()
+        .filter(|m| !whole.contains(m.order_number.as_str()) && !stored.contains(&m.order_number) && seen.insert(m.order_number.clone()))
+        .collect();
+    Ok((missing, unreadable))
+}
+
+/// Which of these order numbers the store has.
+fn stored_numbers<'a>(db: &duckdb::Connection, mall: &str, numbers: impl Iterator<Item = &'a str>) -> duckdb::Result<HashSet<String>> {
+    let list: Vec<String> = numbers.map(|n| format!("'{}'", n.replace('\'', "''"))).collect();
+    if list.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut stmt = db.prepare(&format!("SELECT order_number FROM orders WHERE mall = ? AND order_number IN ({})", list.join(",")))?;
+    let rows = stmt.query_map(params![mall], |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// The orders of a mall still pending from earlier polls, with how many polls asked for them.
+fn pending_orders(db: &duckdb::Connection, mall: &str) -> duckdb::Result<HashMap<String, i64>> {
+    let mut stmt = db.prepare("SELECT order_number, polls FROM pending_orders WHERE mall = ?")?;
+    let rows = stmt.query_map(params![mall], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    rows.collect()
+}
+
+/// What staff hear about a mall's orders that did not come in whole.
+struct AsideReport {
+    /// Orders pending after this poll (listed and not sent, or unreadable).
+    pending: usize,
+    /// Orders reported as problems (F006, F007).
+    reported: u64,
+    problems: Vec<Diagnostic>,
+}
+
+/// Unreadable orders are reported at once (F007: only a change of juchu or of the order brings them
+/// in); orders the mall listed and did not send are reported once polls have asked for them
+/// `REPORT_PENDING_AFTER_POLLS` times (F006). Both stay pending and are asked for on every poll.
+fn set_aside_report(mall: &str, aside: &SetAside) -> AsideReport {
+    const SHOWN: usize = 5;
+    let lang = crate::domain::lang::current();
+    let mut problems = Vec::new();
+    let numbers = |list: Vec<&str>| {
+        let more = list.len().saturating_sub(SHOWN);
+        let mut text = list.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            text.push_str(&crate::domain::checks::say!(lang, " ほか{more}件", " and {more} more"));
+        }
+        text
+    };
+    let listing = "juchu query \"SELECT order_number, reason, polls, detail FROM pending_orders\"";
+    if let Some(first) = aside.unreadable.first() {
+        let n = aside.unreadable.len();
+        let shown = numbers(aside.unreadable.iter().map(|u| u.order_number.as_str()).collect());
+        problems.push(
+            Diagnostic::error(
+                "F007",
+                crate::domain::checks::say!(
+                    lang,
+                    "{mall}: 読み取れない受注{n}件を取り置きました（他の受注はいつもどおり取り込みます）: {shown}。最初の受注の理由: {}",
+                    "{mall}: {n} order(s) the mall sent cannot be read and are set aside (the other orders come in as usual): {shown}; the first: {}",
+                    first.error
+                ),
+            )
+            .help(crate::domain::checks::say!(lang, "受注データと理由の一覧: {listing}", "their payloads and reasons: {listing}")),
+        );
+    }
+    let overdue: Vec<&Missing> = aside.missing.iter().filter(|m| aside.polls(&m.order_number) >= REPORT_PENDING_AFTER_POLLS).collect();
+    if let Some(first) = overdue.first() {
+        let n = overdue.len();
+        let polls = aside.polls(&first.order_number);
+        let shown = numbers(overdue.iter().map(|m| m.order_number.as_str()).collect());
+        let said = if first.said.trim().is_empty() {
+            String::new()
+        } else {
+            crate::domain::checks::say!(lang, "（モールの応答: {}）", " (the mall said: {})", first.said.trim())
+        };
+        problems.push(
+            Diagnostic::error(
+                "F006",
+                crate::domain::checks::say!(
+                    lang,
+                    "{mall}: モールが一覧に出した受注{n}件が{polls}回の取得でも届きません: {shown}{said}",
+                    "{mall}: {n} order(s) the mall listed have not come in after {polls} polls: {shown}{said}",
+                ),
+            )
+            .help(crate::domain::checks::say!(lang, "取得待ちの一覧: {listing}", "the pending orders: {listing}")),
+        );
+    }
+    AsideReport {
+        pending: aside.missing.len() + aside.unreadable.len(),
+        reported: (aside.unreadable.len() + overdue.len()) as u64,
+        problems,
+    }
+}
+
+/// The orders of one poll that did not come in whole.
+#[derive(Debug, Default)]
+struct SetAside {
+    missing: Vec<Missing>,
+    unreadable: Vec<Unreadable>,
+    /// Pending before this poll, with their polls so far.
+    pending: HashMap<String, i64>,
+}
+
+impl SetAside {
+    /// How many polls will have asked for this order once this one is saved.
+    fn polls(&self, number: &str) -> i64 {
+        self.pending.get(number).copied().unwrap_or(0) + 1
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -407,15 +568,8 @@ fn sort_fetched(db: &duckdb::Connection, mall: &str, fetched: &[Fetched], now: D
 
 /// Upserts one mall's new and changed orders, marks the unchanged ones seen, and moves its cursor,
 /// inside the caller's transaction.
-fn write_mall(
-    tx: &duckdb::Connection,
-    mall: &str,
-    fetched: &[Fetched],
-    sorted: &Sorted,
-    window: Window,
-    now: DateTime<FixedOffset>,
-    run_id: i64,
-) -> duckdb::Result<()> {
+fn write_mall(tx: &duckdb::Connection, mall: &str, f: &MallFetch, now: DateTime<FixedOffset>, run_id: i64) -> duckdb::Result<()> {
+    let (fetched, sorted, window) = (&f.fetched, &f.sorted, f.window);
     let to_write: Vec<&Fetched> = sorted.to_write.iter().map(|i| &fetched[*i]).collect();
     let touched: Vec<&Fetched> = sorted.touched.iter().map(|i| &fetched[*i]).collect();
     if !to_write.is_empty() {
@@ -616,11 +770,49 @@ fn write_mall(
         )?;
         tx.execute_batch("DROP TABLE temp.stage_seen")?;
     }
-    // The cursor moves with the orders it covers.
+    write_pending(tx, mall, fetched, &f.set_aside, now, run_id)?;
+    // The cursor moves with the orders it covers: every order before it is stored or pending.
     tx.execute(
         "INSERT INTO fetch_cursors VALUES (?, ?::TIMESTAMP, ?) ON CONFLICT (mall) DO UPDATE SET fetched_to = excluded.fetched_to, updated_run = excluded.updated_run",
         params![mall, jst_text(window.to), run_id],
     )?;
+    Ok(())
+}
+
+/// Orders that came in whole leave `pending_orders`; those that did not are (still) pending, one
+/// poll more.
+fn write_pending(
+    tx: &duckdb::Connection,
+    mall: &str,
+    fetched: &[Fetched],
+    aside: &SetAside,
+    now: DateTime<FixedOffset>,
+    run_id: i64,
+) -> duckdb::Result<()> {
+    let arrived: Vec<String> = fetched
+        .iter()
+        .map(|f| &f.order.order_number)
+        .filter(|n| aside.pending.contains_key(n.as_str()))
+        .map(|n| format!("'{}'", n.replace('\'', "''")))
+        .collect();
+    if !arrived.is_empty() {
+        tx.execute(&format!("DELETE FROM pending_orders WHERE mall = ? AND order_number IN ({})", arrived.join(",")), params![mall])?;
+    }
+    if aside.missing.is_empty() && aside.unreadable.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = tx.prepare(
+        "INSERT INTO pending_orders VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 1, ?, ?)
+         ON CONFLICT (mall, order_number) DO UPDATE SET reason = excluded.reason, detail = excluded.detail, raw = excluded.raw,
+            last_tried = excluded.last_tried, polls = pending_orders.polls + 1, last_run = excluded.last_run",
+    )?;
+    let now = jst_text(now);
+    for m in &aside.missing {
+        upsert.execute(params![mall, m.order_number, "not_returned", m.said, None::<String>, now, now, run_id, run_id])?;
+    }
+    for u in &aside.unreadable {
+        upsert.execute(params![mall, u.order_number, "unreadable", u.error, u.raw, now, now, run_id, run_id])?;
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (4, "enrichment as columns with their sources; order_checks as a view", V4),
     (5, "check reasons stored for every check; check names from the enrich stage; order_checks rewords nothing", V5),
     (6, "orders as the mall means them: shipments per destination, the mall's delivery fields, absent amounts, customer keys; the 配送方法 master", V6),
+    (7, "orders a mall listed and did not send, and orders it sent that juchu cannot read: kept pending, asked for again", V7),
 ];
 
 const V1: &str = r#"
@@ -450,6 +451,24 @@ SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.s
     r.reason
 FROM order_enrichment e CROSS JOIN check_names n
 LEFT JOIN check_reasons r ON r.id = e.check_reason_ids[n.check_no];
+"#;
+
+/// 取得待ち: every order number a mall listed whose content is not stored (yet). Kept in the same
+/// transaction as the cursor, so the cursor's promise holds: every order before it is stored or here.
+const V7: &str = r#"
+CREATE TABLE pending_orders (
+    mall VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,            -- not_returned (listed, not sent) or unreadable (sent, does not parse)
+    detail VARCHAR,                     -- the mall's words (not_returned) or the parse error (unreadable)
+    raw VARCHAR,                        -- unreadable: the order's payload as received
+    first_seen TIMESTAMP NOT NULL,      -- JST, the poll that first listed it
+    last_tried TIMESTAMP NOT NULL,
+    polls INTEGER NOT NULL,             -- how many polls asked for it
+    first_run BIGINT NOT NULL,
+    last_run BIGINT NOT NULL,
+    PRIMARY KEY (mall, order_number)
+);
 "#;
 
 #[cfg(test)]

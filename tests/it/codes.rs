@@ -4,7 +4,7 @@
 //! - `args`: the juchu command line, one argument per line (default `check pipelines/case.yaml`);
 //! - `expect_exit` (optional): the exit code (default 78);
 //! - `setup` (optional): one step a line, `garbage: PATH` (a file that is not what its name says),
-//!   `mkdir: PATH`, `remove: PATH`;
+//!   `mkdir: PATH`, `remove: PATH`, `run: ARGS` (juchu run first with the fixture's env);
 //! - `env` (optional): `NAME=VALUE` a line, `{shop}` in a value being the shop's folder (a mock
 //!   scenario the fixture brings, say).
 //!
@@ -72,9 +72,17 @@ impl Fixture {
                     std::fs::write(&p, b"this is not what its name says\n").unwrap();
                 }
                 "mkdir" => std::fs::create_dir_all(&p).unwrap(),
+                // `run: ARGS`: juchu run first with the fixture's env (earlier polls, say).
+                "run" => {
+                    let args: Vec<&str> = rel.split_whitespace().collect();
+                    let env: Vec<(String, String)> =
+                        self.env.iter().map(|(k, v)| (k.clone(), v.replace("{shop}", &shop.root().display().to_string()))).collect();
+                    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    shop.juchu_env(&args, &env);
+                }
                 "remove" if p.is_dir() => std::fs::remove_dir_all(&p).unwrap(),
                 "remove" => std::fs::remove_file(&p).map_err(|e| format!("{}: setup remove {rel}: {e}", self.code))?,
-                other => return Err(format!("{}: unknown setup step `{other}` (garbage, mkdir, remove)", self.code)),
+                other => return Err(format!("{}: unknown setup step `{other}` (garbage, mkdir, remove, run)", self.code)),
             }
         }
         Ok(shop)
