@@ -369,3 +369,108 @@ fn switched_off_malls_read_no_folder_and_start_no_mock_ftp() {
     assert!(shop.path("state/juchu.duckdb").exists());
     assert!(!shop.path("state/mock-ftp").exists(), "no mall needs the mock's FTP side");
 }
+
+fn numbers(shop: &Shop, sql: &str) -> Vec<String> {
+    let out = shop.juchu(&["query", "--format", "csv", sql]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout.lines().skip(1).map(str::to_string).collect()
+}
+
+/// A mall that lists orders it does not send, and sends some it cannot have meant: nothing is lost.
+/// The listed orders stay pending and are asked for on every poll (reported after 3 polls); each
+/// unreadable order is set aside with its payload while the others come in; all arrive once the mall
+/// sends them.
+#[test]
+fn orders_listed_and_not_sent_stay_pending_and_one_unreadable_order_is_set_aside_while_the_others_arrive() {
+    let at = ["2026-11-28T10:00:00+09:00", "2026-11-28T10:03:00+09:00", "2026-11-28T10:06:00+09:00", "2026-11-28T10:09:00+09:00"];
+    let clean = Shop::sample();
+    orders_from(&clean, "rakuten, yahoo, aupay", 1);
+    assert_eq!(poll(&clean, at[0], &[]).code, 0);
+    let pick = |mall: &str, n: usize| numbers(&clean, &format!("select order_number from orders where mall = '{mall}' order by order_number limit {n}"));
+    let (rakuten, yahoo, aupay) = (pick("rakuten", 2), pick("yahoo", 2), pick("aupay", 1));
+
+    let shop = Shop::sample();
+    orders_from(&shop, "rakuten, yahoo, aupay", 1);
+    shop.write(
+        "mall.yaml",
+        &format!(
+            "withheld_orders: [\"{}\", \"{}\"]\nunreadable_orders: [\"{}\", \"{}\", \"{}\"]\n",
+            rakuten[0], yahoo[0], rakuten[1], yahoo[1], aupay[0]
+        ),
+    );
+    let scenario = shop.path("mall.yaml");
+    let env = [("JUCHU_MOCK_SCENARIO", scenario.to_str().unwrap())];
+    let first = poll(&shop, at[0], &env);
+    assert_eq!(first.code, 1, "unreadable orders are reported at once: {}\n{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("rakuten: 94 new, 0 changed, 0 unchanged, 2 pending"), "{}", first.stdout);
+    assert!(first.stdout.contains("yahoo: 94 new, 0 changed, 0 unchanged, 2 pending"), "{}", first.stdout);
+    assert!(first.stdout.contains("aupay: 135 new, 0 changed, 0 unchanged, 1 pending"), "{}", first.stdout);
+    assert!(!first.stderr.contains("F006"), "listed orders are not reported on the first poll: {}", first.stderr);
+    for (mall, number, why) in [
+        ("rakuten", &rakuten[1], "PackageModelList is an object where the spec has a list"),
+        ("yahoo", &yahoo[1], "the answer has no <OrderInfo>"),
+        ("aupay", &aupay[0], "requestPrice `未定` is not a number"),
+    ] {
+        assert!(first.stderr.contains(&format!("{mall}: 1 order(s) the mall sent cannot be read and are set aside")), "{}", first.stderr);
+        assert!(first.stderr.contains(number.as_str()) && first.stderr.contains(why), "{mall} {why}: {}", first.stderr);
+    }
+    assert_eq!(
+        numbers(&shop, "select mall || ' ' || reason || ' ' || polls || ' ' || (raw is not null) from pending_orders order by mall, reason"),
+        [
+            "aupay unreadable 1 true",
+            "rakuten not_returned 1 false",
+            "rakuten unreadable 1 true",
+            "yahoo not_returned 1 false",
+            "yahoo unreadable 1 true"
+        ]
+    );
+    assert_eq!(
+        shop.query_one(&format!("select detail from pending_orders where order_number = '{}'", rakuten[0])),
+        "ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした"
+    );
+    assert!(shop.query_one(&format!("select raw from pending_orders where order_number = '{}'", rakuten[1])).contains(&rakuten[1]));
+    // The cursor moved: everything before it is stored or pending.
+    assert_eq!(numbers(&shop, "select strftime(fetched_to, '%H:%M') from fetch_cursors"), ["10:00", "10:00", "10:00"]);
+
+    let second = poll(&shop, at[1], &env);
+    assert!(!second.stderr.contains("F006"), "{}", second.stderr);
+    let third = poll(&shop, at[2], &env);
+    assert_eq!(third.code, 1);
+    for (mall, number) in [("rakuten", &rakuten[0]), ("yahoo", &yahoo[0])] {
+        assert!(
+            third.stderr.contains(&format!("{mall}: 1 order(s) the mall listed have not come in after 3 polls: {number}")),
+            "{}",
+            third.stderr
+        );
+    }
+    assert!(third.stderr.contains("(the mall said: ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした)"), "{}", third.stderr);
+    assert!(third.stderr.contains("od20002 注文ID"), "Yahoo's own words: {}", third.stderr);
+
+    // The mall sends them now: every order is in, once, and nothing is pending.
+    let fourth = poll(&shop, at[3], &[]);
+    assert_eq!(fourth.code, 0, "{}\n{}", fourth.stdout, fourth.stderr);
+    assert_eq!(shop.query_one("select count(*) from pending_orders"), "0");
+    assert_eq!(poll(&clean, at[3], &[]).code, 0);
+    let all = "select mall, order_number from orders order by all";
+    assert_eq!(numbers(&shop, all), numbers(&clean, all));
+    assert_eq!(shop.query_one("select count(*) - count(distinct (mall, order_number)) from orders"), "0");
+}
+
+/// An XML answer that declares a DOCTYPE (an entity attack, or a proxy's page) is refused by name,
+/// at once: asking again would change nothing.
+#[test]
+fn a_doctype_answer_is_refused_by_name_and_not_asked_for_again() {
+    let shop = Shop::sample();
+    orders_from(&shop, "yahoo, rakuten", 1);
+    shop.write("mall.yaml", "doctype_malls: [yahoo]\n");
+    let scenario = shop.path("mall.yaml");
+    let out = shop.juchu_env(
+        &["-vv", "--now", "2026-11-28T10:00:00+09:00", "run", "pipelines/orders.yaml"],
+        &[("JUCHU_MOCK_SCENARIO", scenario.to_str().unwrap())],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("error[F002]") && out.stderr.contains("declares a document type (<!DOCTYPE response ["), "{}", out.stderr);
+    assert!(out.stderr.contains("does not ask again") && !out.stderr.contains("retry 1"), "{}", out.stderr);
+    assert!(!out.stderr.contains("not whole XML"), "{}", out.stderr);
+    assert!(out.stdout.contains("rakuten: 96 new"), "the other malls come in: {}", out.stdout);
+}
