@@ -331,6 +331,21 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_names_every_number_asked_for_that_did_not_come_in_whole() {
+        let cases: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/malls/rakuten/cases.json")).unwrap();
+        let mut one = rakuten::parse_order("rakuten", "s", &cases["OrderModelList"][0]).unwrap();
+        one.order_number = "1".into();
+        let mut b = Batch::default();
+        b.push_parsed("1", Ok(one), "{}".into());
+        b.push_parsed("2", Err("PackageModelList is an object".into()), "{\"x\":1}".into());
+        let asked: Vec<String> = ["1", "2", "3"].iter().map(|s| s.to_string()).collect();
+        b.missing_of(&asked, "ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした");
+        assert_eq!(b.orders.len(), 1);
+        assert_eq!((b.unreadable[0].order_number.as_str(), b.unreadable[0].raw.as_str()), ("2", "{\"x\":1}"));
+        assert_eq!(b.missing, vec![Missing { order_number: "3".into(), said: "ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした".into() }]);
+    }
+
+    #[test]
     fn order_files_malls_have_no_order_api_and_no_default_endpoint() {
         for kind in MallKind::ALL {
             let files = matches!(kind, MallKind::Yamada | MallKind::Ponpare);
