@@ -123,6 +123,8 @@ impl OrderSource for Rakuten {
             let mut v = self.call(GET_PATH, &json!({ "orderNumberList": chunk, "version": VERSION }))?;
             let models = match v.get_mut("OrderModelList").map(Value::take) {
                 Some(Value::Array(models)) => models,
+                // None of them found, said without a list: every number stays pending.
+                None | Some(Value::Null) if messages(&v).contains("GET_ORDER_INFO_102") => Vec::new(),
                 _ => return Err(self.payload(format!("getOrder: no OrderModelList ({})", messages(&v)))),
             };
             let mut got = Batch::default();
