@@ -12,7 +12,7 @@ pub fn check(pipeline: &Path, deny_warnings: bool, opts: &RunOptions) -> ExitSta
     let started = Instant::now();
     let checked = check_pipeline(pipeline, opts.clock.now());
     let d = &checked.diagnostics;
-    print_diagnostics(d, opts.styled);
+    print_diagnostics(d, opts);
     let (errors, warnings) = (d.errors(), d.warnings());
     let stages = checked.stages.len();
     let ms = started.elapsed().as_millis();

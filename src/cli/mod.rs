@@ -50,9 +50,12 @@ pub struct Cli {
     /// The language of messages, check reasons and reports: ja (default) or en; also JUCHU_LANG and `shop.language`.
     #[arg(long, global = true, value_name = "ja|en")]
     pub lang: Option<String>,
-    /// Log lines as text or JSON (for log collectors).
+    /// Log lines as text or JSON (for log collectors); in JSON every diagnostic is a line of its own.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Show every problem in full: by default the first 5 of each code are shown and the rest counted.
+    #[arg(long, global = true)]
+    pub all_diagnostics: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -177,7 +180,15 @@ pub fn main() -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
-    let opts = RunOptions { store: cli.store.clone(), replay: false, clock, quiet: cli.quiet, styled: std::io::stderr().is_terminal() };
+    let opts = RunOptions {
+        store: cli.store.clone(),
+        replay: false,
+        clock,
+        quiet: cli.quiet,
+        styled: std::io::stderr().is_terminal(),
+        all_diagnostics: cli.all_diagnostics,
+        json: cli.log_format == LogFormat::Json,
+    };
     match cli.command {
         Command::Run { pipeline, replay } => run::run(&pipeline, &RunOptions { replay, ..opts }),
         Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),

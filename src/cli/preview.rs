@@ -14,7 +14,7 @@ pub fn preview(pipeline: &Path, stage: &str, limit: usize, opts: &RunOptions) ->
             ExitStatus::Success
         }
         Err((diags, status)) => {
-            print_diagnostics(&Diagnostics(diags), opts.styled);
+            print_diagnostics(&Diagnostics(diags), opts);
             status
         }
     }

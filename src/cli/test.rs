@@ -56,7 +56,7 @@ pub fn test(paths: &[PathBuf], junit: Option<&Path>, opts: &RunOptions) -> ExitS
             Err(d) => diags.extend(d),
         }
     }
-    print_diagnostics(&diags, opts.styled);
+    print_diagnostics(&diags, opts);
     let (mut passed, mut failed) = (0, 0);
     let width = suites.iter().map(|(f, _, _)| display_path(f).chars().count()).max().unwrap_or(0);
     for (file, _, outcomes) in &suites {

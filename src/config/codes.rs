@@ -321,7 +321,7 @@ pub const CODES: &[Code] = &[
     ),
     e(
         "D004",
-        t("ファイルが空です", "the file is empty"),
+        t("ファイルが空か、見出し行しかありません", "the file is empty, or holds only its header row"),
         t("見出し行と1件以上のデータを含めて出力し直してください", "export it again with a header row and at least one row"),
     ),
     e(

@@ -74,6 +74,15 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic { code, severity: Severity::Error, message: message.into(), place: Place::Nowhere, label: None, help: None }
@@ -117,6 +126,26 @@ impl Diagnostic {
     /// `file:line:col`, `book.xlsx!Sheet!C12` or the file, as a one-line place for logs and tables.
     pub fn place_text(&self) -> String {
         self.place.text()
+    }
+
+    /// One JSON object, for `--log-format json` (the logger's `ts` and `level`, and the problem's own fields).
+    pub fn to_json(&self) -> serde_json::Value {
+        let ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let level = match self.severity {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARN",
+        };
+        serde_json::json!({
+            "ts": ts,
+            "level": level,
+            "target": "juchu::diagnostic",
+            "code": self.code,
+            "severity": self.severity.name(),
+            "place": self.place_text(),
+            "message": self.message,
+            "label": self.label,
+            "help": self.help,
+        })
     }
 
     /// Renders rustc-style, in the process's language. `styled` adds colours (for a terminal).
@@ -224,9 +253,46 @@ impl Diagnostics {
         self.0.is_empty()
     }
     pub fn render(&self, styled: bool) -> String {
+        self.render_summarised(styled, usize::MAX)
+    }
+
+    /// Renders the first `per_code` problems of each code (and severity) in full, and for each code
+    /// with more one line that counts the rest: 10,000 products without 配送条件 are five warnings and
+    /// a count, not 40,000 lines. `--all-diagnostics` (or JSON lines) shows every one.
+    pub fn render_summarised(&self, styled: bool, per_code: usize) -> String {
+        self.render_summarised_in(crate::domain::lang::current(), styled, per_code)
+    }
+
+    pub fn render_summarised_in(&self, lang: crate::domain::lang::Lang, styled: bool, per_code: usize) -> String {
+        let mut counts: Vec<((Severity, &str), usize)> = Vec::new();
         let mut out = String::new();
         for d in &self.0 {
-            out.push_str(&d.render(styled));
+            let key = (d.severity, d.code);
+            let n = match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    counts.push((key, 1));
+                    1
+                }
+            };
+            if n <= per_code {
+                out.push_str(&d.render_in(lang, styled));
+                out.push_str("\n\n");
+            }
+        }
+        for ((severity, code), n) in counts.into_iter().filter(|(_, n)| *n > per_code) {
+            let (level, more) = (severity.name(), n - per_code);
+            out.push_str(&match lang {
+                crate::domain::lang::Lang::Ja => format!(
+                    "…ほかに {level}[{code}] が {more} 件あります（全 {n} 件）。すべて表示するには --all-diagnostics を付けてください"
+                ),
+                crate::domain::lang::Lang::En => {
+                    format!("… and {more} more {level}[{code}] ({n} in all): add --all-diagnostics to list every one")
+                }
+            });
             out.push_str("\n\n");
         }
         out
@@ -328,13 +394,23 @@ fn clamp_range(source: &str, r: Range<usize>) -> Range<usize> {
 }
 
 /// The byte span of the field that starts at 1-based character column `col` (up to the next comma
-/// outside quotes or the end of the line).
+/// outside quotes or the end of the line). A column inside a field (a bad byte) spans to the field's
+/// closing quote.
 fn char_column_span(text: &str, col: usize) -> Range<usize> {
     let start = text.char_indices().nth(col.saturating_sub(1)).map(|(i, _)| i).unwrap_or(text.len());
+    // An empty field: point at the comma after it.
+    if text[start..].starts_with([',', '\t']) {
+        return start..start + 1;
+    }
     let mut in_quotes = false;
     let mut end = text.len();
+    let quoted = text[start..].starts_with('"');
     for (i, ch) in text[start..].char_indices() {
         match ch {
+            '"' if !quoted && i > 0 => {
+                end = start + i;
+                break;
+            }
             '"' => in_quotes = !in_quotes,
             ',' | '\t' if !in_quotes && i > 0 => {
                 end = start + i;
@@ -374,6 +450,30 @@ mod tests {
         );
         let text = d.render_in(crate::domain::lang::Lang::En, false);
         assert!(text.contains("--> select.csv:3:1") && !text.contains("select.csv:3:3"), "{text}");
+    }
+
+    #[test]
+    fn a_code_that_repeats_is_shown_five_times_and_counted() {
+        let mut diags = Diagnostics::default();
+        for i in 0..12 {
+            diags.push(Diagnostic::warning("M003", format!("product {i} has no delivery condition")));
+        }
+        diags.push(Diagnostic::error("M004", "carrier `ヤマト` is not in the carrier master"));
+        let text = diags.render_summarised_in(crate::domain::lang::Lang::En, false, 5);
+        assert_eq!(text.matches("warning[M003]: product").count(), 5, "{text}");
+        assert!(text.contains("product 4 has") && !text.contains("product 5 has"), "{text}");
+        assert!(text.contains("error[M004]"), "{text}");
+        assert!(text.contains("… and 7 more warning[M003] (12 in all): add --all-diagnostics to list every one"), "{text}");
+        assert!(!text.contains("more error[M004]"), "{text}");
+        assert_eq!(diags.render_summarised_in(crate::domain::lang::Lang::En, false, usize::MAX).matches("warning[M003]").count(), 12);
+    }
+
+    #[test]
+    fn a_column_inside_a_field_spans_to_its_closing_quote_and_an_empty_field_is_its_comma() {
+        let line = r#""a","今治�タオル","1980",,x"#;
+        assert_eq!(&line[char_column_span(line, 8)], "�タオル");
+        assert_eq!(&line[char_column_span(line, 5)], r#""今治�タオル""#);
+        assert_eq!(&line[char_column_span(line, 21)], ",");
     }
 
     #[test]

@@ -194,6 +194,24 @@ pub struct Masters {
     pub sheets: BTreeMap<String, SheetSource>,
 }
 
+impl Masters {
+    /// Where every row came from.
+    pub fn origins(&self) -> impl Iterator<Item = &Origin> {
+        let o = self.order_statuses.iter().map(|r| &r.origin);
+        let o = o.chain(self.payment_methods.iter().map(|r| &r.origin)).chain(self.prefectures.iter().map(|r| &r.origin));
+        let o = o.chain(self.carriers.iter().map(|r| &r.origin)).chain(self.time_slots.iter().map(|r| &r.origin));
+        let o = o.chain(self.logistics_companies.iter().map(|r| &r.origin)).chain(self.delivery_conditions.iter().map(|r| &r.origin));
+        let o = o.chain(self.transit_days.iter().map(|r| &r.origin)).chain(self.option_addons.iter().map(|r| &r.origin));
+        let o = o.chain(self.customer_ranks.iter().map(|r| &r.origin)).chain(self.shop_holidays.iter().map(|r| &r.origin));
+        o.chain(self.closed_weekdays.iter().map(|r| &r.origin)).chain(self.delivery_methods.iter().map(|r| &r.origin))
+    }
+
+    /// The last row (1-based) of `sheet` that holds a master row.
+    pub fn last_row(&self, sheet: &str) -> Option<usize> {
+        self.origins().filter(|o| o.sheet == sheet).map(|o| o.row).max()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SheetSource {
     pub file: String,
@@ -266,16 +284,37 @@ pub struct ShopView<'a> {
 }
 
 /// The master checks (S3): errors stop the run, warnings are listed.
+///
+/// A check runs only when the sheets it reads were read (`m.sheets`; an optional sheet left out is read
+/// as empty): `juchu check` hands on what it could read of a workbook whose sheet lacks a column, and
+/// that sheet's problem is its D006, not every row the other sheets then seem to lack.
 pub fn validate(m: &Masters, shop: &ShopView<'_>, products: &[MasterProduct], options: &[ProductOptionChoice]) -> Vec<Finding> {
+    let read = |sheets: &[&str]| sheets.iter().all(|s| m.sheets.contains_key(*s) || *s == sheet::DELIVERY_METHODS);
     let mut out = Vec::new();
-    check_rakuten_statuses(m, shop, &mut out);
-    check_prefectures(m, &mut out);
-    check_delivery(m, products, &mut out);
-    check_carrier_time_slots(m, &mut out);
-    check_delivery_methods(m, &mut out);
-    check_option_addons(m, options, &mut out);
-    check_payment_methods(m, shop, &mut out);
-    check_transit_days(m, shop, &mut out);
+    if read(&[sheet::ORDER_STATUSES]) {
+        check_rakuten_statuses(m, shop, &mut out);
+    }
+    if read(&[sheet::PREFECTURES]) {
+        check_prefectures(m, &mut out);
+    }
+    if read(&[sheet::DELIVERY_CONDITIONS, sheet::LOGISTICS_COMPANIES, sheet::CARRIERS, sheet::TIME_SLOTS]) {
+        check_delivery(m, products, &mut out);
+    }
+    if read(&[sheet::CARRIERS, sheet::TIME_SLOTS]) {
+        check_carrier_time_slots(m, &mut out);
+    }
+    if read(&[sheet::DELIVERY_METHODS, sheet::CARRIERS]) {
+        check_delivery_methods(m, &mut out);
+    }
+    if read(&[sheet::OPTION_ADDONS]) {
+        check_option_addons(m, options, &mut out);
+    }
+    if read(&[sheet::PAYMENT_METHODS]) {
+        check_payment_methods(m, shop, &mut out);
+    }
+    if read(&[sheet::TRANSIT_DAYS]) {
+        check_transit_days(m, shop, &mut out);
+    }
     out
 }
 
@@ -339,11 +378,14 @@ fn check_prefectures(m: &Masters, out: &mut Vec<Finding>) {
         return;
     }
     let mut seen = HashMap::new();
+    // A misspelt row (`東京`) is the row of the prefecture it suggests: that one is not "lacking" too.
+    let mut meant = HashSet::new();
     for p in &m.prefectures {
         match PREFECTURES.iter().position(|n| *n == p.name.trim()) {
             None => {
-                let hint =
-                    super::prefecture::Prefecture::suggest(&p.name).map(|s| format!("did you mean `{}`? ", s.name())).unwrap_or_default();
+                let suggested = super::prefecture::Prefecture::suggest(&p.name);
+                meant.extend(suggested.map(|s| s.name()));
+                let hint = suggested.map(|s| format!("did you mean `{}`? ", s.name())).unwrap_or_default();
                 out.push(Finding::error(
                     "M002",
                     format!("`{}` is not one of the 47 prefectures", p.name),
@@ -372,7 +414,8 @@ fn check_prefectures(m: &Masters, out: &mut Vec<Finding>) {
             }
         }
     }
-    let missing: Vec<&str> = PREFECTURES.iter().enumerate().filter(|(i, _)| !seen.contains_key(i)).map(|(_, n)| *n).collect();
+    let missing: Vec<&str> =
+        PREFECTURES.iter().enumerate().filter(|(i, n)| !seen.contains_key(i) && !meant.contains(*n)).map(|(_, n)| *n).collect();
     if !missing.is_empty() {
         out.push(Finding::error(
             "M002",
@@ -555,9 +598,18 @@ fn check_payment_methods(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding
     }
 }
 
+/// M007. A row naming no prefecture is load_masters' D023 (so `check` still hands it on): it counts
+/// as the row of the prefecture it suggests, which is then not "missing" as well.
 fn check_transit_days(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding>) {
-    let covered: HashSet<&str> =
-        m.transit_days.iter().filter(|t| t.origin_region == shop.origin_region).map(|t| t.prefecture.as_str()).collect();
+    let covered: HashSet<&str> = m
+        .transit_days
+        .iter()
+        .filter(|t| t.origin_region == shop.origin_region)
+        .filter_map(|t| match super::prefecture::Prefecture::from_name(&t.prefecture) {
+            Some(_) => Some(t.prefecture.as_str()),
+            None => super::prefecture::Prefecture::suggest(&t.prefecture).map(|p| p.name()),
+        })
+        .collect();
     let missing: Vec<&str> = PREFECTURES.iter().copied().filter(|p| !covered.contains(p)).collect();
     if !missing.is_empty() {
         out.push(Finding::warning(
@@ -566,16 +618,6 @@ fn check_transit_days(m: &Masters, shop: &ShopView<'_>, out: &mut Vec<Finding>) 
             whole(sheet::TRANSIT_DAYS),
             format!("add rows `{} | <都道府県> | <日数>`; shipping dates for those prefectures cannot be planned", shop.origin_region),
         ));
-    }
-    for t in &m.transit_days {
-        if !PREFECTURES.contains(&t.prefecture.as_str()) {
-            out.push(Finding::error(
-                "M002",
-                format!("`{}` is not one of the 47 prefectures", t.prefecture),
-                cell(&t.origin, "都道府県"),
-                "write the full name with its suffix (都/道/府/県)",
-            ));
-        }
     }
 }
 

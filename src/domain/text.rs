@@ -14,6 +14,13 @@ pub fn to_half_width(s: &str) -> String {
         .collect()
 }
 
+/// How a column header is matched: full-width letters, digits and brackets as half-width, spaces
+/// (full-width too) left out. `商品管理番号(商品URL)` finds Rakuten's `商品管理番号（商品URL）`, and
+/// `ＪＩＳ コード` finds `JISコード`, so a header re-typed or re-saved by another tool is not "missing".
+pub fn header_key(header: &str) -> String {
+    to_half_width(header).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// Parses a yen amount as staff write it: `1980`, `1,980`, `１９８０`, `¥1,980`, `1980円`.
 pub fn parse_yen(s: &str) -> Option<i64> {
     // Most values are plain ASCII digits.
@@ -40,6 +47,13 @@ pub fn parse_yen(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_match_across_widths_and_spaces() {
+        assert_eq!(header_key("ＪＩＳ　コード"), header_key("JISコード"));
+        assert_eq!(header_key(" 商品管理番号(商品URL)"), header_key("商品管理番号（商品URL）"));
+        assert_ne!(header_key("商品名"), header_key("品名"));
+    }
 
     #[test]
     fn yen_in_the_forms_staff_write() {

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::config::diagnostic::Diagnostic;
-use crate::io::text::{decode_field, detect, Encoding};
+use crate::domain::text::header_key;
+use crate::io::text::{decode_field, detect, first_invalid, shown_bytes, Encoding};
 
 /// Files smaller than this are parsed on one thread.
 const PARALLEL_FROM: usize = 4 << 20;
@@ -23,6 +24,8 @@ pub struct CsvTable {
     pub encoding: Encoding,
     pub headers: Vec<String>,
     columns: HashMap<String, usize>,
+    /// The same by [`header_key`], for headers that differ only in width or spaces.
+    column_keys: HashMap<String, usize>,
     /// Where the first record after the header starts, and its line.
     data_start: usize,
     data_line: usize,
@@ -64,6 +67,11 @@ impl Record {
     pub fn get(&self, i: usize) -> Option<(Cow<'_, str>, bool)> {
         self.fields.get(i).map(|b| decode_field(b, self.encoding))
     }
+
+    /// Field `i` as the file's bytes (unquoted).
+    pub fn raw(&self, i: usize) -> Option<&[u8]> {
+        self.fields.get(i)
+    }
 }
 
 impl CsvTable {
@@ -85,7 +93,7 @@ impl CsvTable {
         if raw.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(Diagnostic::error("D004", "the file is empty")
                 .in_file(path)
-                .help("export the file again; a product CSV needs a header row and at least one product"));
+                .help("export the file again with its header row and its rows"));
         }
         let mut table = CsvTable {
             path: path.to_path_buf(),
@@ -93,6 +101,7 @@ impl CsvTable {
             encoding,
             headers: Vec::new(),
             columns: HashMap::new(),
+            column_keys: HashMap::new(),
             data_start: 0,
             data_line: 1,
             bytes,
@@ -112,18 +121,20 @@ impl CsvTable {
         for (i, h) in header.iter().enumerate() {
             let (name, bad) = decode_field(h, encoding);
             if bad {
-                return Err(table.undecodable(1, i));
+                return Err(table.undecodable(1, i, h));
             }
             table.headers.push(name.trim().trim_start_matches('\u{FEFF}').to_string());
         }
         for (i, h) in table.headers.iter().enumerate().rev() {
             table.columns.insert(h.clone(), i);
+            table.column_keys.insert(header_key(h), i);
         }
         Ok(table)
     }
 
+    /// The column with this header; a header that differs only in width or spaces is the same column.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.get(name).copied()
+        self.columns.get(name).or_else(|| self.column_keys.get(&header_key(name))).copied()
     }
 
     /// All records after the header as one chunk.
@@ -240,18 +251,30 @@ impl CsvTable {
         (0..rec.len())
             .map(|i| match rec.get(i) {
                 Some((s, false)) => Ok(s.trim().to_string()),
-                _ => Err(self.undecodable(rec.line, i)),
+                _ => Err(self.undecodable(rec.line, i, rec.raw(i).unwrap_or_default())),
             })
             .collect()
     }
 
-    /// The error for a field whose bytes are not valid in the file's encoding.
-    pub fn undecodable(&self, line: usize, field: usize) -> Diagnostic {
-        let text = self.line_text(line);
-        let column = field_column(&text, field);
+    /// The error for a field whose bytes (`raw`, as the record holds them) are not valid in the
+    /// file's encoding, at the bad byte's line and column.
+    pub fn undecodable(&self, line: usize, field: usize, raw: &[u8]) -> Diagnostic {
+        let bad = first_invalid(raw, self.encoding).unwrap_or(0);
+        let before = &raw[..bad];
+        // A quoted field starts one column after its quote, and each quote inside it is written twice.
+        let (line, column) = match before.iter().rposition(|b| *b == b'\n') {
+            Some(nl) => (line + count(before, b'\n'), decode_field(&before[nl + 1..], self.encoding).0.chars().count() + 1),
+            None => {
+                let text = self.line_text(line);
+                let start = field_column(&text, field);
+                let quoted = text.chars().nth(start - 1) == Some('"');
+                (line, start + usize::from(quoted) + count(before, b'"') + decode_field(before, self.encoding).0.chars().count())
+            }
+        };
         let name = self.headers.get(field).map(|h| format!(" in column {h}")).unwrap_or_default();
         Diagnostic::error("D002", format!("bytes that are not valid {}{name}", self.encoding.name()))
-            .at_line(&self.path, line, Some(column), Some(text))
+            .at_line(&self.path, line, Some(column), Some(self.line_text(line)))
+            .label(format!("{} is not a character in {}", shown_bytes(&raw[bad..]), self.encoding.name()))
             .help("the file mixes encodings; export it again from the mall or save it from Excel as CSV in one encoding")
     }
 

@@ -52,13 +52,13 @@ pub fn detect(path: &Path, bytes: &[u8], declared: Option<Encoding>) -> Result<E
     }
     // Cut the sample at a line end so no character is split.
     let cut = sample.iter().rposition(|b| *b == b'\n').map(|i| i + 1).filter(|_| sample.len() == SAMPLE).unwrap_or(sample.len());
-    let (_, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(&sample[..cut]);
-    if had_errors {
-        let bad = first + first_invalid_cp932(&sample[..cut]);
-        let line = bytes[..bad].iter().filter(|b| **b == b'\n').count() + 1;
-        return Err(Diagnostic::error("D002", "the file is neither UTF-8 nor CP932 (Shift_JIS)")
-            .at_line(path, line, None, None)
-            .label(format!("undecodable bytes at offset {bad}"))
+    let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(&sample[..cut]);
+    if had_errors || text.contains(LONE_80) {
+        let bad = first + first_invalid(&sample[..cut], Encoding::Cp932).unwrap_or(0);
+        let (line, column) = line_and_column(bytes, bad, Encoding::Cp932);
+        return Err(Diagnostic::error("D002", format!("the file is neither UTF-8 nor CP932 (Shift_JIS): {}", shown_bytes(&bytes[bad..])))
+            .at_line(path, line, Some(column), Some(line_text(bytes, bad, Encoding::Cp932)))
+            .label(format!("byte offset {bad} of the file"))
             .help("export the file again from the mall or Excel as CSV (Shift_JIS or UTF-8)"));
     }
     if declared == Some(Encoding::Utf8) {
@@ -80,18 +80,70 @@ pub fn decode_field(bytes: &[u8], encoding: Encoding) -> (Cow<'_, str>, bool) {
             let bad = matches!(s, Cow::Owned(_));
             (s, bad)
         }
-        Encoding::Cp932 => encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes),
+        Encoding::Cp932 => {
+            let (s, bad) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
+            // The WHATWG decoder passes a lone 0x80 through as U+0080 (no two-byte character decodes
+            // to it): no CP932 file means that control character, so it is invalid like an unmapped byte.
+            if s.contains(LONE_80) {
+                return (Cow::Owned(s.replace(LONE_80, "\u{FFFD}")), true);
+            }
+            (s, bad)
+        }
     }
 }
 
-/// Offset of the first byte that is not valid CP932.
-fn first_invalid_cp932(bytes: &[u8]) -> usize {
-    let mut decoder = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
-    let mut out = vec![0u8; decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len() * 3)];
-    match decoder.decode_to_utf8_without_replacement(bytes, &mut out, true) {
-        (encoding_rs::DecoderResult::Malformed(bad, after), read, _) => read - bad as usize - after as usize,
-        _ => bytes.len(),
+/// What encoding_rs makes of a lone 0x80 byte in Shift_JIS.
+const LONE_80: char = '\u{80}';
+
+/// Offset of the first byte that is not valid in `encoding` (in CP932 a lone 0x80 too), if any.
+pub fn first_invalid(bytes: &[u8], encoding: Encoding) -> Option<usize> {
+    match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes).err().map(|e| e.valid_up_to()),
+        Encoding::Cp932 => {
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    0x00..=0x7F | 0xA1..=0xDF => i += 1,
+                    0x81..=0x9F | 0xE0..=0xFC => {
+                        let pair = &bytes[i..(i + 2).min(bytes.len())];
+                        if pair.len() < 2 || encoding_rs::SHIFT_JIS.decode_without_bom_handling(pair).1 {
+                            return Some(i);
+                        }
+                        i += 2;
+                    }
+                    // 0x80, 0xA0, 0xFD–0xFF: never a character in CP932.
+                    _ => return Some(i),
+                }
+            }
+            None
+        }
     }
+}
+
+/// The bad byte at the start of `from` (or a lead byte and its bad trail), as `byte 0x80` or `bytes 0x81 0x20`.
+pub fn shown_bytes(from: &[u8]) -> String {
+    let n = match from.first() {
+        Some(0x81..=0x9F | 0xE0..=0xFC) if from.len() > 1 => 2,
+        _ => 1,
+    };
+    let hex: Vec<String> = from.iter().take(n).map(|b| format!("0x{b:02X}")).collect();
+    format!("{} {}", if n == 1 { "byte" } else { "bytes" }, hex.join(" "))
+}
+
+/// The line that holds byte `offset` of a file, decoded for a snippet (bad bytes as U+FFFD).
+fn line_text(bytes: &[u8], offset: usize, encoding: Encoding) -> String {
+    let start = bytes[..offset].iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+    let end = bytes[offset..].iter().position(|b| *b == b'\n').map(|i| offset + i).unwrap_or(bytes.len());
+    let line = &bytes[start..end];
+    decode_field(line.strip_suffix(b"\r").unwrap_or(line), encoding).0.into_owned()
+}
+
+/// 1-based line and character column of byte `offset` of a file.
+pub fn line_and_column(bytes: &[u8], offset: usize, encoding: Encoding) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let start = before.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+    (line, decode_field(&before[start..], encoding).0.chars().count() + 1)
 }
 
 /// Encodes text to CP932 for files Japanese Excel users open, mapping the JIS-style characters that
@@ -142,6 +194,25 @@ mod tests {
         let out = encode_cp932("10:00〜12:00 −5").unwrap();
         assert_eq!(&out[5..7], &[0x81, 0x60]);
         assert!(encode_cp932("𠮷").is_err());
+    }
+
+    /// encoding_rs passes a lone 0x80 through as U+0080; it is an error at its byte, while 0x81 0x80
+    /// (÷) and the CP932 forms of 〜 and － stay characters.
+    #[test]
+    fn a_lone_0x80_is_not_a_cp932_character() {
+        let field = [0x8F, 0xA4, 0x80, 0x95, 0x69]; // 商, 0x80, 品
+        assert_eq!(decode_field(&field, Encoding::Cp932), (Cow::Owned("商\u{FFFD}品".into()), true));
+        assert_eq!(first_invalid(&field, Encoding::Cp932), Some(2));
+        assert_eq!(shown_bytes(&field[2..]), "byte 0x80");
+        assert_eq!(decode_field(&[0x81, 0x80, 0x81, 0x60, 0x81, 0x7C], Encoding::Cp932), (Cow::Borrowed("÷～－"), false));
+        assert_eq!(first_invalid(&[0x81, 0x80, 0x81, 0x60], Encoding::Cp932), None);
+        assert_eq!(first_invalid(&[b'a', 0x81, 0x20], Encoding::Cp932), Some(1));
+        assert_eq!(shown_bytes(&[0x81, 0x20]), "bytes 0x81 0x20");
+
+        let file = b"code,name\r\nA1,\x8F\xA4\x80\r\n";
+        let e = detect(Path::new("x.csv"), file, None).unwrap_err();
+        assert_eq!((e.code, e.place_text()), ("D002", "x.csv:2:5".to_string()));
+        assert!(e.message.ends_with("byte 0x80"), "{}", e.message);
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub fn check_pipeline(path: &Path, now: DateTime<FixedOffset>) -> Checked {
         now,
         master_mall: None,
         masters: None,
+        rejected_master_cells: Default::default(),
         master_products: Vec::new(),
         master_options: Vec::new(),
     };

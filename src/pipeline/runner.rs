@@ -21,7 +21,14 @@ pub struct RunOptions {
     pub clock: Clock,
     pub quiet: bool,
     pub styled: bool,
+    /// Every diagnostic in full, not the first few of each code and a count (`--all-diagnostics`).
+    pub all_diagnostics: bool,
+    /// Diagnostics as JSON lines, every one (`--log-format json`).
+    pub json: bool,
 }
+
+/// How many problems of one code are shown in full before the rest are counted.
+pub const SHOWN_PER_CODE: usize = 5;
 
 /// Prints to stdout unless quiet.
 macro_rules! say {
@@ -32,7 +39,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     let now = opts.clock.now();
     let loaded = check::load(path, now);
     let errors = loaded.diagnostics.has_errors();
-    print_diagnostics(&loaded.diagnostics, opts.styled);
+    print_diagnostics(&loaded.diagnostics, opts);
     let stages = loaded.stages;
     let (Some(pipeline), Some(settings), false) = (loaded.pipeline, loaded.settings, errors) else {
         eprintln!(
@@ -147,7 +154,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                 if outcome.bytes > 0 && ms > 0 {
                     log::info!("{id}: {:.1} MB/s", outcome.bytes as f64 / 1e6 / (ms as f64 / 1000.0));
                 }
-                print_diagnostics(&Diagnostics(outcome.warnings.clone()), opts.styled);
+                print_diagnostics(&Diagnostics(outcome.warnings.clone()), opts);
             }
             Err(StageError::Input(diags)) => {
                 let failed = StageOutcome {
@@ -159,7 +166,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                 };
                 let _ = record_stage(&store, run_id, seq, stage, "failed", &failed, ms);
                 say!(opts, "  ✗ {:<18} {:<18} {}", id, kind, failed.message);
-                print_diagnostics(&Diagnostics(diags), opts.styled);
+                print_diagnostics(&Diagnostics(diags), opts);
                 status = ExitStatus::Config;
             }
             Err(StageError::Internal(e)) => {
@@ -238,9 +245,22 @@ fn start_mock(clock: &Clock, store_path: &Path, ftp: bool) -> Result<crate::mock
     crate::mock::MockMall::start("127.0.0.1:0", ftp, scenario, std::sync::Arc::new(move || clock.now()))
 }
 
-pub fn print_diagnostics(diags: &Diagnostics, styled: bool) {
-    if !diags.is_empty() {
-        eprint!("{}", diags.render(styled));
+/// Prints diagnostics to stderr: as text, the first [`SHOWN_PER_CODE`] of each code and a count of
+/// the rest (all with `--all-diagnostics`); as JSON lines, every one.
+pub fn print_diagnostics(diags: &Diagnostics, opts: &RunOptions) {
+    if diags.is_empty() {
+        return;
+    }
+    if opts.json {
+        let mut out = String::new();
+        for d in &diags.0 {
+            out.push_str(&d.to_json().to_string());
+            out.push('\n');
+        }
+        eprint!("{out}");
+    } else {
+        let per_code = if opts.all_diagnostics { usize::MAX } else { SHOWN_PER_CODE };
+        eprint!("{}", diags.render_summarised(opts.styled, per_code));
     }
 }
 

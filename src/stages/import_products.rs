@@ -131,6 +131,11 @@ impl ImportProductsConfig {
             }
         };
         products::read_items(&items, layout, &mut parsed, &mut errors);
+        if parsed.rows_in == 0 && errors.is_empty() {
+            // A header alone is a failed export, not "no products any more": it must change nothing
+            // (select.csv beside it would rewrite the SKUs of products it does not list).
+            errors.push(products::no_products(&items));
+        }
         if let Some(path) = options_path {
             match CsvTable::read(&path, self.encoding) {
                 Ok(t) => {
@@ -159,16 +164,17 @@ impl Stage for ImportProductsConfig {
     fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         let kind = mall_kind_of(cx.settings.map(|s| &s.malls), &self.mall, &cx.env, &mut diags);
+        // The first import is the master's even when its file fails: the next mall's products are not
+        // master products, and checking them as such would only add findings that follow from the failure.
+        let master = cx.master_mall.get_or_insert_with(|| self.mall.value.clone()).clone();
         match self.parse(&cx.env, kind) {
             Err(e) => diags.extend(e),
-            Ok(parsed) => {
-                let master = cx.master_mall.get_or_insert_with(|| self.mall.value.clone());
-                if *master == self.mall.value {
-                    let (products, options) = master_view(&parsed);
-                    cx.master_products = products;
-                    cx.master_options = options;
-                }
+            Ok(parsed) if master == self.mall.value => {
+                let (products, options) = master_view(&parsed);
+                cx.master_products = products;
+                cx.master_options = options;
             }
+            Ok(_) => {}
         }
         diags
     }
@@ -314,7 +320,7 @@ fn write(
         "CREATE OR REPLACE TEMP TABLE stage_products (item_key VARCHAR, product_code VARCHAR, name VARCHAR, price BIGINT,
             tax_included BOOLEAN, postage_included BOOLEAN, stock_type INTEGER, stock BIGINT, src_line INTEGER);
          CREATE OR REPLACE TEMP TABLE stage_deletes (item_key VARCHAR);
-         CREATE OR REPLACE TEMP TABLE stage_skus (item_key VARCHAR, sku VARCHAR, choice_text VARCHAR, price BIGINT, stock BIGINT, src_line INTEGER);
+         CREATE OR REPLACE TEMP TABLE stage_skus (item_key VARCHAR, sku VARCHAR, after_stored_code VARCHAR, choice_text VARCHAR, price BIGINT, stock BIGINT, src_line INTEGER);
          CREATE OR REPLACE TEMP TABLE stage_options (item_key VARCHAR, option_type VARCHAR, item_name VARCHAR, choice VARCHAR, seq INTEGER, del BOOLEAN, src_line INTEGER);",
     )?;
     let now = now.naive_utc();
@@ -343,7 +349,7 @@ fn write(
         a.flush()?;
         let mut a = tx.appender_to_catalog_and_db("stage_skus", "temp", "main")?;
         for s in &p.skus {
-            a.append_row(params![s.item_key, s.sku, s.choice_text, s.price, s.stock, s.line as i64])?;
+            a.append_row(params![s.item_key, s.sku, s.after_stored_code, s.choice_text, s.price, s.stock, s.line as i64])?;
         }
         a.flush()?;
         let mut a = tx.appender_to_catalog_and_db("stage_options", "temp", "main")?;
@@ -408,6 +414,13 @@ fn write(
     tx.execute("DELETE FROM product_skus WHERE mall = ? AND item_key IN (SELECT item_key FROM stage_deletes)", params![mall])?;
     tx.execute("DELETE FROM product_options WHERE mall = ? AND item_key IN (SELECT item_key FROM stage_deletes)", params![mall])?;
 
+    // A per-option SKU of a product this file gives no 商品番号 for is the stored product's 商品番号 +
+    // its axes' numbers, as when the whole item.csv was imported.
+    tx.execute(
+        "UPDATE stage_skus s SET sku = coalesce(p.product_code, s.item_key) || s.after_stored_code
+         FROM products p WHERE s.after_stored_code IS NOT NULL AND p.mall = ? AND p.item_key = s.item_key",
+        params![mall],
+    )?;
     // SKUs: the file's SKUs of an item replace the stored ones.
     tx.execute("DELETE FROM product_skus WHERE mall = ? AND item_key IN (SELECT DISTINCT item_key FROM stage_skus)", params![mall])?;
     tx.execute(

@@ -1,20 +1,22 @@
 //! Stage `load_masters` (S2, S3, S5, S6, S7): the masters workbook staff edit (or one CSV per sheet)
 //! into the store, replacing the previous masters in one transaction.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Weekday};
 use serde::Deserialize;
 
-use super::{CheckContext, Preview, Resource, RunContext, Stage, StageEnv, StageError, StageOutcome};
+use super::validate_masters::{self, ValidateMastersConfig};
+use super::{CheckContext, Preview, RejectedCells, Resource, RunContext, Stage, StageEnv, StageError, StageOutcome};
 use crate::config::diagnostic::{cell_name, display_path, Diagnostic, Place};
 use crate::config::yaml::{did_you_mean, Spanned};
 use crate::domain::mall::MallKind;
 use crate::domain::masters::*;
 use crate::domain::prefecture::Prefecture;
-use crate::domain::text::{parse_yen, to_half_width};
-use crate::io::csv_table::CsvTable;
+use crate::domain::text::{header_key, parse_yen, to_half_width};
+use crate::io::csv_table::{field_column, CsvTable};
 use crate::io::xlsx::Workbook;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,14 +60,42 @@ struct SheetRows {
     file: PathBuf,
     sheet: String,
     is_csv: bool,
+    /// The header row, each header that differs from the sheet's own only in width or spaces
+    /// written as the sheet's (so `ＪＩＳコード` is the column JISコード).
     headers: Vec<String>,
+    /// The header row as written, for messages.
+    found: Vec<String>,
     /// Zero-based (row, col) of the header's first cell.
     origin: (usize, usize),
     /// Data rows: zero-based row index and cells.
     rows: Vec<(usize, Vec<String>)>,
+    /// A CSV's lines as written, by zero-based row, for snippets.
+    lines: HashMap<usize, String>,
+    /// Cells an error was reported at: (1-based row, header). `check` keeps validate_masters from
+    /// reporting them a second time.
+    rejected: RefCell<Vec<(usize, String)>>,
 }
 
 impl SheetRows {
+    fn new(file: PathBuf, sheet: &str, is_csv: bool, found: Vec<String>, origin: (usize, usize)) -> SheetRows {
+        let expected = SHEETS.iter().find(|(n, _)| *n == sheet).map(|(_, h)| *h).unwrap_or(&[]);
+        let headers = found
+            .iter()
+            .map(|h| expected.iter().find(|e| header_key(e) == header_key(h)).map_or_else(|| h.clone(), |e| e.to_string()))
+            .collect();
+        SheetRows {
+            file,
+            sheet: sheet.to_string(),
+            is_csv,
+            headers,
+            found,
+            origin,
+            rows: Vec::new(),
+            lines: HashMap::new(),
+            rejected: RefCell::new(Vec::new()),
+        }
+    }
+
     fn col(&self, name: &str) -> usize {
         self.headers.iter().position(|h| h == name).expect("header checked")
     }
@@ -74,7 +104,9 @@ impl SheetRows {
         let col = self.col(header);
         let text = self.rows.iter().find(|(r, _)| *r == row0).and_then(|(_, c)| c.get(col)).cloned().unwrap_or_default();
         let place = if self.is_csv {
-            Place::Line { path: self.file.clone(), line: row0 + 1, column: None, text: None }
+            let line = self.lines.get(&row0).cloned();
+            let column = line.as_deref().map(|l| field_column(l, col));
+            Place::Line { path: self.file.clone(), line: row0 + 1, column, text: line }
         } else {
             Place::Cell {
                 book: self.file.clone(),
@@ -88,6 +120,7 @@ impl SheetRows {
 
     fn error(&self, code: &'static str, row0: usize, header: &str, message: String, help: &str) -> Diagnostic {
         let (place, _) = self.place(row0, header);
+        self.rejected.borrow_mut().push((row0 + 1, header.to_string()));
         Diagnostic::error(code, message).at(place).help(help.to_string())
     }
 
@@ -118,22 +151,13 @@ impl LoadMastersConfig {
 
     /// Reads every sheet and checks every cell; all problems are returned together.
     pub fn parse(&self, env: &StageEnv<'_>) -> Result<Masters, Vec<Diagnostic>> {
-        match self.parse_partial(env) {
-            (Some(m), errors) if errors.is_empty() => Ok(m),
-            (_, errors) => Err(errors),
-        }
-    }
-
-    /// The masters as far as they could be read, and every problem found. `check` uses both, so a
-    /// bad cell does not hide the findings of validate_masters.
-    fn parse_partial(&self, env: &StageEnv<'_>) -> (Option<Masters>, Vec<Diagnostic>) {
         match self.read_all(env) {
-            Ok((m, errors)) => (Some(m), errors),
-            Err(errors) => (None, errors),
+            Ok((m, errors, _)) if errors.is_empty() => Ok(m),
+            Ok((_, errors, _)) | Err(errors) => Err(errors),
         }
     }
 
-    fn read_all(&self, env: &StageEnv<'_>) -> Result<(Masters, Vec<Diagnostic>), Vec<Diagnostic>> {
+    fn read_all(&self, env: &StageEnv<'_>) -> Result<(Masters, Vec<Diagnostic>, RejectedCells), Vec<Diagnostic>> {
         let source = self.source(env).map_err(|d| vec![d])?;
         let mut errors = Vec::new();
         let mut sheets = Vec::new();
@@ -154,14 +178,9 @@ impl LoadMastersConfig {
                                 }
                                 continue;
                             };
-                            let sr = SheetRows {
-                                file: path.clone(),
-                                sheet: name.to_string(),
-                                is_csv: false,
-                                headers: header.iter().map(|h| h.trim().to_string()).collect(),
-                                origin: (hrow, s.col0),
-                                rows: rows.filter(|(_, r)| r.iter().any(|c| !c.is_empty())).collect(),
-                            };
+                            let found = header.iter().map(|h| h.trim().to_string()).collect();
+                            let mut sr = SheetRows::new(path.clone(), name, false, found, (hrow, s.col0));
+                            sr.rows = rows.filter(|(_, r)| r.iter().any(|c| !c.is_empty())).collect();
                             sheets.push(sr);
                         }
                         Err(d) => errors.push(d),
@@ -176,21 +195,17 @@ impl LoadMastersConfig {
                     }
                     match CsvTable::read(&path, None) {
                         Ok(t) => {
-                            let mut rows = Vec::new();
+                            let mut sr = SheetRows::new(path, name, true, t.headers.clone(), (0, 0));
                             for rec in t.records(&t.whole()) {
                                 match rec.and_then(|r| Ok((r.line - 1, t.strings(&r)?))) {
-                                    Ok(row) => rows.push(row),
+                                    Ok(row) => {
+                                        sr.lines.insert(row.0, t.line_text(row.0 + 1));
+                                        sr.rows.push(row);
+                                    }
                                     Err(d) => errors.push(d),
                                 }
                             }
-                            sheets.push(SheetRows {
-                                file: path,
-                                sheet: name.to_string(),
-                                is_csv: true,
-                                headers: t.headers.clone(),
-                                origin: (0, 0),
-                                rows,
-                            });
+                            sheets.push(sr);
                         }
                         Err(d) => errors.push(d),
                     }
@@ -198,32 +213,36 @@ impl LoadMastersConfig {
             }
         }
         let mut m = Masters::default();
+        let mut rejected = RejectedCells::new();
         for s in &sheets {
             let expected = SHEETS.iter().find(|(n, _)| *n == s.sheet).map(|(_, h)| *h).unwrap_or(&[]);
             let missing: Vec<&str> = expected.iter().copied().filter(|h| !s.headers.iter().any(|x| x == h)).collect();
             if !missing.is_empty() {
                 let place = if s.is_csv {
-                    Place::Line { path: s.file.clone(), line: 1, column: None, text: Some(s.headers.join(",")) }
+                    Place::Line { path: s.file.clone(), line: 1, column: None, text: Some(s.found.join(",")) }
                 } else {
                     Place::Cell {
                         book: s.file.clone(),
                         sheet: s.sheet.clone(),
                         cell: cell_name(s.origin.0, s.origin.1),
-                        text: Some(s.headers.join(" | ")),
+                        text: Some(s.found.join(" | ")),
                     }
                 };
                 errors.push(
                     Diagnostic::error("D006", format!("sheet {} lacks the column(s) {}", s.sheet, missing.join(", ")))
                         .at(place)
-                        .label(format!("columns found: {}", s.headers.join(", ")))
+                        .label(format!("columns found: {}", s.found.join(", ")))
                         .help(format!("the header row must be: {}", expected.join(" | "))),
                 );
                 continue;
             }
-            m.sheets.insert(s.sheet.clone(), SheetSource { file: display_path(&s.file), headers: s.headers.clone() });
+            // Columns left of the table count, so validate_masters' findings name the same cells.
+            let headers = std::iter::repeat_n(String::new(), s.origin.1).chain(s.headers.iter().cloned()).collect();
+            m.sheets.insert(s.sheet.clone(), SheetSource { file: display_path(&s.file), headers });
             read_sheet(s, &mut m, &mut errors);
+            rejected.extend(s.rejected.take().into_iter().map(|(row, header)| (s.sheet.clone(), row, header)));
         }
-        Ok((m, errors))
+        Ok((m, errors, rejected))
     }
 }
 
@@ -232,14 +251,32 @@ impl Stage for LoadMastersConfig {
         &[Resource::Masters]
     }
 
+    /// The masters as far as they could be read go on to validate_masters, with the cells found bad
+    /// here, so a bad cell does not hide its findings and is not reported twice.
     fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
-        let (masters, errors) = self.parse_partial(&cx.env);
-        cx.masters = masters;
-        errors
+        match self.read_all(&cx.env) {
+            Ok((m, errors, rejected)) => {
+                cx.masters = Some(m);
+                cx.rejected_master_cells = rejected;
+                errors
+            }
+            Err(errors) => {
+                cx.masters = None;
+                errors
+            }
+        }
     }
 
     fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let masters = self.parse(&cx.env)?;
+        // A workbook validate_masters rejects never replaces the masters in force, and so is never
+        // "unchanged since the last load" either: the checks run before anything is written.
+        let deny_warnings = cx.env.later_stages::<ValidateMastersConfig>("validate_masters").iter().any(|v| v.deny_warnings);
+        let (products, options) = if deny_warnings { cx.store.master_products()? } else { Default::default() };
+        let findings = validate_masters::findings(&masters, cx.settings, &products, &options, deny_warnings);
+        if findings.iter().any(Diagnostic::is_error) {
+            return Err(StageError::Input(findings));
+        }
         let rows = count_rows(&masters) as u64;
         let fingerprint = crate::store::masters::fingerprint(&masters);
         let previous = cx.store.meta("masters_fingerprint")?;

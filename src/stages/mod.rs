@@ -182,6 +182,18 @@ impl<'a> StageEnv<'a> {
     pub fn stage_place(&self) -> Place {
         self.file.place_at(&self.spec.kind_loc)
     }
+
+    /// The `with:` of every stage of `kind` after this one (load_masters heeds a later
+    /// validate_masters' `deny_warnings`). Their problems were reported when the pipeline was read.
+    pub fn later_stages<T: DeserializeOwned>(&self, kind: &str) -> Vec<T> {
+        let mut reported = Diagnostics::default();
+        let after = self.pipeline.stages.iter().position(|s| s.id == self.spec.id).map_or(0, |i| i + 1);
+        self.pipeline.stages[after..]
+            .iter()
+            .filter(|s| s.kind == kind)
+            .filter_map(|s| s.parse_with::<T>(self.file, &mut reported))
+            .collect()
+    }
 }
 
 /// What a stage sees while it runs.
@@ -211,9 +223,14 @@ pub struct CheckContext<'a> {
     /// The mall of the first product import: the master.
     pub master_mall: Option<String>,
     pub masters: Option<Masters>,
+    /// The master cells load_masters reported an error at, which validate_masters leaves alone.
+    pub rejected_master_cells: RejectedCells,
     pub master_products: Vec<MasterProduct>,
     pub master_options: Vec<ProductOptionChoice>,
 }
+
+/// Master cells by (sheet, 1-based row, column header).
+pub type RejectedCells = std::collections::HashSet<(String, usize, String)>;
 
 /// A stage's result, recorded in `run_stages` and printed in the run summary.
 #[derive(Debug, Default, Clone)]

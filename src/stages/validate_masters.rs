@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{CheckContext, Preview, Resource, RunContext, Stage, StageError, StageOutcome};
+use super::{CheckContext, Preview, RejectedCells, Resource, RunContext, Stage, StageError, StageOutcome};
 use crate::config::diagnostic::{cell_name, Diagnostic, Place};
 use crate::config::settings::Settings;
 use crate::domain::masters::{validate, Finding, FindingPlace, MasterProduct, Masters, ProductOptionChoice, ShopView};
@@ -18,23 +18,46 @@ pub struct ValidateMastersConfig {
     pub deny_warnings: bool,
 }
 
-impl ValidateMastersConfig {
-    fn findings(&self, m: &Masters, settings: &Settings, products: &[MasterProduct], options: &[ProductOptionChoice]) -> Vec<Diagnostic> {
-        let shop = ShopView {
-            malls: settings.malls.iter().map(|(n, s)| (n.as_str(), s.mall_kind)).collect(),
-            origin_region: &settings.shop.origin_region.value,
-        };
-        validate(m, &shop, products, options)
-            .into_iter()
-            .map(|f| {
-                let mut d = to_diagnostic(m, f);
-                if self.deny_warnings {
-                    d.severity = crate::config::diagnostic::Severity::Error;
-                }
-                d
-            })
-            .collect()
-    }
+/// The master checks as diagnostics at their cells (warnings as errors with `deny_warnings`). Used
+/// here and by load_masters, which writes no masters these reject.
+pub(crate) fn findings(
+    m: &Masters,
+    settings: &Settings,
+    products: &[MasterProduct],
+    options: &[ProductOptionChoice],
+    deny_warnings: bool,
+) -> Vec<Diagnostic> {
+    findings_except(m, settings, products, options, deny_warnings, &RejectedCells::new())
+}
+
+/// The same, leaving out the cells load_masters already reported an error at (`juchu check`, which
+/// hands on masters with bad cells): one problem, one message.
+fn findings_except(
+    m: &Masters,
+    settings: &Settings,
+    products: &[MasterProduct],
+    options: &[ProductOptionChoice],
+    deny_warnings: bool,
+    rejected: &RejectedCells,
+) -> Vec<Diagnostic> {
+    let shop = ShopView {
+        malls: settings.malls.iter().map(|(n, s)| (n.as_str(), s.mall_kind)).collect(),
+        origin_region: &settings.shop.origin_region.value,
+    };
+    validate(m, &shop, products, options)
+        .into_iter()
+        .filter(|f| match &f.place {
+            FindingPlace::Cell { sheet, row, column } => !rejected.contains(&(sheet.clone(), *row, column.clone())),
+            _ => true,
+        })
+        .map(|f| {
+            let mut d = to_diagnostic(m, f);
+            if deny_warnings {
+                d.severity = crate::config::diagnostic::Severity::Error;
+            }
+            d
+        })
+        .collect()
 }
 
 /// Ship dates within this many days of a year the official holiday list does not cover yet are warned of.
@@ -63,7 +86,8 @@ impl Stage for ValidateMastersConfig {
         let (Some(masters), Some(settings)) = (&cx.masters, cx.settings) else {
             return Vec::new(); // load_masters or the settings already reported why.
         };
-        let mut out = self.findings(masters, settings, &cx.master_products, &cx.master_options);
+        let mut out =
+            findings_except(masters, settings, &cx.master_products, &cx.master_options, self.deny_warnings, &cx.rejected_master_cells);
         out.extend(provisional_holidays(cx.now));
         out
     }
@@ -71,7 +95,7 @@ impl Stage for ValidateMastersConfig {
     fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let masters = cx.store.loaded_masters(cx.env.stage_place(), &cx.env.spec.kind)??;
         let (products, options) = cx.store.master_products()?;
-        let mut diags = self.findings(&masters, cx.settings, &products, &options);
+        let mut diags = findings(&masters, cx.settings, &products, &options, self.deny_warnings);
         diags.extend(provisional_holidays(cx.now));
         let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
         if !errors.is_empty() {
@@ -94,7 +118,7 @@ impl Stage for ValidateMastersConfig {
     fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
         let masters = cx.store.read_masters()?;
         let (products, options) = cx.store.master_products()?;
-        let diags = self.findings(&masters, cx.settings, &products, &options);
+        let diags = findings(&masters, cx.settings, &products, &options, self.deny_warnings);
         Ok(Preview {
             table: "findings".into(),
             columns: vec!["code".into(), "severity".into(), "place".into(), "message".into()],
@@ -120,12 +144,15 @@ fn to_diagnostic(m: &Masters, f: Finding) -> Diagnostic {
                 Place::Cell { book: PathBuf::from(&src.file), sheet, cell: cell_name(row - 1, col), text: None }
             }
         }
+        // Something is missing from the sheet: point at the first empty row, where it goes.
         FindingPlace::Sheet { sheet } => {
             let src = m.sheets.get(&sheet).cloned().unwrap_or_default();
+            let below = m.last_row(&sheet).unwrap_or(1);
             if src.file.ends_with(".csv") {
-                Place::File(PathBuf::from(&src.file))
+                Place::Line { path: PathBuf::from(&src.file), line: below + 1, column: None, text: None }
             } else {
-                Place::Cell { book: PathBuf::from(&src.file), sheet, cell: String::new(), text: None }
+                let col = src.headers.iter().position(|h| !h.is_empty()).unwrap_or(0);
+                Place::Cell { book: PathBuf::from(&src.file), sheet, cell: cell_name(below, col), text: None }
             }
         }
         FindingPlace::Line { file, line } => Place::Line { path: PathBuf::from(file), line, column: None, text: None },

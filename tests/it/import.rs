@@ -51,6 +51,30 @@ fn utf8_file_declared_cp932_says_which_it_is() {
     );
 }
 
+/// A header that differs only in width (`(` for `（`) is the column; new products without a 販売価格
+/// column are told that column alone is missing.
+#[test]
+fn headers_match_across_widths_and_d006_names_only_the_missing_column() {
+    let shop = Shop::sample();
+    let text = shop.read_cp932(ITEM).replacen("\"商品管理番号（商品URL）\"", "\"商品管理番号(商品URL)\"", 1);
+    shop.write_cp932(ITEM, &text);
+    let out = shop.run_demo();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(shop.query_one("select count(*) from products where mall = 'rakuten'"), "12");
+    let before = shop.store_dump();
+    let text = shop.read_cp932(ITEM).replacen("\"販売価格\"", "\"売価\"", 1);
+    shop.write_cp932(ITEM, &text);
+    let out = shop.run_demo();
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error[D006]: new products (`n` rows) need the column(s) 販売価格, which the file lacks"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("column(s) 商品名"), "商品名 is there: {}", out.stderr);
+    assert_eq!(shop.store_dump(), before);
+}
+
 #[test]
 fn missing_required_columns_are_named_with_the_columns_found() {
     assert_rejected(
@@ -88,6 +112,8 @@ fn non_numeric_price_names_line_and_column() {
         },
         &["error[D011]: 販売価格 `千九百八十円` is not a whole number", "item.csv:3:"],
     );
+    // The price is not empty: no D014 after the D011.
+    assert!(!text.contains("D014"), "{text}");
     insta::assert_snapshot!("non_numeric_price", text);
 }
 
@@ -108,6 +134,64 @@ fn duplicate_product_keys_name_both_lines() {
 #[test]
 fn empty_file() {
     assert_rejected(|s| s.write(ITEM, ""), &["error[D004]: the file is empty"]);
+}
+
+/// A header alone is a failed export: an error at its place that changes nothing (before, the
+/// select.csv beside it rewrote the 18 per-option SKUs, not finding their products' 商品番号).
+#[test]
+fn a_product_file_with_only_its_header_changes_nothing() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    let before = shop.store_dump();
+    let header = shop.read_cp932(ITEM).split("\r\n").next().unwrap().to_string();
+    for text in [format!("{header}\r\n"), format!("{header}\r\n\r\n\r\n")] {
+        shop.write_cp932(ITEM, &text);
+        let out = shop.run_demo();
+        assert_eq!(out.code, 78, "{}\n{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("error[D004]: the file has its header row but no products"), "{}", out.stderr);
+        assert!(out.stderr.contains("--> sample-data/products/rakuten/item.csv:1:1"), "{}", out.stderr);
+        assert_eq!(shop.store_dump(), before, "a header-only file must change nothing");
+    }
+}
+
+/// select.csv beside an item.csv that lists only some products (`u` rows) or has no 商品番号: the
+/// per-option SKUs of the products it does not give a 商品番号 for keep the stored products' 商品番号.
+#[test]
+fn per_option_skus_keep_the_stored_product_code_when_the_item_file_is_partial() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    let skus = "select string_agg(item_key || ':' || sku, ' ' order by item_key, sku) from product_skus where mall = 'rakuten'";
+    let before = shop.query_one(skus);
+    assert!(before.contains("wa-tshirt-01:NG-TSH-001-n-l"), "{before}");
+    shop.write_cp932(
+        "sample-data/products/rakuten/update.csv",
+        "\"コントロールカラム\",\"商品管理番号（商品URL）\",\"販売価格\"\r\n\"u\",\"wa-tshirt-01\",\"3300\"\r\n\"u\",\"imabari-towel-01\",\"2200\"\r\n",
+    );
+    shop.write(
+        "pipelines/update.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: update\n    type: import_products\n    with: { mall: rakuten, items: ../sample-data/products/rakuten/update.csv, options: ../sample-data/products/rakuten/select.csv }\n",
+    );
+    let out = shop.juchu(&["run", "pipelines/update.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(shop.query_one("select price from products where item_key = 'wa-tshirt-01'"), "3300");
+    assert_eq!(shop.query_one(skus), before);
+}
+
+/// encoding_rs reads a lone 0x80 in Shift_JIS as U+0080; juchu takes it for what it is, a byte that
+/// is no CP932 character, and says where: in the sample encoding detection reads, and deep in a file.
+#[test]
+fn a_lone_0x80_byte_is_an_error_at_its_line_and_column() {
+    let out = assert_rejected(
+        |s| {
+            let mut bytes = std::fs::read(s.path(ITEM)).unwrap();
+            let name = encoding_rs::SHIFT_JIS.encode("今治タオル フェイスタオル").0.into_owned();
+            let at = find(&bytes, &name).unwrap() + 4; // after 今治
+            bytes.insert(at, 0x80);
+            s.write_bytes(ITEM, &bytes);
+        },
+        &["error[D002]: the file is neither UTF-8 nor CP932 (Shift_JIS): byte 0x80", "--> sample-data/products/rakuten/item.csv:2:82"],
+    );
+    assert!(out.contains("\"今治�タオル"), "the snippet shows the byte as �:\n{out}");
 }
 
 #[test]
@@ -211,9 +295,16 @@ fn a_bad_byte_deep_in_a_large_file_is_reported_at_its_line() {
             bytes.insert(at + 3, 0xFD); // never a CP932 byte
             let record = find(&bytes, b"\"n\",\"item-0011999\"").unwrap();
             line.set(bytes[..record].iter().filter(|b| **b == b'\n').count() + 1);
+            // A lone 0x80 (which encoding_rs would pass through as U+0080) in the record before.
+            let at = find(&bytes, b"No.11998 ").expect("generated name");
+            bytes.insert(at + 3, 0x80);
             s.write_bytes(ITEM, &bytes);
         },
-        &["error[D002]: bytes that are not valid CP932 (Shift_JIS) in column 商品名"],
+        &[
+            "error[D002]: bytes that are not valid CP932 (Shift_JIS) in column 商品名",
+            "byte 0xFD is not a character in CP932",
+            "byte 0x80 is not a character in CP932",
+        ],
     );
     assert!(line.get() > 12000, "records span lines");
     assert!(out.contains(&format!("item.csv:{}:", line.get())), "{out}");

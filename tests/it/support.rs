@@ -141,10 +141,28 @@ impl Shop {
     /// enrichment, each table in a stable order. Compare a dump before and after a failing run.
     pub fn store_dump(&self) -> String {
         const TABLES: &[&str] = &[
-            "products", "product_skus", "product_options", "master_sheets", "m_order_statuses", "m_payment_methods",
-            "m_prefectures", "m_carriers", "m_time_slots", "m_logistics_companies", "m_delivery_conditions",
-            "m_transit_days", "m_option_addons", "m_customer_ranks", "m_shop_holidays", "m_closed_weekdays",
-            "m_delivery_methods", "orders", "order_items", "order_shipments", "order_enrichment", "check_reasons",
+            "products",
+            "product_skus",
+            "product_options",
+            "master_sheets",
+            "m_order_statuses",
+            "m_payment_methods",
+            "m_prefectures",
+            "m_carriers",
+            "m_time_slots",
+            "m_logistics_companies",
+            "m_delivery_conditions",
+            "m_transit_days",
+            "m_option_addons",
+            "m_customer_ranks",
+            "m_shop_holidays",
+            "m_closed_weekdays",
+            "m_delivery_methods",
+            "orders",
+            "order_items",
+            "order_shipments",
+            "order_enrichment",
+            "check_reasons",
             "fetch_cursors",
         ];
         let mut dump = String::new();

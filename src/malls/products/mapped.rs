@@ -91,7 +91,15 @@ impl Rows for ByName<'_> {
                     Some((choices, sku)) => (Some(choices.replace('#', " ")), sku.trim().to_string()),
                     None => (None, part.trim().to_string()),
                 };
-                out.skus.push(SkuRow { item_key: key.clone(), sku, choice_text, price: None, stock: None, line: rec.line });
+                out.skus.push(SkuRow {
+                    item_key: key.clone(),
+                    sku,
+                    after_stored_code: None,
+                    choice_text,
+                    price: None,
+                    stock: None,
+                    line: rec.line,
+                });
             }
         }
         ControlFlow::Continue(())

@@ -37,6 +37,9 @@ pub struct ProductRow {
 pub struct SkuRow {
     pub item_key: String,
     pub sku: String,
+    /// A per-option SKU of a product whose 商品番号 this import does not give (select.csv beside a
+    /// partial item.csv): the SKU is the stored product's 商品番号 + this, and `sku` only the fallback.
+    pub after_stored_code: Option<String>,
     pub choice_text: Option<String>,
     pub price: Option<i64>,
     pub stock: Option<i64>,
@@ -253,8 +256,13 @@ impl<'a> Cols<'a> {
     fn get<'r>(&self, rec: &'r Record, name: &str) -> Option<Cow<'r, str>> {
         let i = self.column(name)?;
         let (value, bad) = rec.get(i)?;
-        if bad && self.undecodable.borrow().len() < MAX_ROW_ERRORS {
-            self.undecodable.borrow_mut().push(self.table.undecodable(rec.line, i));
+        if bad {
+            // A layout may read a field twice (is it empty? is it a number?): one bad field, one error.
+            let d = self.table.undecodable(rec.line, i, rec.raw(i).unwrap_or_default());
+            let mut found = self.undecodable.borrow_mut();
+            if found.len() < MAX_ROW_ERRORS && !found.iter().any(|e| e.place_text() == d.place_text()) {
+                found.push(d);
+            }
         }
         Some(value)
     }
@@ -308,6 +316,14 @@ fn missing_value(t: &CsvTable, rec: &Record, column: &str) -> Diagnostic {
     Diagnostic::error("D014", format!("{column} is empty"))
         .at_line(&t.path, rec.line, col, Some(text))
         .help(format!("every row needs a value in {column}"))
+}
+
+/// A product file with its header and no product rows (D004).
+pub fn no_products(t: &CsvTable) -> Diagnostic {
+    Diagnostic::error("D004", "the file has its header row but no products")
+        .at_line(&t.path, 1, Some(1), Some(t.line_text(1)))
+        .label("the header, and nothing after it")
+        .help("export the file again with its products; to delete Rakuten products, list them as `d` rows")
 }
 
 /// Each product may appear once per file (D010, at the second row).

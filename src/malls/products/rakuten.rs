@@ -12,6 +12,8 @@ use crate::io::csv_table::{CsvTable, Record};
 const MANAGE: &str = "商品管理番号（商品URL）";
 const CONTROL: &str = "コントロールカラム";
 pub(super) const SKU_MANAGE: &str = "SKU管理番号";
+/// What a new product (an `n` row, or any row without a control column) cannot do without.
+const NEW_PRODUCT_COLUMNS: [&str; 2] = ["商品名", "販売価格"];
 
 /// コントロールカラム: n (new), u (update), d (delete).
 /// コントロールカラム: `n`, `u` or `d` (any case), or empty; anything else comes back whole, to be
@@ -81,19 +83,23 @@ impl Rows for OldLayout {
             line: rec.line,
         };
         if control != Ok(Some('u')) {
-            for (field, v) in [("商品名", row.name.is_some()), ("販売価格", row.price.is_some() || c.column("販売価格").is_none())]
-            {
-                if !v && c.column(field).is_some() && errors.len() < MAX_ROW_ERRORS {
-                    errors.push(missing_value(t, rec, field));
-                }
-            }
-            if c.column("商品名").is_none() || c.column("販売価格").is_none() {
+            let lacking: Vec<&str> = NEW_PRODUCT_COLUMNS.iter().copied().filter(|col| c.column(col).is_none()).collect();
+            if !lacking.is_empty() {
                 errors.push(
-                    Diagnostic::error("D006", "new products (`n` rows) need the columns 商品名 and 販売価格")
-                        .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
-                        .help("export the full item.csv, or mark rows that only update some columns with `u`"),
+                    Diagnostic::error(
+                        "D006",
+                        format!("new products (`n` rows) need the column(s) {}, which the file lacks", lacking.join(", ")),
+                    )
+                    .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
+                    .help("export the full item.csv, or mark rows that only update some columns with `u`"),
                 );
                 return ControlFlow::Break(());
+            }
+            // Empty, not unreadable: a price that is not a number is D011 already.
+            for field in NEW_PRODUCT_COLUMNS {
+                if c.text(rec, field).is_none() && errors.len() < MAX_ROW_ERRORS {
+                    errors.push(missing_value(t, rec, field));
+                }
             }
         }
         out.products.push(row);
@@ -163,6 +169,7 @@ impl Rows for SkuLayout {
             out.skus.push(SkuRow {
                 item_key: key.clone(),
                 sku,
+                after_stored_code: None,
                 choice_text: (!choice_text.is_empty()).then_some(choice_text),
                 price,
                 stock,
@@ -221,6 +228,7 @@ pub(super) struct SelectCsv {
     item_col: &'static str,
     choice_col: &'static str,
     /// 商品番号 by 商品管理番号, from the product file: a per-option SKU is 商品番号 + its axes' numbers.
+    /// A product the file does not give one for takes the stored product's (at the write).
     code_of: HashMap<String, String>,
     seq: i32,
 }
@@ -232,7 +240,7 @@ impl SelectCsv {
         } else {
             ("項目選択肢項目名", "項目選択肢")
         };
-        let code_of = products.iter().map(|p| (p.item_key.clone(), p.product_code.clone().unwrap_or_else(|| p.item_key.clone()))).collect();
+        let code_of = products.iter().filter_map(|p| Some((p.item_key.clone(), p.product_code.clone()?))).collect();
         SelectCsv { item_col, choice_col, code_of, seq: 0 }
     }
 }
@@ -262,15 +270,17 @@ impl Rows for SelectCsv {
             "i" => {
                 let h = c.text(rec, "項目選択肢別在庫用横軸選択肢子番号").unwrap_or_default();
                 let v = c.text(rec, "項目選択肢別在庫用縦軸選択肢子番号").unwrap_or_default();
-                let base = self.code_of.get(&key).cloned().unwrap_or_else(|| key.clone());
+                let suffix = format!("{h}{v}");
+                let base = self.code_of.get(&key);
                 let choice_text = ["項目選択肢別在庫用横軸選択肢", "項目選択肢別在庫用縦軸選択肢"]
                     .iter()
                     .filter_map(|choice| c.text(rec, choice))
                     .collect::<Vec<_>>()
                     .join(" ");
                 out.skus.push(SkuRow {
+                    sku: format!("{}{suffix}", base.unwrap_or(&key)),
+                    after_stored_code: base.is_none().then_some(suffix),
                     item_key: key,
-                    sku: format!("{base}{h}{v}"),
                     choice_text: (!choice_text.is_empty()).then_some(choice_text),
                     price: None,
                     stock: c.number(rec, "項目選択肢別在庫用在庫数", errors),
