@@ -223,6 +223,19 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// One line: the place, the message and the label (for a reason kept with a record).
+    pub fn one_line(&self) -> String {
+        let place = self.place.text();
+        let label = self.label.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
+        if place.is_empty() {
+            format!("{}{label}", self.message)
+        } else {
+            format!("{place}: {}{label}", self.message)
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(false))

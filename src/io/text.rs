@@ -53,7 +53,13 @@ pub fn detect(path: &Path, bytes: &[u8], declared: Option<Encoding>) -> Result<E
     // Cut the sample at a line end so no character is split.
     let cut = sample.iter().rposition(|b| *b == b'\n').map(|i| i + 1).filter(|_| sample.len() == SAMPLE).unwrap_or(sample.len());
     let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(&sample[..cut]);
-    if had_errors || text.contains(LONE_80) {
+    // A CP932 file with a stray byte or two is still CP932 (declared so, or its other characters
+    // read as Japanese): the fields holding the bytes are reported at their place, and a mall's order
+    // file sets aside only the order they belong to.
+    let bad = text.chars().filter(|c| *c == '\u{FFFD}' || *c == LONE_80).count();
+    let japanese = text.chars().filter(|c| !c.is_ascii()).count() - bad;
+    let stray = bad > 0 && (declared == Some(Encoding::Cp932) || (japanese >= 10 && bad <= (japanese / 100).max(1)));
+    if (had_errors || text.contains(LONE_80)) && !stray {
         let bad = first + first_invalid(&sample[..cut], Encoding::Cp932).unwrap_or(0);
         let (line, column) = line_and_column(bytes, bad, Encoding::Cp932);
         return Err(Diagnostic::error("D002", format!("the file is neither UTF-8 nor CP932 (Shift_JIS): {}", shown_bytes(&bytes[bad..])))
@@ -213,6 +219,12 @@ mod tests {
         let e = detect(Path::new("x.csv"), file, None).unwrap_err();
         assert_eq!((e.code, e.place_text()), ("D002", "x.csv:2:5".to_string()));
         assert!(e.message.ends_with("byte 0x80"), "{}", e.message);
+        // Among Japanese text, or in a file declared CP932, it is a stray byte: CP932, and the field says where.
+        let mut file = encoding_rs::SHIFT_JIS.encode("code,name\r\nA1,今治タオル フェイスタオル 2枚セット\r\n").0.into_owned();
+        file.insert(16, 0x80); // after 今
+        assert_eq!(first_invalid(&file, Encoding::Cp932), Some(16));
+        assert_eq!(detect(Path::new("x.csv"), &file, None).unwrap(), Encoding::Cp932);
+        assert_eq!(detect(Path::new("x.csv"), b"code,name\r\nA1,\x8F\xA4\x80\r\n", Some(Encoding::Cp932)).unwrap(), Encoding::Cp932);
     }
 
     #[test]

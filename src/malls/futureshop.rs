@@ -238,11 +238,27 @@ pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) ->
     }
     let mut orders: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     let mut first_seen = Vec::new();
+    // Orders with a field whose bytes are not valid in the file's encoding: the first such field.
+    let mut undecodable: BTreeMap<String, String> = BTreeMap::new();
     for rec in t.records(&t.whole()) {
         let rec = rec.map_err(|d| d.to_string())?;
-        let row: BTreeMap<&str, String> =
-            t.headers.iter().enumerate().filter_map(|(i, h)| rec.get(i).map(|(v, _)| (h.as_str(), v.trim().to_string()))).collect();
+        let mut bad = None;
+        let row: BTreeMap<&str, String> = t
+            .headers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                let (v, invalid) = rec.get(i)?;
+                if invalid && bad.is_none() {
+                    bad = Some(t.undecodable(rec.line, i, rec.raw(i).unwrap_or_default()).one_line());
+                }
+                Some((h.as_str(), v.trim().to_string()))
+            })
+            .collect();
         let number = row.get("受注コード").cloned().unwrap_or_default();
+        if let Some(bad) = bad {
+            undecodable.entry(number.clone()).or_insert(bad);
+        }
         if number.is_empty() {
             return Err(format!("{}:{}: 受注コード is empty", shown.display(), rec.line));
         }
@@ -258,7 +274,11 @@ pub fn parse_export(mall: &str, shop: &str, shown: &Path, mut bytes: Vec<u8>) ->
             "file": shown.display().to_string(),
             "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<_>>(),
         });
-        out.push_parsed(&number, order(mall, shop, shown, &number, rows), raw.to_string());
+        let parsed = match undecodable.remove(&number) {
+            Some(bad) => Err(bad),
+            None => order(mall, shop, shown, &number, rows),
+        };
+        out.push_parsed(&number, parsed, raw.to_string());
     }
     Ok(out)
 }

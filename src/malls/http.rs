@@ -103,7 +103,10 @@ impl HttpClient {
                     // A body refused for what it is, not cut off on the way: asking again changes nothing.
                     if let (Some(Body::Xml), Ok(body)) = (whole, &text) {
                         if let Some(why) = super::xml::refused(body) {
-                            return Err(MallError::Payload { mall: self.mall.clone(), detail: format!("{}: HTTP {status}: {why}", path_of(url)) });
+                            return Err(MallError::Payload {
+                                mall: self.mall.clone(),
+                                detail: format!("{}: HTTP {status}: {why}", path_of(url)),
+                            });
                         }
                     }
                     match (status, text) {

@@ -342,7 +342,12 @@ mod tests {
         b.missing_of(&asked, "ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした");
         assert_eq!(b.orders.len(), 1);
         assert_eq!((b.unreadable[0].order_number.as_str(), b.unreadable[0].raw.as_str()), ("2", "{\"x\":1}"));
-        assert_eq!(b.missing, vec![Missing { order_number: "3".into(), said: "ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした".into() }]);
+        assert_eq!(
+            b.missing,
+            vec![Missing {
+                order_number: "3".into(), said: "ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした".into()
+            }]
+        );
     }
 
     #[test]

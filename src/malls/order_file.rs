@@ -55,19 +55,28 @@ impl OrderFileAdapter {
         // Rows of one order, in file order.
         let mut orders: BTreeMap<String, Vec<Row>> = BTreeMap::new();
         let mut order_of_first_seen = Vec::new();
+        // Orders with a field whose bytes are not valid in the file's encoding: the first such field.
+        let mut undecodable: BTreeMap<String, String> = BTreeMap::new();
         for rec in t.records(&t.whole()) {
             let rec = rec.map_err(|d| self.payload(d.to_string()))?;
+            let mut bad = None;
             let fields: BTreeMap<String, String> = self
                 .spec
                 .columns
                 .iter()
                 .filter_map(|(field, c)| {
                     let i = t.column(&c.value)?;
-                    let (v, _) = rec.get(i)?;
+                    let (v, invalid) = rec.get(i)?;
+                    if invalid && bad.is_none() {
+                        bad = Some(t.undecodable(rec.line, i, rec.raw(i).unwrap_or_default()).one_line());
+                    }
                     Some((field.clone(), v.trim().to_string()))
                 })
                 .collect();
             let number = fields.get("order_number").cloned().unwrap_or_default();
+            if let Some(bad) = bad {
+                undecodable.entry(number.clone()).or_insert(bad);
+            }
             if number.is_empty() {
                 return Err(self.payload(format!("{}:{}: the order number is empty", display_path(path), rec.line)));
             }
@@ -83,10 +92,13 @@ impl OrderFileAdapter {
                 "rows": rows.iter().map(|(line, f)| json!({ "line": line, "fields": f })).collect::<Vec<Value>>(),
             });
             // One order that does not read is set aside; every poll reads the file again.
-            let parsed = self.order(path, &number, rows).map_err(|e| match e {
-                MallError::Payload { detail, .. } => detail,
-                e => e.to_string(),
-            });
+            let parsed = match undecodable.remove(&number) {
+                Some(bad) => Err(bad),
+                None => self.order(path, &number, rows).map_err(|e| match e {
+                    MallError::Payload { detail, .. } => detail,
+                    e => e.to_string(),
+                }),
+            };
             out.push_parsed(&number, parsed, raw.to_string());
         }
         Ok(())

@@ -138,9 +138,14 @@ fn get(state: &MockState, req: &Value, now: DateTime<FixedOffset>) -> Reply {
         messages.push(json!({"messageType": "INFO", "messageCode": "ORDER_EXT_API_GET_ORDER_INFO_101", "message": format!("受注情報取得に成功しました。(取得件数{}件)", models.len())}));
     }
     if models.len() < asked.len() {
-        messages.push(json!({"messageType": "ERROR", "messageCode": "ORDER_EXT_API_GET_ORDER_INFO_102", "message": "受注情報が取得できませんでした"}));
+        messages.push(
+            json!({"messageType": "ERROR", "messageCode": "ORDER_EXT_API_GET_ORDER_INFO_102", "message": "受注情報が取得できませんでした"}),
+        );
     }
-    Reply::json(200, json!({"MessageModelList": messages, "OrderModelList": models, "version": req.get("version").cloned().unwrap_or(json!(7))}))
+    Reply::json(
+        200,
+        json!({"MessageModelList": messages, "OrderModelList": models, "version": req.get("version").cloned().unwrap_or(json!(7))}),
+    )
 }
 
 /// `338811-20261128-0000001234`; every fifth order has the older 8-digit serial.

@@ -189,7 +189,11 @@ fn a_lone_0x80_byte_is_an_error_at_its_line_and_column() {
             bytes.insert(at, 0x80);
             s.write_bytes(ITEM, &bytes);
         },
-        &["error[D002]: the file is neither UTF-8 nor CP932 (Shift_JIS): byte 0x80", "--> sample-data/products/rakuten/item.csv:2:82"],
+        &[
+            "error[D002]: bytes that are not valid CP932 (Shift_JIS) in column 商品名",
+            "--> sample-data/products/rakuten/item.csv:2:82",
+            "byte 0x80 is not a character in CP932",
+        ],
     );
     assert!(out.contains("\"今治�タオル"), "the snippet shows the byte as �:\n{out}");
 }

@@ -386,7 +386,9 @@ fn orders_listed_and_not_sent_stay_pending_and_one_unreadable_order_is_set_aside
     let clean = Shop::sample();
     orders_from(&clean, "rakuten, yahoo, aupay", 1);
     assert_eq!(poll(&clean, at[0], &[]).code, 0);
-    let pick = |mall: &str, n: usize| numbers(&clean, &format!("select order_number from orders where mall = '{mall}' order by order_number limit {n}"));
+    let pick = |mall: &str, n: usize| {
+        numbers(&clean, &format!("select order_number from orders where mall = '{mall}' order by order_number limit {n}"))
+    };
     let (rakuten, yahoo, aupay) = (pick("rakuten", 2), pick("yahoo", 2), pick("aupay", 1));
 
     let shop = Shop::sample();
@@ -415,7 +417,10 @@ fn orders_listed_and_not_sent_stay_pending_and_one_unreadable_order_is_set_aside
         assert!(first.stderr.contains(number.as_str()) && first.stderr.contains(why), "{mall} {why}: {}", first.stderr);
     }
     assert_eq!(
-        numbers(&shop, "select mall || ' ' || reason || ' ' || polls || ' ' || (raw is not null) from pending_orders order by mall, reason"),
+        numbers(
+            &shop,
+            "select mall || ' ' || reason || ' ' || polls || ' ' || (raw is not null) from pending_orders order by mall, reason"
+        ),
         [
             "aupay unreadable 1 true",
             "rakuten not_returned 1 false",
@@ -473,4 +478,31 @@ fn a_doctype_answer_is_refused_by_name_and_not_asked_for_again() {
     assert!(out.stderr.contains("does not ask again") && !out.stderr.contains("retry 1"), "{}", out.stderr);
     assert!(!out.stderr.contains("not whole XML"), "{}", out.stderr);
     assert!(out.stdout.contains("rakuten: 96 new"), "the other malls come in: {}", out.stdout);
+}
+
+/// A byte that is no character in an order file's encoding sets that one order aside, located at its
+/// line and column; the file's other orders come in, and the order does once the file is fixed.
+#[test]
+fn an_order_file_row_with_a_byte_that_is_no_character_sets_aside_only_its_order() {
+    let shop = Shop::sample();
+    orders_from(&shop, "yamada", 1);
+    let file = "sample-data/orders/yamada/orders-20261128.csv";
+    let good = std::fs::read(shop.path(file)).unwrap();
+    let name = encoding_rs::SHIFT_JIS.encode("山田 一郎").0.into_owned();
+    let at = good.windows(name.len()).position(|w| w == &name[..]).expect("the orderer's name");
+    let mut bad = good.clone();
+    bad.insert(at + 2, 0x80);
+    std::fs::write(shop.path(file), &bad).unwrap();
+    let out = poll(&shop, "2026-11-28T10:00:00+09:00", &[]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("yamada: 1 new, 0 changed, 0 unchanged, 1 pending"), "{}", out.stdout);
+    assert!(out.stderr.contains("error[F007]") && out.stderr.contains("YM-20261128-0001"), "{}", out.stderr);
+    assert!(out.stderr.contains("orders-20261128.csv:2:"), "located at its line: {}", out.stderr);
+    assert!(out.stderr.contains("0x80"), "{}", out.stderr);
+    assert_eq!(shop.query_one("select count(*) from orders where order_number = 'YM-20261128-0001'"), "0");
+    std::fs::write(shop.path(file), &good).unwrap();
+    let fixed = poll(&shop, "2026-11-28T10:03:00+09:00", &[]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    assert_eq!(shop.query_one("select orderer_name from orders where order_number = 'YM-20261128-0001'"), "山田 一郎");
+    assert_eq!(shop.query_one("select count(*) from pending_orders"), "0");
 }
