@@ -7,7 +7,7 @@ use crate::domain::checks::{CheckResult, CHECK_NAMES};
 use crate::domain::fields::Field;
 use crate::domain::lang::{self, Lang};
 use crate::pipeline::runner::RunOptions;
-use crate::store::enrichment::{Lookup, OrderFacts, StoredText};
+use crate::store::enrichment::{Lookup, OrderFacts, PendingOrder, StoredText};
 use crate::store::Store;
 use crate::ExitStatus;
 
@@ -37,11 +37,31 @@ pub fn explain(order_number: &str, mall: Option<&str>, opts: &RunOptions) -> Exi
     }
 }
 
+/// An order a mall listed that the store does not have: why, and what happens next.
+fn pending(order_number: &str, p: &PendingOrder) -> String {
+    let lang = lang::current();
+    let (mall, polls, since, detail) = (&p.mall, p.polls, &p.first_seen, &p.detail);
+    if p.reason == "unreadable" {
+        crate::domain::checks::say!(
+            lang,
+            "{mall}/{order_number}: 読み取れない受注として取り置き中（{since} から、取得{polls}回）\n  理由: {detail}\n  モールの受注データは pending_orders.raw にあります。毎回読み直し、読めれば取り込みます。\n",
+            "{mall}/{order_number}: set aside as unreadable (since {since}, {polls} poll(s))\n  why: {detail}\n  the mall's payload is in pending_orders.raw; every poll reads it again and takes it in once it reads.\n"
+        )
+    } else {
+        crate::domain::checks::say!(
+            lang,
+            "{mall}/{order_number}: モールが一覧に出しましたが、まだ届いていません（{since} から、取得{polls}回）\n  モールの応答: {detail}\n  毎回取得し直し、届けば取り込みます。\n",
+            "{mall}/{order_number}: listed by the mall, not sent yet (since {since}, {polls} poll(s))\n  the mall said: {detail}\n  every poll asks again and takes it in once sent.\n"
+        )
+    }
+}
+
 fn render(store: &Store, order_number: &str, mall: Option<&str>) -> anyhow::Result<Option<String>> {
     let lang = lang::current();
     let order = match store.enriched_order(order_number, mall)? {
         Lookup::Found(order) => order,
         Lookup::NotEnriched => return Ok(None),
+        Lookup::Pending(p) => return Ok(Some(pending(order_number, &p))),
         Lookup::AtSeveralMalls(malls) => {
             anyhow::bail!("order number `{order_number}` is at several malls ({}): add --mall with one of them", malls.join(", "))
         }

@@ -83,8 +83,21 @@ pub struct EnrichedShipment {
 pub enum Lookup {
     Found(Box<EnrichedOrder>),
     NotEnriched,
+    /// Not stored: the mall listed it and has not sent it, or sent it unreadable (`pending_orders`).
+    Pending(PendingOrder),
     /// The number is at several malls: these.
     AtSeveralMalls(Vec<String>),
+}
+
+/// An order the store does not have, though a mall listed it.
+#[derive(Debug, Clone)]
+pub struct PendingOrder {
+    pub mall: String,
+    /// `not_returned` or `unreadable`.
+    pub reason: String,
+    pub detail: String,
+    pub polls: i64,
+    pub first_seen: String,
 }
 
 /// The fields shown with their sources: the catalog's stored fields that record one.
@@ -93,6 +106,21 @@ pub fn fields_with_sources() -> impl Iterator<Item = Field> {
 }
 
 impl Store {
+    /// Why an order the store lacks is not there, if a mall listed it.
+    fn pending_order(&self, order_number: &str, mall: Option<&str>) -> Result<Lookup> {
+        let found = self.conn.query_row(
+            "SELECT mall, reason, coalesce(detail, ''), polls, strftime(first_seen, '%Y-%m-%d %H:%M') FROM pending_orders
+             WHERE order_number = ? AND (? IS NULL OR mall = ?) ORDER BY mall LIMIT 1",
+            params![order_number, mall, mall],
+            |r| Ok(PendingOrder { mall: r.get(0)?, reason: r.get(1)?, detail: r.get(2)?, polls: r.get(3)?, first_seen: r.get(4)? }),
+        );
+        match found {
+            Ok(p) => Ok(Lookup::Pending(p)),
+            Err(duckdb::Error::QueryReturnedNoRows) => Ok(Lookup::NotEnriched),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The enrichment of order `order_number` (at `mall`, where given).
     pub fn enriched_order(&self, order_number: &str, mall: Option<&str>) -> Result<Lookup> {
         let columns: Vec<String> = fields_with_sources()
@@ -130,7 +158,7 @@ impl Store {
             }
             found.push((key, shipment_no, fired_rules, values));
         }
-        let Some(((mall, shop, number), ..)) = found.first().cloned() else { return Ok(Lookup::NotEnriched) };
+        let Some(((mall, shop, number), ..)) = found.first().cloned() else { return self.pending_order(order_number, mall) };
         let mut malls: Vec<String> = found.iter().map(|((m, s, _), ..)| format!("{m}/{s}")).collect();
         malls.dedup();
         if malls.len() > 1 {

@@ -434,6 +434,16 @@ fn orders_listed_and_not_sent_stay_pending_and_one_unreadable_order_is_set_aside
         "ORDER_EXT_API_GET_ORDER_INFO_102 受注情報が取得できませんでした"
     );
     assert!(shop.query_one(&format!("select raw from pending_orders where order_number = '{}'", rakuten[1])).contains(&rakuten[1]));
+    // explain says why an order is not there.
+    let listed = shop.juchu(&["explain", &rakuten[0]]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        listed.stdout.contains("listed by the mall, not sent yet") && listed.stdout.contains("ORDER_EXT_API_GET_ORDER_INFO_102"),
+        "{}",
+        listed.stdout
+    );
+    let unreadable = shop.juchu(&["explain", &yahoo[1]]);
+    assert!(unreadable.stdout.contains("set aside as unreadable") && unreadable.stdout.contains("no <OrderInfo>"), "{}", unreadable.stdout);
     // The cursor moved: everything before it is stored or pending.
     assert_eq!(numbers(&shop, "select strftime(fetched_to, '%H:%M') from fetch_cursors"), ["10:00", "10:00", "10:00"]);
 
