@@ -181,6 +181,10 @@ impl OrderSource for FutureShop {
         &[]
     }
 
+    fn reads_everything(&self) -> bool {
+        true
+    }
+
     fn after_commit(&self) -> Result<(), MallError> {
         let Some((mut ftp, names)) = self.session.borrow_mut().take() else { return Ok(()) };
         // The archive may exist already; a real failure shows at the first rename.

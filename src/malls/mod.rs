@@ -138,6 +138,12 @@ pub trait OrderSource: Send {
     /// Statuses after which an order no longer changes at the mall (no refresh needed).
     fn final_statuses(&self) -> &'static [&'static str];
 
+    /// True where every poll reads everything the source holds (order files, FutureShop2's export
+    /// folder): an order pending from an earlier poll that is no longer there is gone, not missing.
+    fn reads_everything(&self) -> bool {
+        false
+    }
+
     /// Called once the fetched orders are committed (FutureShop2 archives the files it read).
     fn after_commit(&self) -> Result<(), MallError> {
         Ok(())

@@ -206,6 +206,10 @@ impl OrderSource for OrderFileAdapter {
         Ok(Batch::default())
     }
 
+    fn reads_everything(&self) -> bool {
+        true
+    }
+
     fn final_statuses(&self) -> &'static [&'static str] {
         &[]
     }

@@ -46,7 +46,7 @@ const REFRESH_DAYS: i64 = 30;
 const REFRESH_AFTER_MINUTES: i64 = 30;
 /// An order the mall listed and has not sent is reported (F006) from this poll on: malls can list
 /// an order a minute or two before they return it, so the first polls only keep it pending.
-pub const REPORT_PENDING_AFTER_POLLS: i64 = 3;
+const REPORT_PENDING_AFTER_POLLS: i64 = 3;
 
 impl Stage for FetchOrdersConfig {
     fn provides(&self) -> &'static [Resource] {
@@ -335,12 +335,19 @@ fn fetch_mall(
     if !ask.is_empty() {
         batch.extend(adapter.refresh(&ask)?);
     }
+    // A file source shows all it has on every poll: a pending order it no longer shows is gone.
+    let gone: Vec<String> = if adapter.reads_everything() {
+        let came = came_in(&batch);
+        pending.keys().filter(|n| !came.contains(n.as_str())).cloned().collect()
+    } else {
+        Vec::new()
+    };
     let Batch { orders: fetched, missing, unreadable } = batch;
     let (missing, unreadable) = set_aside(&db, name, &fetched, missing, unreadable).map_err(PollError::Store)?;
     let sorted = sort_fetched(&db, name, &fetched, now).map_err(PollError::Store)?;
     let fetch_ms = started.elapsed().as_millis();
     log::debug!("{name}: fetched {} orders in {fetch_ms} ms ({} pending, {} unreadable)", fetched.len(), missing.len(), unreadable.len());
-    Ok(MallFetch { adapter, fetched, sorted, window, started, fetch_ms, set_aside: SetAside { missing, unreadable, pending } })
+    Ok(MallFetch { adapter, fetched, sorted, window, started, fetch_ms, set_aside: SetAside { missing, unreadable, pending, gone } })
 }
 
 /// Every order number the batch has an answer for.
@@ -474,6 +481,8 @@ struct SetAside {
     unreadable: Vec<Unreadable>,
     /// Pending before this poll, with their polls so far.
     pending: HashMap<String, i64>,
+    /// Pending before, and no longer in a source that shows everything it has.
+    gone: Vec<String>,
 }
 
 impl SetAside {
@@ -779,8 +788,8 @@ fn write_mall(tx: &duckdb::Connection, mall: &str, f: &MallFetch, now: DateTime<
     Ok(())
 }
 
-/// Orders that came in whole leave `pending_orders`; those that did not are (still) pending, one
-/// poll more.
+/// Orders that came in whole (or are gone from a file source) leave `pending_orders`; those that did
+/// not come in are (still) pending, one poll more.
 fn write_pending(
     tx: &duckdb::Connection,
     mall: &str,
@@ -793,6 +802,7 @@ fn write_pending(
         .iter()
         .map(|f| &f.order.order_number)
         .filter(|n| aside.pending.contains_key(n.as_str()))
+        .chain(&aside.gone)
         .map(|n| format!("'{}'", n.replace('\'', "''")))
         .collect();
     if !arrived.is_empty() {

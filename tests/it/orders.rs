@@ -510,6 +510,10 @@ fn an_order_file_row_with_a_byte_that_is_no_character_sets_aside_only_its_order(
     assert!(out.stderr.contains("orders-20261128.csv:2:"), "located at its line: {}", out.stderr);
     assert!(out.stderr.contains("0x80"), "{}", out.stderr);
     assert_eq!(shop.query_one("select count(*) from orders where order_number = 'YM-20261128-0001'"), "0");
+    // The file taken away: its order is gone from the folder, so it is no longer pending.
+    std::fs::remove_file(shop.path(file)).unwrap();
+    assert_eq!(poll(&shop, "2026-11-28T10:01:00+09:00", &[]).code, 0);
+    assert_eq!(shop.query_one("select count(*) from pending_orders"), "0");
     std::fs::write(shop.path(file), &good).unwrap();
     let fixed = poll(&shop, "2026-11-28T10:03:00+09:00", &[]);
     assert_eq!(fixed.code, 0, "{}", fixed.stderr);
