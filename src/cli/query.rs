@@ -18,12 +18,19 @@ pub enum Format {
 }
 
 /// The store the read-only commands (`query`, `explain`) open: `--store`, else
-/// `state/juchu.duckdb` in the current folder. A missing store is a usage error (2); one that
-/// exists but cannot be opened is internal (70). Both are said on stderr.
+/// `state/juchu.duckdb` in the current folder. A missing store is a usage error (2); one a run is
+/// writing is waited for a few seconds, then "try again" (75); one that exists but cannot be opened
+/// is internal (70). Each is said on stderr.
 pub fn open_read_only(opts: &RunOptions) -> Result<(Store, PathBuf), ExitStatus> {
     let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
     match Store::open_read_only(&path) {
         Ok(s) => Ok((s, path)),
+        Err(e) if e.downcast_ref::<crate::store::StoreBusy>().is_some() => {
+            let busy = e.downcast_ref::<crate::store::StoreBusy>().expect("checked");
+            eprintln!("error: {busy}");
+            eprintln!("  help: {}", busy.help());
+            Err(ExitStatus::Locked)
+        }
         Err(e) if !path.exists() => {
             eprintln!("error: {e:#}");
             Err(ExitStatus::Usage)

@@ -84,9 +84,7 @@ impl Pipeline {
                 return None;
             }
         };
-        if let Err(d) = file.parse::<TopKeys>() {
-            diags.push(d);
-        }
+        // A syntax error fails both parses: say it once.
         let top: Top = match file.parse() {
             Ok(t) => t,
             Err(d) => {
@@ -94,6 +92,9 @@ impl Pipeline {
                 return None;
             }
         };
+        if let Err(d) = file.parse::<TopKeys>() {
+            diags.push(d);
+        }
         let settings_path = match &top.settings {
             Some(s) => {
                 let p = file.path.parent().unwrap_or(Path::new(".")).join(&s.value);
@@ -183,9 +184,10 @@ impl StageSpec {
 }
 
 fn parse_with<T: DeserializeOwned>(file: &YamlFile, sub: &str, at: Location, diags: &mut Diagnostics) -> Option<T> {
-    match file.parse_text::<WithOf<T>>(sub) {
-        Ok(WithOf { with: Some(t) }) => Some(t),
-        Ok(WithOf { with: None }) => match serde_saphyr::from_str::<T>("{}") {
+    // Every bad key of `with:` is reported, and the stage is still checked when the keys it needs are there.
+    match file.parse_recovering::<WithOf<T>>(sub, diags).0 {
+        Some(WithOf { with: Some(t) }) => Some(t),
+        Some(WithOf { with: None }) => match serde_saphyr::from_str::<T>("{}") {
             Ok(t) => Some(t),
             Err(e) => {
                 let msg = serde_saphyr::MessageFormatter::format_message(&serde_saphyr::DefaultMessageFormatter, &e).into_owned();
@@ -197,9 +199,6 @@ fn parse_with<T: DeserializeOwned>(file: &YamlFile, sub: &str, at: Location, dia
                 None
             }
         },
-        Err(d) => {
-            diags.push(d);
-            None
-        }
+        None => None,
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Each section is parsed on its own so `juchu check` lists every problem of the file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -10,7 +10,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
-use super::yaml::{did_you_mean, Spanned, YamlFile};
+use super::yaml::{did_you_mean, Location, Spanned, YamlFile};
 use crate::domain::mall::MallKind;
 use crate::domain::prefecture::Prefecture;
 
@@ -22,10 +22,15 @@ pub struct Settings {
     pub store: PathBuf,
     /// The malls whose kind is known (one with an unknown kind is reported, C020, and left out).
     pub malls: BTreeMap<String, MallSettings>,
+    /// What `juchu check` reported as wrong here, by dotted path (`shop.origin_region`,
+    /// `malls.rakuten.switches.order_import`, `malls.rakuten` for a mall left out): such a value is
+    /// missing or at its default, and checks that would only repeat the problem skip it.
+    pub broken: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The shop (S1). Read key by key: a key missing or written wrong is reported and left empty here,
+/// and the other keys are still read and checked.
+#[derive(Debug, Clone)]
 pub struct Shop {
     /// Shop code, used as the `shop` key of orders.
     pub code: String,
@@ -35,14 +40,40 @@ pub struct Shop {
     /// 出荷元地域: the region the shop ships from, the origin of the transit-days table.
     pub origin_region: Spanned<String>,
     /// 当日出荷締め時刻, `HH:MM` JST; orders after it count from the next business day.
-    #[serde(default)]
     pub same_day_cutoff: Option<Spanned<String>>,
     /// 消費税の端数処理 as set at the malls: 切り捨て (the default), 四捨五入 or 切り上げ.
-    #[serde(default)]
     pub tax_rounding: Option<Spanned<String>>,
     /// The language staff read: `ja` (日本語, the default) or `en`.
-    #[serde(default)]
     pub language: Option<Spanned<String>>,
+}
+
+/// A value that is not in the file (missing, or left out because it was written wrong).
+fn absent() -> Spanned<String> {
+    Spanned::new(String::new(), Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// The `shop:` section as written: every key optional here, so a missing one is named by us (and
+/// one left out after an error is not named twice).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ShopFile {
+    code: Option<Spanned<String>>,
+    name: Option<Spanned<String>>,
+    sender: Option<Spanned<AddressFile>>,
+    origin_region: Option<Spanned<String>>,
+    same_day_cutoff: Option<Spanned<String>>,
+    tax_rounding: Option<Spanned<String>>,
+    language: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct AddressFile {
+    name: Option<Spanned<String>>,
+    postal_code: Option<Spanned<String>>,
+    prefecture: Option<Spanned<String>>,
+    address: Option<Spanned<String>>,
+    phone: Option<Spanned<String>>,
 }
 
 impl Shop {
@@ -57,8 +88,7 @@ impl Shop {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Address {
     pub name: String,
     pub postal_code: Spanned<String>,
@@ -120,12 +150,15 @@ fn kind_not_resolved() -> MallKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrderFiles {
-    /// The folder the mall's order CSVs are put in, relative to the settings file.
+    /// The folder the mall's order CSVs are put in, relative to the settings file (empty: not
+    /// written, reported by `check_mall`).
+    #[serde(default = "absent")]
     pub folder: Spanned<String>,
     /// `cp932` or `utf-8`; detected when absent.
     #[serde(default)]
     pub encoding: Option<crate::io::text::Encoding>,
-    /// Order field → the CSV column that holds it (see ORDER_FILE_FIELDS).
+    /// Order field → the CSV column that holds it (see ORDER_FILE_FIELDS; empty: not written).
+    #[serde(default)]
     pub columns: BTreeMap<String, Spanned<String>>,
     /// The folder, resolved (filled after parsing).
     #[serde(skip)]
@@ -209,9 +242,38 @@ impl SecretRef {
         ok.then(|| SecretRef { env: name.to_string() })
     }
 
+    /// The secret's value. It is remembered for the log, which hides every value resolved (see `redact`).
     pub fn resolve(&self) -> Option<String> {
-        std::env::var(&self.env).ok().filter(|v| !v.is_empty())
+        let value = std::env::var(&self.env).ok().filter(|v| !v.is_empty())?;
+        remember_secret(&value);
+        Some(value)
     }
+}
+
+/// Every secret value resolved in this process: libraries log what they send (suppaftp logs the FTP
+/// user at debug), so the logger replaces these wherever they appear.
+static RESOLVED_SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+fn remember_secret(value: &str) {
+    let mut secrets = RESOLVED_SECRETS.write().unwrap_or_else(|e| e.into_inner());
+    if !secrets.iter().any(|s| s == value) {
+        secrets.push(value.to_string());
+        // Longest first, so a secret that contains another is hidden whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// `text` with every secret resolved so far replaced by `***`.
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let secrets = RESOLVED_SECRETS.read().unwrap_or_else(|e| e.into_inner());
+    if !secrets.iter().any(|s| text.contains(s.as_str())) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for s in secrets.iter() {
+        out = out.replace(s.as_str(), "***");
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl std::fmt::Display for SecretRef {
@@ -227,6 +289,7 @@ impl MallSettings {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TopLevel {
     #[serde(default)]
     shop: Option<Spanned<IgnoredAny>>,
@@ -236,20 +299,11 @@ struct TopLevel {
     malls: Option<BTreeMap<String, Spanned<IgnoredAny>>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct TopKeys {
-    #[serde(default)]
-    shop: IgnoredAny,
-    #[serde(default)]
-    store: IgnoredAny,
-    #[serde(default)]
-    malls: IgnoredAny,
-}
-
 impl Settings {
-    /// Loads and checks the settings file. `today` is the JST business date (for expiry checks).
+    /// Loads and checks the settings file, reporting every problem. A value written wrong is
+    /// reported once and left out (`broken`), and the rest is still read, so `juchu check` goes on to
+    /// the masters and products; None only when the file cannot be read or parsed at all.
+    /// `now` is the run's clock (for expiry checks).
     pub fn load(path: &Path, now: DateTime<FixedOffset>, diags: &mut Diagnostics) -> Option<Settings> {
         let file = match YamlFile::read(path) {
             Ok(f) => f,
@@ -258,16 +312,11 @@ impl Settings {
                 return None;
             }
         };
-        if let Err(d) = file.parse::<TopKeys>() {
-            diags.push(d);
-        }
-        let top: TopLevel = match file.parse() {
-            Ok(t) => t,
-            Err(d) => {
-                diags.push(d);
-                return None;
-            }
-        };
+        // The sections are cut from the text as the top level left it, so what it reported (a key
+        // written twice, say) is not reported again by a section.
+        let (top, left_out, text) = file.parse_recovering_text::<TopLevel>(&file.text, diags);
+        let top = top?;
+        let mut broken: BTreeSet<String> = left_out.into_iter().collect();
         let shop = match &top.shop {
             None => {
                 diags.push(
@@ -275,40 +324,125 @@ impl Settings {
                         .in_file(path)
                         .help("add `shop:` with code, name, sender and origin_region (see shop.yaml in the sample)"),
                 );
-                None
+                broken.insert("shop".into());
+                Shop::from_file(&file, None, &mut broken, diags)
             }
-            Some(s) => match file.parse_text::<Shop>(&file.sub_document(&s.referenced)) {
-                Ok(shop) => Some(shop),
-                Err(d) => {
-                    diags.push(d);
-                    None
+            Some(s) => {
+                let (parsed, left_out) = file.parse_recovering::<ShopFile>(&file.sub_document_of(&text, &s.referenced), diags);
+                broken.extend(left_out);
+                if parsed.is_none() {
+                    broken.insert("shop".into());
                 }
-            },
+                Shop::from_file(&file, parsed.map(|p| (p, s.referenced)), &mut broken, diags)
+            }
         };
-        if let Some(shop) = &shop {
-            check_shop(&file, shop, diags);
-        }
+        check_shop(&file, &shop, diags);
         let store = match &top.store {
             Some(s) => path.parent().unwrap_or(Path::new(".")).join(&s.value),
             None => path.parent().unwrap_or(Path::new(".")).join("state/juchu.duckdb"),
         };
         let mut malls = BTreeMap::new();
         for (name, node) in top.malls.iter().flatten() {
-            match file.parse_text::<MallSettings>(&file.sub_document(&node.referenced)) {
-                Ok(mut m) => {
-                    if let Some(kind) = check_mall(&file, name, &mut m, now, diags) {
-                        m.mall_kind = kind;
-                        malls.insert(name.clone(), m);
+            let (parsed, left_out) = file.parse_recovering::<MallSettings>(&file.sub_document_of(&text, &node.referenced), diags);
+            broken.extend(left_out);
+            match parsed {
+                Some(mut m) => {
+                    let prefix = format!("malls.{name}.");
+                    let mall_broken: BTreeSet<&str> = broken.iter().filter_map(|b| b.strip_prefix(&prefix)).collect();
+                    match check_mall(&file, name, &node.referenced, &mut m, &mall_broken, now, diags) {
+                        Some(kind) => {
+                            m.mall_kind = kind;
+                            malls.insert(name.clone(), m);
+                        }
+                        None => {
+                            broken.insert(format!("malls.{name}"));
+                        }
                     }
                 }
-                Err(d) => diags.push(d),
+                None => {
+                    broken.insert(format!("malls.{name}"));
+                }
             }
         }
-        Some(Settings { file, shop: shop?, store, malls })
+        Some(Settings { file, shop, store, malls, broken })
+    }
+
+    /// Whether `key` (a dotted path) was reported as wrong, itself or a section it is in.
+    pub fn is_broken(&self, key: &str) -> bool {
+        self.broken.iter().any(|b| key == b || key.strip_prefix(b.as_str()).is_some_and(|rest| rest.starts_with('.')))
+    }
+
+    /// Whether a mall name the pipeline uses is already explained by a problem reported in the
+    /// settings: its entry was left out (an unknown kind, not a mapping), or an entry left out had a
+    /// name `check` already suggested it be (`rakuen:` for `rakuten`). Another "not in the settings"
+    /// would repeat that problem, pointing at the right name.
+    pub fn mall_reported(&self, name: &str) -> bool {
+        if self.is_broken(&format!("malls.{name}")) {
+            return true;
+        }
+        let kinds = MallKind::names();
+        self.broken
+            .iter()
+            .filter_map(|b| b.strip_prefix("malls."))
+            .filter(|m| !m.contains('.'))
+            .any(|left_out| did_you_mean(left_out, &kinds) == Some(name))
     }
 
     pub fn path(&self) -> &Path {
         &self.file.path
+    }
+}
+
+impl Shop {
+    /// The shop from its section as parsed (None: missing or unreadable, already reported), naming
+    /// every required key that is not written, unless it was left out after an error.
+    fn from_file(file: &YamlFile, parsed: Option<(ShopFile, Location)>, broken: &mut BTreeSet<String>, diags: &mut Diagnostics) -> Shop {
+        let whole = broken.contains("shop");
+        let (f, at) = parsed.unwrap_or((ShopFile::default(), Location::UNKNOWN));
+        // `example`: how the key is written, for the help.
+        let mut require = |value: Option<Spanned<String>>, key: &str, at: Location, example: &str| -> Spanned<String> {
+            match value {
+                Some(v) if !v.value.trim().is_empty() => v,
+                _ => {
+                    if !whole && !broken.iter().any(|b| b == key || b.starts_with(&format!("{key}."))) {
+                        let (parent, name) = key.rsplit_once('.').unwrap_or(("", key));
+                        diags.push(
+                            Diagnostic::error("C001", format!("missing key `{name}` under `{parent}`"))
+                                .at(if at == Location::UNKNOWN {
+                                    super::diagnostic::Place::File(file.path.clone())
+                                } else {
+                                    file.parent_key_place(&at)
+                                })
+                                .help(format!("add `{name}:` under `{parent}:`, {example}")),
+                        );
+                    }
+                    broken.insert(key.to_string());
+                    absent()
+                }
+            }
+        };
+        let code = require(f.code, "shop.code", at, "e.g. `code: nagomi` (the shop's code in the store)").value;
+        let name = require(f.name, "shop.name", at, "e.g. `name: 和み雑貨店`").value;
+        let origin_region =
+            require(f.origin_region, "shop.origin_region", at, "e.g. `origin_region: 関東` (the 地域 of the 配送日数 sheet)");
+        let sender = match f.sender {
+            Some(s) => {
+                let a = s.value;
+                let at = s.referenced;
+                Address {
+                    name: require(a.name, "shop.sender.name", at, "e.g. `name: 和み雑貨店 出荷センター`").value,
+                    postal_code: require(a.postal_code, "shop.sender.postal_code", at, "e.g. `postal_code: \"150-0001\"`"),
+                    prefecture: require(a.prefecture, "shop.sender.prefecture", at, "e.g. `prefecture: 東京都`"),
+                    address: require(a.address, "shop.sender.address", at, "e.g. `address: 渋谷区神宮前1-2-3`").value,
+                    phone: require(a.phone, "shop.sender.phone", at, "e.g. `phone: 03-1234-5678`").value,
+                }
+            }
+            None => {
+                require(None, "shop.sender", at, "with name, postal_code, prefecture, address and phone under it (the 送付元 address)");
+                Address { name: String::new(), postal_code: absent(), prefecture: absent(), address: String::new(), phone: String::new() }
+            }
+        };
+        Shop { code, name, sender, origin_region, same_day_cutoff: f.same_day_cutoff, tax_rounding: f.tax_rounding, language: f.language }
     }
 }
 
@@ -320,8 +454,9 @@ fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
                 .help("write `language: ja` (日本語, the default) or `language: en` (English)"),
         );
     }
+    // A value left out (missing, or written wrong) was reported already.
     let pref = &shop.sender.prefecture;
-    if Prefecture::from_name(&pref.value).is_none() {
+    if pref.referenced != Location::UNKNOWN && Prefecture::from_name(&pref.value).is_none() {
         let mut d = Diagnostic::error("C011", format!("unknown prefecture `{}`", pref.value))
             .at(file.place_at(&pref.referenced))
             .label("not one of the 47 prefectures");
@@ -332,7 +467,7 @@ fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
         diags.push(d);
     }
     let postal = &shop.sender.postal_code;
-    if !crate::domain::is_postal_code(&postal.value) {
+    if postal.referenced != Location::UNKNOWN && !crate::domain::is_postal_code(&postal.value) {
         diags.push(
             Diagnostic::error("C012", format!("postal code `{}` is not 7 digits", postal.value))
                 .at(file.place_at(&postal.referenced))
@@ -374,14 +509,27 @@ fn insecure_http_host(url: &str) -> Option<String> {
     (!loopback).then(|| host.to_string())
 }
 
-/// Checks one mall's entry; returns its kind, or None when the kind is unknown (reported).
-fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<FixedOffset>, diags: &mut Diagnostics) -> Option<MallKind> {
+/// Checks one mall's entry; returns its kind, or None when the kind is unknown (reported). `broken`
+/// are its keys already reported as written wrong (left at their defaults): what follows only from
+/// them is not reported again.
+fn check_mall(
+    file: &YamlFile,
+    name: &str,
+    at: &Location,
+    m: &mut MallSettings,
+    broken: &BTreeSet<&str>,
+    now: DateTime<FixedOffset>,
+    diags: &mut Diagnostics,
+) -> Option<MallKind> {
+    if broken.contains("kind") {
+        return None;
+    }
     let kind_name = m.kind.as_ref().map(|k| k.value.clone()).unwrap_or_else(|| name.to_string());
     let kind = MallKind::parse(&kind_name);
     if kind.is_none() {
         let place = match &m.kind {
             Some(k) => file.place_at(&k.referenced),
-            None => super::diagnostic::Place::File(file.path.clone()),
+            None => file.parent_key_place(at),
         };
         let names = MallKind::names();
         let hint = did_you_mean(&kind_name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
@@ -428,9 +576,21 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
         }
     }
     if let Some(of) = &mut m.order_files {
+        let missing = |key: &str| {
+            Diagnostic::error("C001", format!("missing key `{key}` under `malls.{name}.order_files`"))
+                .at(file.parent_key_place(at))
+                .help(format!("add `{key}:` under `order_files:` (see the yamada mall of the sample shop.yaml)"))
+        };
+        let folder_written = of.folder.referenced != Location::UNKNOWN;
+        if !folder_written && !broken.contains("order_files.folder") {
+            diags.push(missing("folder"));
+        }
+        if of.columns.is_empty() && !broken.iter().any(|b| b.starts_with("order_files.columns")) {
+            diags.push(missing("columns"));
+        }
         of.folder_path = file.path.parent().unwrap_or(Path::new(".")).join(&of.folder.value);
         // A mall switched off reads no files: its folder may not exist yet.
-        if m.switches.order_import && !of.folder_path.is_dir() {
+        if folder_written && m.switches.order_import && !of.folder_path.is_dir() {
             diags.push(
                 Diagnostic::error("C015", format!("order-file folder `{}` not found", of.folder.value))
                     .at(file.place_at(&of.folder.referenced))
@@ -447,17 +607,29 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
                 );
             }
         }
-        for field in &ORDER_FILE_FIELDS[..5] {
-            if !of.columns.contains_key(*field) {
+        // A field typed wrong (C016, with its did-you-mean) is not also reported as unmapped.
+        let meant: Vec<&str> = of
+            .columns
+            .keys()
+            .filter(|f| !ORDER_FILE_FIELDS.contains(&f.as_str()))
+            .filter_map(|f| did_you_mean(f, ORDER_FILE_FIELDS))
+            .collect();
+        for field in ORDER_FILE_FIELDS[..5].iter().filter(|f| !of.columns.is_empty() && !meant.contains(f)) {
+            if !of.columns.contains_key(*field) && !broken.contains(format!("order_files.columns.{field}").as_str()) {
                 diags.push(
                     Diagnostic::error("C017", format!("malls.{name}.order_files.columns needs `{field}`"))
-                        .at(file.place_at(&of.folder.referenced))
+                        .at(if folder_written {
+                            file.place_at(&of.folder.referenced)
+                        } else {
+                            super::diagnostic::Place::File(file.path.clone())
+                        })
                         .help("map order_number, ordered_at, product_code, unit_price and quantity to the file's column names"),
                 );
             }
         }
     }
-    let uses_real_mall = m.switches.order_import && m.endpoint.as_ref().is_none_or(|e| e.value != "mock");
+    // An endpoint written wrong is not taken for a real mall's default one.
+    let uses_real_mall = m.switches.order_import && !broken.contains("endpoint") && m.endpoint.as_ref().is_none_or(|e| e.value != "mock");
     for (key, value) in &m.credentials {
         if let Some(secret) = SecretRef::parse(&value.value).filter(|s| uses_real_mall && s.resolve().is_none()) {
             // The reference is safe to show; its value is what is missing.
@@ -530,10 +702,10 @@ fn check_mall(file: &YamlFile, name: &str, m: &mut MallSettings, now: DateTime<F
             Ok(_) => {}
         }
     }
-    if m.switches.linkage && m.linkage_starts_at.is_none() {
+    if m.switches.linkage && m.linkage_starts_at.is_none() && !broken.contains("linkage_starts_at") {
         diags.push(
             Diagnostic::error("C027", format!("mall `{name}` has linkage ON but no `linkage_starts_at`"))
-                .in_file(&file.path)
+                .at(file.parent_key_place(at))
                 .help("set linkage_starts_at to a date-time that is not in the past (S12)"),
         );
     }

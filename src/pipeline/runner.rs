@@ -79,6 +79,12 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     };
     let store = match Store::open(&store_path) {
         Ok(s) => s,
+        Err(e) if e.downcast_ref::<crate::store::StoreBusy>().is_some() => {
+            let busy = e.downcast_ref::<crate::store::StoreBusy>().expect("checked");
+            eprintln!("juchu: {busy}");
+            eprintln!("  help: {}", busy.help());
+            return ExitStatus::Locked;
+        }
         Err(e) => {
             eprintln!("juchu: {e:#}");
             eprintln!("  help: {} (exit 70)", crate::store::open_failure_help(&store_path));
@@ -221,9 +227,15 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
             .help(format!("stages: {}", ids.join(", ")))]));
     };
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
-    let store = if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }.map_err(|e| {
-        internal(Diagnostic::error("S001", format!("{e:#}")).in_file(&store_path).help(crate::store::open_failure_help(&store_path)))
-    })?;
+    let store =
+        if store_path.exists() { Store::open_read_only(&store_path) } else { Store::in_memory() }.map_err(|e| match e
+            .downcast_ref::<crate::store::StoreBusy>(
+        ) {
+            Some(busy) => (vec![Diagnostic::error("S001", busy.to_string()).in_file(&store_path).help(busy.help())], ExitStatus::Locked),
+            None => internal(
+                Diagnostic::error("S001", format!("{e:#}")).in_file(&store_path).help(crate::store::open_failure_help(&store_path)),
+            ),
+        })?;
     let env = StageEnv::new(&pipeline, &stage.spec);
     let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false };
     stage.stage.preview(&cx, limit).map_err(|e| match e {

@@ -4,7 +4,10 @@
 //! language is four operators, parentheses, fields and `min`/`max`/`abs`, and every error must
 //! point at a column of the cell.
 
+use std::ops::Range;
+
 use super::value::Value;
+use crate::domain::fields::Kind;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -22,6 +25,9 @@ pub enum Func {
     Abs,
 }
 
+/// A misused part of an expression: where it is in the cell (a field; None for a literal), and why.
+pub type Misuse = (Option<Range<usize>>, String);
+
 /// A parse error: the character offset in the cell, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExprError {
@@ -32,13 +38,17 @@ pub struct ExprError {
 impl Expr {
     /// An output cell: `=` starts an expression, anything else is a literal value.
     pub fn parse_cell(cell: &str) -> Result<Expr, ExprError> {
+        Expr::parse_cell_located(cell).map(|(e, _)| e)
+    }
+
+    /// As `parse_cell`, with where each field the expression reads is written (bytes of the cell, in
+    /// the order `fields` lists them), so a field of the wrong kind is pointed at.
+    pub fn parse_cell_located(cell: &str) -> Result<(Expr, Vec<Range<usize>>), ExprError> {
         let t = cell.trim();
-        // In a workbook a cell starting with `=` is an Excel formula, so `式:` starts one there too.
-        match t.strip_prefix('=').or_else(|| t.strip_prefix('＝')).or_else(|| t.strip_prefix("式:")).or_else(|| t.strip_prefix("式："))
-        {
+        match formula_body(t) {
             Some(body) => {
                 let offset = body.as_ptr() as usize - cell.as_ptr() as usize;
-                let mut p = Parser { chars: body.chars().collect(), pos: 0 };
+                let mut p = Parser { chars: body.chars().collect(), pos: 0, fields: Vec::new() };
                 let e = p.expr().map_err(|mut e| {
                     e.at += offset;
                     e
@@ -51,10 +61,80 @@ impl Expr {
                         message: format!("unexpected `{}`; expected an operator (+ - * /) or the end", p.chars[p.pos]),
                     });
                 }
-                Ok(e)
+                let fields = p.fields.into_iter().map(|r| r.start + offset..r.end + offset).collect();
+                Ok((e, fields))
             }
-            None => Ok(Expr::Lit(Value::literal(t))),
+            None => Ok((Expr::Lit(Value::literal(t)), Vec::new())),
         }
+    }
+
+    /// The kind of value the expression gives (None: not known, a field that is not one), and every
+    /// misuse: arithmetic on text, a date or true/false. `at` are the places `parse_cell_located`
+    /// gave for the fields, in order; a misused field is pointed at, a misused literal is not.
+    pub fn kinds(&self, at: &[Range<usize>], kind_of: &dyn Fn(&str) -> Option<Kind>) -> (Option<Kind>, Vec<Misuse>) {
+        let mut next = 0;
+        let mut problems = Vec::new();
+        let kind = self.kind_walk(at, &mut next, kind_of, &mut problems);
+        (kind, problems)
+    }
+
+    fn kind_walk(
+        &self,
+        at: &[Range<usize>],
+        next: &mut usize,
+        kind_of: &dyn Fn(&str) -> Option<Kind>,
+        problems: &mut Vec<Misuse>,
+    ) -> Option<Kind> {
+        let operand = |e: &Expr, next: &mut usize, problems: &mut Vec<Misuse>| {
+            let place = match e {
+                Expr::Field(_) => at.get(*next).cloned(),
+                _ => None,
+            };
+            match e.kind_walk(at, next, kind_of, problems) {
+                Some(Kind::Yen | Kind::Number) | None => {}
+                Some(k) => {
+                    let what = match e {
+                        Expr::Field(f) => format!("`{f}` is {}", k.describe()),
+                        Expr::Lit(v) => format!("`{v}` is {}", k.describe()),
+                        _ => format!("this part is {}", k.describe()),
+                    };
+                    problems.push((place, format!("{what}: arithmetic and min/max/abs need whole numbers (yen, counts, days)")));
+                }
+            }
+        };
+        match self {
+            Expr::Lit(v) => match v {
+                Value::Null => None,
+                Value::Bool(_) => Some(Kind::Bool),
+                Value::Int(_) => Some(Kind::Number),
+                Value::Date(_) => Some(Kind::Date),
+                Value::Text(_) => Some(Kind::Text),
+            },
+            Expr::Field(f) => {
+                *next += 1;
+                kind_of(f)
+            }
+            Expr::Neg(e) => {
+                operand(e, next, problems);
+                Some(Kind::Number)
+            }
+            Expr::Bin(_, a, b) => {
+                operand(a, next, problems);
+                operand(b, next, problems);
+                Some(Kind::Number)
+            }
+            Expr::Call(_, args) => {
+                for a in args {
+                    operand(a, next, problems);
+                }
+                Some(Kind::Number)
+            }
+        }
+    }
+
+    /// Whether the cell is an expression (`= …`, `式: …`) rather than a value.
+    pub fn is_formula(cell: &str) -> bool {
+        formula_body(cell.trim()).is_some()
     }
 
     /// The fields the expression reads (for `juchu check`).
@@ -106,9 +186,16 @@ impl Expr {
     }
 }
 
+/// The expression after `=` (or `式:`: in a workbook a cell starting with `=` is an Excel formula).
+fn formula_body(t: &str) -> Option<&str> {
+    t.strip_prefix('=').or_else(|| t.strip_prefix('＝')).or_else(|| t.strip_prefix("式:")).or_else(|| t.strip_prefix("式："))
+}
+
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Where each field was read (bytes of the expression), in order.
+    fields: Vec<Range<usize>>,
 }
 
 impl Parser {
@@ -209,7 +296,11 @@ impl Parser {
                 match name.as_str() {
                     "true" => Ok(Expr::Lit(Value::Bool(true))),
                     "false" => Ok(Expr::Lit(Value::Bool(false))),
-                    _ => Ok(Expr::Field(name)),
+                    _ => {
+                        let byte = |i: usize| self.chars[..i].iter().map(|c| c.len_utf8()).sum::<usize>();
+                        self.fields.push(byte(start)..byte(self.pos));
+                        Ok(Expr::Field(name))
+                    }
                 }
             }
             Some(c) => self.err(format!("unexpected `{c}`; expected a number, a field, `\"text\"` or `(`")),

@@ -27,6 +27,7 @@ use super::schema;
 use super::value::Value;
 use crate::config::diagnostic::{Diagnostic, Place};
 use crate::config::yaml::{did_you_mean, Spanned, YamlFile};
+use crate::domain::fields::{FieldDef, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitPolicy {
@@ -389,70 +390,31 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
             continue;
         }
         let mut tests = Vec::new();
-        for cell in &row[..n_in] {
-            match Test::parse(&cell.text) {
+        for (cell, input) in row[..n_in].iter().zip(&inputs) {
+            // Typed by its column's field (untyped when the column is not a field: R002 said so).
+            let field = schema::readable(input);
+            match Test::parse_for(&cell.text, field) {
                 Ok(t) => tests.push(t),
                 Err(e) => {
-                    diags.push(Diagnostic::error("R005", format!("cell `{}`: {e}", cell.text)).at(cell.place.clone()));
+                    let code = if e.wrong_kind { "R006" } else { "R005" };
+                    let message = if e.wrong_kind { in_cell(cell, &e.message) } else { format!("cell `{}`: {}", cell.text, e.message) };
+                    let mut d = Diagnostic::error(code, message).at(point(cell, e.at, e.len));
+                    if let Some(f) = field.filter(|_| e.wrong_kind) {
+                        d = d.help(kind_help(f));
+                    }
+                    diags.push(d);
                     tests.push(Test::Any);
                 }
             }
         }
         let mut outs = Vec::new();
         for (k, cell) in row[n_in..].iter().enumerate() {
-            match Expr::parse_cell(&cell.text) {
-                Ok(e) => {
-                    let mut used = Vec::new();
-                    e.fields(&mut used);
-                    for d in used.iter().filter_map(|f| unreadable(f, &field_names)) {
-                        diags.push(d.at(cell.place.clone()));
-                    }
-                    if let (Expr::Lit(v), Some(field)) = (&e, schema::field(&outputs[k])) {
-                        if !schema::fits(field, v) {
-                            diags.push(
-                                Diagnostic::error(
-                                    "R006",
-                                    format!(
-                                        "`{}` is {}, but {} ({}) is {}",
-                                        cell.text,
-                                        v.kind(),
-                                        field.name,
-                                        field.label.current(),
-                                        field.kind.describe()
-                                    ),
-                                )
-                                .at(cell.place.clone()),
-                            );
-                        }
-                    }
-                    outs.push(e);
-                }
-                Err(e) => {
-                    let mut place = cell.place.clone();
-                    match &mut place {
-                        // Point at the character inside the cell (past an opening quote).
-                        Place::Span { range, source, .. } => {
-                            let src = source.get(range.clone()).unwrap_or("");
-                            let quote = usize::from(src.starts_with(['"', '\'']));
-                            let inner = range.start + quote + e.at;
-                            if src[quote..].starts_with(cell.text.as_str()) && inner < range.end {
-                                *range = inner..inner + 1;
-                            }
-                        }
-                        Place::Cell { text, .. } => {
-                            *text =
-                                Some(format!("{}\n{}^ here", cell.text, " ".repeat(cell.text[..e.at.min(cell.text.len())].chars().count())))
-                        }
-                        _ => {}
-                    }
-                    diags.push(Diagnostic::error("R005", format!("cell `{}`: {}", cell.text, e.message)).at(place));
-                    outs.push(Expr::Lit(Value::Null));
-                }
-            }
+            outs.push(compile_output(cell, schema::field(&outputs[k]), &field_names, &mut diags));
         }
         rules.push(Rule { number: n + 1, tests, outputs: outs, place: row_place.clone() });
     }
-    let mut readable: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    // The columns a test may give: the inputs that are fields, and the fields the outputs read.
+    let mut readable: Vec<&str> = inputs.iter().filter_map(|i| schema::readable(i)).map(|f| f.name).collect();
     for r in &rules {
         for e in &r.outputs {
             let mut used = Vec::new();
@@ -466,29 +428,64 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
             }
         }
     }
-    let out_names: Vec<&str> = outputs.iter().map(String::as_str).collect();
+    let out_names: Vec<&str> = outputs.iter().filter(|o| outputs_allowed.contains(&o.as_str())).map(String::as_str).collect();
+    // A column written wrong was reported (R002, R003) with the name it was meant to be; a test that
+    // names that field is right, and is not told to use the typo instead.
+    let meant: Vec<&str> = inputs
+        .iter()
+        .filter(|i| schema::readable(i).is_none())
+        .filter_map(|i| did_you_mean(i, &field_names))
+        .chain(outputs.iter().filter(|o| !outputs_allowed.contains(&o.as_str())).filter_map(|o| did_you_mean(o, &outputs_allowed)))
+        .collect();
     let mut examples = Vec::new();
     for (n, t) in raw.tests.iter().enumerate() {
-        let mut check_fields = |pairs: &[(String, RawCell)], allowed: &[&str]| {
+        let mut typed = |pairs: &[(String, RawCell)], allowed: &[&str]| {
+            let mut values = BTreeMap::new();
             for (k, v) in pairs {
                 if !allowed.contains(&k.as_str()) {
-                    let hint = did_you_mean(k, allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                    diags.push(
-                        Diagnostic::error("R007", format!("test {}: `{k}` is not a column of this table", n + 1))
+                    if !meant.contains(&k.as_str()) {
+                        let hint = did_you_mean(k, allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                        diags.push(
+                            Diagnostic::error("R007", format!("test {}: `{k}` is not a column of this table", n + 1))
+                                .at(v.place.clone())
+                                .help(format!("{hint}columns: {}", allowed.join(", "))),
+                        );
+                    }
+                    values.insert(k.clone(), Value::literal(&v.text));
+                    continue;
+                }
+                let field = schema::field(k).expect("allowed names are fields");
+                match Value::for_kind(&v.text, field.kind) {
+                    Ok(value) => {
+                        values.insert(k.clone(), value);
+                    }
+                    Err(expected) => {
+                        diags.push(
+                            Diagnostic::error(
+                                "R006",
+                                format!(
+                                    "test {}: `{}` is not {expected}, but {} ({}) is {}",
+                                    n + 1,
+                                    v.text,
+                                    field.name,
+                                    field.label.current(),
+                                    field.kind.describe()
+                                ),
+                            )
                             .at(v.place.clone())
-                            .help(format!("{hint}columns: {}", allowed.join(", "))),
-                    );
+                            .help(kind_help(field)),
+                        );
+                    }
                 }
             }
+            values
         };
-        check_fields(&t.given, &readable);
-        if let Some(expect) = &t.expect {
-            check_fields(expect, &out_names);
-        }
+        let given = typed(&t.given, &readable);
+        let expect = t.expect.as_ref().map(|e| typed(e, &out_names));
         examples.push(Example {
             name: t.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| format!("test {}", n + 1)),
-            given: t.given.iter().map(|(k, v)| (k.clone(), Value::literal(&v.text))).collect(),
-            expect: t.expect.as_ref().map(|e| e.iter().map(|(k, v)| (k.clone(), Value::literal(&v.text))).collect()),
+            given,
+            expect,
             place: t.place.clone(),
         });
     }
@@ -513,6 +510,113 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
     }
     let index = Index::build(&rules, n_in);
     Ok((DecisionTable { name: raw.name, file: raw.file, hit, inputs, outputs, rules, examples, index }, diags))
+}
+
+/// Compiles an output cell: a value of the output's kind (`880` for a fee, any text for a carrier),
+/// or an expression whose fields are readable and whose result is of that kind.
+fn compile_output(cell: &RawCell, out: Option<&'static FieldDef>, field_names: &[&str], diags: &mut Vec<Diagnostic>) -> Expr {
+    let (e, at) = match Expr::parse_cell_located(&cell.text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            diags.push(Diagnostic::error("R005", format!("cell `{}`: {}", cell.text, e.message)).at(point(cell, e.at, 1)));
+            return Expr::Lit(Value::Null);
+        }
+    };
+    let mut used = Vec::new();
+    e.fields(&mut used);
+    for (name, range) in used.iter().zip(&at) {
+        if let Some(d) = unreadable(name, field_names) {
+            diags.push(d.at(point(cell, range.start, range.len())));
+        }
+    }
+    let Some(out) = out else { return e }; // R003 said why
+    let wrong = |what: String, at: Option<std::ops::Range<usize>>| {
+        let place = match at {
+            Some(r) => point(cell, r.start, r.len()),
+            None => cell.place.clone(),
+        };
+        Diagnostic::error("R006", in_cell(cell, &what)).at(place).help(kind_help(out))
+    };
+    if !Expr::is_formula(&cell.text) {
+        // A value is read as the output's kind: `300` is text for a carrier, a number for a fee.
+        return match Value::for_kind(cell.text.trim(), out.kind) {
+            Ok(v) => Expr::Lit(v),
+            Err(expected) => {
+                let what = format!(
+                    "`{}` is not {expected}, but {} ({}) is {}",
+                    cell.text.trim(),
+                    out.name,
+                    out.label.current(),
+                    out.kind.describe()
+                );
+                diags.push(wrong(what, None));
+                Expr::Lit(Value::Null)
+            }
+        };
+    }
+    let kind_of = |f: &str| schema::readable(f).map(|d| d.kind);
+    let (kind, problems) = e.kinds(&at, &kind_of);
+    let misused = !problems.is_empty();
+    for (range, what) in problems {
+        diags.push(wrong(what, range));
+    }
+    let fits = |k: Kind| match out.kind {
+        Kind::Yen | Kind::Number => matches!(k, Kind::Yen | Kind::Number),
+        other => k == other,
+    };
+    if let Some(k) = kind.filter(|k| !misused && !fits(*k)) {
+        let what = format!("the expression gives {}, but {} ({}) is {}", k.describe(), out.name, out.label.current(), out.kind.describe());
+        let at = match &e {
+            Expr::Field(_) => at.first().cloned(),
+            _ => None,
+        };
+        diags.push(wrong(what, at));
+    }
+    e
+}
+
+/// A problem with part of a cell, naming the cell unless the message already quotes all of it.
+fn in_cell(cell: &RawCell, message: &str) -> String {
+    if message.starts_with(&format!("`{}` ", cell.text.trim())) {
+        message.to_string()
+    } else {
+        format!("cell `{}`: {message}", cell.text)
+    }
+}
+
+/// How to write a value of a field's kind (the message already names the field and its kind).
+fn kind_help(f: &FieldDef) -> String {
+    let example = match f.kind {
+        Kind::Yen => "a whole number of yen: `5000`, `>= 5000`, `[0..10000)`, `1,980円`",
+        Kind::Number => "a whole number: `2`, `>= 2`, `[1..3]`",
+        Kind::Date => "a date as YYYY-MM-DD: `2026-12-24`, `>= 2026-12-01`, `[2026-12-01..2026-12-31]`",
+        Kind::Bool => "`true` or `false` (はい / いいえ), or `!= true`",
+        Kind::Text => "text: `沖縄県`, `北海道, 沖縄県`, `!= 代金引換`, `100-1*`",
+        Kind::Tax => "nothing: rules do not read 消費税",
+    };
+    format!("write {example}")
+}
+
+/// The cell's place narrowed to `len` bytes at `at` inside it (past an opening quote in YAML; a
+/// caret under the text of a spreadsheet cell), so a diagnostic points at the value at fault.
+fn point(cell: &RawCell, at: usize, len: usize) -> Place {
+    let mut place = cell.place.clone();
+    match &mut place {
+        Place::Span { range, source, .. } => {
+            let src = source.get(range.clone()).unwrap_or("");
+            let quote = usize::from(src.starts_with(['"', '\'']));
+            let inner = range.start + quote + at;
+            if src.get(quote..).is_some_and(|s| s.starts_with(cell.text.as_str())) && inner < range.end {
+                *range = inner..(inner + len.max(1)).min(range.end);
+            }
+        }
+        Place::Cell { text, .. } => {
+            let before = cell.text.get(..at.min(cell.text.len())).unwrap_or("");
+            *text = Some(format!("{}\n{}^ here", cell.text, " ".repeat(unicode_width::UnicodeWidthStr::width(before))));
+        }
+        _ => {}
+    }
+    place
 }
 
 impl Index {

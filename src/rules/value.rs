@@ -5,6 +5,8 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+use crate::domain::fields::Kind;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Value {
     Null,
@@ -26,8 +28,8 @@ impl Value {
             }
         }
         match half.as_str() {
-            "true" | "TRUE" | "はい" => return Value::Bool(true),
-            "false" | "FALSE" | "いいえ" => return Value::Bool(false),
+            "true" | "True" | "TRUE" | "はい" => return Value::Bool(true),
+            "false" | "False" | "FALSE" | "いいえ" => return Value::Bool(false),
             _ => {}
         }
         if let Ok(d) = NaiveDate::parse_from_str(&half.replace('/', "-"), "%Y-%m-%d") {
@@ -35,6 +37,35 @@ impl Value {
         }
         let unquoted = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(s);
         Value::Text(unquoted.to_string())
+    }
+
+    /// A literal read as a value of `kind`, the kind of the field it is compared with or set to:
+    /// in a text column `5000` is the text "5000" and `はい` is text; in a yen column `1,980円` is
+    /// 1980 and `abc` is an error. The error says what the literal should have been.
+    pub fn for_kind(s: &str, kind: Kind) -> Result<Value, &'static str> {
+        let literal = Value::literal(s);
+        match kind {
+            Kind::Text => Ok(match literal {
+                Value::Text(t) => Value::Text(t),
+                // Digits typed full-width read as the mall sends them.
+                Value::Int(_) => Value::Text(crate::domain::text::to_half_width(s.trim())),
+                _ => Value::Text(s.trim().to_string()),
+            }),
+            Kind::Yen => crate::domain::text::parse_yen(s).map(Value::Int).ok_or("an amount of yen (a whole number)"),
+            Kind::Number => match literal {
+                Value::Int(n) => Ok(Value::Int(n)),
+                _ => Err("a whole number"),
+            },
+            Kind::Date => match literal {
+                Value::Date(d) => Ok(Value::Date(d)),
+                _ => Err("a date (YYYY-MM-DD)"),
+            },
+            Kind::Bool => match literal {
+                Value::Bool(b) => Ok(Value::Bool(b)),
+                _ => Err("true or false"),
+            },
+            Kind::Tax => Err("something rules can compare (消費税 is not read by rules)"),
+        }
     }
 
     /// Ordering for comparisons between values of one kind; None across kinds.

@@ -62,6 +62,7 @@ impl Stage for FetchOrdersConfig {
         let Some(settings) = cx.settings else { return diags };
         for mall in &self.malls {
             match settings.malls.get(&mall.value) {
+                None if settings.mall_reported(&mall.value) => {} // the settings' own diagnostic says why
                 None => {
                     let names: Vec<&str> = settings.malls.keys().map(String::as_str).collect();
                     diags.push(

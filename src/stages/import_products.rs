@@ -163,10 +163,18 @@ impl Stage for ImportProductsConfig {
 
     fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        let kind = mall_kind_of(cx.settings.map(|s| &s.malls), &self.mall, &cx.env, &mut diags);
         // The first import is the master's even when its file fails: the next mall's products are not
         // master products, and checking them as such would only add findings that follow from the failure.
         let master = cx.master_mall.get_or_insert_with(|| self.mall.value.clone()).clone();
+        // A mall the settings already reported is read by its name's kind, as without settings.
+        let reported = cx.settings.is_some_and(|s| s.mall_reported(&self.mall.value));
+        if reported && MallKind::parse(&self.mall.value).is_none() {
+            return diags;
+        }
+        let kind = mall_kind_of(cx.settings.filter(|_| !reported).map(|s| &s.malls), &self.mall, &cx.env, &mut diags);
+        if !diags.is_empty() {
+            return diags; // C041: without the mall's kind its file cannot be read
+        }
         match self.parse(&cx.env, kind) {
             Err(e) => diags.extend(e),
             Ok(parsed) if master == self.mall.value => {

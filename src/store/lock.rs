@@ -43,3 +43,14 @@ impl RunLock {
         Ok(RunLock { _file: file, path })
     }
 }
+
+/// Who holds the run lock of `store` (`pid 123 run pipelines/demo.yaml at …`), when a live process
+/// does. Read without locking, so a run starting now is not kept from its lock.
+pub fn holder(store: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(format!("{}.lock", store.display())).ok()?;
+    let text = text.trim();
+    let pid: u32 = text.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
+    // The file stays after a run ends; only a live holder counts.
+    let alive = !Path::new("/proc").is_dir() || Path::new(&format!("/proc/{pid}")).exists();
+    alive.then(|| text.to_string())
+}

@@ -38,6 +38,100 @@ pub fn open_failure_help(path: &Path) -> String {
     )
 }
 
+/// How long a command waits for the process writing the store (a run; the lock is DuckDB's own:
+/// one process writes, or any number read) before it gives up and says so.
+pub const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The store is open in another process that keeps it from being opened here (a run writing to it,
+/// or a `juchu query` reading while a run wants to write), still after waiting `BUSY_WAIT`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.say())]
+pub struct StoreBusy {
+    pub path: PathBuf,
+    /// Who holds the run lock (`pid 123 run pipelines/demo.yaml at …`), when a run does.
+    pub run: Option<String>,
+    /// The process DuckDB names as holding the file.
+    pub pid: Option<u32>,
+    /// Whether this process wanted to write (a run) rather than read.
+    pub writing: bool,
+}
+
+impl StoreBusy {
+    fn say(&self) -> String {
+        let p = crate::config::diagnostic::display_path(&self.path);
+        let secs = BUSY_WAIT.as_secs();
+        let pid = self.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+        match (&self.run, self.writing) {
+            (Some(run), false) => crate::domain::lang::pick(
+                format!("juchu の実行中（{run}）で、ストア {p} に書き込んでいます。{secs}秒待ちましたが終わりませんでした"),
+                format!("a juchu run is in progress ({run}) and writing to the store {p}; waited {secs} s for it to finish"),
+            ),
+            (None, false) => crate::domain::lang::pick(
+                format!("別のプログラム{pid}がストア {p} を書き込み用に開いています。{secs}秒待ちましたが閉じられませんでした"),
+                format!("another program{pid} has the store {p} open for writing; waited {secs} s for it to close it"),
+            ),
+            (_, true) => crate::domain::lang::pick(
+                format!("別のプログラム{pid}（juchu query や explain など）がストア {p} を開いています。{secs}秒待ちましたが閉じられませんでした"),
+                format!("another program{pid} (a `juchu query` or `explain`, say) has the store {p} open; waited {secs} s for it to close it"),
+            ),
+        }
+    }
+
+    /// When to try again, for the `help:` line.
+    pub fn help(&self) -> String {
+        match (&self.run, self.writing) {
+            (Some(_), false) => crate::domain::lang::pick(
+                "実行が終わってからもう一度試してください。ふつうは数秒から1分で終わります（終了コード 75）",
+                "try again when the run has finished, usually within a minute (exit 75)",
+            ),
+            (None, false) => crate::domain::lang::pick(
+                "そのプログラム（DuckDB の画面など）を閉じてから、もう一度試してください（終了コード 75）",
+                "close that program (a DuckDB shell, say), then try again (exit 75)",
+            ),
+            (_, true) => crate::domain::lang::pick(
+                "このストアは読み出しが終わるまで書き込めません。次の cron の回にまた実行します（終了コード 75）",
+                "the store cannot be written while it is read; the next cron tick runs again (exit 75)",
+            ),
+        }
+    }
+}
+
+/// DuckDB's error when another process holds the file: `Could not set lock on file "…": Conflicting
+/// lock is held in /usr/bin/juchu (PID 1234)`. Returns the PID it names (0 when it names none).
+fn lock_conflict(e: &duckdb::Error) -> Option<u32> {
+    let m = e.to_string();
+    if !(m.contains("Could not set lock on file") || m.contains("Conflicting lock")) {
+        return None;
+    }
+    let pid = m.split("PID ").nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).and_then(|d| d.parse().ok());
+    Some(pid.unwrap_or(0))
+}
+
+/// Opens a DuckDB connection, waiting up to `BUSY_WAIT` while another process holds the file.
+fn connect(path: &Path, config: impl Fn() -> duckdb::Result<duckdb::Config>, writing: bool) -> Result<Connection> {
+    let deadline = std::time::Instant::now() + BUSY_WAIT;
+    let mut announced = false;
+    loop {
+        match Connection::open_with_flags(path, config()?) {
+            Ok(c) => return Ok(c),
+            Err(e) => match lock_conflict(&e) {
+                Some(pid) if std::time::Instant::now() < deadline => {
+                    if !announced {
+                        log::info!("the store {} is held by pid {pid}; waiting up to {} s", path.display(), BUSY_WAIT.as_secs());
+                        announced = true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Some(pid) => {
+                    let run = lock::holder(path).filter(|_| !writing);
+                    return Err(StoreBusy { path: path.to_path_buf(), run, pid: Some(pid).filter(|p| *p != 0), writing }.into());
+                }
+                None => return Err(e.into()),
+            },
+        }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store read-write and applies missing migrations.
     pub fn open(path: &Path) -> Result<Store> {
@@ -46,7 +140,10 @@ impl Store {
                 std::fs::create_dir_all(dir).with_context(|| format!("cannot create the store folder {}", dir.display()))?;
             }
         }
-        let conn = Connection::open(path).with_context(|| format!("cannot open the store {}", path.display()))?;
+        let conn = connect(path, || Ok(duckdb::Config::default()), true).map_err(|e| match e.downcast::<StoreBusy>() {
+            Ok(busy) => anyhow::Error::new(busy),
+            Err(e) => e.context(format!("cannot open the store {}", path.display())),
+        })?;
         conn.execute_batch("SET preserve_insertion_order = false;")?;
         // DuckDB takes up to 80 % of the machine's memory unless told otherwise; a shared host sets
         // a cap (`JUCHU_MEMORY_LIMIT=1GB`), and DuckDB spills or fails cleanly beyond it.
@@ -82,9 +179,11 @@ impl Store {
                 path.display()
             );
         }
-        let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-        let conn =
-            Connection::open_with_flags(path, config).with_context(|| format!("cannot open the store {} read-only", path.display()))?;
+        let config = || duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly);
+        let conn = connect(path, config, false).map_err(|e| match e.downcast::<StoreBusy>() {
+            Ok(busy) => anyhow::Error::new(busy),
+            Err(e) => e.context(format!("cannot open the store {} read-only", path.display())),
+        })?;
         Ok(Store { conn, path: path.to_path_buf() })
     }
 

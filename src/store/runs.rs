@@ -16,6 +16,8 @@ pub enum RunStatus {
     RecordsFailed,
     ConfigError,
     Failed,
+    /// Killed (or crashed) before it could record how it ended; set by the next run.
+    Interrupted,
 }
 
 impl RunStatus {
@@ -25,6 +27,7 @@ impl RunStatus {
             RunStatus::RecordsFailed => "records_failed",
             RunStatus::ConfigError => "config_error",
             RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
         }
     }
 }
@@ -47,8 +50,28 @@ pub struct StageRecord<'a> {
 }
 
 impl Store {
-    /// Starts a run: a new `run_id` and its `running` row.
+    /// Starts a run: a new `run_id` and its `running` row. The caller holds the run lock, so a run
+    /// still `running` here was killed or crashed: it is marked `interrupted`, its `finished_at`
+    /// the time this run noticed (it ended at some time before), and named in the log.
     pub fn start_run(&self, pipeline: &Path, now: DateTime<FixedOffset>) -> Result<i64> {
+        let mut stmt = self.conn.prepare(
+            "UPDATE runs SET status = ?, finished_at = current_timestamp WHERE status = 'running'
+             RETURNING run_id, pipeline, started_at::VARCHAR",
+        )?;
+        let interrupted = stmt
+            .query_map(params![RunStatus::Interrupted.as_str()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })?
+            .collect::<duckdb::Result<Vec<_>>>()?;
+        for (id, pipeline, started) in interrupted {
+            log::warn!(
+                "{}",
+                crate::domain::lang::pick(
+                    format!("実行 {id}（{pipeline}、開始 {started}）は終わりを記録せずに止まっていました（強制終了など）。interrupted にしました"),
+                    format!("run {id} ({pipeline}, started {started}) stopped without recording its end (killed?); marked interrupted"),
+                )
+            );
+        }
         let id: i64 = self.conn.query_row("SELECT nextval('run_ids')", [], |r| r.get(0))?;
         self.conn.execute(
             "INSERT INTO runs (run_id, pipeline, started_at, clock_now, status) VALUES (?, ?, current_timestamp, ?, 'running')",
@@ -91,6 +114,24 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_left_running_is_interrupted_when_the_next_starts() {
+        let store = Store::in_memory().unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+09:00").unwrap();
+        let killed = store.start_run(Path::new("pipelines/demo.yaml"), now).unwrap();
+        let done = store.start_run(Path::new("pipelines/demo.yaml"), now).unwrap();
+        store.finish_run(done, RunStatus::Ok, 0).unwrap();
+        let rows: Vec<(i64, String, bool)> = store
+            .conn
+            .prepare("SELECT run_id, status, finished_at IS NOT NULL FROM runs ORDER BY run_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<duckdb::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, [(killed, "interrupted".to_string(), true), (done, "ok".to_string(), true)]);
+    }
 
     #[test]
     fn a_run_and_its_stages_are_recorded() {

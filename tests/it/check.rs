@@ -221,3 +221,148 @@ fn a_switched_off_mall_is_not_checked_for_what_it_would_read() {
     assert_eq!(out.code, 78, "{}", out.stderr);
     assert!(out.stderr.contains("error[C016]: `order_nmber` is not an order field"), "{}", out.stderr);
 }
+
+/// Issue 12: `check` lists every problem. Seven planted over the shop section, a mall's section,
+/// a rule file, the masters workbook, a product CSV and the pipeline are seven errors, each at its
+/// place, and nothing that only follows from them (the mall is still known, the masters still checked).
+#[test]
+fn seven_planted_problems_are_seven_errors_each_at_its_place() {
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  origin_region: 関東", "  origin_regon: 関東");
+    shop.edit("shop.yaml", "  same_day_cutoff: \"12:00\"", "  same_day_cutoff: \"25:00\"");
+    shop.edit("shop.yaml", "      order_import: true\n      linkage: false", "      order_import: maybe\n      linkage: false");
+    shop.edit("rules/cod_fee.yaml", "  - [代金引換, \">= 100000\", 1100]", "  - [代金引換, \">= abc\", 1100]");
+    shop.rebuild_masters(|sheet, rows| {
+        if sheet == "配送日数" {
+            rows[5][2] = "三".into();
+        }
+        true
+    });
+    let data = shop.read_cp932("sample-data/products/yahoo/data.csv").replacen(
+        "\"NG-TWL-001\",\"\",\"\",\"1980\"",
+        "\"NG-TWL-001\",\"\",\"\",\"1,98O\"",
+        1,
+    );
+    shop.write_cp932("sample-data/products/yahoo/data.csv", &data);
+    shop.edit("pipelines/demo.yaml", "ponpare] }", "ponpare], initial_days: abc }");
+
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    let e = &out.stderr;
+    for (message, place) in [
+        ("error[C001]: unknown key `origin_regon` under `shop`", "shop.yaml:13:3"),
+        ("error[C013]: `25:00` is not a time of day", "shop.yaml:14:20"),
+        ("error[C001]: `malls.rakuten.switches.order_import` must be true or false; it is `maybe`", "shop.yaml:28:21"),
+        ("error[R006]: cell `>= abc`", "rules/cod_fee.yaml:10:16"),
+        ("error[D024]: ", "masters.xlsx!配送日数!C6"),
+        ("error[D011]: price `1,98O` is not a whole number", "sample-data/products/yahoo/data.csv:2:"),
+        ("error[C001]: `stages[orders].with.initial_days` must be a whole number of 0 or more; it is `abc`", "pipelines/demo.yaml:32:"),
+    ] {
+        let at = e.find(message).unwrap_or_else(|| panic!("no `{message}` in:\n{e}"));
+        let next = e[at..].lines().nth(1).unwrap_or("");
+        assert!(next.contains(place), "`{message}` is at `{next}`, not {place}");
+    }
+    assert!(e.contains("juchu check: 7 error(s), 0 warning(s)"), "exactly seven, nothing that follows from them:\n{e}");
+    assert!(!e.contains("C041") && !e.contains("C060") && !e.contains("missing key") && !e.contains("M007"), "{e}");
+}
+
+/// Issue 12: `invalid boolean` named neither the key nor the fix.
+#[test]
+fn a_value_that_is_not_true_or_false_names_its_key_its_place_and_the_values_accepted() {
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "      order_import: true\n      linkage: false", "      order_import: maybe\n      linkage: false");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error[C001]: `malls.rakuten.switches.order_import` must be true or false; it is `maybe`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("shop.yaml:28:21"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("help: write `true` (on, yes) or `false` (off, no) for `malls.rakuten.switches.order_import`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("1 error(s), 0 warning(s)"), "the mall is still known: no C041/C060\n{}", out.stderr);
+    // In Japanese: the registry's title, and the details.
+    let ja = shop.juchu_env(&["check", "pipelines/demo.yaml"], &[("JUCHU_LANG", "ja")]);
+    assert!(ja.stderr.contains("error[C001]: YAMLの書き方に誤りがあります"), "{}", ja.stderr);
+    assert!(ja.stderr.contains("詳細: `malls.rakuten.switches.order_import` must be true or false"), "{}", ja.stderr);
+    // The same in a pipeline's `with:`.
+    shop.edit("shop.yaml", "order_import: maybe", "order_import: true");
+    shop.edit("pipelines/demo.yaml", "    type: validate_masters", "    type: validate_masters\n    with:\n      deny_warnings: maybe");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert!(
+        out.stderr.contains("error[C001]: `stages[check-masters].with.deny_warnings` must be true or false; it is `maybe`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("pipelines/demo.yaml:28:22"), "{}", out.stderr);
+}
+
+/// Issue 12: a YAML syntax error was printed twice, and where the parser gave up rather than where
+/// the mistake is.
+#[test]
+fn a_yaml_syntax_error_is_printed_once_at_the_mistake() {
+    let shop = Shop::sample();
+    // A line indented one space too far: the parser notices at its `:`.
+    shop.edit("shop.yaml", "  name: 和み雑貨店\n", "  name: 和み雑貨店\n   bad: x\n");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("error[C001]").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("error[C001]: mapping values are not allowed in this context\n --> shop.yaml:7:7"), "{}", out.stderr);
+    // A `[` left open: the parser notices on the next line; the error is at the `[`.
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  origin_region: 関東\n", "  origin_region: [関東\n");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.stderr.matches("error[C001]").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("--> shop.yaml:13:18"), "{}", out.stderr);
+    assert!(out.stderr.contains("this `[` is not closed (the parser noticed on line 14)"), "{}", out.stderr);
+    assert!(out.stderr.contains("help: close it with `]` on the same line"), "{}", out.stderr);
+    // A quote left open runs on to the next quote: the error is at the opening one.
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  name: 和み雑貨店\n", "  name: \"和み雑貨店\n");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.stderr.matches("error[C001]").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("--> shop.yaml:6:9") && out.stderr.contains("this `\"` is closed only on line 9"), "{}", out.stderr);
+    // The pipeline's syntax errors are said once too.
+    let shop = Shop::sample();
+    shop.edit("pipelines/demo.yaml", "    type: validate_masters", "    type: validate_masters\n     bad: x");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.stderr.matches("error[C001]").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("pipelines/demo.yaml:27:9"), "{}", out.stderr);
+}
+
+/// A problem in one key of the settings is reported once: the rest of the section is still read
+/// and checked, and what only follows from it (a mall gone, a key "missing" that was misspelt) is not.
+#[test]
+fn one_problem_in_the_settings_is_one_message() {
+    let shop = Shop::sample();
+    // A mall's name misspelt: C020 only, not "not in the settings" at every stage naming `rakuten`.
+    shop.edit("shop.yaml", "  rakuten:\n    shop_id", "  rakuen:\n    shop_id");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert_eq!(out.code, 78, "{}", out.stderr);
+    assert!(out.stderr.contains("error[C020]: mall `rakuen` has unknown kind `rakuen`"), "{}", out.stderr);
+    assert!(out.stderr.contains("--> shop.yaml:20:3") && out.stderr.contains("did you mean `rakuten`?"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 error(s), 0 warning(s)"), "{}", out.stderr);
+    // A required key missing is named once, and the master checks that need it are left alone.
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  origin_region: 関東\n", "");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert!(out.stderr.contains("error[C001]: missing key `origin_region` under `shop`\n --> shop.yaml:4:1"), "{}", out.stderr);
+    assert!(out.stderr.contains("help: add `origin_region:` under `shop:`"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 error(s), 0 warning(s)"), "no M007 for an origin that is not there:\n{}", out.stderr);
+    // A key written twice.
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  code: nagomi\n", "  code: nagomi\n  code: wagomi\n");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert!(out.stderr.contains("error[C001]: `shop.code` is written twice\n --> shop.yaml:6:3"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 error(s), 0 warning(s)"), "{}", out.stderr);
+    // A mall's order-file field misspelt: C016 with its did-you-mean, not C017 "needs order_number" too.
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "        order_number: 注文番号", "        order_nmber: 注文番号");
+    let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
+    assert!(out.stderr.contains("error[C016]: `order_nmber` is not an order field"), "{}", out.stderr);
+    assert!(!out.stderr.contains("C017") && out.stderr.contains("1 error(s), 0 warning(s)"), "{}", out.stderr);
+}

@@ -97,3 +97,58 @@ fn query_csv_keeps_spreadsheets_from_running_text_as_formulas() {
     let help = shop.juchu(&["query", "--help"]);
     assert!(help.stdout.contains("--raw") && help.stdout.contains("formula"), "{}", help.stdout);
 }
+
+/// Every credential of the sample shop, as `${ENV}` names in shop.yaml.
+const CREDENTIALS: &[&str] = &[
+    "RAKUTEN_SERVICE_SECRET",
+    "RAKUTEN_LICENSE_KEY",
+    "YAHOO_CLIENT_ID",
+    "YAHOO_CLIENT_SECRET",
+    "YAHOO_REFRESH_TOKEN",
+    "AMAZON_LWA_CLIENT_ID",
+    "AMAZON_LWA_CLIENT_SECRET",
+    "AMAZON_REFRESH_TOKEN",
+    "AUPAY_API_KEY",
+    "FUTURESHOP_FTP_USER",
+    "FUTURESHOP_FTP_PASSWORD",
+];
+
+/// Issue 12: at `-vvv` the FTP library logged the FutureShop2 user. No log line carries a secret,
+/// in text or JSON: neither with the keys the mock accepts (every call made) nor with keys it
+/// refuses (every error path).
+#[test]
+fn no_credential_reaches_the_log_even_at_vvv() {
+    let shop_yaml = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shop.yaml")).unwrap();
+    for name in CREDENTIALS {
+        assert!(shop_yaml.contains(&format!("${{{name}}}")), "{name} is not in the sample shop.yaml any more");
+    }
+    assert_eq!(shop_yaml.matches("${").count(), CREDENTIALS.len() + 1, "a credential of shop.yaml is missing here (the +1 is its comment)");
+    // The values the mock accepts: `demo-<key>`, the key as the settings name it.
+    let accepted: Vec<(&str, String)> = CREDENTIALS
+        .iter()
+        .map(|name| {
+            let key_line = shop_yaml.lines().find(|l| l.contains(&format!("${{{name}}}"))).unwrap();
+            (*name, format!("demo-{}", key_line.trim().split(':').next().unwrap()))
+        })
+        .collect();
+    let refused: Vec<(&str, String)> = CREDENTIALS.iter().map(|name| (*name, format!("Zq7{}-not-accepted", name.to_lowercase()))).collect();
+    for (values, format, expect_exit) in [(&accepted, "text", 0), (&refused, "json", 1)] {
+        let shop = Shop::sample();
+        let env: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = shop.juchu_env(&["-vvv", "--log-format", format, "run", "pipelines/demo.yaml"], &env);
+        assert_eq!(out.code, expect_exit, "{format}: {}", out.stderr);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        for (name, value) in values {
+            assert!(
+                !all.contains(value.as_str()),
+                "{format}: {name}'s value `{value}` is in the output:\n{}",
+                all.lines().filter(|l| l.contains(value.as_str())).collect::<Vec<_>>().join("\n")
+            );
+        }
+        // The libraries did log their calls (the filter, not silence, keeps the secrets out).
+        assert!(all.contains("Signin in with user '***'"), "{format}: {all}");
+        if format == "json" {
+            assert!(all.lines().filter(|l| l.starts_with('{')).all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "{all}");
+        }
+    }
+}

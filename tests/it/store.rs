@@ -86,3 +86,57 @@ fn store_option_puts_the_store_elsewhere() {
     assert_eq!(q.code, 0, "{}", q.stderr);
     assert_eq!(q.stdout, "count_star()\n29\n");
 }
+
+/// Issue 12: `query` and `explain` failed with DuckDB's raw lock error while a run was writing. They
+/// wait a few seconds for the run, then say a run is in progress and when to try again (75).
+#[test]
+fn query_and_explain_wait_for_a_run_then_say_to_try_again() {
+    let shop = Shop::sample();
+    assert_eq!(shop.run_demo().code, 0);
+    let order = shop.query_one("select order_number from order_enrichment order by all limit 1");
+    let path = shop.path("state/juchu.duckdb");
+    // Hold the store as a run does: the run lock, and the store open for writing.
+    let lock = juchu::store::RunLock::acquire(&path, "run pipelines/demo.yaml").unwrap();
+    let store = juchu::store::Store::open(&path).unwrap();
+    let started = std::time::Instant::now();
+    let q = shop.juchu(&["query", "select count(*) from runs"]);
+    assert_eq!(q.code, 75, "{}", q.stderr);
+    assert!(started.elapsed() >= juchu::store::BUSY_WAIT, "it waited for the run first");
+    assert!(q.stderr.contains("a juchu run is in progress (pid"), "{}", q.stderr);
+    assert!(q.stderr.contains("run pipelines/demo.yaml") && q.stderr.contains("waited 5 s"), "{}", q.stderr);
+    assert!(q.stderr.contains("help: try again when the run has finished, usually within a minute (exit 75)"), "{}", q.stderr);
+    assert!(!q.stderr.contains("Conflicting lock") && !q.stderr.contains("IO Error"), "DuckDB's own words are not shown: {}", q.stderr);
+    let ja = shop.juchu_env(&["explain", &order], &[("JUCHU_LANG", "ja")]);
+    assert_eq!(ja.code, 75, "{}", ja.stderr);
+    assert!(ja.stderr.contains("juchu の実行中") && ja.stderr.contains("もう一度試してください"), "{}", ja.stderr);
+    // A run that ends while the query waits: the query answers.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(store);
+        drop(lock);
+    });
+    let q = shop.juchu(&["query", "--format", "csv", "select count(*) from runs"]);
+    release.join().unwrap();
+    assert_eq!(q.code, 0, "{}", q.stderr);
+    assert_eq!(q.stdout, "count_star()\n1\n");
+}
+
+/// Issue 12: a killed run stayed `running` for ever. The next run (which holds the lock, so no run
+/// is running) marks it `interrupted`, at the time it noticed, and says so.
+#[test]
+fn a_killed_run_is_marked_interrupted_by_the_next() {
+    let shop = Shop::sample();
+    let killed = shop.juchu_env(&["run", "pipelines/demo.yaml"], &[("JUCHU_CRASH_AT", "after_upsert_before_commit")]);
+    assert_ne!(killed.code, 0, "{}", killed.stderr);
+    assert_eq!(shop.query_one("select status || ' ' || (finished_at is null) from runs where run_id = 1"), "running true");
+    let next = shop.juchu(&["--now", "2026-11-28T10:03:00+09:00", "run", "pipelines/demo.yaml"]);
+    assert_eq!(next.code, 0, "{}", next.stderr);
+    assert!(next.stderr.contains("run 1 (pipelines/demo.yaml, started ") && next.stderr.contains("marked interrupted"), "{}", next.stderr);
+    let out =
+        shop.juchu(&["query", "--format", "csv", "select run_id, status, finished_at >= started_at, exit_code from runs order by run_id"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "run_id,status,(finished_at >= started_at),exit_code\n1,interrupted,true,\n2,ok,true,0\n");
+    // Said once: the run after that finds nothing running.
+    let again = shop.juchu(&["--now", "2026-11-28T10:06:00+09:00", "run", "pipelines/demo.yaml"]);
+    assert!(!again.stderr.contains("interrupted"), "{}", again.stderr);
+}
