@@ -106,7 +106,7 @@ fn every_cell_is_read_as_its_fields_kind_and_a_wrong_value_is_named_at_its_chara
          - [\"\", \"\", \"\", \"\", \"\", 無料, 300]\n\
          tests:\n  - given: { goods: abc }\n    expect: { cod_fee: abc }\n",
     );
-    let out = shop.juchu(&["test", "rules/kinds.yaml"]);
+    let out = shop.juchu(&["--all-diagnostics", "test", "rules/kinds.yaml"]);
     assert_eq!(out.code, 78, "{}\n{}", out.stdout, out.stderr);
     let e = &out.stderr;
     // (message, place): each at the value at fault, not at the whole cell.

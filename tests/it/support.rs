@@ -164,6 +164,7 @@ impl Shop {
             "order_enrichment",
             "check_reasons",
             "fetch_cursors",
+            "pending_orders",
         ];
         let mut dump = String::new();
         for t in TABLES {
