@@ -31,6 +31,8 @@ stages:
 YAML
 NOW=2026-11-28T10:00:00+09:00
 export JUCHU_MOCK_SCENARIO="$DATA/busy.yaml"
+# The lines this script reads are the English ones (staff see Japanese by default).
+export JUCHU_LANG=en
 for run in 1 2 3; do
   rm -f "$DATA/store.duckdb"*
   OUT=$("$BIN" -vv --now "$NOW" --store "$DATA/store.duckdb" run "$DATA/first.yaml" 2>&1)
