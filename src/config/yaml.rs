@@ -4,6 +4,7 @@
 //! `sub_document` cuts a node out of the file and blanks everything else (keeping newlines), so
 //! the node parses on its own and every error still points at its true line and column.
 
+use crate::domain::lang::pick;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -145,19 +146,32 @@ impl YamlFile {
                     _ => "boolean",
                 };
                 let (what, fix) = match ty {
-                    "boolean" => ("true or false", "write `true` (on, yes) or `false` (off, no)".to_string()),
-                    "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
-                        ("a whole number of 0 or more", "write a whole number, e.g. `5`".to_string())
+                    "boolean" => (
+                        pick("true か false", "true or false"),
+                        pick("`true`（オン）か `false`（オフ）と書いてください", "write `true` (on, yes) or `false` (off, no)"),
+                    ),
+                    "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => (
+                        pick("0 以上の整数", "a whole number of 0 or more"),
+                        pick("整数で書いてください（例 `5`）", "write a whole number, e.g. `5`"),
+                    ),
+                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => {
+                        (pick("整数", "a whole number"), pick("整数で書いてください（例 `5`）", "write a whole number, e.g. `5`"))
                     }
-                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => ("a whole number", "write a whole number, e.g. `5`".to_string()),
-                    "f32" | "f64" => ("a number", "write a number, e.g. `1.5`".to_string()),
-                    other => (other, format!("write {other}")),
+                    "f32" | "f64" => (pick("数値", "a number"), pick("数値で書いてください（例 `1.5`）", "write a number, e.g. `1.5`")),
+                    other => (other.to_string(), pick(format!("{other} を書いてください"), format!("write {other}"))),
                 };
-                (format!("`{key}` must be {what}; it is{value}"), Some(format!("{fix} for `{key}`")))
+                (
+                    pick(format!("`{key}` は {what} で書きます。いまは{value} です"), format!("`{key}` must be {what}; it is{value}")),
+                    Some(pick(format!("`{key}`: {fix}"), format!("{fix} for `{key}`"))),
+                )
             }
-            E::SerdeInvalidType { unexpected, expected, .. } | E::SerdeInvalidValue { unexpected, expected, .. } if !key.is_empty() => {
-                (format!("`{key}` must be {expected}; it is {unexpected}"), Some(format!("write {expected} for `{key}`")))
-            }
+            E::SerdeInvalidType { unexpected, expected, .. } | E::SerdeInvalidValue { unexpected, expected, .. } if !key.is_empty() => (
+                pick(
+                    format!("`{key}` は {expected} で書きます。いまは {unexpected} です"),
+                    format!("`{key}` must be {expected}; it is {unexpected}"),
+                ),
+                Some(pick(format!("`{key}` に {expected} を書いてください"), format!("write {expected} for `{key}`"))),
+            ),
             E::Unexpected { .. } | E::NullIntoString { .. } if !key.is_empty() => {
                 let expected: &str = match err {
                     E::Unexpected { expected, .. } => expected,
@@ -165,23 +179,39 @@ impl YamlFile {
                 };
                 let name = path.last().cloned().unwrap_or_default();
                 let (what, fix) = match expected {
-                    e if e.contains("mapping") => {
-                        ("a section of `key: value` lines", format!("write the keys of `{name}:` on the lines under it, indented"))
-                    }
-                    e if e.contains("sequence") => ("a list", format!("write `{name}: [a, b]`, or one `- item` a line under it")),
-                    _ => ("one value (text or a number), not a list or a section", format!("write the value after `{name}:` on its line")),
+                    e if e.contains("mapping") => (
+                        pick("`キー: 値` の行のまとまり", "a section of `key: value` lines"),
+                        pick(
+                            format!("`{name}:` の下の行に、字下げしてキーを書いてください"),
+                            format!("write the keys of `{name}:` on the lines under it, indented"),
+                        ),
+                    ),
+                    e if e.contains("sequence") => (
+                        pick("リスト", "a list"),
+                        pick(
+                            format!("`{name}: [a, b]` か、下の行に `- 項目` を1行ずつ書いてください"),
+                            format!("write `{name}: [a, b]`, or one `- item` a line under it"),
+                        ),
+                    ),
+                    _ => (
+                        pick("1つの値（文字か数値。リストやまとまりではなく）", "one value (text or a number), not a list or a section"),
+                        pick(format!("`{name}:` と同じ行に値を書いてください"), format!("write the value after `{name}:` on its line")),
+                    ),
                 };
-                (format!("`{key}` must be {what}"), Some(fix))
+                (pick(format!("`{key}` は {what} で書きます"), format!("`{key}` must be {what}")), Some(fix))
             }
-            E::DuplicateMappingKey { .. } if !key.is_empty() => {
-                (format!("`{key}` is written twice"), Some("keep one of them: YAML would take only the last".to_string()))
-            }
+            E::DuplicateMappingKey { .. } if !key.is_empty() => (
+                pick(format!("`{key}` が2回書かれています"), format!("`{key}` is written twice")),
+                Some(pick("1つだけ残してください（YAML は後のほうだけを使います）", "keep one of them: YAML would take only the last")),
+            ),
             _ => {
                 let (m, h) = explain(&message);
                 // An unknown key says where it is not known.
                 let parent = path.len().checked_sub(1).map(|n| path[..n].join(".")).filter(|p| !p.is_empty());
                 match (err, parent) {
-                    (E::SerdeUnknownField { .. }, Some(parent)) => (format!("{m} under `{parent}`"), h),
+                    (E::SerdeUnknownField { .. }, Some(parent)) => {
+                        (pick(format!("{m}（`{parent}` の下）"), format!("{m} under `{parent}`")), h)
+                    }
                     _ => (m, h),
                 }
             }
@@ -400,31 +430,31 @@ impl YamlFile {
 
 /// Rewords serde's messages for back-office readers and adds a fix where we can.
 fn explain(message: &str) -> (String, Option<String>) {
+    // What may be written instead, nearest first.
+    let choices = |got: &str, expected: &str| {
+        let names: Vec<&str> = expected.trim_start_matches("one of ").split(", ").map(|s| s.trim_matches('`')).collect();
+        let all = names.join(", ");
+        match did_you_mean(got, &names) {
+            Some(s) => pick(format!("`{s}` のことですか？ 書けるのは {all}"), format!("did you mean `{s}`? expected one of {all}")),
+            None => pick(format!("書けるのは {all}"), format!("expected one of {all}")),
+        }
+    };
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, expected)) = rest.split_once("`, expected ") {
-            let expected = expected.trim_start_matches("one of ");
-            let names: Vec<&str> = expected.split(", ").map(|s| s.trim_matches('`')).collect();
-            let help = match did_you_mean(field, &names) {
-                Some(s) => format!("did you mean `{s}`? expected one of {}", names.join(", ")),
-                None => format!("expected one of {}", names.join(", ")),
-            };
-            return (format!("unknown key `{field}`"), Some(help));
+            return (pick(format!("知らないキー `{field}`"), format!("unknown key `{field}`")), Some(choices(field, expected)));
         }
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         if let Some((v, expected)) = rest.split_once("`, expected ") {
-            let expected = expected.trim_start_matches("one of ");
-            let names: Vec<&str> = expected.split(", ").map(|s| s.trim_matches('`')).collect();
-            let help = match did_you_mean(v, &names) {
-                Some(s) => format!("did you mean `{s}`? expected one of {}", names.join(", ")),
-                None => format!("expected one of {}", names.join(", ")),
-            };
-            return (format!("unknown value `{v}`"), Some(help));
+            return (pick(format!("知らない値 `{v}`"), format!("unknown value `{v}`")), Some(choices(v, expected)));
         }
     }
     if let Some(field) = message.strip_prefix("missing field `") {
         let field = field.trim_end_matches('`');
-        return (format!("missing key `{field}`"), Some(format!("add `{field}:` here")));
+        return (
+            pick(format!("キー `{field}` がありません"), format!("missing key `{field}`")),
+            Some(pick(format!("ここに `{field}:` を書いてください"), format!("add `{field}:` here"))),
+        );
     }
     (message.to_string(), None)
 }
@@ -709,13 +739,14 @@ mod tests {
         assert!(parsed.a.is_none() && parsed.b.is_none());
         assert_eq!(broken, ["a", "b", "d", "inner.x"]);
         let messages: Vec<String> = diags.0.iter().map(|d| format!("{} {}", d.place_text(), d.message)).collect();
+        // In the staff's language (Japanese by default).
         assert_eq!(
             messages,
             [
-                "x.yaml:1:4 `a` must be a whole number of 0 or more; it is `many`",
-                "x.yaml:2:4 `b` must be true or false; it is `maybe`",
-                "x.yaml:4:1 unknown key `d`",
-                "x.yaml:6:6 `inner.x` must be true or false; it is `perhaps`",
+                "x.yaml:1:4 `a` は 0 以上の整数 で書きます。いまは `many` です",
+                "x.yaml:2:4 `b` は true か false で書きます。いまは `maybe` です",
+                "x.yaml:4:1 知らないキー `d`",
+                "x.yaml:6:6 `inner.x` は true か false で書きます。いまは `perhaps` です",
             ],
             "one message each; `inner` left empty is not reported again"
         );

@@ -288,7 +288,12 @@ fn a_value_that_is_not_true_or_false_names_its_key_its_place_and_the_values_acce
     // In Japanese: the registry's title, and the details.
     let ja = shop.juchu_env(&["check", "pipelines/demo.yaml"], &[("JUCHU_LANG", "ja")]);
     assert!(ja.stderr.contains("error[C001]: YAMLの書き方に誤りがあります"), "{}", ja.stderr);
-    assert!(ja.stderr.contains("詳細: `malls.rakuten.switches.order_import` must be true or false"), "{}", ja.stderr);
+    assert!(
+        ja.stderr.contains("詳細: `malls.rakuten.switches.order_import` は true か false で書きます。いまは `maybe` です"),
+        "{}",
+        ja.stderr
+    );
+    assert!(ja.stderr.contains("`true`（オン）か `false`（オフ）と書いてください"), "{}", ja.stderr);
     // The same in a pipeline's `with:`.
     shop.edit("shop.yaml", "order_import: maybe", "order_import: true");
     shop.edit("pipelines/demo.yaml", "    type: validate_masters", "    type: validate_masters\n    with:\n      deny_warnings: maybe");
