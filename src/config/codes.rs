@@ -297,6 +297,14 @@ pub const CODES: &[Code] = &[
         t("このモールの受注取込はまだありません", "this mall has no order adapter in this version"),
         t("受注は取り込まれません。malls: から外してください", "its orders are not fetched; remove it from `malls:`"),
     ),
+    e(
+        "C070",
+        t("確認用ブックの期間が正しくありません", "the workbook's date range is not valid"),
+        t(
+            "from と to を YYYY-MM-DD で両方書くか、両方消して（その実行の新規・変更の受注）ください",
+            "give `from` and `to` both as YYYY-MM-DD, or neither (the orders new or changed in the run)",
+        ),
+    ),
     // Input files.
     e(
         "D001",

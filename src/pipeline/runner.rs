@@ -155,6 +155,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                     ("warnings", "!")
                 };
                 let _ = record_stage(&store, run_id, seq, stage, state, &outcome, ms);
+                let _ = store.record_diagnostics(run_id, seq, id, &outcome.warnings);
                 records_failed |= outcome.failed > 0;
                 say!(opts, "  {mark} {:<18} {:<18} {} ({ms} ms)", id, kind, outcome.message);
                 if outcome.bytes > 0 && ms > 0 {
@@ -171,6 +172,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                     ..Default::default()
                 };
                 let _ = record_stage(&store, run_id, seq, stage, "failed", &failed, ms);
+                let _ = store.record_diagnostics(run_id, seq, id, &diags);
                 say!(opts, "  ✗ {:<18} {:<18} {}", id, kind, failed.message);
                 print_diagnostics(&Diagnostics(diags), opts);
                 status = ExitStatus::Config;

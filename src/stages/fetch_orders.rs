@@ -135,7 +135,7 @@ impl Stage for FetchOrdersConfig {
                 for (name, f) in &quiet {
                     write_mall(&tx, name, f, cx.now, cx.run_id)?;
                 }
-                crash_point("after_upsert_before_commit");
+                super::crash_point("after_upsert_before_commit");
                 tx.commit()
             };
             write().map_err(|e| e.to_string())
@@ -158,12 +158,12 @@ impl Stage for FetchOrdersConfig {
                 } else {
                     let tx = cx.store.conn.unchecked_transaction().map_err(PollError::Store)?;
                     write_mall(&tx, name, &f, cx.now, cx.run_id).map_err(PollError::Store)?;
-                    crash_point("after_upsert_before_commit");
+                    super::crash_point("after_upsert_before_commit");
                     tx.commit().map_err(PollError::Store)?;
                 }
                 let saved = f.sorted.poll;
                 log::debug!("{name}: saved at {} ms", f.started.elapsed().as_millis());
-                crash_point("after_commit_before_archive");
+                super::crash_point("after_commit_before_archive");
                 f.adapter.after_commit()?;
                 let unknown: Vec<String> = f
                     .sorted
@@ -825,12 +825,4 @@ fn write_pending(
         upsert.execute(params![mall, u.order_number, "unreadable", u.error, u.raw, now, now, run_id, run_id])?;
     }
     Ok(())
-}
-
-/// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.
-fn crash_point(name: &str) {
-    if std::env::var("JUCHU_CRASH_AT").is_ok_and(|v| v == name) {
-        eprintln!("juchu: crashing at {name} (JUCHU_CRASH_AT)");
-        std::process::abort();
-    }
 }

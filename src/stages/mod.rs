@@ -8,6 +8,7 @@ pub mod enrich;
 pub mod fetch_orders;
 pub mod import_products;
 pub mod load_masters;
+pub mod report;
 pub mod validate_masters;
 
 use std::path::PathBuf;
@@ -29,7 +30,16 @@ pub const KINDS: &[Kind] = &[
     Kind::of::<validate_masters::ValidateMastersConfig>("validate_masters"),
     Kind::of::<fetch_orders::FetchOrdersConfig>("fetch_orders"),
     Kind::of::<enrich::EnrichConfig>("enrich"),
+    Kind::of::<report::ReportConfig>("report"),
 ];
+
+/// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.
+pub fn crash_point(name: &str) {
+    if std::env::var("JUCHU_CRASH_AT").is_ok_and(|v| v == name) {
+        eprintln!("juchu: crashing at {name} (JUCHU_CRASH_AT)");
+        std::process::abort();
+    }
+}
 
 /// What a stage reads from the store or leaves in it. `juchu check` reports a stage placed before the
 /// stage that provides what it needs (when both are in the pipeline; otherwise the store's copy from an

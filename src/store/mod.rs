@@ -8,6 +8,7 @@ pub mod enrichment;
 pub mod lock;
 pub mod masters;
 pub mod products;
+pub mod report;
 pub mod runs;
 mod schema;
 

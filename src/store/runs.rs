@@ -111,6 +111,37 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Keeps what a stage reported, in the run's language, for the workbook's エラー sheet.
+    pub fn record_diagnostics(
+        &self,
+        run_id: i64,
+        seq: usize,
+        stage_id: &str,
+        diags: &[crate::config::diagnostic::Diagnostic],
+    ) -> Result<()> {
+        if diags.is_empty() {
+            return Ok(());
+        }
+        let mut stmt = self.conn.prepare("INSERT INTO run_diagnostics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")?;
+        for (n, d) in diags.iter().enumerate() {
+            let place = d.place_text();
+            stmt.execute(params![
+                run_id,
+                seq as i64,
+                n as i64,
+                stage_id,
+                d.code,
+                d.severity.name(),
+                Some(place).filter(|p| !p.is_empty()),
+                d.message,
+                d.help
+            ])?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

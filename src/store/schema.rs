@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (5, "check reasons stored for every check; check names from the enrich stage; order_checks rewords nothing", V5),
     (6, "orders as the mall means them: shipments per destination, the mall's delivery fields, absent amounts, customer keys; the 配送方法 master", V6),
     (7, "orders a mall listed and did not send, and orders it sent that juchu cannot read: kept pending, asked for again", V7),
+    (8, "every problem a run reported, by stage (the workbook's エラー sheet)", V8),
 ];
 
 const V1: &str = r#"
@@ -468,6 +469,23 @@ CREATE TABLE pending_orders (
     first_run BIGINT NOT NULL,
     last_run BIGINT NOT NULL,
     PRIMARY KEY (mall, order_number)
+);
+"#;
+
+/// What each stage of a run reported (rejected rows, failed malls, warnings), as staff saw it, for the
+/// verification workbook's エラー sheet.
+const V8: &str = r#"
+CREATE TABLE run_diagnostics (
+    run_id BIGINT NOT NULL,
+    seq INTEGER NOT NULL,               -- the stage's place in the run (run_stages.seq)
+    n INTEGER NOT NULL,                 -- order within the stage
+    stage_id VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,          -- error, warning
+    place VARCHAR,                      -- file:line:col, book.xlsx!Sheet!C12, or empty
+    message VARCHAR NOT NULL,
+    help VARCHAR,
+    PRIMARY KEY (run_id, seq, n)
 );
 "#;
 

@@ -9,5 +9,6 @@ mod enrich;
 mod import;
 mod masters;
 mod orders;
+mod report;
 mod rules;
 mod store;

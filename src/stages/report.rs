@@ -1,0 +1,536 @@
+//! Stage `report` (S10, S17): the verification workbook (確認用ブック) staff review every day in Excel.
+//!
+//! Sheets: サマリー (the run), 受注チェック (one row per order and destination, the ten checks with
+//! their reasons), 明細 (one row per line, each enriched value beside where it came from), エラー (what
+//! the run reported, and every order still pending). Written in constant memory, each sheet in row
+//! order, to a temporary name renamed at the end: a crash never leaves half a workbook under the real name.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet};
+use serde::Deserialize;
+
+use super::{CheckContext, Preview, Resource, RunContext, Stage, StageError, StageOutcome};
+use crate::config::diagnostic::Diagnostic;
+use crate::config::yaml::Spanned;
+use crate::domain::checks::CHECK_NAMES;
+use crate::domain::lang::pick;
+use crate::store::report::{Scope, ITEM_VALUES};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Where to write, relative to the pipeline; `{{ run.business_date }}` and `{{ run.id }}` are filled in.
+    pub path: Spanned<String>,
+    /// A date range of order dates (`YYYY-MM-DD`) instead of the run's new and changed orders.
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub to: Option<Spanned<String>>,
+}
+
+/// Excel's last row is 1,048,576: a sheet that would pass it goes on in another sheet of the same name.
+const MAX_ROWS: u32 = 1_048_576;
+/// Columns never get wider than this (Excel character units), so one long remark does not hide the rest.
+const MAX_WIDTH: f64 = 60.0;
+
+impl Stage for ReportConfig {
+    fn needs(&self) -> &'static [Resource] {
+        &[Resource::Enrichment]
+    }
+
+    fn check(&self, cx: &mut CheckContext<'_>) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        for d in [&self.from, &self.to].into_iter().flatten() {
+            if chrono::NaiveDate::parse_from_str(&d.value, "%Y-%m-%d").is_err() {
+                diags.push(
+                    Diagnostic::error(
+                        "C070",
+                        pick(
+                            format!("`{}` は日付（YYYY-MM-DD）ではありません", d.value),
+                            format!("`{}` is not a date (YYYY-MM-DD)", d.value),
+                        ),
+                    )
+                    .at(cx.env.file.place_at(&d.referenced))
+                    .help(pick("注文日を 2026-12-01 のように書いてください", "write the order date as 2026-12-01")),
+                );
+            }
+        }
+        if self.from.is_some() != self.to.is_some() {
+            let at = self.from.as_ref().or(self.to.as_ref()).expect("one of them");
+            diags.push(
+                Diagnostic::error("C070", pick("`from` と `to` は両方書きます", "`from` and `to` go together"))
+                    .at(cx.env.file.place_at(&at.referenced))
+                    .help(pick(
+                        "両方の日付を書くか、両方消してください（その実行の受注）",
+                        "give both dates, or neither for the orders of the run",
+                    )),
+            );
+        }
+        diags
+    }
+
+    fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
+        let business_date = cx.now.with_timezone(&crate::domain::time::jst()).format("%Y-%m-%d").to_string();
+        let path =
+            cx.resolve(&self.path.value.replace("{{ run.business_date }}", &business_date).replace("{{ run.id }}", &cx.run_id.to_string()));
+        let scope = match (&self.from, &self.to) {
+            (Some(f), Some(t)) => Scope::Dates { from: f.value.clone(), to: t.value.clone() },
+            _ => Scope::Run(cx.run_id),
+        };
+        let written = write_workbook(cx, &path, &scope, &business_date).with_context(|| format!("writing {}", path.display()))?;
+        Ok(StageOutcome {
+            rows_out: written.orders,
+            message: pick(
+                format!(
+                    "{}: 受注 {} 行、明細 {} 行、エラー {} 行",
+                    crate::config::diagnostic::display_path(&path),
+                    written.orders,
+                    written.items,
+                    written.errors
+                ),
+                format!(
+                    "{}: {} order rows, {} item rows, {} error rows",
+                    crate::config::diagnostic::display_path(&path),
+                    written.orders,
+                    written.items,
+                    written.errors
+                ),
+            ),
+            ..Default::default()
+        })
+    }
+
+    fn preview(&self, _cx: &RunContext<'_>, _limit: usize) -> Result<Preview, StageError> {
+        Ok(Preview {
+            table: "the verification workbook (written by `juchu run`; preview writes nothing)".into(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+            total: 0,
+        })
+    }
+}
+
+struct Written {
+    orders: u64,
+    items: u64,
+    errors: u64,
+}
+
+/// The formats every sheet uses: a Japanese font throughout, yen as `#,##0`, dates as Excel dates.
+struct Formats {
+    header: Format,
+    text: Format,
+    yen: Format,
+    number: Format,
+    datetime: Format,
+    pass: Format,
+    fail: Format,
+    na: Format,
+    fail_text: Format,
+    title: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let base = Format::new().set_font_name("Meiryo UI").set_font_size(10);
+        Formats {
+            header: base.clone().set_bold().set_background_color(Color::RGB(0x305496)).set_font_color(Color::White),
+            text: base.clone(),
+            yen: base.clone().set_num_format("#,##0"),
+            number: base.clone().set_num_format("0"),
+            datetime: base.clone().set_num_format("yyyy/mm/dd hh:mm"),
+            pass: base.clone().set_align(FormatAlign::Center).set_font_color(Color::RGB(0x006100)),
+            fail: base
+                .clone()
+                .set_align(FormatAlign::Center)
+                .set_bold()
+                .set_background_color(Color::RGB(0xFFC7CE))
+                .set_font_color(Color::RGB(0x9C0006)),
+            na: base.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xE7E6E6)).set_font_color(Color::RGB(0x7F7F7F)),
+            fail_text: base.clone().set_background_color(Color::RGB(0xFFC7CE)).set_font_color(Color::RGB(0x9C0006)),
+            title: base.set_bold().set_font_size(14),
+        }
+    }
+}
+
+/// One sheet written row after row, going on in `name (2)` past Excel's last row, keeping each
+/// column's width for Japanese text (full-width characters count two).
+struct Sheet {
+    index: usize,
+    name: String,
+    headers: Vec<String>,
+    widths: Vec<f64>,
+    row: u32,
+    part: u32,
+    /// Sheets of the parts written so far, to size and filter them at the end.
+    parts: Vec<(usize, u32)>,
+}
+
+impl Sheet {
+    fn add(book: &mut Workbook, name: &str, headers: Vec<String>, f: &Formats) -> anyhow::Result<Sheet> {
+        let index = book.worksheets().len();
+        let ws = book.add_worksheet_with_constant_memory()?;
+        ws.set_name(name)?;
+        let mut sheet =
+            Sheet { index, name: name.to_string(), widths: vec![0.0; headers.len()], headers, row: 0, part: 1, parts: Vec::new() };
+        sheet.write_headers(ws, f)?;
+        Ok(sheet)
+    }
+
+    fn write_headers(&mut self, ws: &mut Worksheet, f: &Formats) -> anyhow::Result<()> {
+        for (c, h) in self.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &f.header)?;
+            self.widths[c] = self.widths[c].max(width(h));
+        }
+        if !self.headers.is_empty() {
+            ws.set_freeze_panes(1, 0)?;
+        }
+        self.row = u32::from(!self.headers.is_empty());
+        Ok(())
+    }
+
+    /// The worksheet the next row goes on: a new part when this one is full.
+    fn next_row<'b>(&mut self, book: &'b mut Workbook, f: &Formats) -> anyhow::Result<(&'b mut Worksheet, u32)> {
+        if self.row >= MAX_ROWS {
+            self.parts.push((self.index, self.row));
+            self.part += 1;
+            self.index = book.worksheets().len();
+            let ws = book.add_worksheet_with_constant_memory()?;
+            ws.set_name(format!("{} ({})", self.name, self.part))?;
+            self.write_headers(ws, f)?;
+        }
+        let row = self.row;
+        self.row += 1;
+        Ok((book.worksheet_from_index(self.index)?, row))
+    }
+
+    fn note(&mut self, col: usize, text: &str) {
+        if col >= self.widths.len() {
+            self.widths.resize(col + 1, 0.0);
+        }
+        self.widths[col] = self.widths[col].max(width(text));
+    }
+
+    /// Column widths, the filter over the header, on every part.
+    fn finish(mut self, book: &mut Workbook) -> anyhow::Result<()> {
+        self.parts.push((self.index, self.row));
+        for (index, rows) in self.parts {
+            let ws = book.worksheet_from_index(index)?;
+            for (c, w) in self.widths.iter().enumerate() {
+                ws.set_column_width(c as u16, (w + 2.0).min(MAX_WIDTH))?;
+            }
+            if !self.headers.is_empty() && rows > 1 {
+                ws.autofilter(0, 0, rows - 1, self.headers.len() as u16 - 1)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A cell's width in Excel character units: full-width characters count two.
+fn width(text: &str) -> f64 {
+    use unicode_width::UnicodeWidthStr;
+    text.lines().map(UnicodeWidthStr::width).max().unwrap_or(0) as f64
+}
+
+/// Writes text as text, whatever it starts with: a customer named `=HYPERLINK(…)` stays a name.
+/// (rust_xlsxwriter writes strings as strings; only its Formula type is a formula.)
+fn text(ws: &mut Worksheet, sheet: &mut Sheet, row: u32, col: usize, value: &str, format: &Format) -> anyhow::Result<()> {
+    if !value.is_empty() {
+        // Excel's limit for one cell.
+        let value: String = value.chars().take(32_767).collect();
+        ws.write_string_with_format(row, col as u16, &value, format)?;
+        sheet.note(col, &value);
+    }
+    Ok(())
+}
+
+fn yen(ws: &mut Worksheet, sheet: &mut Sheet, row: u32, col: usize, value: Option<i64>, f: &Formats) -> anyhow::Result<()> {
+    if let Some(v) = value {
+        ws.write_number_with_format(row, col as u16, v as f64, &f.yen)?;
+        sheet.note(col, &format!("{v:>10}"));
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` as an Excel date and time (days since 1899-12-30).
+fn excel_datetime(text: &str) -> Option<f64> {
+    let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    Some((t - epoch).num_seconds() as f64 / 86_400.0)
+}
+
+fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date: &str) -> anyhow::Result<Written> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    let say = |ja: &str, en: &str| pick(ja, en);
+    // Sheets are added in the order staff read them; each is then written row after row.
+    let mut summary = Sheet::add(&mut book, &say("サマリー", "Summary"), Vec::new(), &f)?;
+    let check_headers: Vec<String> = [
+        say("モール", "mall"),
+        say("受注番号", "order number"),
+        say("送付先", "destination"),
+        say("注文日時", "ordered at"),
+        say("注文者", "orderer"),
+        say("送付先都道府県", "ship-to prefecture"),
+        say("請求金額", "billing total"),
+    ]
+    .into_iter()
+    .chain(CHECK_NAMES.iter().flat_map(|n| [n.current().to_string(), say("理由", "reason")]))
+    .collect();
+    let mut checks = Sheet::add(&mut book, &say("受注チェック", "Order checks"), check_headers, &f)?;
+    let item_headers: Vec<String> = [
+        say("モール", "mall"),
+        say("受注番号", "order number"),
+        say("行", "line"),
+        say("送付先", "destination"),
+        say("商品番号", "product"),
+        say("商品名", "name"),
+        say("オプション", "options"),
+        say("オプション加算", "option add-on"),
+        say("単価", "unit price"),
+        say("数量", "quantity"),
+        say("税率", "tax rate"),
+    ]
+    .into_iter()
+    .chain(ITEM_VALUES.iter().flat_map(|(_, ja, en)| [say(ja, en), say("根拠", "from")]))
+    .chain([
+        say("送料（モール）", "shipping (mall)"),
+        say("送料（juchu）", "shipping (juchu)"),
+        say("送料の根拠", "shipping from"),
+        say("代引手数料（モール）", "COD fee (mall)"),
+        say("代引手数料（juchu）", "COD fee (juchu)"),
+        say("代引手数料の根拠", "COD fee from"),
+    ])
+    .collect();
+    let mut items = Sheet::add(&mut book, &say("明細", "Items"), item_headers, &f)?;
+    let error_headers: Vec<String> = vec![
+        say("種類", "kind"),
+        say("ステージ・モール", "stage or mall"),
+        say("コード", "code"),
+        say("場所", "place"),
+        say("内容", "what"),
+        say("対処", "what to do"),
+    ];
+    let mut errors = Sheet::add(&mut book, &say("エラー", "Errors"), error_headers, &f)?;
+
+    // 受注チェック, counting each check's results for the summary.
+    let mut tally = [[0u64; 3]; 10];
+    let orders = cx.store.report_checks(scope, |r| {
+        let (ws, row) = checks.next_row(&mut book, &f)?;
+        let sheet = &mut checks;
+        text(ws, sheet, row, 0, &r.mall, &f.text)?;
+        text(ws, sheet, row, 1, &r.order_number, &f.text)?;
+        let dest = if r.shipments > 1 { format!("{}/{}", r.shipment_no, r.shipments) } else { String::new() };
+        text(ws, sheet, row, 2, &dest, &f.text)?;
+        match excel_datetime(&r.ordered_at) {
+            Some(t) => {
+                ws.write_number_with_format(row, 3, t, &f.datetime)?;
+                sheet.note(3, "2026/12/01 10:00");
+            }
+            None => text(ws, sheet, row, 3, &r.ordered_at, &f.text)?,
+        }
+        text(ws, sheet, row, 4, &r.orderer, &f.text)?;
+        text(ws, sheet, row, 5, &r.prefecture, &f.text)?;
+        yen(ws, sheet, row, 6, r.billing_total, &f)?;
+        for (k, letter) in r.checks.chars().take(10).enumerate() {
+            let col = 7 + 2 * k;
+            let reason = r.reasons.get(k).map(String::as_str).unwrap_or("");
+            let (mark, format, reason_format, slot) = match letter {
+                'P' => ("✓", &f.pass, &f.text, 0),
+                'F' => ("✗", &f.fail, &f.fail_text, 1),
+                _ => ("−", &f.na, &f.na, 2),
+            };
+            tally[k][slot] += 1;
+            ws.write_string_with_format(row, col as u16, mark, format)?;
+            sheet.note(col, mark);
+            if reason.is_empty() {
+                ws.write_blank(row, col as u16 + 1, reason_format)?;
+            } else {
+                text(ws, sheet, row, col + 1, reason, reason_format)?;
+            }
+        }
+        Ok(())
+    })?;
+
+    let item_count = cx.store.report_items(scope, |r| {
+        let (ws, row) = items.next_row(&mut book, &f)?;
+        let sheet = &mut items;
+        text(ws, sheet, row, 0, &r.mall, &f.text)?;
+        text(ws, sheet, row, 1, &r.order_number, &f.text)?;
+        ws.write_number_with_format(row, 2, r.line_no as f64, &f.number)?;
+        ws.write_number_with_format(row, 3, r.shipment_no as f64, &f.number)?;
+        text(ws, sheet, row, 4, &r.product_code, &f.text)?;
+        text(ws, sheet, row, 5, &r.name, &f.text)?;
+        text(ws, sheet, row, 6, &r.options.replace('\n', " / "), &f.text)?;
+        yen(ws, sheet, row, 7, r.option_price, &f)?;
+        yen(ws, sheet, row, 8, r.unit_price, &f)?;
+        ws.write_number_with_format(row, 9, r.quantity as f64, &f.number)?;
+        if let Some(rate) = r.tax_rate {
+            text(ws, sheet, row, 10, &format!("{rate}%"), &f.text)?;
+        }
+        let mut col = 11;
+        for (value, source) in &r.values {
+            text(ws, sheet, row, col, value, &f.text)?;
+            text(ws, sheet, row, col + 1, source, &f.text)?;
+            col += 2;
+        }
+        // A shipment's fees once, on its first line; the mall's beside juchu's where a rule set it.
+        if r.first_of_shipment {
+            yen(ws, sheet, row, col, r.mall_shipping, &f)?;
+            yen(ws, sheet, row, col + 1, r.shipping_fee, &f)?;
+            text(ws, sheet, row, col + 2, &r.shipping_fee_source, &f.text)?;
+            yen(ws, sheet, row, col + 3, r.mall_cod_fee, &f)?;
+            yen(ws, sheet, row, col + 4, r.cod_fee, &f)?;
+            text(ws, sheet, row, col + 5, &r.cod_fee_source, &f.text)?;
+        }
+        Ok(())
+    })?;
+
+    // エラー: what this run reported, then every order still pending.
+    let reported = cx.store.report_reported(cx.run_id)?;
+    let pending = cx.store.report_pending()?;
+    for r in &reported {
+        let (ws, row) = errors.next_row(&mut book, &f)?;
+        let title = crate::config::codes::lookup(&r.code).map(|c| c.title.current().to_string()).unwrap_or_default();
+        let kind = if r.severity == "error" { say("エラー", "error") } else { say("警告", "warning") };
+        let what = if title.is_empty() { r.message.clone() } else { format!("{title}: {}", r.message) };
+        let format = if r.severity == "error" { &f.fail_text } else { &f.text };
+        text(ws, &mut errors, row, 0, &kind, format)?;
+        text(ws, &mut errors, row, 1, &r.stage_id, &f.text)?;
+        text(ws, &mut errors, row, 2, &r.code, &f.text)?;
+        text(ws, &mut errors, row, 3, &r.place, &f.text)?;
+        text(ws, &mut errors, row, 4, &what, &f.text)?;
+        text(ws, &mut errors, row, 5, &r.help, &f.text)?;
+    }
+    for p in &pending {
+        let (ws, row) = errors.next_row(&mut book, &f)?;
+        let (kind, code, todo) = if p.reason == "unreadable" {
+            (
+                say("読めない受注（取り置き）", "unreadable order (set aside)"),
+                "F007",
+                say("毎回読み直します。モール側で受注を確かめてください", "read again on every poll; check the order at the mall"),
+            )
+        } else {
+            (
+                say("取得待ち", "pending"),
+                "F006",
+                say(
+                    "毎回取得し直します。続くときはモールの管理画面で確かめてください",
+                    "asked for on every poll; if it goes on, look it up in the mall's admin screen",
+                ),
+            )
+        };
+        let what = pick(
+            format!("{} {}（{} から、取得{}回）: {}", p.mall, p.order_number, p.first_seen, p.polls, p.detail),
+            format!("{} {} (since {}, {} poll(s)): {}", p.mall, p.order_number, p.first_seen, p.polls, p.detail),
+        );
+        text(ws, &mut errors, row, 0, &kind, &f.fail_text)?;
+        text(ws, &mut errors, row, 1, &p.mall, &f.text)?;
+        text(ws, &mut errors, row, 2, code, &f.text)?;
+        text(ws, &mut errors, row, 3, &p.order_number, &f.text)?;
+        text(ws, &mut errors, row, 4, &what, &f.text)?;
+        text(ws, &mut errors, row, 5, &todo, &f.text)?;
+    }
+    let error_count = (reported.len() + pending.len()) as u64;
+
+    write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported)?;
+    summary.finish(&mut book)?;
+    checks.finish(&mut book)?;
+    items.finish(&mut book)?;
+    errors.finish(&mut book)?;
+
+    // Written beside the real name, then renamed: never half a workbook under it.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let partial = partial_name(path);
+    book.save(&partial)?;
+    super::crash_point("report_before_rename");
+    std::fs::rename(&partial, path)?;
+    Ok(Written { orders, items: item_count, errors: error_count })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_summary(
+    cx: &RunContext<'_>,
+    book: &mut Workbook,
+    sheet: &mut Sheet,
+    f: &Formats,
+    business_date: &str,
+    tally: &[[u64; 3]; 10],
+    orders: u64,
+    reported: &[crate::store::report::ReportedRow],
+) -> anyhow::Result<()> {
+    let say = |ja: &str, en: &str| pick(ja, en);
+    let mut lines: Vec<Vec<(String, Option<i64>)>> = Vec::new();
+    let t = |s: String| (s, None);
+    let n = |v: i64| (String::new(), Some(v));
+    lines.push(vec![t(say("確認用ブック", "Verification workbook"))]);
+    lines.push(vec![t(say("実行", "run")), t(format!("{} ({})", cx.run_id, cx.now.format("%Y-%m-%d %H:%M:%S%:z")))]);
+    lines.push(vec![t(say("営業日", "business date")), t(business_date.to_string())]);
+    lines.push(vec![t(say("対象の受注（行）", "orders shown (rows)")), n(orders as i64)]);
+    lines.push(Vec::new());
+    lines.push(vec![
+        t(say("モール", "mall")),
+        t(say("新規", "new")),
+        t(say("変更", "changed")),
+        t(say("取得待ち・取り置き", "pending or set aside")),
+        t(say("受注連動", "linkage")),
+        t(say("キーの期限", "keys expire on")),
+    ]);
+    for c in cx.store.report_mall_counts(cx.run_id)? {
+        let m = cx.settings.malls.get(&c.mall);
+        let linkage = match m {
+            Some(m) if m.switches.linkage => match &m.linkage_starts_at {
+                Some(at) => pick(format!("ON（{} から）", at.value), format!("ON (from {})", at.value)),
+                None => say("ON", "ON"),
+            },
+            Some(_) => say("OFF", "OFF"),
+            None => String::new(),
+        };
+        let expires = m.and_then(|m| m.credentials_expire_on.as_ref()).map(|e| e.value.clone()).unwrap_or_default();
+        lines.push(vec![t(c.mall.clone()), n(c.new), n(c.changed), n(c.pending), t(linkage), t(expires)]);
+    }
+    lines.push(Vec::new());
+    lines.push(vec![t(say("チェック", "check")), t(say("OK", "pass")), t(say("NG", "fail")), t(say("対象外", "n/a"))]);
+    for (k, name) in CHECK_NAMES.iter().enumerate() {
+        let [p, fl, na] = tally[k];
+        lines.push(vec![t(format!("{}. {}", k + 1, name.current())), n(p as i64), n(fl as i64), n(na as i64)]);
+    }
+    let failed: Vec<&crate::store::report::ReportedRow> = reported.iter().filter(|r| r.severity == "error").collect();
+    lines.push(Vec::new());
+    lines.push(vec![t(pick(
+        format!("この実行のエラー: {} 件（エラーシート）", failed.len()),
+        format!("errors in this run: {} (see the Errors sheet)", failed.len()),
+    ))]);
+    for r in failed.iter().take(20) {
+        lines.push(vec![t(r.stage_id.clone()), t(r.code.clone()), t(r.message.clone())]);
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let (ws, row) = sheet.next_row(book, f)?;
+        for (c, (s, v)) in line.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    ws.write_number_with_format(row, c as u16, *v as f64, &f.number)?;
+                }
+                None if i == 0 => {
+                    ws.write_string_with_format(row, c as u16, s, &f.title)?;
+                }
+                None => text(ws, sheet, row, c, s, &f.text)?,
+            }
+        }
+    }
+    // The summary has no header row: widths from its cells, at least a readable minimum.
+    sheet.widths = sheet.widths.iter().map(|w| w.max(12.0)).collect();
+    Ok(())
+}
+
+/// `verification-2026-12-01.xlsx` → `verification-2026-12-01.xlsx.partial` (never opened by Excel by mistake).
+fn partial_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    path.with_file_name(name)
+}

@@ -1,0 +1,266 @@
+//! What the verification workbook (`report` stage) reads: the orders of a run or of a date range with
+//! their ten checks, their lines with the enriched values and where each came from, and what the run
+//! reported. Each read streams its rows in the order the sheet shows them (the workbook is written in
+//! constant memory, row after row).
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use duckdb::params;
+
+use super::Store;
+
+/// Which orders a workbook shows.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// New or changed (or enriched again) in this run.
+    Run(i64),
+    /// Ordered on these JST dates, both included (`YYYY-MM-DD`).
+    Dates { from: String, to: String },
+}
+
+impl Scope {
+    /// The condition on `o` (orders) and `e` (order_enrichment), and its parameter(s).
+    fn condition(&self) -> (String, Vec<String>) {
+        match self {
+            Scope::Run(run) => {
+                ("(o.first_seen_run = ?1 OR o.last_changed_run = ?1 OR e.enriched_run = ?1)".to_string(), vec![run.to_string()])
+            }
+            Scope::Dates { from, to } => ("o.ordered_at::DATE BETWEEN ?1::DATE AND ?2::DATE".to_string(), vec![from.clone(), to.clone()]),
+        }
+    }
+}
+
+/// One row of 受注チェック: a shipment of an order with its ten checks.
+#[derive(Debug, Clone)]
+pub struct CheckRow {
+    pub mall: String,
+    pub order_number: String,
+    pub shipment_no: i32,
+    pub shipments: i32,
+    /// `YYYY-MM-DD HH:MM:SS`, JST.
+    pub ordered_at: String,
+    pub orderer: String,
+    pub prefecture: String,
+    pub billing_total: Option<i64>,
+    /// One letter per check: P pass, F fail, N n/a (see domain::checks::CheckResult).
+    pub checks: String,
+    pub reasons: Vec<String>,
+}
+
+/// One row of 明細: an order line with its shipment's enriched values and their sources.
+#[derive(Debug, Clone, Default)]
+pub struct ItemRow {
+    pub mall: String,
+    pub order_number: String,
+    pub line_no: i32,
+    pub shipment_no: i32,
+    /// The first line of its shipment: the shipment's fees are shown on it only.
+    pub first_of_shipment: bool,
+    pub product_code: String,
+    pub name: String,
+    pub options: String,
+    pub option_price: Option<i64>,
+    pub unit_price: Option<i64>,
+    pub quantity: i64,
+    pub tax_rate: Option<i32>,
+    /// (value, source) pairs, in the order `ITEM_VALUES` names them.
+    pub values: Vec<(String, String)>,
+    /// The mall's shipping for the order and juchu's for this shipment, with its source.
+    pub mall_shipping: Option<i64>,
+    pub shipping_fee: Option<i64>,
+    pub shipping_fee_source: String,
+    pub mall_cod_fee: Option<i64>,
+    pub cod_fee: Option<i64>,
+    pub cod_fee_source: String,
+}
+
+/// The enriched values 明細 shows beside each line: (column, Japanese heading, English heading).
+pub const ITEM_VALUES: &[(&str, &str, &str)] = &[
+    ("logistics_company", "物流会社", "logistics company"),
+    ("carrier", "配送会社", "carrier"),
+    ("ship_date", "出荷予定日", "ship date"),
+    ("desired_date", "お届け希望日", "delivery date"),
+    ("desired_time_slot", "お届け時間帯", "time slot"),
+];
+
+/// An order a mall listed that is not stored (pending_orders).
+#[derive(Debug, Clone)]
+pub struct PendingRow {
+    pub mall: String,
+    pub order_number: String,
+    pub reason: String,
+    pub detail: String,
+    pub polls: i64,
+    pub first_seen: String,
+}
+
+/// A problem a stage of the run reported (run_diagnostics).
+#[derive(Debug, Clone)]
+pub struct ReportedRow {
+    pub stage_id: String,
+    pub code: String,
+    pub severity: String,
+    pub place: String,
+    pub message: String,
+    pub help: String,
+}
+
+/// Per mall: orders new and changed in the run.
+#[derive(Debug, Clone, Default)]
+pub struct MallCounts {
+    pub mall: String,
+    pub new: i64,
+    pub changed: i64,
+    pub pending: i64,
+}
+
+impl Store {
+    /// 受注チェック rows, by mall, order time and number, then shipment.
+    pub fn report_checks(&self, scope: &Scope, mut row: impl FnMut(CheckRow) -> Result<()>) -> Result<u64> {
+        let reasons: HashMap<i32, String> = {
+            let mut stmt = self.conn.prepare("SELECT id, reason FROM check_reasons")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let (cond, args) = scope.condition();
+        let sql = format!(
+            "SELECT o.mall, o.order_number, e.shipment_no, coalesce(o.shipment_count, 1), strftime(o.ordered_at, '%Y-%m-%d %H:%M:%S'),
+                coalesce(o.orderer_name, ''), coalesce(s.ship_to_prefecture, o.ship_to_prefecture, ''), o.billing_total,
+                e.checks, array_to_string(e.check_reason_ids, ',')
+             FROM order_enrichment e JOIN orders o USING (mall, shop, order_number)
+             LEFT JOIN order_shipments s ON s.mall = e.mall AND s.shop = e.shop AND s.order_number = e.order_number AND s.shipment_no = e.shipment_no
+             WHERE {cond}
+             ORDER BY o.mall, o.ordered_at, o.order_number, e.shipment_no"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(duckdb::params_from_iter(args.iter()))?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let ids: Option<String> = r.get(9)?;
+            let reasons = ids
+                .unwrap_or_default()
+                .split(',')
+                .map(|id| id.trim().parse::<i32>().ok().and_then(|id| reasons.get(&id).cloned()).unwrap_or_default())
+                .collect();
+            row(CheckRow {
+                mall: r.get(0)?,
+                order_number: r.get(1)?,
+                shipment_no: r.get(2)?,
+                shipments: r.get(3)?,
+                ordered_at: r.get(4)?,
+                orderer: r.get(5)?,
+                prefecture: r.get(6)?,
+                billing_total: r.get(7)?,
+                checks: r.get(8)?,
+                reasons,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// 明細 rows, in the order of 受注チェック, then line.
+    pub fn report_items(&self, scope: &Scope, mut row: impl FnMut(ItemRow) -> Result<()>) -> Result<u64> {
+        let (cond, args) = scope.condition();
+        let values: Vec<String> = ITEM_VALUES.iter().map(|(c, _, _)| format!("e.{c}::VARCHAR, coalesce(e.{c}_source, '')")).collect();
+        let sql = format!(
+            "SELECT o.mall, o.order_number, i.line_no, i.shipment_no,
+                i.line_no = min(i.line_no) OVER (PARTITION BY i.mall, i.shop, i.order_number, i.shipment_no),
+                coalesce(i.product_code, ''), coalesce(i.name, ''), coalesce(i.options_text, ''), i.option_price, i.unit_price,
+                i.quantity, i.tax_rate, o.shipping, e.shipping_fee, coalesce(e.shipping_fee_source, ''), o.cod_fee, e.cod_fee,
+                coalesce(e.cod_fee_source, ''), {}
+             FROM order_items i JOIN orders o USING (mall, shop, order_number)
+             LEFT JOIN order_enrichment e ON e.mall = i.mall AND e.shop = i.shop AND e.order_number = i.order_number AND e.shipment_no = i.shipment_no
+             WHERE {cond}
+             ORDER BY o.mall, o.ordered_at, o.order_number, i.shipment_no, i.line_no",
+            values.join(", ")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(duckdb::params_from_iter(args.iter()))?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let mut values = Vec::with_capacity(ITEM_VALUES.len());
+            for k in 0..ITEM_VALUES.len() {
+                values.push((r.get::<_, Option<String>>(18 + 2 * k)?.unwrap_or_default(), r.get(19 + 2 * k)?));
+            }
+            row(ItemRow {
+                mall: r.get(0)?,
+                order_number: r.get(1)?,
+                line_no: r.get(2)?,
+                shipment_no: r.get(3)?,
+                first_of_shipment: r.get(4)?,
+                product_code: r.get(5)?,
+                name: r.get(6)?,
+                options: r.get(7)?,
+                option_price: r.get(8)?,
+                unit_price: r.get(9)?,
+                quantity: r.get::<_, Option<i64>>(10)?.unwrap_or(0),
+                tax_rate: r.get(11)?,
+                mall_shipping: r.get(12)?,
+                shipping_fee: r.get(13)?,
+                shipping_fee_source: r.get(14)?,
+                mall_cod_fee: r.get(15)?,
+                cod_fee: r.get(16)?,
+                cod_fee_source: r.get(17)?,
+                values,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Every order still pending (listed and not sent, or unreadable), by mall and number.
+    pub fn report_pending(&self) -> Result<Vec<PendingRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT mall, order_number, reason, coalesce(detail, ''), polls, strftime(first_seen, '%Y-%m-%d %H:%M')
+             FROM pending_orders ORDER BY mall, order_number",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PendingRow {
+                mall: r.get(0)?,
+                order_number: r.get(1)?,
+                reason: r.get(2)?,
+                detail: r.get(3)?,
+                polls: r.get(4)?,
+                first_seen: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What the stages of a run reported, in the order they did.
+    pub fn report_reported(&self, run_id: i64) -> Result<Vec<ReportedRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT stage_id, code, severity, coalesce(place, ''), message, coalesce(help, '') FROM run_diagnostics
+             WHERE run_id = ? ORDER BY seq, n",
+        )?;
+        let rows = stmt.query_map(params![run_id], |r| {
+            Ok(ReportedRow {
+                stage_id: r.get(0)?,
+                code: r.get(1)?,
+                severity: r.get(2)?,
+                place: r.get(3)?,
+                message: r.get(4)?,
+                help: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Orders new and changed in the run, and pending now, per mall.
+    pub fn report_mall_counts(&self, run_id: i64) -> Result<Vec<MallCounts>> {
+        let mut stmt = self.conn.prepare(
+            "WITH counted AS (
+                SELECT mall, count(*) FILTER (WHERE first_seen_run = ?1) AS new,
+                    count(*) FILTER (WHERE last_changed_run = ?1 AND first_seen_run <> ?1) AS changed
+                FROM orders GROUP BY mall),
+             pending AS (SELECT mall, count(*) AS pending FROM pending_orders GROUP BY mall)
+             SELECT coalesce(c.mall, p.mall), coalesce(c.new, 0), coalesce(c.changed, 0), coalesce(p.pending, 0)
+             FROM counted c FULL JOIN pending p USING (mall) ORDER BY 1",
+        )?;
+        let rows = stmt
+            .query_map(params![run_id], |r| Ok(MallCounts { mall: r.get(0)?, new: r.get(1)?, changed: r.get(2)?, pending: r.get(3)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
