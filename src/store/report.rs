@@ -20,7 +20,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// The condition on `o` (orders) and `e` (order_enrichment), and its parameter(s).
+    /// The condition on `o` (orders) and `e` (its order_enrichment rows), and its parameter(s).
     fn condition(&self) -> (String, Vec<String>) {
         match self {
             Scope::Run(run) => {
@@ -115,7 +115,44 @@ pub struct MallCounts {
     pub pending: i64,
 }
 
+/// Orders per batch: each sheet's rows are read a batch of orders at a time, so the sort a query
+/// needs stays small and a workbook of a million orders takes the memory of one batch.
+const BATCH: usize = 5_000;
+
 impl Store {
+    /// The orders in scope, in the order the sheets show them (mall, order time, number).
+    fn scope_keys(&self, scope: &Scope) -> Result<Vec<(String, String, String)>> {
+        let (cond, args) = scope.condition();
+        let sql = format!(
+            "SELECT o.mall, o.shop, o.order_number FROM orders o
+             WHERE EXISTS (SELECT 1 FROM order_enrichment e WHERE e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number AND {cond})
+             ORDER BY o.mall, o.ordered_at, o.order_number"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(duckdb::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Runs `read` once per batch of orders, with the batch in `temp.report_keys (mall, shop,
+    /// order_number, seq)`; `seq` keeps the sheets' order across batches.
+    fn per_batch(&self, scope: &Scope, mut read: impl FnMut() -> Result<()>) -> Result<()> {
+        let keys = self.scope_keys(scope)?;
+        for (b, batch) in keys.chunks(BATCH).enumerate() {
+            self.conn
+                .execute_batch("CREATE OR REPLACE TEMP TABLE report_keys (mall VARCHAR, shop VARCHAR, order_number VARCHAR, seq BIGINT)")?;
+            {
+                let mut a = self.conn.appender_to_catalog_and_db("report_keys", "temp", "main")?;
+                for (i, (mall, shop, number)) in batch.iter().enumerate() {
+                    a.append_row(params![mall, shop, number, (b * BATCH + i) as i64])?;
+                }
+                a.flush()?;
+            }
+            read()?;
+        }
+        self.conn.execute_batch("DROP TABLE IF EXISTS temp.report_keys")?;
+        Ok(())
+    }
+
     /// 受注チェック rows, by mall, order time and number, then shipment.
     pub fn report_checks(&self, scope: &Scope, mut row: impl FnMut(CheckRow) -> Result<()>) -> Result<u64> {
         let reasons: HashMap<i32, String> = {
@@ -123,46 +160,45 @@ impl Store {
             let rows = stmt.query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?)))?;
             rows.collect::<Result<_, _>>()?
         };
-        let (cond, args) = scope.condition();
-        let sql = format!(
-            "SELECT o.mall, o.order_number, e.shipment_no, coalesce(o.shipment_count, 1), strftime(o.ordered_at, '%Y-%m-%d %H:%M:%S'),
+        let sql = "SELECT o.mall, o.order_number, e.shipment_no, coalesce(o.shipment_count, 1), strftime(o.ordered_at, '%Y-%m-%d %H:%M:%S'),
                 coalesce(o.orderer_name, ''), coalesce(s.ship_to_prefecture, o.ship_to_prefecture, ''), o.billing_total,
                 e.checks, array_to_string(e.check_reason_ids, ',')
-             FROM order_enrichment e JOIN orders o USING (mall, shop, order_number)
+             FROM temp.report_keys k JOIN orders o USING (mall, shop, order_number)
+             JOIN order_enrichment e ON e.mall = k.mall AND e.shop = k.shop AND e.order_number = k.order_number
              LEFT JOIN order_shipments s ON s.mall = e.mall AND s.shop = e.shop AND s.order_number = e.order_number AND s.shipment_no = e.shipment_no
-             WHERE {cond}
-             ORDER BY o.mall, o.ordered_at, o.order_number, e.shipment_no"
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(duckdb::params_from_iter(args.iter()))?;
+             ORDER BY k.seq, e.shipment_no";
         let mut n = 0;
-        while let Some(r) = rows.next()? {
-            let ids: Option<String> = r.get(9)?;
-            let reasons = ids
-                .unwrap_or_default()
-                .split(',')
-                .map(|id| id.trim().parse::<i32>().ok().and_then(|id| reasons.get(&id).cloned()).unwrap_or_default())
-                .collect();
-            row(CheckRow {
-                mall: r.get(0)?,
-                order_number: r.get(1)?,
-                shipment_no: r.get(2)?,
-                shipments: r.get(3)?,
-                ordered_at: r.get(4)?,
-                orderer: r.get(5)?,
-                prefecture: r.get(6)?,
-                billing_total: r.get(7)?,
-                checks: r.get(8)?,
-                reasons,
-            })?;
-            n += 1;
-        }
+        self.per_batch(scope, || {
+            let mut stmt = self.conn.prepare(sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let ids: Option<String> = r.get(9)?;
+                let reasons = ids
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|id| id.trim().parse::<i32>().ok().and_then(|id| reasons.get(&id).cloned()).unwrap_or_default())
+                    .collect();
+                row(CheckRow {
+                    mall: r.get(0)?,
+                    order_number: r.get(1)?,
+                    shipment_no: r.get(2)?,
+                    shipments: r.get(3)?,
+                    ordered_at: r.get(4)?,
+                    orderer: r.get(5)?,
+                    prefecture: r.get(6)?,
+                    billing_total: r.get(7)?,
+                    checks: r.get(8)?,
+                    reasons,
+                })?;
+                n += 1;
+            }
+            Ok(())
+        })?;
         Ok(n)
     }
 
     /// 明細 rows, in the order of 受注チェック, then line.
     pub fn report_items(&self, scope: &Scope, mut row: impl FnMut(ItemRow) -> Result<()>) -> Result<u64> {
-        let (cond, args) = scope.condition();
         let values: Vec<String> = ITEM_VALUES.iter().map(|(c, _, _)| format!("e.{c}::VARCHAR, coalesce(e.{c}_source, '')")).collect();
         let sql = format!(
             "SELECT o.mall, o.order_number, i.line_no, i.shipment_no,
@@ -170,43 +206,45 @@ impl Store {
                 coalesce(i.product_code, ''), coalesce(i.name, ''), coalesce(i.options_text, ''), i.option_price, i.unit_price,
                 i.quantity, i.tax_rate, o.shipping, e.shipping_fee, coalesce(e.shipping_fee_source, ''), o.cod_fee, e.cod_fee,
                 coalesce(e.cod_fee_source, ''), {}
-             FROM order_items i JOIN orders o USING (mall, shop, order_number)
+             FROM temp.report_keys k JOIN order_items i USING (mall, shop, order_number) JOIN orders o USING (mall, shop, order_number)
              LEFT JOIN order_enrichment e ON e.mall = i.mall AND e.shop = i.shop AND e.order_number = i.order_number AND e.shipment_no = i.shipment_no
-             WHERE {cond}
-             ORDER BY o.mall, o.ordered_at, o.order_number, i.shipment_no, i.line_no",
+             ORDER BY k.seq, i.shipment_no, i.line_no",
             values.join(", ")
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(duckdb::params_from_iter(args.iter()))?;
         let mut n = 0;
-        while let Some(r) = rows.next()? {
-            let mut values = Vec::with_capacity(ITEM_VALUES.len());
-            for k in 0..ITEM_VALUES.len() {
-                values.push((r.get::<_, Option<String>>(18 + 2 * k)?.unwrap_or_default(), r.get(19 + 2 * k)?));
+        self.per_batch(scope, || {
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let mut values = Vec::with_capacity(ITEM_VALUES.len());
+                for k in 0..ITEM_VALUES.len() {
+                    values.push((r.get::<_, Option<String>>(18 + 2 * k)?.unwrap_or_default(), r.get(19 + 2 * k)?));
+                }
+                row(ItemRow {
+                    mall: r.get(0)?,
+                    order_number: r.get(1)?,
+                    line_no: r.get(2)?,
+                    shipment_no: r.get(3)?,
+                    first_of_shipment: r.get(4)?,
+                    product_code: r.get(5)?,
+                    name: r.get(6)?,
+                    options: r.get(7)?,
+                    option_price: r.get(8)?,
+                    unit_price: r.get(9)?,
+                    quantity: r.get::<_, Option<i64>>(10)?.unwrap_or(0),
+                    tax_rate: r.get(11)?,
+                    mall_shipping: r.get(12)?,
+                    shipping_fee: r.get(13)?,
+                    shipping_fee_source: r.get(14)?,
+                    mall_cod_fee: r.get(15)?,
+                    cod_fee: r.get(16)?,
+                    cod_fee_source: r.get(17)?,
+                    values,
+                })?;
+                n += 1;
             }
-            row(ItemRow {
-                mall: r.get(0)?,
-                order_number: r.get(1)?,
-                line_no: r.get(2)?,
-                shipment_no: r.get(3)?,
-                first_of_shipment: r.get(4)?,
-                product_code: r.get(5)?,
-                name: r.get(6)?,
-                options: r.get(7)?,
-                option_price: r.get(8)?,
-                unit_price: r.get(9)?,
-                quantity: r.get::<_, Option<i64>>(10)?.unwrap_or(0),
-                tax_rate: r.get(11)?,
-                mall_shipping: r.get(12)?,
-                shipping_fee: r.get(13)?,
-                shipping_fee_source: r.get(14)?,
-                mall_cod_fee: r.get(15)?,
-                cod_fee: r.get(16)?,
-                cod_fee_source: r.get(17)?,
-                values,
-            })?;
-            n += 1;
-        }
+            Ok(())
+        })?;
         Ok(n)
     }
 
