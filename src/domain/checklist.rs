@@ -281,8 +281,14 @@ fn store_settings(m: &MallSetup) -> ChecklistItem {
 /// S2: shop holidays or closed weekdays, and national holidays that do not run out soon.
 fn calendar(id: &'static str, title: String, s: &StoreFacts, provisional: Option<NaiveDate>) -> ChecklistItem {
     let (h, w) = (s.masters.shop_holidays.len(), s.masters.closed_weekdays.len());
-    let names = ["月", "火", "水", "木", "金", "土", "日"];
-    let weekdays: Vec<&str> = s.masters.closed_weekdays.iter().map(|d| names[d.weekday.num_days_from_monday() as usize]).collect();
+    let names = pick("月火水木金土日", "MonTueWedThuFriSatSun");
+    let per_day = if names.is_ascii() { 3 } else { 1 };
+    let weekdays: Vec<String> = s
+        .masters
+        .closed_weekdays
+        .iter()
+        .map(|d| names.chars().skip(d.weekday.num_days_from_monday() as usize * per_day).take(per_day).collect())
+        .collect();
     let detail = pick(
         format!("休業日 {h} 日、定休日 {}、祝日 {} 日", if w == 0 { "なし".into() } else { weekdays.join("・") }, s.national_holidays),
         format!(
@@ -704,10 +710,6 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
-    }
-
-    fn item<'a>(items: &'a [ChecklistItem], id: &str) -> &'a ChecklistItem {
-        items.iter().find(|i| i.id == id).unwrap()
     }
 
     #[test]
