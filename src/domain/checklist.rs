@@ -800,4 +800,15 @@ mod tests {
         m.linkage_starts_at = Some(at("2026-12-01 09:00"));
         assert!(test_orders_processed("S9", "t".into(), &s, &[m]).ok);
     }
+
+    #[test]
+    fn a_calendar_without_days_off_and_a_fetch_that_failed_are_ng() {
+        let mut s = StoreFacts { national_holidays: 1602, ..Default::default() };
+        let c = calendar("S2", "t".into(), &s, NaiveDate::from_ymd_opt(2028, 1, 1));
+        assert!(!c.ok);
+        assert!(c.fix.as_deref().unwrap().contains("休業日") && c.fix.as_deref().unwrap().contains("M011"), "{c:?}");
+        s.last_fetch = Some(FetchStage { run_id: 3, at: at("2026-11-28 10:00"), status: "failed".into() });
+        let i = import_test("S8", "t".into(), &s, &[mall("rakuten", MallKind::Rakuten)]);
+        assert_eq!((i.ok, i.detail.as_str()), (false, "最後の受注取込（実行 3）は failed でした"));
+    }
 }
