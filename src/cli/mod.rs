@@ -78,13 +78,17 @@ pub enum Command {
     },
     /// Check a pipeline, its settings, masters and input files; print every problem; write nothing.
     #[command(
-        after_help = "Example:\n  juchu check pipelines/demo.yaml\n\nExits 78 when there is an error, 0 otherwise (warnings are listed)."
+        after_help = "Example:\n  juchu check pipelines/demo.yaml\n\nExits 78 when there is an error, 0 otherwise (warnings are listed).\n\n  juchu check pipelines/demo.yaml --checklist\n\nThe first-setup checklist: exits 0 when every item is OK, 1 while one is NG, 78 when the pipeline or settings do not load."
     )]
     Check {
         pipeline: PathBuf,
         /// Treat warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// Print the first-setup checklist (初期設定確認チェックシート) instead: every item OK or NG
+        /// with what to fix, from the settings and the store. Exits 1 while an item is NG.
+        #[arg(long, conflicts_with = "deny_warnings")]
+        checklist: bool,
     },
     /// Show the first rows a stage would write; writes nothing.
     #[command(after_help = "Example:\n  juchu preview pipelines/demo.yaml --stage products --limit 5")]
@@ -191,7 +195,8 @@ pub fn main() -> ExitStatus {
     };
     match cli.command {
         Command::Run { pipeline, replay } => run::run(&pipeline, &RunOptions { replay, ..opts }),
-        Command::Check { pipeline, deny_warnings } => check::check(&pipeline, deny_warnings, &opts),
+        Command::Check { pipeline, deny_warnings: _, checklist: true } => check::checklist(&pipeline, &opts),
+        Command::Check { pipeline, deny_warnings, checklist: false } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),
         Command::Query { sql, format, raw } => query::query(&sql, format, raw, &opts),
         Command::Explain { order_number, mall } => explain::explain(&order_number, mall.as_deref(), &opts),

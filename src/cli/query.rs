@@ -23,6 +23,11 @@ pub enum Format {
 /// is internal (70). Each is said on stderr.
 pub fn open_read_only(opts: &RunOptions) -> Result<(Store, PathBuf), ExitStatus> {
     let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
+    open_read_only_at(path)
+}
+
+/// Opens the store at `path` read-only, saying on stderr why not (as [`open_read_only`]).
+pub fn open_read_only_at(path: PathBuf) -> Result<(Store, PathBuf), ExitStatus> {
     match Store::open_read_only(&path) {
         Ok(s) => Ok((s, path)),
         Err(e) if e.downcast_ref::<crate::store::StoreBusy>().is_some() => {

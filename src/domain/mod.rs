@@ -1,6 +1,7 @@
 //! Pure types and logic of the shop, no I/O.
 
 pub mod calendar;
+pub mod checklist;
 pub mod checks;
 pub mod enrichment;
 pub mod fields;

@@ -3,6 +3,7 @@
 //! command reads lives here; a set-based upsert private to one stage may stay beside that stage,
 //! which is then its table's only writer).
 
+pub mod checklist;
 pub mod columns;
 pub mod enrichment;
 pub mod lock;

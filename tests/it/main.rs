@@ -3,6 +3,7 @@
 mod support;
 
 mod check;
+mod checklist;
 mod cli;
 mod codes;
 mod enrich;
