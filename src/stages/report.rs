@@ -1,8 +1,8 @@
 //! Stage `report` (S10, S17): the verification workbook (確認用ブック) staff review every day in Excel.
 //!
 //! Sheets: サマリー (the run), 受注チェック (one row per order and destination, the ten checks with
-//! their reasons), 明細 (one row per line, each enriched value beside where it came from), エラー (what
-//! the run reported, and every order still pending). Written in constant memory, each sheet in row
+//! their reasons), 明細 (one row per line, each enriched value beside where it came from),
+//! 初期設定チェック (the first-setup checklist), エラー (what the run reported, and every order still pending). Written in constant memory, each sheet in row
 //! order, to a temporary name renamed at the end: a crash never leaves half a workbook under the real name.
 
 use std::path::{Path, PathBuf};
@@ -306,6 +306,9 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
     ])
     .collect();
     let mut items = Sheet::add(&mut book, &say("明細", "Items"), item_headers, &f)?;
+    let setup_headers: Vec<String> =
+        vec![say("項目", "item"), say("内容", "what"), say("結果", "result"), say("確認したこと", "found"), say("対処", "what to do")];
+    let mut setup = Sheet::add(&mut book, &say("初期設定チェック", "First setup"), setup_headers, &f)?;
     let error_headers: Vec<String> = vec![
         say("種類", "kind"),
         say("ステージ・モール", "stage or mall"),
@@ -389,6 +392,17 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
         Ok(())
     })?;
 
+    // 初期設定チェック: the first-setup checklist, as `juchu check --checklist` prints it.
+    for item in crate::store::checklist::evaluate(cx.settings, Some(cx.store), cx.now) {
+        let (ws, row) = setup.next_row(&mut book, &f)?;
+        text(ws, &mut setup, row, 0, item.id, &f.text)?;
+        text(ws, &mut setup, row, 1, &item.title, &f.text)?;
+        let (mark, format) = if item.ok { ("OK", &f.pass) } else { ("NG", &f.fail) };
+        ws.write_string_with_format(row, 2, mark, format)?;
+        text(ws, &mut setup, row, 3, &item.detail, &f.text)?;
+        text(ws, &mut setup, row, 4, item.fix.as_deref().unwrap_or(""), if item.ok { &f.text } else { &f.fail_text })?;
+    }
+
     // エラー: what this run reported, then every order still pending.
     let reported = cx.store.report_reported(cx.run_id)?;
     let pending = cx.store.report_pending()?;
@@ -440,6 +454,7 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
     summary.finish(&mut book)?;
     checks.finish(&mut book)?;
     items.finish(&mut book)?;
+    setup.finish(&mut book)?;
     errors.finish(&mut book)?;
 
     // Written beside the real name, then renamed: never half a workbook under it.

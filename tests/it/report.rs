@@ -45,7 +45,7 @@ fn the_demo_writes_a_workbook_staff_can_read_with_failing_checks_and_provenance(
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("workbook") && out.stdout.contains("out/verification-2026-11-28.xlsx"), "{}", out.stdout);
     let mut book: Xlsx<_> = open_workbook(shop.path(BOOK)).unwrap();
-    assert_eq!(book.sheet_names(), ["Summary", "Order checks", "Items", "Errors"]);
+    assert_eq!(book.sheet_names(), ["Summary", "Order checks", "Items", "First setup", "Errors"]);
 
     let checks = sheet(&shop, "Order checks");
     let enriched = shop.query_one("select count(*) from order_enrichment");
@@ -73,6 +73,14 @@ fn the_demo_writes_a_workbook_staff_can_read_with_failing_checks_and_provenance(
     assert!(items[1..].iter().any(|r| r[lc_from].starts_with("配送条件!")), "master cells are named");
     let fee_from = column(&items, "shipping from");
     assert!(items[1..].iter().any(|r| r[fee_from].starts_with("rules/shipping_fee.yaml row")), "rule rows are named");
+
+    // The first-setup checklist, item by item, as `juchu check --checklist` has it.
+    let setup = sheet(&shop, "First setup");
+    assert!(setup[1..].iter().all(|r| r[2] == "OK" || r[2] == "NG"), "{setup:?}");
+    let listed = shop.juchu(&["check", "pipelines/demo.yaml", "--checklist"]);
+    for r in &setup[1..] {
+        assert!(listed.stdout.contains(&r[1]), "`{}` is in the checklist too:\n{}", r[1], listed.stdout);
+    }
 
     let errors = sheet(&shop, "Errors");
     assert!(errors.iter().any(|r| r[2] == "D030"), "what the run reported: {errors:?}");
