@@ -265,6 +265,10 @@ fn excel_datetime(text: &str) -> Option<f64> {
 fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date: &str) -> anyhow::Result<Written> {
     let f = Formats::new();
     let mut book = Workbook::new();
+    // Excel's own level: about 30 % faster to save than the default 6, for files about 5 % bigger.
+    book.set_zip_compression_level(3);
+    // A workbook past 4 GB (a million orders with long remarks) needs ZIP64.
+    book.use_zip_large_file(true);
     let say = |ja: &str, en: &str| pick(ja, en);
     // Sheets are added in the order staff read them; each is then written row after row.
     let mut summary = Sheet::add(&mut book, &say("サマリー", "Summary"), Vec::new(), &f)?;

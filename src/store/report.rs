@@ -117,7 +117,7 @@ pub struct MallCounts {
 
 /// Orders per batch: each sheet's rows are read a batch of orders at a time, so the sort a query
 /// needs stays small and a workbook of a million orders takes the memory of one batch.
-const BATCH: usize = 5_000;
+const BATCH: usize = 20_000;
 
 impl Store {
     /// The orders in scope, in the order the sheets show them (mall, order time, number).
