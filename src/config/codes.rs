@@ -570,7 +570,31 @@ pub const CODES: &[Code] = &[
             "update juchu, or data/holidays/syukujitsu.csv, when the Cabinet Office publishes the next year (each February); until then the holidays are computed by the Holiday Act",
         ),
     ),
+    e(
+        "C070",
+        t("設定に mail: がありません", "the settings have no `mail:` section"),
+        t(
+            "send_mail の段階を使うときは shop.yaml に mail: の from（送信元）と signature（署名）を書いてください",
+            "a send_mail stage needs `mail:` in shop.yaml with `from` (the sender) and `signature`",
+        ),
+    ),
+    e(
+        "C071",
+        t("SMTP の設定が使えません", "the SMTP settings cannot be used"),
+        t(
+            "mail.smtp の host・port・tls と、user・password の環境変数が設定されているか確かめてください",
+            "check mail.smtp's host, port and tls, and that the user and password variables are exported",
+        ),
+    ),
     // Rule files.
+    e(
+        "R010",
+        t("メールテンプレートを差し込めません", "a mail template does not render"),
+        t(
+            "示された行の名前とフィルタを確かめてください。使える名前は README「注文メール」にあります（未定義の名前はエラーです）",
+            "check the names and filters on the line shown; the names are listed in the README, \"Order mails\" (an undefined name is an error)",
+        ),
+    ),
     e(
         "R001",
         t("ヒットポリシーが違います", "unknown hit policy"),

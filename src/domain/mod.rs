@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod checks;
 pub mod enrichment;
+pub mod mail_text;
 pub mod fields;
 pub mod holidays;
 pub mod lang;

@@ -8,6 +8,7 @@ pub mod enrich;
 pub mod fetch_orders;
 pub mod import_products;
 pub mod load_masters;
+pub mod send_mail;
 pub mod validate_masters;
 
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ pub const KINDS: &[Kind] = &[
     Kind::of::<validate_masters::ValidateMastersConfig>("validate_masters"),
     Kind::of::<fetch_orders::FetchOrdersConfig>("fetch_orders"),
     Kind::of::<enrich::EnrichConfig>("enrich"),
+    Kind::of::<send_mail::SendMailConfig>("send_mail"),
 ];
 
 /// What a stage reads from the store or leaves in it. `juchu check` reports a stage placed before the

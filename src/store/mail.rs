@@ -1,0 +1,91 @@
+//! The mail log (送信記録) and the orders a send_mail stage writes to.
+
+use anyhow::Result;
+use chrono::{DateTime, FixedOffset};
+use duckdb::params;
+
+use super::Store;
+
+/// An order a mail may be due for: the normalized order and what enrich found.
+pub struct MailOrder {
+    pub mall: String,
+    pub shop: String,
+    pub order_number: String,
+    pub normalized: String,
+    pub ship_date: Option<String>,
+    pub carrier: Option<String>,
+    pub shipping_fee: Option<i64>,
+    pub billing_total: Option<i64>,
+}
+
+/// One row of the mail log as it is written.
+pub struct MailLogEntry<'a> {
+    pub mall: &'a str,
+    pub shop: &'a str,
+    pub order_number: &'a str,
+    pub template: &'a str,
+    pub status: &'a str,
+    pub message_id: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+impl Store {
+    /// Orders not cancelled; with `first_seen_run`, only those first fetched by that run.
+    pub fn mail_orders(&self, first_seen_run: Option<i64>) -> Result<Vec<MailOrder>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.mall, o.shop, o.order_number, o.normalized, CAST(e.ship_date AS VARCHAR), e.carrier, e.shipping_fee, e.billing_total
+             FROM orders o LEFT JOIN order_enrichment e
+               ON e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number AND e.shipment_no = 1
+             WHERE NOT coalesce(o.cancelled, false) AND (?1 IS NULL OR o.first_seen_run = ?1)
+             ORDER BY o.mall, o.order_number",
+        )?;
+        let rows = stmt.query_map(params![first_seen_run], |r| {
+            Ok(MailOrder {
+                mall: r.get(0)?,
+                shop: r.get(1)?,
+                order_number: r.get(2)?,
+                normalized: r.get(3)?,
+                ship_date: r.get(4)?,
+                carrier: r.get(5)?,
+                shipping_fee: r.get(6)?,
+                billing_total: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<duckdb::Result<_>>()?)
+    }
+
+    /// The status the log holds for (order, template): `sending`, `sent`, `failed`, or None.
+    pub fn mail_status(&self, mall: &str, shop: &str, order_number: &str, template: &str) -> Result<Option<String>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT status FROM mail_log WHERE mall = ? AND shop = ? AND order_number = ? AND template = ?")?;
+        let mut rows = stmt.query(params![mall, shop, order_number, template])?;
+        Ok(match rows.next()? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        })
+    }
+
+    /// Writes the row, committed at once (no transaction around it): `sending` must be on disk before
+    /// the mail leaves.
+    pub fn log_mail(&self, e: &MailLogEntry<'_>, run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO mail_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                e.mall,
+                e.shop,
+                e.order_number,
+                e.template,
+                e.status,
+                e.message_id,
+                e.recipient,
+                e.subject,
+                e.reason,
+                run_id,
+                now.naive_local()
+            ],
+        )?;
+        Ok(())
+    }
+}
