@@ -828,7 +828,7 @@ fn write_pending(
 }
 
 /// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.
-fn crash_point(name: &str) {
+pub(crate) fn crash_point(name: &str) {
     if std::env::var("JUCHU_CRASH_AT").is_ok_and(|v| v == name) {
         eprintln!("juchu: crashing at {name} (JUCHU_CRASH_AT)");
         std::process::abort();

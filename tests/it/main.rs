@@ -7,6 +7,7 @@ mod cli;
 mod codes;
 mod enrich;
 mod import;
+mod mail;
 mod masters;
 mod orders;
 mod rules;
