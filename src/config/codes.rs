@@ -586,6 +586,14 @@ pub const CODES: &[Code] = &[
             "check mail.smtp's host, port and tls, and that the user and password variables are exported",
         ),
     ),
+    w(
+        "C072",
+        t("楽天あての送信元が RMS に登録されたアドレスではありません", "a Rakuten mail's sender is not an RMS-registered address"),
+        t(
+            "楽天あんしんメルアドの中継サーバ（sub.fw.rakuten.ne.jp:587）は RMS に登録した送信元（店舗連絡先・注文確認メール送り先など）からのメールしか通しません。登録済みのアドレスを mail.rms_senders に書くか、from をそれにしてください",
+            "Rakuten's relay (sub.fw.rakuten.ne.jp:587) passes mail only from an address registered in RMS (店舗連絡先, 注文確認メール送り先, …): list it under mail.rms_senders, or send from it",
+        ),
+    ),
     // Rule files.
     e(
         "R010",

@@ -46,6 +46,10 @@ pub struct MailSettings {
     pub outbox: Option<String>,
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+    /// Rakuten: the sender addresses registered in RMS (店舗連絡先, 注文確認メール送り先, …). The
+    /// あんしんメルアド relay rejects mail from any other (C072).
+    #[serde(default)]
+    pub rms_senders: Vec<String>,
     /// Filled after parsing: `outbox` resolved against the settings file.
     #[serde(skip)]
     pub outbox_path: PathBuf,

@@ -7,7 +7,7 @@ pub fn yen(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + 4);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

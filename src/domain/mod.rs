@@ -3,10 +3,10 @@
 pub mod calendar;
 pub mod checks;
 pub mod enrichment;
-pub mod mail_text;
 pub mod fields;
 pub mod holidays;
 pub mod lang;
+pub mod mail_text;
 pub mod mall;
 pub mod masters;
 pub mod option_text;

@@ -66,9 +66,8 @@ impl MailTemplate {
         env.set_keep_trailing_newline(true);
         env.add_filter("yen", mail_text::yen);
         env.add_filter("jdate", |d: String| -> Result<String, minijinja::Error> {
-            mail_text::japanese_date_text(&d).ok_or_else(|| {
-                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("`{d}` is not a date (YYYY-MM-DD)"))
-            })
+            mail_text::japanese_date_text(&d)
+                .ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("`{d}` is not a date (YYYY-MM-DD)")))
         });
         env.add_filter("time_slot", |s: String| mail_text::time_slot(&s));
         env.add_template_owned(name.to_string(), source).map_err(|e| template_error(&e))?;
@@ -153,7 +152,9 @@ impl MailContext {
                 desired_date: "2026-12-04".into(),
                 desired_time_slot: "14-16".into(),
                 tracking_number: "1234-5678-9012".into(),
-                items: vec![ItemContext { name: "美濃焼 マグカップ".into(), options: "カラー:藍".into(), quantity: 2, unit_price: 1990 }],
+                items: vec![ItemContext {
+                    name: "美濃焼 マグカップ".into(), options: "カラー:藍".into(), quantity: 2, unit_price: 1990
+                }],
             },
         }
     }

@@ -39,18 +39,17 @@ fn shop_context(settings: &Settings, mail: &MailSettings) -> ShopContext {
     ShopContext { name: settings.shop.name.clone(), signature: mail.signature.clone(), phone: settings.shop.sender.phone.clone() }
 }
 
-fn mail_settings<'s>(settings: &'s Settings, place: crate::config::diagnostic::Place) -> Result<&'s MailSettings, Diagnostic> {
+fn mail_settings(settings: &Settings, place: crate::config::diagnostic::Place) -> Result<&MailSettings, Diagnostic> {
     settings.mail.as_ref().ok_or_else(|| {
-        Diagnostic::error("C070", pick("設定に `mail:` がありません", "the settings have no `mail:` section")).at(place).help(pick(
-            "shop.yaml に mail: の from（送信元アドレス）と signature（署名）を書いてください",
-            "add `mail:` with `from` (the sender address) and `signature` to shop.yaml",
-        ))
+        Diagnostic::error("C070", "the settings have no `mail:` section")
+            .at(place)
+            .help("add `mail:` with `from` (the sender address) and `signature` to shop.yaml")
     })
 }
 
 /// A template problem at the template's line.
 fn template_diagnostic(path: &Path, e: &TemplateError) -> Diagnostic {
-    let d = Diagnostic::error("R010", pick(format!("メールテンプレートを差し込めません: {}", e.message), format!("the mail template does not render: {}", e.message)));
+    let d = Diagnostic::error("R010", pick(e.message.clone(), format!("the mail template does not render: {}", e.message)));
     let d = match e.line {
         Some(line) => {
             let text = std::fs::read_to_string(path).ok().and_then(|t| t.lines().nth(line - 1).map(str::to_string));
@@ -58,10 +57,33 @@ fn template_diagnostic(path: &Path, e: &TemplateError) -> Diagnostic {
         }
         None => d.in_file(path),
     };
-    d.help(pick(
-        "使える名前は shop.name・shop.signature・order.number などです（README「注文メール」）。フィルタは yen・jdate・time_slot",
-        "the names are shop.name, shop.signature, order.number, … (README, \"Order mails\"); the filters are yen, jdate, time_slot",
-    ))
+    d.help("the names are shop.name, shop.signature, order.number, … (README, \"Order mails\"); the filters are yen, jdate, time_slot")
+}
+
+/// Rakuten's relay (sub.fw.rakuten.ne.jp:587) takes mail to masked buyer addresses only from an
+/// address registered in RMS: a template juchu sends for a Rakuten mall from another address bounces.
+fn rakuten_sender_warnings(settings: &Settings, mail: &MailSettings, template: &Path) -> Vec<Diagnostic> {
+    let name = template.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    settings
+        .malls
+        .iter()
+        .filter(|(_, m)| m.mall_kind == crate::domain::mall::MallKind::Rakuten)
+        .filter(|(_, m)| !m.mall_sends_own_mail.iter().any(|t| t == name))
+        .filter(|_| !mail.rms_senders.iter().any(|a| a.eq_ignore_ascii_case(&mail.from.value)))
+        .map(|(mall, _)| {
+            Diagnostic::warning(
+                "C072",
+                pick(
+                    format!("{mall} 宛ての {name} は RMS に登録されていない送信元 {} から送られます", mail.from.value),
+                    format!("{name} would go to {mall}'s buyers from {}, which is not an RMS-registered sender", mail.from.value),
+                ),
+            )
+            .at(settings.file.place_at(&mail.from.referenced))
+            .help(format!(
+                "list the address under `mail.rms_senders` once it is registered in RMS, or set `from` to one that is; or add `{name}` to `malls.{mall}.mall_sends_own_mail`"
+            ))
+        })
+        .collect()
 }
 
 impl SendMailConfig {
@@ -93,7 +115,12 @@ fn order_context(o: &MailOrder) -> Result<OrderContext, String> {
         items: order
             .items
             .iter()
-            .map(|i| ItemContext { name: i.name.clone(), options: i.options_text.clone(), quantity: i.quantity, unit_price: i.unit_price.unwrap_or(0) })
+            .map(|i| ItemContext {
+                name: i.name.clone(),
+                options: i.options_text.clone(),
+                quantity: i.quantity,
+                unit_price: i.unit_price.unwrap_or(0),
+            })
             .collect(),
     })
 }
@@ -125,13 +152,16 @@ impl Stage for SendMailConfig {
             Ok(m) => m,
             Err(d) => return vec![d],
         };
+        let mut diags = rakuten_sender_warnings(settings, mail, &path);
         // Rendered against a sample order with every name filled: a misspelt name is found here, not at 3 a.m.
-        match self.template(&path).and_then(|t| {
-            t.render(&MailContext::sample(shop_context(settings, mail))).map_err(|e| template_diagnostic(&path, &e))
-        }) {
-            Ok(_) => Vec::new(),
-            Err(d) => vec![d],
+        match self
+            .template(&path)
+            .and_then(|t| t.render(&MailContext::sample(shop_context(settings, mail))).map_err(|e| template_diagnostic(&path, &e)))
+        {
+            Ok(_) => {}
+            Err(d) => diags.push(d),
         }
+        diags
     }
 
     fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
@@ -141,9 +171,9 @@ impl Stage for SendMailConfig {
         let shop = shop_context(cx.settings, mail);
         let transport = match &mail.smtp {
             Some(s) => Some(smtp::transport(s).map_err(|e| {
-                Diagnostic::error("C071", pick(format!("SMTP の設定が使えません: {e}"), format!("the SMTP settings cannot be used: {e}")))
+                Diagnostic::error("C071", pick(e.clone(), format!("the SMTP settings cannot be used: {e}")))
                     .in_file(cx.settings.path())
-                    .help(pick("mail.smtp の host・port・tls と、user・password の環境変数を確かめてください", "check mail.smtp's host, port and tls, and that the user and password variables are exported"))
+                    .help("check mail.smtp's host, port and tls, and that the user and password variables are exported")
             })?),
             None => None,
         };
@@ -151,7 +181,7 @@ impl Stage for SendMailConfig {
         let mut out = StageOutcome { rows_in: orders.len() as u64, ..StageOutcome::default() };
         let mut left_sending = Vec::new();
         for o in &orders {
-            if cx.settings.malls.get(&o.mall).is_some_and(|m| m.mall_sends_own_mail.iter().any(|t| *t == template.name)) {
+            if cx.settings.malls.get(&o.mall).is_some_and(|m| m.mall_sends_own_mail.contains(&template.name)) {
                 continue;
             }
             match cx.store.mail_status(&o.mall, &o.shop, &o.order_number, &template.name)?.as_deref() {
@@ -193,7 +223,8 @@ impl Stage for SendMailConfig {
             }
             let built = (|| -> Result<_, String> {
                 let email = order.email.clone();
-                let rendered = template.render(&MailContext { shop: shop.clone(), order }).map_err(|e| format!("{}: {e}", template.path.display()))?;
+                let rendered =
+                    template.render(&MailContext { shop: shop.clone(), order }).map_err(|e| format!("{}: {e}", template.path.display()))?;
                 let msg = message::build(&mail.from.value, &mail.from_name, &email, &rendered, &message_id, cx.now)?;
                 Ok((email, rendered.subject, msg))
             })();
@@ -237,23 +268,41 @@ impl Stage for SendMailConfig {
             cx.store.log_mail(&entry, cx.run_id, cx.now)?;
         }
         out.message = pick(
-            format!("{} 通送信、{} 通は送信済み、{} 通失敗", out.rows_out, out.rows_unchanged, out.rows_rejected + out.failed.saturating_sub(out.rows_rejected)),
+            format!(
+                "{} 通送信、{} 通は送信済み、{} 通失敗",
+                out.rows_out,
+                out.rows_unchanged,
+                out.rows_rejected + out.failed.saturating_sub(out.rows_rejected)
+            ),
             format!("{} sent, {} already sent, {} failed", out.rows_out, out.rows_unchanged, out.failed),
         );
         if !left_sending.is_empty() {
             out.failed += left_sending.len() as u64;
             out.message.push_str(&pick(
-                format!("。送信中のまま止まったメール {} 通（再送しません。届いたか確認してください）: {}", left_sending.len(), left_sending.join(", ")),
-                format!("; {} mail(s) left at `sending` by an earlier run, not sent again (check whether they arrived): {}", left_sending.len(), left_sending.join(", ")),
+                format!(
+                    "。送信中のまま止まったメール {} 通（再送しません。届いたか確認してください）: {}",
+                    left_sending.len(),
+                    left_sending.join(", ")
+                ),
+                format!(
+                    "; {} mail(s) left at `sending` by an earlier run, not sent again (check whether they arrived): {}",
+                    left_sending.len(),
+                    left_sending.join(", ")
+                ),
             ));
         }
         Ok(out)
     }
 
     fn preview(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
-        let mut stmt = cx.store.conn.prepare("SELECT mall, order_number, status, recipient, subject FROM mail_log ORDER BY mall, order_number LIMIT ?")?;
+        let mut stmt = cx
+            .store
+            .conn
+            .prepare("SELECT mall, order_number, status, recipient, subject FROM mail_log ORDER BY mall, order_number LIMIT ?")?;
         let rows = stmt
-            .query_map([limit as i64], |r| Ok((0..5).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect::<duckdb::Result<Vec<_>>>()))?
+            .query_map([limit as i64], |r| {
+                Ok((0..5).map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default)).collect::<duckdb::Result<Vec<_>>>())
+            })?
             .collect::<duckdb::Result<duckdb::Result<Vec<Vec<String>>>>>()?;
         let total: i64 = cx.store.conn.query_row("SELECT count(*) FROM mail_log", [], |r| r.get(0))?;
         Ok(Preview {

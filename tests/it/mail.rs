@@ -154,7 +154,11 @@ fn fake_smtp() -> (u16, Arc<Mutex<Vec<String>>>) {
 fn with_smtp_the_mails_go_to_the_server_once() {
     let (port, messages) = fake_smtp();
     let shop = Shop::sample();
-    shop.edit("shop.yaml", "  from_name: 和み雑貨店\n", &format!("  from_name: 和み雑貨店\n  smtp: {{ host: 127.0.0.1, port: {port}, tls: none }}\n"));
+    shop.edit(
+        "shop.yaml",
+        "  from_name: 和み雑貨店\n",
+        &format!("  from_name: 和み雑貨店\n  smtp: {{ host: 127.0.0.1, port: {port}, tls: none }}\n"),
+    );
     let out = shop.run_demo();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let sent: usize = shop.query_one("select count(*) from mail_log where status = 'sent' and reason = 'smtp'").parse().unwrap();
