@@ -46,6 +46,9 @@ pub struct MailSettings {
     pub outbox: Option<String>,
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+    /// `utf-8` (the default) or `iso-2022-jp` (7-bit; a character it cannot say is an error).
+    #[serde(default)]
+    pub charset: crate::mail::message::Charset,
     /// Rakuten: the sender addresses registered in RMS (店舗連絡先, 注文確認メール送り先, …). The
     /// あんしんメルアド relay rejects mail from any other (C072).
     #[serde(default)]

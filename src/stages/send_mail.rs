@@ -225,7 +225,7 @@ impl Stage for SendMailConfig {
                 let email = order.email.clone();
                 let rendered =
                     template.render(&MailContext { shop: shop.clone(), order }).map_err(|e| format!("{}: {e}", template.path.display()))?;
-                let msg = message::build(&mail.from.value, &mail.from_name, &email, &rendered, &message_id, cx.now)?;
+                let msg = message::build(&mail.from.value, &mail.from_name, &email, &rendered, &message_id, cx.now, mail.charset)?;
                 Ok((email, rendered.subject, msg))
             })();
             let (email, subject, msg) = match built {

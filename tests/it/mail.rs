@@ -170,3 +170,25 @@ fn with_smtp_the_mails_go_to_the_server_once() {
     assert_eq!(shop.run_demo().code, 0);
     assert_eq!(messages.lock().unwrap().len(), sent, "not sent twice");
 }
+
+#[test]
+fn iso_2022_jp_mails_and_a_mall_that_sends_its_own() {
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "  from_name: 和み雑貨店\n", "  from_name: 和み雑貨店\n  charset: iso-2022-jp\n");
+    shop.edit("shop.yaml", "    shop_id: A1NAGOMI000000\n", "    shop_id: A1NAGOMI000000\n    mall_sends_own_mail: [order_confirmation]\n");
+    let out = shop.run_demo();
+    assert!(out.code == 0 || out.code == 1, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(shop.query_one("select count(*) from mail_log where mall = 'amazon'"), "0", "Amazon mails its buyers itself");
+    let files = eml_files(&shop);
+    assert!(!files.is_empty(), "{}\n{}\n{}", out.stdout, out.stderr, shop.query_one("select reason from mail_log limit 1"));
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(bytes.is_ascii(), "{} is not 7-bit", f.display());
+        assert!(String::from_utf8_lossy(&bytes).contains("charset=iso-2022-jp"));
+    }
+    // What ISO-2022-JP cannot say fails the mail, with the reason; it is never a `?`.
+    assert_eq!(
+        shop.query_one("select count(*) from mail_log where status = 'failed' and reason not like '%ISO-2022-JP%'"),
+        "0"
+    );
+}
