@@ -3,8 +3,8 @@
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, FixedOffset};
 use base64::Engine;
+use chrono::{DateTime, FixedOffset};
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Body, Mailbox};
 use lettre::Message;
@@ -64,7 +64,10 @@ fn iso_2022_jp_header(text: &str) -> Result<String, String> {
     let chars: Vec<char> = text.chars().collect();
     let words = chars
         .chunks(12)
-        .map(|chunk| iso_2022_jp(&chunk.iter().collect::<String>()).map(|b| format!("=?ISO-2022-JP?B?{}?=", base64::engine::general_purpose::STANDARD.encode(b))))
+        .map(|chunk| {
+            iso_2022_jp(&chunk.iter().collect::<String>())
+                .map(|b| format!("=?ISO-2022-JP?B?{}?=", base64::engine::general_purpose::STANDARD.encode(b)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(words.join("\r\n "))
 }
@@ -96,7 +99,11 @@ pub fn build(
                 .or_else(|body| Body::new_with_encoding(body, ContentTransferEncoding::Base64))
                 .map_err(|_| "the ISO-2022-JP body cannot be encoded".to_string())?;
             builder
-                .raw_header(HeaderValue::dangerous_new_pre_encoded(HeaderName::new_from_ascii_str("Subject"), mail.subject.clone(), subject))
+                .raw_header(HeaderValue::dangerous_new_pre_encoded(
+                    HeaderName::new_from_ascii_str("Subject"),
+                    mail.subject.clone(),
+                    subject,
+                ))
                 .header(ContentType::parse("text/plain; charset=ISO-2022-JP").map_err(|e| e.to_string())?)
                 .body(body)
         }
@@ -111,7 +118,10 @@ mod tests {
     #[test]
     fn iso_2022_jp_mail_is_seven_bit_and_refuses_what_it_cannot_say() {
         let date = DateTime::parse_from_rfc3339("2026-12-01T10:00:00+09:00").unwrap();
-        let mail = RenderedMail { subject: "【和み雑貨店】ご注文ありがとうございます（注文番号 123）".into(), body: "山田 太郎 様\n¥3,980 14時〜16時\n".into() };
+        let mail = RenderedMail {
+            subject: "【和み雑貨店】ご注文ありがとうございます（注文番号 123）".into(),
+            body: "山田 太郎 様\n¥3,980 14時〜16時\n".into(),
+        };
         let msg = build("shop@example.jp", "和み雑貨店", "taro@example.jp", &mail, "<a@b>", date, Charset::Iso2022Jp).unwrap();
         let bytes = msg.formatted();
         assert!(bytes.is_ascii(), "7-bit throughout");

@@ -187,8 +187,5 @@ fn iso_2022_jp_mails_and_a_mall_that_sends_its_own() {
         assert!(String::from_utf8_lossy(&bytes).contains("charset=iso-2022-jp"));
     }
     // What ISO-2022-JP cannot say fails the mail, with the reason; it is never a `?`.
-    assert_eq!(
-        shop.query_one("select count(*) from mail_log where status = 'failed' and reason not like '%ISO-2022-JP%'"),
-        "0"
-    );
+    assert_eq!(shop.query_one("select count(*) from mail_log where status = 'failed' and reason not like '%ISO-2022-JP%'"), "0");
 }
