@@ -125,13 +125,18 @@ fn order_context(o: &MailOrder) -> Result<OrderContext, String> {
     })
 }
 
-/// Writes `<outbox>/<template>/<mall>-<order>.eml` whole or not at all (a temporary file, renamed).
-fn write_eml(outbox: &Path, template: &str, mall: &str, order_number: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let dir = outbox.join(template);
-    std::fs::create_dir_all(&dir)?;
+/// `<outbox>/<template>/<mall>-<order>.eml`.
+fn eml_path(outbox: &Path, template: &str, mall: &str, order_number: &str) -> PathBuf {
     let safe: String = order_number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-    let path = dir.join(format!("{mall}-{safe}.eml"));
-    let tmp = dir.join(format!(".{mall}-{safe}.eml.tmp"));
+    outbox.join(template).join(format!("{mall}-{safe}.eml"))
+}
+
+/// Writes the mail's file whole or not at all (a temporary file, renamed).
+fn write_eml(outbox: &Path, template: &str, mall: &str, order_number: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let path = eml_path(outbox, template, mall, order_number);
+    let dir = path.parent().unwrap_or(outbox);
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("mail")));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)
@@ -180,11 +185,21 @@ impl Stage for SendMailConfig {
         let orders = cx.store.mail_orders(if self.when == When::New { Some(cx.run_id) } else { None })?;
         let mut out = StageOutcome { rows_in: orders.len() as u64, ..StageOutcome::default() };
         let mut left_sending = Vec::new();
+        // The outbox needs no per-mail commit: a file is renamed into place whole, so it is its own
+        // record. One transaction for the stage; a crash rolls the log back, and the next run finds
+        // the files it wrote and logs them `sent` without writing them again. SMTP commits per mail.
+        let outbox_tx = match transport {
+            None => Some(cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?),
+            Some(_) => None,
+        };
+        let statuses = cx.store.mail_statuses(&template.name)?;
+        // Outbox rows new to the log: appended at the end, in the stage's transaction.
+        let mut appended: Vec<(&MailOrder, [String; 5])> = Vec::new();
         for o in &orders {
             if cx.settings.malls.get(&o.mall).is_some_and(|m| m.mall_sends_own_mail.contains(&template.name)) {
                 continue;
             }
-            match cx.store.mail_status(&o.mall, &o.shop, &o.order_number, &template.name)?.as_deref() {
+            match statuses.get(&(o.mall.clone(), o.shop.clone(), o.order_number.clone())).map(String::as_str) {
                 Some("sent") => {
                     out.rows_unchanged += 1;
                     continue;
@@ -240,8 +255,20 @@ impl Stage for SendMailConfig {
             };
             entry.recipient = &email;
             entry.subject = &subject;
+            let found = eml_path(&mail.outbox_path, &template.name, &o.mall, &o.order_number);
+            if transport.is_none() && found.is_file() {
+                let reason = crate::config::diagnostic::display_path(&found);
+                entry.status = "sent";
+                entry.reason = Some(&reason);
+                cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+                out.rows_unchanged += 1;
+                continue;
+            }
             entry.status = "sending";
-            cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+            // In the outbox's one transaction an intent row would only be rolled back with the rest.
+            if transport.is_some() {
+                cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+            }
             let sent = match &transport {
                 Some(t) => smtp::send(t, &msg).map(|()| "smtp".to_string()),
                 None => write_eml(&mail.outbox_path, &template.name, &o.mall, &o.order_number, &msg.formatted())
@@ -265,7 +292,31 @@ impl Stage for SendMailConfig {
                 }
             }
             entry.reason = Some(&reason);
-            cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+            let key = (o.mall.clone(), o.shop.clone(), o.order_number.clone());
+            if transport.is_none() && !statuses.contains_key(&key) {
+                let strings = [entry.status, entry.message_id, entry.recipient, entry.subject, &reason].map(str::to_string);
+                appended.push((o, strings));
+            } else {
+                cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+            }
+        }
+        if let Some(tx) = outbox_tx {
+            let rows: Vec<MailLogEntry<'_>> = appended
+                .iter()
+                .map(|(o, [status, message_id, recipient, subject, reason])| MailLogEntry {
+                    mall: &o.mall,
+                    shop: &o.shop,
+                    order_number: &o.order_number,
+                    template: &template.name,
+                    status,
+                    message_id,
+                    recipient,
+                    subject,
+                    reason: Some(reason),
+                })
+                .collect();
+            cx.store.append_mail_log(&rows, cx.run_id, cx.now)?;
+            tx.commit().map_err(anyhow::Error::from)?;
         }
         out.message = pick(
             format!(

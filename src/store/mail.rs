@@ -56,23 +56,19 @@ impl Store {
         Ok(rows.collect::<duckdb::Result<_>>()?)
     }
 
-    /// The status the log holds for (order, template): `sending`, `sent`, `failed`, or None.
-    pub fn mail_status(&self, mall: &str, shop: &str, order_number: &str, template: &str) -> Result<Option<String>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT status FROM mail_log WHERE mall = ? AND shop = ? AND order_number = ? AND template = ?")?;
-        let mut rows = stmt.query(params![mall, shop, order_number, template])?;
-        Ok(match rows.next()? {
-            Some(r) => Some(r.get(0)?),
-            None => None,
-        })
+    /// Every (mall, shop, order_number) → status the log holds for `template`, in one read.
+    pub fn mail_statuses(&self, template: &str) -> Result<std::collections::HashMap<(String, String, String), String>> {
+        let mut stmt = self.conn.prepare("SELECT mall, shop, order_number, status FROM mail_log WHERE template = ?")?;
+        let rows = stmt.query_map(params![template], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))?;
+        Ok(rows.collect::<duckdb::Result<_>>()?)
     }
 
-    /// Writes the row, committed at once (no transaction around it): `sending` must be on disk before
-    /// the mail leaves.
-    pub fn log_mail(&self, e: &MailLogEntry<'_>, run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO mail_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            params![
+    /// Rows new to the log, appended in one go (the outbox's transaction): a row a time costs a
+    /// statement each, a third of the stage's time for the demo's 600 mails.
+    pub fn append_mail_log(&self, rows: &[MailLogEntry<'_>], run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
+        let mut app = self.conn.appender("mail_log")?;
+        for e in rows {
+            app.append_row(params![
                 e.mall,
                 e.shop,
                 e.order_number,
@@ -84,8 +80,28 @@ impl Store {
                 e.reason,
                 run_id,
                 now.naive_local()
-            ],
-        )?;
+            ])?;
+        }
+        app.flush()?;
+        Ok(())
+    }
+
+    /// Writes the row, committed at once (no transaction around it): `sending` must be on disk before
+    /// the mail leaves.
+    pub fn log_mail(&self, e: &MailLogEntry<'_>, run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
+        self.conn.prepare_cached("INSERT OR REPLACE INTO mail_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?.execute(params![
+            e.mall,
+            e.shop,
+            e.order_number,
+            e.template,
+            e.status,
+            e.message_id,
+            e.recipient,
+            e.subject,
+            e.reason,
+            run_id,
+            now.naive_local()
+        ])?;
         Ok(())
     }
 }

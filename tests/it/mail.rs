@@ -59,20 +59,21 @@ fn with_every_order_the_log_still_sends_each_mail_once() {
 }
 
 #[test]
-fn a_mail_left_at_sending_is_reported_and_not_sent_again() {
+fn a_crash_after_an_outbox_file_is_written_does_not_write_it_again() {
     let shop = Shop::sample();
-    shop.edit("pipelines/demo.yaml", "when: new", "when: all");
-    // A crash after the first mail left and before `sent` was written.
     let crashed = shop.juchu_env(&["run", "pipelines/demo.yaml"], &[("JUCHU_CRASH_AT", "mail_after_send_before_result")]);
     assert_ne!(crashed.code, 0);
-    assert_eq!(shop.query_one("select count(*) from mail_log where status = 'sending'"), "1");
-    let victim = shop.query_one("select order_number from mail_log where status = 'sending'");
-    assert_eq!(eml_files(&shop).len(), 1, "the mail itself is out");
+    // The log rolled back with the crash; the file it wrote is its own record.
+    assert_eq!(shop.query_one("select count(*) from mail_log"), "0");
+    let first = eml_files(&shop);
+    assert_eq!(first.len(), 1);
+    let written = std::fs::metadata(&first[0]).unwrap().modified().unwrap();
+    shop.edit("pipelines/demo.yaml", "when: new", "when: all");
     let out = shop.run_demo();
-    assert_eq!(out.code, 1, "staff must look: {}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("left at `sending`") && out.stdout.contains(&victim), "{}", out.stdout);
-    assert_eq!(shop.query_one(&format!("select status from mail_log where order_number = '{victim}'")), "sending");
-    assert_eq!(eml_files(&shop).len().to_string(), shop.query_one("select count(*) from mail_log"), "every other mail written once");
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("1 already sent"), "{}", out.stdout);
+    assert_eq!(std::fs::metadata(&first[0]).unwrap().modified().unwrap(), written, "not written again");
+    assert_eq!(eml_files(&shop).len().to_string(), shop.query_one("select count(*) from mail_log where status = 'sent'"));
 }
 
 #[test]
@@ -169,6 +170,29 @@ fn with_smtp_the_mails_go_to_the_server_once() {
     assert!(eml_files(&shop).is_empty(), "no outbox with smtp");
     assert_eq!(shop.run_demo().code, 0);
     assert_eq!(messages.lock().unwrap().len(), sent, "not sent twice");
+}
+
+#[test]
+fn a_crash_after_the_server_took_a_mail_leaves_sending_reported_and_never_resent() {
+    let (port, messages) = fake_smtp();
+    let shop = Shop::sample();
+    shop.edit(
+        "shop.yaml",
+        "  from_name: 和み雑貨店\n",
+        &format!("  from_name: 和み雑貨店\n  smtp: {{ host: 127.0.0.1, port: {port}, tls: none }}\n"),
+    );
+    shop.edit("pipelines/demo.yaml", "when: new", "when: all");
+    let crashed = shop.juchu_env(&["run", "pipelines/demo.yaml"], &[("JUCHU_CRASH_AT", "mail_after_send_before_result")]);
+    assert_ne!(crashed.code, 0);
+    assert_eq!(messages.lock().unwrap().len(), 1, "the server has it");
+    let victim = shop.query_one("select order_number from mail_log where status = 'sending'");
+    let out = shop.run_demo();
+    assert_eq!(out.code, 1, "staff must look: {}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("left at `sending`") && out.stdout.contains(&victim), "{}", out.stdout);
+    assert_eq!(shop.query_one(&format!("select status from mail_log where order_number = '{victim}'")), "sending");
+    let got = messages.lock().unwrap().clone();
+    assert_eq!(got.iter().filter(|m| m.contains(&victim)).count(), 1, "never twice");
+    assert_eq!(got.len().to_string(), shop.query_one("select count(*) from mail_log"));
 }
 
 #[test]
