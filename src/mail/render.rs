@@ -195,6 +195,16 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_templates_render_against_the_sample_order() {
+        for name in ["order_confirmation", "shipping_notice"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("mail-templates/{name}.txt"));
+            let m = MailTemplate::load(&path).unwrap().render(&MailContext::sample(shop())).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(m.subject.contains("和み雑貨店") && m.subject.contains("123456-20261201-0000000001"), "{}", m.subject);
+            assert!(m.body.contains("山田 太郎 様") && m.body.ends_with("和み雑貨店\n"), "{name}: {}", m.body);
+        }
+    }
+
+    #[test]
     fn the_first_line_is_the_subject() {
         assert!(template("Hello\n").is_err());
     }
