@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod io;
+pub mod mail;
 pub mod malls;
 pub mod mock;
 pub mod pipeline;

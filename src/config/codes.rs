@@ -298,7 +298,7 @@ pub const CODES: &[Code] = &[
         t("受注は取り込まれません。malls: から外してください", "its orders are not fetched; remove it from `malls:`"),
     ),
     e(
-        "C070",
+        "C075",
         t("確認用ブックの期間が正しくありません", "the workbook's date range is not valid"),
         t(
             "from と to を YYYY-MM-DD で両方書くか、両方消して（その実行の新規・変更の受注）ください",
@@ -578,7 +578,39 @@ pub const CODES: &[Code] = &[
             "update juchu, or data/holidays/syukujitsu.csv, when the Cabinet Office publishes the next year (each February); until then the holidays are computed by the Holiday Act",
         ),
     ),
+    e(
+        "C070",
+        t("設定に mail: がありません", "the settings have no `mail:` section"),
+        t(
+            "send_mail の段階を使うときは shop.yaml に mail: の from（送信元）と signature（署名）を書いてください",
+            "a send_mail stage needs `mail:` in shop.yaml with `from` (the sender) and `signature`",
+        ),
+    ),
+    e(
+        "C071",
+        t("SMTP の設定が使えません", "the SMTP settings cannot be used"),
+        t(
+            "mail.smtp の host・port・tls と、user・password の環境変数が設定されているか確かめてください",
+            "check mail.smtp's host, port and tls, and that the user and password variables are exported",
+        ),
+    ),
+    w(
+        "C072",
+        t("楽天あての送信元が RMS に登録されたアドレスではありません", "a Rakuten mail's sender is not an RMS-registered address"),
+        t(
+            "楽天あんしんメルアドの中継サーバ（sub.fw.rakuten.ne.jp:587）は RMS に登録した送信元（店舗連絡先・注文確認メール送り先など）からのメールしか通しません。登録済みのアドレスを mail.rms_senders に書くか、from をそれにしてください",
+            "Rakuten's relay (sub.fw.rakuten.ne.jp:587) passes mail only from an address registered in RMS (店舗連絡先, 注文確認メール送り先, …): list it under mail.rms_senders, or send from it",
+        ),
+    ),
     // Rule files.
+    e(
+        "R010",
+        t("メールテンプレートを差し込めません", "a mail template does not render"),
+        t(
+            "示された行の名前とフィルタを確かめてください。使える名前は README「注文メール」にあります（未定義の名前はエラーです）",
+            "check the names and filters on the line shown; the names are listed in the README, \"Order mails\" (an undefined name is an error)",
+        ),
+    ),
     e(
         "R001",
         t("ヒットポリシーが違います", "unknown hit policy"),

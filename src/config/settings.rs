@@ -26,6 +26,69 @@ pub struct Settings {
     /// `malls.rakuten.switches.order_import`, `malls.rakuten` for a mall left out): such a value is
     /// missing or at its default, and checks that would only repeat the problem skip it.
     pub broken: BTreeSet<String>,
+    /// Order mails (`mail:`); None when the section is not written.
+    pub mail: Option<MailSettings>,
+}
+
+/// The `mail:` section: who order mails come from, and how they leave.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// The sender address (From and the SMTP envelope).
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub from_name: String,
+    /// The shop's signature, `{{ shop.signature }}` in templates.
+    #[serde(default)]
+    pub signature: String,
+    /// Without `smtp:`, mails are `.eml` files in this folder (default `out/outbox/` beside the settings).
+    #[serde(default)]
+    pub outbox: Option<String>,
+    #[serde(default)]
+    pub smtp: Option<SmtpSettings>,
+    /// `utf-8` (the default) or `iso-2022-jp` (7-bit; a character it cannot say is an error).
+    #[serde(default)]
+    pub charset: crate::mail::message::Charset,
+    /// Rakuten: the sender addresses registered in RMS (店舗連絡先, 注文確認メール送り先, …). The
+    /// あんしんメルアド relay rejects mail from any other (C072).
+    #[serde(default)]
+    pub rms_senders: Vec<String>,
+    /// Filled after parsing: `outbox` resolved against the settings file.
+    #[serde(skip)]
+    pub outbox_path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// `${ENV}` references only.
+    #[serde(default, deserialize_with = "secret_ref")]
+    pub user: Option<SecretRef>,
+    #[serde(default, deserialize_with = "secret_ref")]
+    pub password: Option<SecretRef>,
+}
+
+fn secret_ref<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretRef>, D::Error> {
+    let text = String::deserialize(d)?;
+    SecretRef::parse(&text)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("write the secret as an ${ENV} reference, e.g. ${SMTP_PASSWORD}"))
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Port 587, STARTTLS required (the Rakuten relay sub.fw.rakuten.ne.jp).
+    #[default]
+    Starttls,
+    /// Port 465.
+    Implicit,
+    /// Clear text: only for a relay on this machine.
+    None,
 }
 
 /// The shop (S1). Read key by key: a key missing or written wrong is reported and left empty here,
@@ -121,6 +184,9 @@ pub struct MallSettings {
     pub credentials_expire_on: Option<Spanned<String>>,
     #[serde(default)]
     pub switches: Switches,
+    /// The order mails the mall sends itself (`order_confirmation`, …): send_mail leaves them out.
+    #[serde(default)]
+    pub mall_sends_own_mail: Vec<String>,
     /// 受注連動開始日時 (S12), RFC 3339 with offset; must not be in the past when set.
     #[serde(default)]
     pub linkage_starts_at: Option<Spanned<String>>,
@@ -297,6 +363,8 @@ struct TopLevel {
     store: Option<Spanned<String>>,
     #[serde(default)]
     malls: Option<BTreeMap<String, Spanned<IgnoredAny>>>,
+    #[serde(default)]
+    mail: Option<Spanned<IgnoredAny>>,
 }
 
 impl Settings {
@@ -364,7 +432,16 @@ impl Settings {
                 }
             }
         }
-        Some(Settings { file, shop, store, malls, broken })
+        let mail = top.mail.as_ref().and_then(|node| {
+            let (parsed, left_out) = file.parse_recovering::<MailSettings>(&file.sub_document_of(&text, &node.referenced), diags);
+            broken.extend(left_out);
+            parsed.map(|mut m| {
+                let base = path.parent().unwrap_or(Path::new("."));
+                m.outbox_path = base.join(m.outbox.as_deref().unwrap_or("out/outbox"));
+                m
+            })
+        });
+        Some(Settings { file, shop, store, malls, broken, mail })
     }
 
     /// Whether `key` (a dotted path) was reported as wrong, itself or a section it is in.

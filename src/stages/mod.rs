@@ -9,6 +9,7 @@ pub mod fetch_orders;
 pub mod import_products;
 pub mod load_masters;
 pub mod report;
+pub mod send_mail;
 pub mod validate_masters;
 
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ pub const KINDS: &[Kind] = &[
     Kind::of::<fetch_orders::FetchOrdersConfig>("fetch_orders"),
     Kind::of::<enrich::EnrichConfig>("enrich"),
     Kind::of::<report::ReportConfig>("report"),
+    Kind::of::<send_mail::SendMailConfig>("send_mail"),
 ];
 
 /// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.

@@ -46,7 +46,7 @@ impl Stage for ReportConfig {
             if chrono::NaiveDate::parse_from_str(&d.value, "%Y-%m-%d").is_err() {
                 diags.push(
                     Diagnostic::error(
-                        "C070",
+                        "C075",
                         pick(
                             format!("`{}` は日付（YYYY-MM-DD）ではありません", d.value),
                             format!("`{}` is not a date (YYYY-MM-DD)", d.value),
@@ -60,7 +60,7 @@ impl Stage for ReportConfig {
         if self.from.is_some() != self.to.is_some() {
             let at = self.from.as_ref().or(self.to.as_ref()).expect("one of them");
             diags.push(
-                Diagnostic::error("C070", pick("`from` と `to` は両方書きます", "`from` and `to` go together"))
+                Diagnostic::error("C075", pick("`from` と `to` は両方書きます", "`from` and `to` go together"))
                     .at(cx.env.file.place_at(&at.referenced))
                     .help(pick(
                         "両方の日付を書くか、両方消してください（その実行の受注）",

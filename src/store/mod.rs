@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod columns;
 pub mod enrichment;
 pub mod lock;
+pub mod mail;
 pub mod masters;
 pub mod products;
 pub mod report;

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (6, "orders as the mall means them: shipments per destination, the mall's delivery fields, absent amounts, customer keys; the 配送方法 master", V6),
     (7, "orders a mall listed and did not send, and orders it sent that juchu cannot read: kept pending, asked for again", V7),
     (8, "every problem a run reported, by stage (the workbook's エラー sheet)", V8),
+    (9, "the mail log: each order mail sent once; check 10 (メール文面) from it", V9),
 ];
 
 const V1: &str = r#"
@@ -487,6 +488,42 @@ CREATE TABLE run_diagnostics (
     help VARCHAR,
     PRIMARY KEY (run_id, seq, n)
 );
+"#;
+
+/// 送信記録: one row per (order, template). `sending` is written and committed before the mail leaves,
+/// `sent` after; a row left at `sending` (a crash in between) is never sent again, only reported.
+/// Check 10 comes from here, so enrich's replays do not rewrite it.
+const V9: &str = r#"
+CREATE TABLE mail_log (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    template VARCHAR NOT NULL,          -- order_confirmation, shipping_notice
+    status VARCHAR NOT NULL,            -- sending, sent, failed
+    message_id VARCHAR NOT NULL,
+    recipient VARCHAR,
+    subject VARCHAR,
+    reason VARCHAR,                     -- failed: why (render or send error); sent: where it went
+    run_id BIGINT NOT NULL,
+    updated_at TIMESTAMP NOT NULL,      -- JST
+    PRIMARY KEY (mall, shop, order_number, template)
+);
+DROP VIEW order_checks;
+CREATE VIEW order_checks AS
+WITH mails AS (
+    SELECT mall, shop, order_number,
+        CASE WHEN bool_or(status = 'failed') THEN 'fail' WHEN bool_or(status = 'sent') THEN 'pass' ELSE 'n/a' END AS result,
+        string_agg(template || ': ' || status || coalesce(' (' || reason || ')', ''), '; ' ORDER BY template) AS reason
+    FROM mail_log GROUP BY mall, shop, order_number
+)
+SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.shop, e.order_number, e.shipment_no,
+    n.check_no, n.name AS check_name, n.name_en AS check_name_en,
+    CASE WHEN n.check_no = 10 THEN coalesce(m.result, 'n/a')
+        ELSE CASE substr(e.checks, n.check_no, 1) WHEN 'P' THEN 'pass' WHEN 'F' THEN 'fail' WHEN 'N' THEN 'n/a' END END AS result,
+    CASE WHEN n.check_no = 10 THEN coalesce(m.reason, r.reason) ELSE r.reason END AS reason
+FROM order_enrichment e CROSS JOIN check_names n
+LEFT JOIN check_reasons r ON r.id = e.check_reason_ids[n.check_no]
+LEFT JOIN mails m ON n.check_no = 10 AND m.mall = e.mall AND m.shop = e.shop AND m.order_number = e.order_number;
 "#;
 
 #[cfg(test)]

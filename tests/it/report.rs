@@ -126,5 +126,5 @@ fn a_workbook_of_a_date_range_and_a_wrong_date_is_named() {
     shop.edit("pipelines/range.yaml", "to: 2026-11-27", "to: 2026-11-31");
     let bad = shop.juchu(&["check", "pipelines/range.yaml"]);
     assert_eq!(bad.code, 78);
-    assert!(bad.stderr.contains("error[C070]") && bad.stderr.contains("pipelines/range.yaml:5:"), "{}", bad.stderr);
+    assert!(bad.stderr.contains("error[C075]") && bad.stderr.contains("pipelines/range.yaml:5:"), "{}", bad.stderr);
 }

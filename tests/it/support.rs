@@ -50,11 +50,11 @@ fn regex_lite_ms(s: &str) -> String {
 pub const NOW: &str = "2026-11-28T10:00:00+09:00";
 
 impl Shop {
-    /// The sample shop: shop.yaml, pipelines/, sample-data/, rules/ copied from the repository.
+    /// The sample shop: shop.yaml, pipelines/, sample-data/, rules/, mail-templates/ copied from the repository.
     pub fn sample() -> Shop {
         let dir = tempfile::tempdir().expect("temp dir");
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for p in ["shop.yaml", "pipelines", "sample-data", "rules"] {
+        for p in ["shop.yaml", "pipelines", "sample-data", "rules", "mail-templates"] {
             copy(&repo.join(p), &dir.path().join(p));
         }
         Shop { dir }
