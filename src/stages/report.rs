@@ -80,6 +80,16 @@ impl Stage for ReportConfig {
             _ => Scope::Run(cx.run_id),
         };
         let written = write_workbook(cx, &path, &scope, &business_date).with_context(|| format!("writing {}", path.display()))?;
+        let shown = crate::config::diagnostic::display_path(&path);
+        if written.kept {
+            return Ok(StageOutcome {
+                message: pick(
+                    format!("{shown}: この実行で新規・変更の受注がないため、前のブックをそのまま残しました"),
+                    format!("{shown}: no order new or changed in this run; the workbook there is kept as it was"),
+                ),
+                ..Default::default()
+            });
+        }
         Ok(StageOutcome {
             rows_out: written.orders,
             message: pick(
@@ -116,6 +126,8 @@ struct Written {
     orders: u64,
     items: u64,
     errors: u64,
+    /// Nothing new in the run: the workbook already there was left as it was.
+    kept: bool,
 }
 
 /// The formats every sheet uses: a Japanese font throughout, yen as `#,##0`, dates as Excel dates.
@@ -461,6 +473,11 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
     setup.finish(&mut book)?;
     errors.finish(&mut book)?;
 
+    // A cron poll with no new or changed order keeps the day's workbook as it is, instead of
+    // replacing it with an empty one.
+    if matches!(scope, Scope::Run(_)) && orders == 0 && path.exists() {
+        return Ok(Written { orders, items: item_count, errors: error_count, kept: true });
+    }
     // Written beside the real name, then renamed: never half a workbook under it.
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -469,7 +486,7 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
     book.save(&partial)?;
     super::crash_point("report_before_rename");
     std::fs::rename(&partial, path)?;
-    Ok(Written { orders, items: item_count, errors: error_count })
+    Ok(Written { orders, items: item_count, errors: error_count, kept: false })
 }
 
 #[allow(clippy::too_many_arguments)]
