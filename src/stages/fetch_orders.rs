@@ -387,13 +387,16 @@ fn set_aside(
     Ok((missing, unreadable))
 }
 
+/// Texts as an SQL list of quoted literals (`'a','b'`), or None when there are none.
+fn sql_list<'a>(texts: impl Iterator<Item = &'a str>) -> Option<String> {
+    let list: Vec<String> = texts.map(|t| format!("'{}'", t.replace('\'', "''"))).collect();
+    (!list.is_empty()).then(|| list.join(","))
+}
+
 /// Which of these order numbers the store has.
 fn stored_numbers<'a>(db: &duckdb::Connection, mall: &str, numbers: impl Iterator<Item = &'a str>) -> duckdb::Result<HashSet<String>> {
-    let list: Vec<String> = numbers.map(|n| format!("'{}'", n.replace('\'', "''"))).collect();
-    if list.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let mut stmt = db.prepare(&format!("SELECT order_number FROM orders WHERE mall = ? AND order_number IN ({})", list.join(",")))?;
+    let Some(list) = sql_list(numbers) else { return Ok(HashSet::new()) };
+    let mut stmt = db.prepare(&format!("SELECT order_number FROM orders WHERE mall = ? AND order_number IN ({list})"))?;
     let rows = stmt.query_map(params![mall], |r| r.get::<_, String>(0))?;
     rows.collect()
 }
@@ -518,8 +521,7 @@ fn open_orders(
     since: DateTime<FixedOffset>,
     fetched_before: DateTime<FixedOffset>,
 ) -> duckdb::Result<Vec<String>> {
-    let finals = finals.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(",");
-    let finals = if finals.is_empty() { "''".to_string() } else { finals };
+    let finals = sql_list(finals.iter().copied()).unwrap_or_else(|| "''".to_string());
     let mut stmt = db.prepare(&format!(
         "SELECT order_number FROM orders WHERE mall = ? AND ordered_at >= ?::TIMESTAMP AND fetched_at <= ?::TIMESTAMP
             AND mall_status NOT IN ({finals}) AND mall_status <> '' AND NOT coalesce(cancelled, false) ORDER BY order_number"
@@ -799,15 +801,13 @@ fn write_pending(
     now: DateTime<FixedOffset>,
     run_id: i64,
 ) -> duckdb::Result<()> {
-    let arrived: Vec<String> = fetched
+    let arrived = fetched
         .iter()
-        .map(|f| &f.order.order_number)
-        .filter(|n| aside.pending.contains_key(n.as_str()))
-        .chain(&aside.gone)
-        .map(|n| format!("'{}'", n.replace('\'', "''")))
-        .collect();
-    if !arrived.is_empty() {
-        tx.execute(&format!("DELETE FROM pending_orders WHERE mall = ? AND order_number IN ({})", arrived.join(",")), params![mall])?;
+        .map(|f| f.order.order_number.as_str())
+        .filter(|n| aside.pending.contains_key(*n))
+        .chain(aside.gone.iter().map(String::as_str));
+    if let Some(list) = sql_list(arrived) {
+        tx.execute(&format!("DELETE FROM pending_orders WHERE mall = ? AND order_number IN ({list})"), params![mall])?;
     }
     if aside.missing.is_empty() && aside.unreadable.is_empty() {
         return Ok(());

@@ -21,27 +21,30 @@ pub fn fingerprint(m: &Masters) -> String {
     format!("{:016x}", h.finish())
 }
 
+/// Every table the masters workbook fills (and a load replaces whole).
+pub const MASTER_TABLES: &[&str] = &[
+    "master_sheets",
+    "m_order_statuses",
+    "m_payment_methods",
+    "m_prefectures",
+    "m_carriers",
+    "m_time_slots",
+    "m_logistics_companies",
+    "m_delivery_conditions",
+    "m_transit_days",
+    "m_option_addons",
+    "m_customer_ranks",
+    "m_shop_holidays",
+    "m_closed_weekdays",
+    "m_delivery_methods",
+    "m_national_holidays",
+];
+
 impl Store {
     /// Replaces every master in one transaction, with the fingerprint that tells an unchanged workbook.
     pub fn write_masters(&self, m: &Masters, fingerprint: &str) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        for table in [
-            "master_sheets",
-            "m_order_statuses",
-            "m_payment_methods",
-            "m_prefectures",
-            "m_carriers",
-            "m_time_slots",
-            "m_logistics_companies",
-            "m_delivery_conditions",
-            "m_transit_days",
-            "m_option_addons",
-            "m_customer_ranks",
-            "m_shop_holidays",
-            "m_closed_weekdays",
-            "m_delivery_methods",
-            "m_national_holidays",
-        ] {
+        for table in MASTER_TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
         {
