@@ -4,6 +4,7 @@ mod check;
 mod explain;
 mod gen;
 mod logging;
+mod mail;
 mod mock_mall;
 mod preview;
 mod query;
@@ -26,6 +27,7 @@ Examples:
   juchu preview pipelines/demo.yaml --stage products
   juchu query \"select mall, count(*) from products group by mall\"
   juchu explain 338811-20261201-0000032082      one order's values, their sources and its ten checks
+  juchu mail list --status sending              mails a crash left for staff to settle
   juchu --now 2026-12-01T09:00:00+09:00 run pipelines/demo.yaml
 
 Exit codes: 0 ok, 1 the run finished but some records or malls failed, 2 usage,
@@ -149,6 +151,9 @@ pub enum Command {
         #[arg(long)]
         scenario: Option<PathBuf>,
     },
+    /// The mail log (送信記録): list it, and settle a mail a crash left at `sending`.
+    #[command(subcommand)]
+    Mail(mail::Mail),
     /// Generate test data (benchmarks).
     #[command(subcommand)]
     Gen(gen::Gen),
@@ -204,6 +209,7 @@ pub fn main() -> ExitStatus {
         Command::MockMall { listen, ftp_listen, ftp_root, scenario } => {
             mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), &opts)
         }
+        Command::Mail(m) => mail::mail(m, &opts),
         Command::Gen(g) => gen::gen(g),
     }
 }

@@ -52,44 +52,9 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         return ExitStatus::Config;
     };
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
-    let _lock = match RunLock::acquire(&store_path, &format!("run {}", path.display())) {
-        Ok(l) => l,
-        Err(e @ RunLockError::Held { .. }) => {
-            eprintln!("juchu: {e}");
-            eprintln!(
-                "  help: {}",
-                pick(
-                    "前の実行がまだ動いている間に cron が次を始めたときの、ふつうの動きです。次の回にまた実行します（終了コード 75）",
-                    "this is normal when cron starts a run while the previous one still works; the next tick runs again (exit 75)"
-                )
-            );
-            return ExitStatus::Locked;
-        }
-        Err(e) => {
-            eprintln!("juchu: {e}");
-            eprintln!(
-                "  help: {}",
-                pick(
-                    "ストアのフォルダがあって書き込めるか、ディスクがいっぱいでないかを確かめてください（終了コード 70）",
-                    "check that the store's folder exists and is writable, and that the disk is not full (exit 70)"
-                )
-            );
-            return ExitStatus::Internal;
-        }
-    };
-    let store = match Store::open(&store_path) {
-        Ok(s) => s,
-        Err(e) if e.downcast_ref::<crate::store::StoreBusy>().is_some() => {
-            let busy = e.downcast_ref::<crate::store::StoreBusy>().expect("checked");
-            eprintln!("juchu: {busy}");
-            eprintln!("  help: {}", busy.help());
-            return ExitStatus::Locked;
-        }
-        Err(e) => {
-            eprintln!("juchu: {e:#}");
-            eprintln!("  help: {} (exit 70)", crate::store::open_failure_help(&store_path));
-            return ExitStatus::Internal;
-        }
+    let (_lock, store) = match lock_and_open(&store_path, &format!("run {}", path.display())) {
+        Ok(opened) => opened,
+        Err(status) => return status,
     };
     let run_id = match store.start_run(path, now) {
         Ok(id) => id,
@@ -305,4 +270,49 @@ fn record_stage(store: &Store, run_id: i64, seq: usize, stage: &PlannedStage, st
             message: &o.message,
         },
     )
+}
+
+/// Takes the run lock of `store_path` and opens the store for writing, saying on stderr why not:
+/// every command that writes (a run, `juchu mail settle`, …) is the one writer while it holds it.
+pub fn lock_and_open(store_path: &Path, what: &str) -> Result<(RunLock, Store), ExitStatus> {
+    let lock = match RunLock::acquire(store_path, what) {
+        Ok(l) => l,
+        Err(e @ RunLockError::Held { .. }) => {
+            eprintln!("juchu: {e}");
+            eprintln!(
+                "  help: {}",
+                pick(
+                    "前の実行がまだ動いている間に cron が次を始めたときの、ふつうの動きです。次の回にまた実行します（終了コード 75）",
+                    "this is normal when cron starts a run while the previous one still works; the next tick runs again (exit 75)"
+                )
+            );
+            return Err(ExitStatus::Locked);
+        }
+        Err(e) => {
+            eprintln!("juchu: {e}");
+            eprintln!(
+                "  help: {}",
+                pick(
+                    "ストアのフォルダがあって書き込めるか、ディスクがいっぱいでないかを確かめてください（終了コード 70）",
+                    "check that the store's folder exists and is writable, and that the disk is not full (exit 70)"
+                )
+            );
+            return Err(ExitStatus::Internal);
+        }
+    };
+    let store = match Store::open(store_path) {
+        Ok(s) => s,
+        Err(e) if e.downcast_ref::<crate::store::StoreBusy>().is_some() => {
+            let busy = e.downcast_ref::<crate::store::StoreBusy>().expect("checked");
+            eprintln!("juchu: {busy}");
+            eprintln!("  help: {}", busy.help());
+            return Err(ExitStatus::Locked);
+        }
+        Err(e) => {
+            eprintln!("juchu: {e:#}");
+            eprintln!("  help: {} (exit 70)", crate::store::open_failure_help(store_path));
+            return Err(ExitStatus::Internal);
+        }
+    };
+    Ok((lock, store))
 }

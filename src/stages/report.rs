@@ -2,8 +2,10 @@
 //!
 //! Sheets: サマリー (the run), 受注チェック (one row per order and destination, the ten checks with
 //! their reasons), 明細 (one row per line, each enriched value beside where it came from),
-//! 初期設定チェック (the first-setup checklist), エラー (what the run reported, and every order still pending). Written in constant memory, each sheet in row
-//! order, to a temporary name renamed at the end: a crash never leaves half a workbook under the real name.
+//! 初期設定チェック (the first-setup checklist), エラー (what the run reported, and every order still
+//! pending), メール (the run's first mails as the customer got them, to check their wording). Written
+//! in constant memory, each sheet in row order, to a temporary name renamed at the end: a crash never
+//! leaves half a workbook under the real name.
 
 use std::path::{Path, PathBuf};
 
@@ -28,10 +30,20 @@ pub struct ReportConfig {
     pub from: Option<Spanned<String>>,
     #[serde(default)]
     pub to: Option<Spanned<String>>,
+    /// How many of the run's mails the メール sheet shows in full (default 100; failed ones first).
+    #[serde(default = "default_mails")]
+    pub mails: u32,
+}
+
+fn default_mails() -> u32 {
+    100
 }
 
 /// Excel's last row is 1,048,576: a sheet that would pass it goes on in another sheet of the same name.
 const MAX_ROWS: u32 = 1_048_576;
+/// Past this many bytes of cell XML (a quarter of ZIP's 4 GB limit, for the markup the estimate
+/// leaves out) the workbook is written with ZIP64.
+const ZIP64_AFTER: u64 = 1 << 30;
 /// Columns never get wider than this (Excel character units), so one long remark does not hide the rest.
 const MAX_WIDTH: f64 = 60.0;
 
@@ -79,7 +91,7 @@ impl Stage for ReportConfig {
             (Some(f), Some(t)) => Scope::Dates { from: f.value.clone(), to: t.value.clone() },
             _ => Scope::Run(cx.run_id),
         };
-        let written = write_workbook(cx, &path, &scope, &business_date).with_context(|| format!("writing {}", path.display()))?;
+        let written = write_workbook(cx, &path, &scope, &business_date, self.mails).with_context(|| format!("writing {}", path.display()))?;
         let shown = crate::config::diagnostic::display_path(&path);
         if written.kept {
             return Ok(StageOutcome {
@@ -141,6 +153,8 @@ struct Formats {
     fail: Format,
     na: Format,
     fail_text: Format,
+    /// Multi-line text (a mail body), top-aligned and wrapped.
+    wrapped: Format,
     title: Format,
 }
 
@@ -162,6 +176,7 @@ impl Formats {
                 .set_font_color(Color::RGB(0x9C0006)),
             na: base.clone().set_align(FormatAlign::Center).set_background_color(Color::RGB(0xE7E6E6)).set_font_color(Color::RGB(0x7F7F7F)),
             fail_text: base.clone().set_background_color(Color::RGB(0xFFC7CE)).set_font_color(Color::RGB(0x9C0006)),
+            wrapped: base.clone().set_text_wrap().set_align(FormatAlign::Top),
             title: base.set_bold().set_font_size(14),
         }
     }
@@ -178,6 +193,8 @@ struct Sheet {
     part: u32,
     /// Sheets of the parts written so far, to size and filter them at the end.
     parts: Vec<(usize, u32)>,
+    /// About how many bytes of sheet XML the cells take (text plus the cell's markup).
+    xml_bytes: u64,
 }
 
 impl Sheet {
@@ -186,7 +203,7 @@ impl Sheet {
         let ws = book.add_worksheet_with_constant_memory()?;
         ws.set_name(name)?;
         let mut sheet =
-            Sheet { index, name: name.to_string(), widths: vec![0.0; headers.len()], headers, row: 0, part: 1, parts: Vec::new() };
+            Sheet { index, name: name.to_string(), widths: vec![0.0; headers.len()], headers, row: 0, part: 1, parts: Vec::new(), xml_bytes: 0 };
         sheet.write_headers(ws, f)?;
         Ok(sheet)
     }
@@ -198,7 +215,12 @@ impl Sheet {
         }
         if !self.headers.is_empty() {
             ws.set_freeze_panes(1, 0)?;
+            // Printed (or saved as PDF), the header is on every page.
+            ws.set_repeat_rows(0, 0)?;
         }
+        // A4 landscape, as wide as one page: a printed row is never split over two sheets of paper.
+        ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
+        ws.set_header(format!("&L{}&R&P / &N", self.name.replace('&', "&&")));
         self.row = u32::from(!self.headers.is_empty());
         Ok(())
     }
@@ -219,6 +241,7 @@ impl Sheet {
     }
 
     fn note(&mut self, col: usize, text: &str) {
+        self.xml_bytes += text.len() as u64 + 48;
         if col >= self.widths.len() {
             self.widths.resize(col + 1, 0.0);
         }
@@ -274,13 +297,11 @@ fn excel_datetime(text: &str) -> Option<f64> {
     Some((t - epoch).num_seconds() as f64 / 86_400.0)
 }
 
-fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date: &str) -> anyhow::Result<Written> {
+fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date: &str, mail_limit: u32) -> anyhow::Result<Written> {
     let f = Formats::new();
     let mut book = Workbook::new();
     // Excel's own level: about 30 % faster to save than the default 6, for files about 5 % bigger.
     book.set_zip_compression_level(3);
-    // A workbook past 4 GB (a million orders with long remarks) needs ZIP64.
-    book.use_zip_large_file(true);
     let say = |ja: &str, en: &str| pick(ja, en);
     // Sheets are added in the order staff read them; each is then written row after row.
     let mut summary = Sheet::add(&mut book, &say("サマリー", "Summary"), Vec::new(), &f)?;
@@ -334,6 +355,17 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
         say("対処", "what to do"),
     ];
     let mut errors = Sheet::add(&mut book, &say("エラー", "Errors"), error_headers, &f)?;
+    let mail_headers: Vec<String> = vec![
+        say("モール", "mall"),
+        say("受注番号", "order number"),
+        say("テンプレート", "template"),
+        say("結果", "result"),
+        say("宛先", "to"),
+        say("件名", "subject"),
+        say("本文", "body"),
+        say("送信先・理由", "sent to, or why not"),
+    ];
+    let mut mails = Sheet::add(&mut book, &say("メール", "Mails"), mail_headers, &f)?;
 
     // 受注チェック, counting each check's results for the summary.
     let mut tally = [[0u64; 3]; 10];
@@ -466,12 +498,38 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
     }
     let error_count = (reported.len() + pending.len()) as u64;
 
-    write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported)?;
+    // メール: the run's first mails, subject and body as sent, to read their wording (check 10).
+    let (mail_rows, mail_counts) = cx.store.report_mails(cx.run_id, mail_limit)?;
+    for m in &mail_rows {
+        let (ws, row) = mails.next_row(&mut book, &f)?;
+        // Tall enough for the whole body (Excel does not grow a row for wrapped text it did not lay out).
+        let lines = m.body.lines().count().max(1) as f64;
+        ws.set_row_height(row, (lines * 13.0 + 4.0).min(409.0))?;
+        let (result, format) = match m.status.as_str() {
+            "sent" => (say("送信済", "sent"), &f.pass),
+            "failed" => (say("失敗", "failed"), &f.fail),
+            _ => (say("送信中", "sending"), &f.fail),
+        };
+        text(ws, &mut mails, row, 0, &m.mall, &f.text)?;
+        text(ws, &mut mails, row, 1, &m.order_number, &f.text)?;
+        text(ws, &mut mails, row, 2, &m.template, &f.text)?;
+        ws.write_string_with_format(row, 3, &result, format)?;
+        text(ws, &mut mails, row, 4, &m.recipient, &f.text)?;
+        text(ws, &mut mails, row, 5, &m.subject, &f.text)?;
+        text(ws, &mut mails, row, 6, &m.body, &f.wrapped)?;
+        text(ws, &mut mails, row, 7, &m.reason, if m.status == "failed" { &f.fail_text } else { &f.text })?;
+    }
+
+    write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported, &mail_counts)?;
+    // A sheet past 4 GB of XML needs ZIP64, which LibreOffice (7.4) refuses to open: only then.
+    let xml_bytes = [&summary, &checks, &items, &setup, &errors, &mails].iter().map(|s| s.xml_bytes).sum::<u64>();
+    book.use_zip_large_file(xml_bytes > ZIP64_AFTER);
     summary.finish(&mut book)?;
     checks.finish(&mut book)?;
     items.finish(&mut book)?;
     setup.finish(&mut book)?;
     errors.finish(&mut book)?;
+    mails.finish(&mut book)?;
 
     // A cron poll with no new or changed order keeps the day's workbook as it is, instead of
     // replacing it with an empty one.
@@ -499,6 +557,7 @@ fn write_summary(
     tally: &[[u64; 3]; 10],
     orders: u64,
     reported: &[crate::store::report::ReportedRow],
+    mail_counts: &[(String, i64)],
 ) -> anyhow::Result<()> {
     let say = |ja: &str, en: &str| pick(ja, en);
     let mut lines: Vec<Vec<(String, Option<i64>)>> = Vec::new();
@@ -535,6 +594,19 @@ fn write_summary(
     for (k, name) in CHECK_NAMES.iter().enumerate() {
         let [p, fl, na] = tally[k];
         lines.push(vec![t(format!("{}. {}", k + 1, name.current())), n(p as i64), n(fl as i64), n(na as i64)]);
+    }
+    if !mail_counts.is_empty() {
+        lines.push(Vec::new());
+        let status = |s: &str| match s {
+            "sent" => say("送信済", "sent"),
+            "failed" => say("失敗", "failed"),
+            _ => say("送信中", "sending"),
+        };
+        let mut line = vec![t(say("この実行のメール（メールシート）", "mails in this run (see the Mails sheet)"))];
+        for (s, n) in mail_counts {
+            line.push(t(format!("{} {n}", status(s))));
+        }
+        lines.push(line);
     }
     let failed: Vec<&crate::store::report::ReportedRow> = reported.iter().filter(|r| r.severity == "error").collect();
     lines.push(Vec::new());

@@ -21,8 +21,9 @@ use crate::store::mail::{MailLogEntry, MailOrder};
 pub struct SendMailConfig {
     /// The template file, relative to the pipeline file.
     pub template: Spanned<String>,
-    /// Which orders: `new` (first fetched by this run, the default) or `all` (every order not
-    /// cancelled that has no mail of this template yet).
+    /// Which orders: `new` (the default: orders first fetched since the stage first ran, so turning
+    /// mails on does not mail last month's customers) or `all` (every order not cancelled). Either
+    /// way only those with no mail of this template sent yet; a failed one is tried again.
     #[serde(default)]
     pub when: When,
 }
@@ -174,61 +175,59 @@ impl Stage for SendMailConfig {
         let mail = mail_settings(cx.settings, cx.env.stage_place())?;
         let template = self.template(&path)?;
         let shop = shop_context(cx.settings, mail);
-        let transport = match &mail.smtp {
-            Some(s) => Some(smtp::transport(s).map_err(|e| {
+        let mut session = match &mail.smtp {
+            Some(s) => Some(smtp::Session::new(s).map_err(|e| {
                 Diagnostic::error("C071", pick(e.clone(), format!("the SMTP settings cannot be used: {e}")))
                     .in_file(cx.settings.path())
                     .help("check mail.smtp's host, port and tls, and that the user and password variables are exported")
             })?),
             None => None,
         };
-        let orders = cx.store.mail_orders(if self.when == When::New { Some(cx.run_id) } else { None })?;
+        let since = match self.when {
+            When::New => Some(cx.store.mail_since(&template.name, cx.run_id)?),
+            When::All => None,
+        };
+        let orders = cx.store.mail_orders(since, &template.name)?;
         let mut out = StageOutcome { rows_in: orders.len() as u64, ..StageOutcome::default() };
         let mut left_sending = Vec::new();
-        // The outbox needs no per-mail commit: a file is renamed into place whole, so it is its own
-        // record. One transaction for the stage; a crash rolls the log back, and the next run finds
-        // the files it wrote and logs them `sent` without writing them again. SMTP commits per mail.
-        let outbox_tx = match transport {
-            None => Some(cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?),
-            Some(_) => None,
-        };
         let statuses = cx.store.mail_statuses(&template.name)?;
-        // Outbox rows new to the log: appended at the end, in the stage's transaction.
-        let mut appended: Vec<(&MailOrder, [String; 5])> = Vec::new();
+        // The outbox needs no per-mail commit: a file is renamed into place whole, so it is its own
+        // record. Its rows are written at the end in one transaction; a crash rolls the log back, and
+        // the next run finds the files it wrote and logs them `sent` without writing them again.
+        let smtp_mode = session.is_some();
+        let mut outbox_rows: Vec<MailLogEntry> = Vec::new();
+        // SMTP: a mail's result waits to be committed with the next mail's intent (one commit a mail).
+        let mut unlogged_result: Option<MailLogEntry> = None;
+        // The orders read leave out those already sent; the message still counts them.
+        out.rows_unchanged = statuses.values().filter(|s| *s == "sent").count() as u64;
         for o in &orders {
             if cx.settings.malls.get(&o.mall).is_some_and(|m| m.mall_sends_own_mail.contains(&template.name)) {
                 continue;
             }
             match statuses.get(&(o.mall.clone(), o.shop.clone(), o.order_number.clone())).map(String::as_str) {
-                Some("sent") => {
-                    out.rows_unchanged += 1;
-                    continue;
-                }
-                // Sent or not: the server may have taken it before the crash. Never twice; staff look.
+                Some("sent") => continue,
+                // Sent or not: the server may have taken it before the crash. Never twice; staff settle it.
                 Some("sending") => {
                     left_sending.push(format!("{}/{}", o.mall, o.order_number));
                     continue;
                 }
                 _ => {}
             }
-            let message_id = message::message_id(&o.mall, &o.order_number, &template.name, &mail.from.value);
             let mut entry = MailLogEntry {
-                mall: &o.mall,
-                shop: &o.shop,
-                order_number: &o.order_number,
-                template: &template.name,
+                mall: o.mall.clone(),
+                shop: o.shop.clone(),
+                order_number: o.order_number.clone(),
+                template: template.name.clone(),
                 status: "failed",
-                message_id: &message_id,
-                recipient: "",
-                subject: "",
-                reason: None,
+                message_id: message::message_id(&o.mall, &o.order_number, &template.name, &mail.from.value),
+                ..MailLogEntry::default()
             };
             let order = match order_context(o) {
                 Ok(order) => order,
                 Err(reason) => {
-                    entry.reason = Some(&reason);
-                    cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+                    entry.reason = Some(reason);
                     out.failed += 1;
+                    outbox_rows.push(entry);
                     continue;
                 }
             };
@@ -236,88 +235,81 @@ impl Stage for SendMailConfig {
             if order.email.is_empty() {
                 continue;
             }
-            let built = (|| -> Result<_, String> {
-                let email = order.email.clone();
-                let rendered =
-                    template.render(&MailContext { shop: shop.clone(), order }).map_err(|e| format!("{}: {e}", template.path.display()))?;
-                let msg = message::build(&mail.from.value, &mail.from_name, &email, &rendered, &message_id, cx.now, mail.charset)?;
-                Ok((email, rendered.subject, msg))
-            })();
-            let (email, subject, msg) = match built {
-                Ok(b) => b,
+            entry.recipient = order.email.clone();
+            let built = template
+                .render(&MailContext { shop: shop.clone(), order })
+                .map_err(|e| format!("{}: {e}", template.path.display()))
+                .and_then(|rendered| {
+                    let msg = message::build(&mail.from.value, &mail.from_name, &entry.recipient, &rendered, &entry.message_id, cx.now, mail.charset)?;
+                    Ok((rendered, msg))
+                });
+            let msg = match built {
+                Ok((rendered, msg)) => {
+                    entry.subject = rendered.subject;
+                    entry.body = rendered.body;
+                    msg
+                }
                 Err(reason) => {
-                    entry.reason = Some(&reason);
-                    cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+                    entry.reason = Some(reason);
                     out.rows_rejected += 1;
                     out.failed += 1;
+                    outbox_rows.push(entry);
                     continue;
                 }
             };
-            entry.recipient = &email;
-            entry.subject = &subject;
             let found = eml_path(&mail.outbox_path, &template.name, &o.mall, &o.order_number);
-            if transport.is_none() && found.is_file() {
-                let reason = crate::config::diagnostic::display_path(&found);
+            if !smtp_mode && found.is_file() {
                 entry.status = "sent";
-                entry.reason = Some(&reason);
-                cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+                entry.reason = Some(crate::config::diagnostic::display_path(&found));
                 out.rows_unchanged += 1;
+                outbox_rows.push(entry);
                 continue;
             }
             entry.status = "sending";
-            // In the outbox's one transaction an intent row would only be rolled back with the rest.
-            if transport.is_some() {
-                cx.store.log_mail(&entry, cx.run_id, cx.now)?;
-            }
-            let sent = match &transport {
-                Some(t) => smtp::send(t, &msg).map(|()| "smtp".to_string()),
+            let sent = match &mut session {
+                Some(s) => {
+                    // The intent is on disk before the mail leaves, with the previous mail's result.
+                    let mut rows: Vec<&MailLogEntry> = unlogged_result.iter().chain(outbox_rows.iter()).collect();
+                    rows.push(&entry);
+                    cx.store.log_mails_now(&rows, cx.run_id, cx.now)?;
+                    outbox_rows.clear();
+                    s.send(&msg).map(|()| "smtp".to_string())
+                }
                 None => write_eml(&mail.outbox_path, &template.name, &o.mall, &o.order_number, &msg.formatted())
                     .map(|p| crate::config::diagnostic::display_path(&p))
                     .map_err(|e| e.to_string()),
             };
             // The window that remains: the mail is out, `sent` not yet written.
             super::crash_point("mail_after_send_before_result");
-            let reason;
             match sent {
                 Ok(to) => {
-                    reason = to;
                     entry.status = "sent";
+                    entry.reason = Some(to);
                     out.rows_out += 1;
                     out.rows_new += 1;
                 }
                 Err(e) => {
-                    reason = e;
                     entry.status = "failed";
+                    entry.reason = Some(e);
                     out.failed += 1;
                 }
             }
-            entry.reason = Some(&reason);
-            let key = (o.mall.clone(), o.shop.clone(), o.order_number.clone());
-            if transport.is_none() && !statuses.contains_key(&key) {
-                let strings = [entry.status, entry.message_id, entry.recipient, entry.subject, &reason].map(str::to_string);
-                appended.push((o, strings));
+            if smtp_mode {
+                unlogged_result = Some(entry);
             } else {
-                cx.store.log_mail(&entry, cx.run_id, cx.now)?;
+                outbox_rows.push(entry);
             }
         }
-        if let Some(tx) = outbox_tx {
-            let rows: Vec<MailLogEntry<'_>> = appended
-                .iter()
-                .map(|(o, [status, message_id, recipient, subject, reason])| MailLogEntry {
-                    mall: &o.mall,
-                    shop: &o.shop,
-                    order_number: &o.order_number,
-                    template: &template.name,
-                    status,
-                    message_id,
-                    recipient,
-                    subject,
-                    reason: Some(reason),
-                })
-                .collect();
-            cx.store.append_mail_log(&rows, cx.run_id, cx.now)?;
-            tx.commit().map_err(anyhow::Error::from)?;
-        }
+        // The rest in one transaction: the outbox's rows (new ones appended), or the last SMTP result
+        // and the failures after it.
+        let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;
+        let (replaced, new): (Vec<&MailLogEntry>, Vec<&MailLogEntry>) = unlogged_result
+            .iter()
+            .chain(outbox_rows.iter())
+            .partition(|e| smtp_mode || statuses.contains_key(&(e.mall.clone(), e.shop.clone(), e.order_number.clone())));
+        cx.store.log_mails(&replaced, cx.run_id, cx.now)?;
+        cx.store.append_mail_log(&new.into_iter().cloned().collect::<Vec<_>>(), cx.run_id, cx.now)?;
+        tx.commit().map_err(anyhow::Error::from)?;
         out.message = pick(
             format!(
                 "{} 通送信、{} 通は送信済み、{} 通失敗",
@@ -331,12 +323,12 @@ impl Stage for SendMailConfig {
             out.failed += left_sending.len() as u64;
             out.message.push_str(&pick(
                 format!(
-                    "。送信中のまま止まったメール {} 通（再送しません。届いたか確認してください）: {}",
+                    "。送信中のまま止まったメール {} 通（再送しません。届いたか確かめて `juchu mail settle` で決めてください）: {}",
                     left_sending.len(),
                     left_sending.join(", ")
                 ),
                 format!(
-                    "; {} mail(s) left at `sending` by an earlier run, not sent again (check whether they arrived): {}",
+                    "; {} mail(s) left at `sending` by an earlier run, not sent again (check whether they arrived, then `juchu mail settle`): {}",
                     left_sending.len(),
                     left_sending.join(", ")
                 ),

@@ -19,29 +19,48 @@ pub struct MailOrder {
 }
 
 /// One row of the mail log as it is written.
-pub struct MailLogEntry<'a> {
-    pub mall: &'a str,
-    pub shop: &'a str,
-    pub order_number: &'a str,
-    pub template: &'a str,
-    pub status: &'a str,
-    pub message_id: &'a str,
-    pub recipient: &'a str,
-    pub subject: &'a str,
-    pub reason: Option<&'a str>,
+#[derive(Debug, Clone, Default)]
+pub struct MailLogEntry {
+    pub mall: String,
+    pub shop: String,
+    pub order_number: String,
+    pub template: String,
+    /// sending, sent, failed
+    pub status: &'static str,
+    pub message_id: String,
+    pub recipient: String,
+    pub subject: String,
+    /// failed: why (render or send error); sent: where it went
+    pub reason: Option<String>,
+    /// The body as rendered (plain text), kept so staff can read what the customer got.
+    pub body: String,
 }
 
 impl Store {
-    /// Orders not cancelled; with `first_seen_run`, only those first fetched by that run.
-    pub fn mail_orders(&self, first_seen_run: Option<i64>) -> Result<Vec<MailOrder>> {
+    /// The run from which `template` mails new orders: the first run that had the stage, recorded
+    /// (committed) the first time, so a run that crashed halfway still has its orders mailed later.
+    pub fn mail_since(&self, template: &str, run_id: i64) -> Result<i64> {
+        let key = format!("mail_since:{template}");
+        if let Some(v) = self.meta(&key)? {
+            return Ok(v.parse()?);
+        }
+        self.conn.execute("INSERT INTO shop_meta VALUES (?, ?)", params![key, run_id.to_string()])?;
+        Ok(run_id)
+    }
+
+    /// Orders not cancelled with no `template` mail sent yet (failed ones are tried again, `sending`
+    /// ones are reported); with `since_run`, only orders first fetched by that run or later.
+    pub fn mail_orders(&self, since_run: Option<i64>, template: &str) -> Result<Vec<MailOrder>> {
         let mut stmt = self.conn.prepare(
             "SELECT o.mall, o.shop, o.order_number, o.normalized, CAST(e.ship_date AS VARCHAR), e.carrier, e.shipping_fee, e.billing_total
              FROM orders o LEFT JOIN order_enrichment e
                ON e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number AND e.shipment_no = 1
-             WHERE NOT coalesce(o.cancelled, false) AND (?1 IS NULL OR o.first_seen_run = ?1)
+             WHERE NOT coalesce(o.cancelled, false) AND (?1 IS NULL OR o.first_seen_run >= ?1) AND NOT EXISTS (
+                SELECT 1 FROM mail_log m WHERE m.mall = o.mall AND m.shop = o.shop AND m.order_number = o.order_number
+                  AND m.template = ?2 AND m.status = 'sent')
              ORDER BY o.mall, o.order_number",
         )?;
-        let rows = stmt.query_map(params![first_seen_run], |r| {
+        let rows = stmt.query_map(params![since_run, template], |r| {
             Ok(MailOrder {
                 mall: r.get(0)?,
                 shop: r.get(1)?,
@@ -65,7 +84,7 @@ impl Store {
 
     /// Rows new to the log, appended in one go (the outbox's transaction): a row a time costs a
     /// statement each, a third of the stage's time for the demo's 600 mails.
-    pub fn append_mail_log(&self, rows: &[MailLogEntry<'_>], run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
+    pub fn append_mail_log(&self, rows: &[MailLogEntry], run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
         let mut app = self.conn.appender("mail_log")?;
         for e in rows {
             app.append_row(params![
@@ -79,29 +98,124 @@ impl Store {
                 e.subject,
                 e.reason,
                 run_id,
-                now.naive_local()
+                now.naive_local(),
+                e.body
             ])?;
         }
         app.flush()?;
         Ok(())
     }
 
-    /// Writes the row, committed at once (no transaction around it): `sending` must be on disk before
-    /// the mail leaves.
-    pub fn log_mail(&self, e: &MailLogEntry<'_>, run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
-        self.conn.prepare_cached("INSERT OR REPLACE INTO mail_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?.execute(params![
-            e.mall,
-            e.shop,
-            e.order_number,
-            e.template,
-            e.status,
-            e.message_id,
-            e.recipient,
-            e.subject,
-            e.reason,
-            run_id,
-            now.naive_local()
-        ])?;
+    /// Writes the rows (new or replacing), in the caller's transaction if there is one, else each
+    /// committed at once.
+    pub fn log_mails(&self, rows: &[&MailLogEntry], run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
+        {
+            let mut stmt = self.conn.prepare_cached("INSERT OR REPLACE INTO mail_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")?;
+            for e in rows {
+                stmt.execute(params![
+                    e.mall,
+                    e.shop,
+                    e.order_number,
+                    e.template,
+                    e.status,
+                    e.message_id,
+                    e.recipient,
+                    e.subject,
+                    e.reason,
+                    run_id,
+                    now.naive_local(),
+                    e.body
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the rows in one transaction, committed at once: a `sending` row must be on disk before
+    /// its mail leaves. With SMTP each commit carries one mail's result and the next one's intent.
+    pub fn log_mails_now(&self, rows: &[&MailLogEntry], run_id: i64, now: DateTime<FixedOffset>) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        self.log_mails(rows, run_id, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// One row of the mail log as `juchu mail list` shows it.
+pub struct MailListed {
+    pub mall: String,
+    pub order_number: String,
+    pub template: String,
+    pub status: String,
+    pub recipient: String,
+    pub subject: String,
+    pub reason: String,
+    pub updated_at: String,
+}
+
+impl Store {
+    /// The mail log, newest first; `status` narrows it (`sending`: what a crash left for staff).
+    pub fn mail_list(&self, status: Option<&str>, limit: usize) -> Result<Vec<MailListed>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT mall, order_number, template, status, coalesce(recipient, ''), coalesce(subject, ''), coalesce(reason, ''),
+                strftime(updated_at, '%Y-%m-%d %H:%M')
+             FROM mail_log WHERE ?1 IS NULL OR status = ?1 ORDER BY updated_at DESC, mall, order_number, template LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![status, limit as i64], |r| {
+            Ok(MailListed {
+                mall: r.get(0)?,
+                order_number: r.get(1)?,
+                template: r.get(2)?,
+                status: r.get(3)?,
+                recipient: r.get(4)?,
+                subject: r.get(5)?,
+                reason: r.get(6)?,
+                updated_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<duckdb::Result<_>>()?)
+    }
+
+    /// The (mall, shop) rows of the log for an order number and template: more than one when two
+    /// malls use the same number.
+    pub fn mail_rows_for(&self, order_number: &str, template: &str, mall: Option<&str>) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT mall, shop, status FROM mail_log WHERE order_number = ? AND template = ? AND (?3 IS NULL OR mall = ?3) ORDER BY mall",
+        )?;
+        let rows = stmt.query_map(params![order_number, template, mall], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<duckdb::Result<_>>()?)
+    }
+
+    /// Staff's decision on a mail a crash left at `sending`, in one transaction with its record:
+    /// `sent` (it arrived) ends it; `resend` marks it failed, so the next run sends it again.
+    #[allow(clippy::too_many_arguments)]
+    pub fn settle_mail(
+        &self,
+        mall: &str,
+        shop: &str,
+        order_number: &str,
+        template: &str,
+        resend: bool,
+        by: &str,
+        note: Option<&str>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        let status = if resend { "failed" } else { "sent" };
+        let reason = if resend {
+            crate::domain::lang::pick(format!("{by} さんが再送を指示"), format!("{by} chose to send it again"))
+        } else {
+            crate::domain::lang::pick(format!("{by} さんが届いたことを確認"), format!("{by} confirmed it arrived"))
+        };
+        tx.execute(
+            "UPDATE mail_log SET status = ?, reason = ?, updated_at = ? WHERE mall = ? AND shop = ? AND order_number = ? AND template = ?",
+            params![status, reason, now.naive_local(), mall, shop, order_number, template],
+        )?;
+        tx.execute(
+            "INSERT INTO mail_settlements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params![mall, shop, order_number, template, if resend { "resend" } else { "sent" }, by, now.naive_local(), note],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 }

@@ -106,6 +106,19 @@ pub struct ReportedRow {
     pub help: String,
 }
 
+/// A mail the run logged, as the customer got it (メール sheet).
+#[derive(Debug, Clone)]
+pub struct MailRow {
+    pub mall: String,
+    pub order_number: String,
+    pub template: String,
+    pub status: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub reason: String,
+}
+
 /// Per mall: orders new and changed in the run.
 #[derive(Debug, Clone, Default)]
 pub struct MallCounts {
@@ -162,10 +175,15 @@ impl Store {
         };
         let sql = "SELECT o.mall, o.order_number, e.shipment_no, coalesce(o.shipment_count, 1), strftime(o.ordered_at, '%Y-%m-%d %H:%M:%S'),
                 coalesce(o.orderer_name, ''), coalesce(s.ship_to_prefecture, o.ship_to_prefecture, ''), o.billing_total,
-                e.checks, array_to_string(e.check_reason_ids, ',')
+                e.checks, array_to_string(e.check_reason_ids, ','), m.mails
              FROM temp.report_keys k JOIN orders o USING (mall, shop, order_number)
              JOIN order_enrichment e ON e.mall = k.mall AND e.shop = k.shop AND e.order_number = k.order_number
              LEFT JOIN order_shipments s ON s.mall = e.mall AND s.shop = e.shop AND s.order_number = e.order_number AND s.shipment_no = e.shipment_no
+             LEFT JOIN (
+                SELECT l.mall, l.shop, l.order_number,
+                    string_agg(l.template || chr(9) || l.status || chr(9) || coalesce(l.reason, ''), chr(10) ORDER BY l.template) AS mails
+                FROM mail_log l JOIN temp.report_keys USING (mall, shop, order_number) GROUP BY ALL
+             ) m ON m.mall = o.mall AND m.shop = o.shop AND m.order_number = o.order_number
              ORDER BY k.seq, e.shipment_no";
         let mut n = 0;
         self.per_batch(scope, || {
@@ -173,11 +191,19 @@ impl Store {
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let ids: Option<String> = r.get(9)?;
-                let reasons = ids
+                let mut reasons: Vec<String> = ids
                     .unwrap_or_default()
                     .split(',')
                     .map(|id| id.trim().parse::<i32>().ok().and_then(|id| reasons.get(&id).cloned()).unwrap_or_default())
                     .collect();
+                let mut checks: String = r.get(8)?;
+                // Check 10 (メール文面) is the mail log's, as in the order_checks view.
+                if let Some(mails) = r.get::<_, Option<String>>(10)? {
+                    let (result, reason) = mail_check(&mails);
+                    checks = checks.chars().take(9).chain(std::iter::once(result)).collect();
+                    reasons.resize(10, String::new());
+                    reasons[9] = reason;
+                }
                 row(CheckRow {
                     mall: r.get(0)?,
                     order_number: r.get(1)?,
@@ -187,7 +213,7 @@ impl Store {
                     orderer: r.get(5)?,
                     prefecture: r.get(6)?,
                     billing_total: r.get(7)?,
-                    checks: r.get(8)?,
+                    checks,
                     reasons,
                 })?;
                 n += 1;
@@ -286,6 +312,32 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The first `limit` mails the run logged (failed ones first, so a wording problem is seen), and
+    /// how many it logged per status.
+    pub fn report_mails(&self, run_id: i64, limit: u32) -> Result<(Vec<MailRow>, Vec<(String, i64)>)> {
+        let mut stmt = self.conn.prepare(
+            "SELECT mall, order_number, template, status, coalesce(recipient, ''), coalesce(subject, ''),
+                coalesce(body, ''), coalesce(reason, '')
+             FROM mail_log WHERE run_id = ? ORDER BY status <> 'failed', mall, order_number, template LIMIT ?",
+        )?;
+        let rows = stmt.query_map(params![run_id, limit], |r| {
+            Ok(MailRow {
+                mall: r.get(0)?,
+                order_number: r.get(1)?,
+                template: r.get(2)?,
+                status: r.get(3)?,
+                recipient: r.get(4)?,
+                subject: r.get(5)?,
+                body: r.get(6)?,
+                reason: r.get(7)?,
+            })
+        })?;
+        let rows = rows.collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare("SELECT status, count(*) FROM mail_log WHERE run_id = ? GROUP BY status ORDER BY status")?;
+        let counts = stmt.query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok((rows, counts))
+    }
+
     /// Orders new and changed in the run, and pending now, per mall.
     pub fn report_mall_counts(&self, run_id: i64) -> Result<Vec<MallCounts>> {
         let mut stmt = self.conn.prepare(
@@ -301,4 +353,28 @@ impl Store {
             .query_map(params![run_id], |r| Ok(MallCounts { mall: r.get(0)?, new: r.get(1)?, changed: r.get(2)?, pending: r.get(3)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Check 10 from an order's mail-log rows (`template\tstatus\treason` lines): failed if one failed,
+/// passed if one was sent, else n/a; the reason in the staff's words.
+fn mail_check(mails: &str) -> (char, String) {
+    let mut result = 'N';
+    let mut said = Vec::new();
+    for line in mails.lines() {
+        let mut f = line.splitn(3, '\t');
+        let (template, status, reason) = (f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
+        let (mark, word) = match status {
+            "failed" => ('F', crate::domain::lang::pick("送信失敗", "failed")),
+            "sent" => ('P', crate::domain::lang::pick("送信済", "sent")),
+            // Left by a crash: the customer may or may not have it; red until staff settle it.
+            _ => ('F', crate::domain::lang::pick("送信中のまま（届いたか確かめて juchu mail settle）", "left at sending (check, then juchu mail settle)")),
+        };
+        result = match (result, mark) {
+            ('F', _) | (_, 'F') => 'F',
+            ('P', _) | (_, 'P') => 'P',
+            _ => 'N',
+        };
+        said.push(if reason.is_empty() { format!("{template}: {word}") } else { format!("{template}: {word}（{reason}）") });
+    }
+    (result, said.join("; "))
 }

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (7, "orders a mall listed and did not send, and orders it sent that juchu cannot read: kept pending, asked for again", V7),
     (8, "every problem a run reported, by stage (the workbook's エラー sheet)", V8),
     (9, "the mail log: each order mail sent once; check 10 (メール文面) from it", V9),
+    (10, "the mail log keeps each mail's body (the workbook's メール sheet) and staff's settling of a mail left at sending", V10),
 ];
 
 const V1: &str = r#"
@@ -524,6 +525,22 @@ SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.s
 FROM order_enrichment e CROSS JOIN check_names n
 LEFT JOIN check_reasons r ON r.id = e.check_reason_ids[n.check_no]
 LEFT JOIN mails m ON n.check_no = 10 AND m.mall = e.mall AND m.shop = e.shop AND m.order_number = e.order_number;
+"#;
+
+/// The body as rendered, so staff can read what a customer got (an SMTP mail leaves no file behind),
+/// and who settled a mail a crash left at `sending` (`juchu mail settle`).
+const V10: &str = r#"
+ALTER TABLE mail_log ADD COLUMN body VARCHAR;
+CREATE TABLE mail_settlements (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    template VARCHAR NOT NULL,
+    decision VARCHAR NOT NULL,          -- sent (it arrived), resend (send it again)
+    decided_by VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL,      -- JST
+    note VARCHAR
+);
 "#;
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ fn the_demo_writes_a_workbook_staff_can_read_with_failing_checks_and_provenance(
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("workbook") && out.stdout.contains("out/verification-2026-11-28.xlsx"), "{}", out.stdout);
     let mut book: Xlsx<_> = open_workbook(shop.path(BOOK)).unwrap();
-    assert_eq!(book.sheet_names(), ["Summary", "Order checks", "Items", "First setup", "Errors"]);
+    assert_eq!(book.sheet_names(), ["Summary", "Order checks", "Items", "First setup", "Errors", "Mails"]);
 
     let checks = sheet(&shop, "Order checks");
     let enriched = shop.query_one("select count(*) from order_enrichment");
@@ -84,7 +84,19 @@ fn the_demo_writes_a_workbook_staff_can_read_with_failing_checks_and_provenance(
 
     let errors = sheet(&shop, "Errors");
     assert!(errors.iter().any(|r| r[2] == "D030"), "what the run reported: {errors:?}");
+    // The run's first mails as the customer got them: subject and body as logged, never a formula.
+    let mails = sheet(&shop, "Mails");
+    let sent: usize = shop.query_one("select count(*) from mail_log").parse().unwrap();
+    assert_eq!(mails.len() - 1, sent.min(100), "the first 100 of the run's {sent} mails");
+    let (number, subject, body) = (column(&mails, "order number"), column(&mails, "subject"), column(&mails, "body"));
+    for r in &mails[1..] {
+        let logged = shop.query_one(&format!("select subject from mail_log where order_number = '{}'", r[number]));
+        assert_eq!(r[subject], logged);
+        assert!(r[body].contains(&r[number]) && r[body].contains(" 様\n"), "the whole body: {:?}", r[body]);
+    }
+    assert!(book.worksheet_formula("Mails").unwrap().used_cells().all(|(_, _, f)| f.is_empty()));
     let summary = sheet(&shop, "Summary");
+    assert!(summary.iter().any(|r| r[0].starts_with("mails in this run") && r[1] == format!("sent {sent}")), "{summary:?}");
     assert!(summary.iter().any(|r| r[0] == "9. Billing amount" && r[2] == stored_failed), "{summary:?}");
 
     // The next poll brings nothing new: the day's workbook is kept as it was, not emptied.
