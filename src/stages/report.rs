@@ -218,8 +218,15 @@ impl Sheet {
             // Printed (or saved as PDF), the header is on every page.
             ws.set_repeat_rows(0, 0)?;
         }
-        // A4 landscape, as wide as one page: a printed row is never split over two sheets of paper.
-        ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
+        // A4 landscape. A narrow sheet is fitted to one page wide; a wide one (the ten checks) would
+        // shrink to nothing, so it runs over pages across, each repeating the mall and order number.
+        ws.set_paper_size(9).set_landscape();
+        if self.headers.len() <= 10 {
+            ws.set_print_fit_to_pages(1, 0);
+        } else {
+            // At 60 % a page holds the repeated columns and a check with its reason beside it.
+            ws.set_repeat_columns(0, 1)?.set_print_scale(60);
+        }
         ws.set_header(format!("&L{}&R&P / &N", self.name.replace('&', "&&")));
         self.row = u32::from(!self.headers.is_empty());
         Ok(())
@@ -510,14 +517,16 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
             "failed" => (say("失敗", "failed"), &f.fail),
             _ => (say("送信中", "sending"), &f.fail),
         };
-        text(ws, &mut mails, row, 0, &m.mall, &f.text)?;
-        text(ws, &mut mails, row, 1, &m.order_number, &f.text)?;
-        text(ws, &mut mails, row, 2, &m.template, &f.text)?;
-        ws.write_string_with_format(row, 3, &result, format)?;
-        text(ws, &mut mails, row, 4, &m.recipient, &f.text)?;
-        text(ws, &mut mails, row, 5, &m.subject, &f.text)?;
+        // Top-aligned, so a row reads from its first line like the mail does.
+        let top = |f: &Format| f.clone().set_align(FormatAlign::Top);
+        text(ws, &mut mails, row, 0, &m.mall, &top(&f.text))?;
+        text(ws, &mut mails, row, 1, &m.order_number, &top(&f.text))?;
+        text(ws, &mut mails, row, 2, &m.template, &top(&f.text))?;
+        ws.write_string_with_format(row, 3, &result, &top(format))?;
+        text(ws, &mut mails, row, 4, &m.recipient, &top(&f.text))?;
+        text(ws, &mut mails, row, 5, &m.subject, &top(&f.text))?;
         text(ws, &mut mails, row, 6, &m.body, &f.wrapped)?;
-        text(ws, &mut mails, row, 7, &m.reason, if m.status == "failed" { &f.fail_text } else { &f.text })?;
+        text(ws, &mut mails, row, 7, &m.reason, &top(if m.status == "failed" { &f.fail_text } else { &f.text }))?;
     }
 
     write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported, &mail_counts)?;

@@ -198,6 +198,10 @@ impl Stage for SendMailConfig {
         let mut outbox_rows: Vec<MailLogEntry> = Vec::new();
         // SMTP: a mail's result waits to be committed with the next mail's intent (one commit a mail).
         let mut unlogged_result: Option<MailLogEntry> = None;
+        // Which orders have a row in the log: those before this stage, and those it has written.
+        let key = |e: &MailLogEntry| (e.mall.clone(), e.shop.clone(), e.order_number.clone());
+        let mut logged: std::collections::HashSet<(String, String, String)> = statuses.keys().cloned().collect();
+        let has_row = |logged: &std::collections::HashSet<(String, String, String)>, e: &MailLogEntry| logged.contains(&key(e));
         // The orders read leave out those already sent; the message still counts them.
         out.rows_unchanged = statuses.values().filter(|s| *s == "sent").count() as u64;
         for o in &orders {
@@ -271,7 +275,8 @@ impl Stage for SendMailConfig {
                     // The intent is on disk before the mail leaves, with the previous mail's result.
                     let mut rows: Vec<&MailLogEntry> = unlogged_result.iter().chain(outbox_rows.iter()).collect();
                     rows.push(&entry);
-                    cx.store.log_mails_now(&rows, cx.run_id, cx.now)?;
+                    cx.store.log_mails_now(&rows, |e| has_row(&logged, e), cx.run_id, cx.now)?;
+                    logged.extend(rows.iter().map(|e| key(e)));
                     outbox_rows.clear();
                     s.send(&msg).map(|()| "smtp".to_string())
                 }
@@ -303,11 +308,9 @@ impl Stage for SendMailConfig {
         // The rest in one transaction: the outbox's rows (new ones appended), or the last SMTP result
         // and the failures after it.
         let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;
-        let (replaced, new): (Vec<&MailLogEntry>, Vec<&MailLogEntry>) = unlogged_result
-            .iter()
-            .chain(outbox_rows.iter())
-            .partition(|e| smtp_mode || statuses.contains_key(&(e.mall.clone(), e.shop.clone(), e.order_number.clone())));
-        cx.store.log_mails(&replaced, cx.run_id, cx.now)?;
+        let (replaced, new): (Vec<&MailLogEntry>, Vec<&MailLogEntry>) =
+            unlogged_result.iter().chain(outbox_rows.iter()).partition(|e| has_row(&logged, e));
+        cx.store.log_mails(&replaced, |_| true, cx.run_id, cx.now)?;
         cx.store.append_mail_log(&new.into_iter().cloned().collect::<Vec<_>>(), cx.run_id, cx.now)?;
         tx.commit().map_err(anyhow::Error::from)?;
         out.message = pick(
