@@ -87,7 +87,10 @@ fn list(status: Option<&str>, limit: usize, opts: &RunOptions) -> ExitStatus {
 fn settle(order_number: &str, template: &str, mall: Option<&str>, resend: bool, note: Option<&str>, opts: &RunOptions) -> ExitStatus {
     let store_path = opts.store.clone().unwrap_or_else(|| std::path::PathBuf::from("state/juchu.duckdb"));
     if !store_path.exists() {
-        eprintln!("error: {}", pick(format!("ストア {} がありません", store_path.display()), format!("no store at {}", store_path.display())));
+        eprintln!(
+            "error: {}",
+            pick(format!("ストア {} がありません", store_path.display()), format!("no store at {}", store_path.display()))
+        );
         eprintln!("  help: {}", pick("--store でストアを指定してください", "name the store with --store"));
         return ExitStatus::Usage;
     }

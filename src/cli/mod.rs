@@ -3,9 +3,11 @@
 mod check;
 mod explain;
 mod gen;
+mod linkage;
 mod logging;
 mod mail;
 mod mock_mall;
+mod orders;
 mod preview;
 mod query;
 mod run;
@@ -28,6 +30,8 @@ Examples:
   juchu query \"select mall, count(*) from products group by mall\"
   juchu explain 338811-20261201-0000032082      one order's values, their sources and its ten checks
   juchu mail list --status sending              mails a crash left for staff to settle
+  juchu orders move-status --to 処理済 --imported-before 2026-12-02T18:00 --dry-run
+  juchu linkage enable pipelines/demo.yaml --mall rakuten --start 2026-12-03T10:00
   juchu --now 2026-12-01T09:00:00+09:00 run pipelines/demo.yaml
 
 Exit codes: 0 ok, 1 the run finished but some records or malls failed, 2 usage,
@@ -151,6 +155,12 @@ pub enum Command {
         #[arg(long)]
         scenario: Option<PathBuf>,
     },
+    /// 受注連動: start or stop writing back to a mall, and its history.
+    #[command(subcommand)]
+    Linkage(linkage::Linkage),
+    /// Orders in the store: move the test orders to a processed status (S9).
+    #[command(subcommand)]
+    Orders(orders::Orders),
     /// The mail log (送信記録): list it, and settle a mail a crash left at `sending`.
     #[command(subcommand)]
     Mail(mail::Mail),
@@ -210,6 +220,8 @@ pub fn main() -> ExitStatus {
             mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), &opts)
         }
         Command::Mail(m) => mail::mail(m, &opts),
+        Command::Linkage(l) => linkage::linkage(l, &opts),
+        Command::Orders(o) => orders::orders(o, &opts),
         Command::Gen(g) => gen::gen(g),
     }
 }

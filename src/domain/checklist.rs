@@ -39,8 +39,10 @@ pub struct MallSetup {
     pub stock_return_on_cancel: bool,
     pub sender_address_auto_edit: bool,
     pub auto_credit_authorization: bool,
-    /// 受注連動の開始日時, JST.
+    /// 受注連動の開始日時, JST: `juchu linkage enable`'s (the store's history), else the settings'.
     pub linkage_starts_at: Option<NaiveDateTime>,
+    /// Linkage is on by the store's history (`juchu linkage enable`).
+    pub linkage_recorded: bool,
 }
 
 /// The last fetch_orders stage recorded in `run_stages`.
@@ -62,6 +64,8 @@ pub struct OrderGroup {
     /// JST.
     pub fetched_at: NaiveDateTime,
     pub count: i64,
+    /// 社内ステータス juchu gave them (`juchu orders move-status`), which wins over the mall's.
+    pub house_status: Option<String>,
 }
 
 /// What the store holds, for the store-based items.
@@ -626,7 +630,7 @@ fn test_orders_processed(id: &'static str, title: String, s: &StoreFacts, malls:
     let mut waiting: BTreeMap<(String, String), i64> = BTreeMap::new();
     for g in &s.orders {
         let mall = setup.get(g.mall.as_str());
-        let start = mall.filter(|m| m.linkage).and_then(|m| m.linkage_starts_at);
+        let start = mall.filter(|m| m.linkage || m.linkage_recorded).and_then(|m| m.linkage_starts_at);
         if start.is_some_and(|t| g.fetched_at >= t) {
             continue;
         }
@@ -635,10 +639,11 @@ fn test_orders_processed(id: &'static str, title: String, s: &StoreFacts, malls:
             continue;
         }
         let kind = mall.map_or(g.mall.as_str(), |m| m.kind.name());
-        let status = internal
-            .get(&(g.mall.as_str(), g.mall_status.as_str()))
-            .or_else(|| internal.get(&(kind, g.mall_status.as_str())))
-            .copied()
+        let status = g
+            .house_status
+            .as_deref()
+            .or_else(|| internal.get(&(g.mall.as_str(), g.mall_status.as_str())).copied())
+            .or_else(|| internal.get(&(kind, g.mall_status.as_str())).copied())
             .unwrap_or(g.mall_status.as_str());
         if is_unprocessed_status(status) {
             *waiting.entry((g.mall.clone(), g.mall_status.clone())).or_default() += g.count;
@@ -701,6 +706,7 @@ mod tests {
             sender_address_auto_edit: true,
             auto_credit_authorization: false,
             linkage_starts_at: None,
+            linkage_recorded: false,
         }
     }
 
@@ -789,6 +795,7 @@ mod tests {
             cancelled,
             fetched_at: at(fetched),
             count: 2,
+            house_status: None,
         };
         s.orders = vec![group("500", "2026-11-28 10:00", false), group("100", "2026-11-28 10:00", true)];
         assert!(test_orders_processed("S9", "t".into(), &s, std::slice::from_ref(&m)).ok);

@@ -7,6 +7,7 @@ pub mod enrichment;
 pub mod fields;
 pub mod holidays;
 pub mod lang;
+pub mod linkage;
 pub mod mail_text;
 pub mod mall;
 pub mod masters;

@@ -91,7 +91,8 @@ impl Stage for ReportConfig {
             (Some(f), Some(t)) => Scope::Dates { from: f.value.clone(), to: t.value.clone() },
             _ => Scope::Run(cx.run_id),
         };
-        let written = write_workbook(cx, &path, &scope, &business_date, self.mails).with_context(|| format!("writing {}", path.display()))?;
+        let written =
+            write_workbook(cx, &path, &scope, &business_date, self.mails).with_context(|| format!("writing {}", path.display()))?;
         let shown = crate::config::diagnostic::display_path(&path);
         if written.kept {
             return Ok(StageOutcome {
@@ -202,8 +203,16 @@ impl Sheet {
         let index = book.worksheets().len();
         let ws = book.add_worksheet_with_constant_memory()?;
         ws.set_name(name)?;
-        let mut sheet =
-            Sheet { index, name: name.to_string(), widths: vec![0.0; headers.len()], headers, row: 0, part: 1, parts: Vec::new(), xml_bytes: 0 };
+        let mut sheet = Sheet {
+            index,
+            name: name.to_string(),
+            widths: vec![0.0; headers.len()],
+            headers,
+            row: 0,
+            part: 1,
+            parts: Vec::new(),
+            xml_bytes: 0,
+        };
         sheet.write_headers(ws, f)?;
         Ok(sheet)
     }

@@ -244,7 +244,15 @@ impl Stage for SendMailConfig {
                 .render(&MailContext { shop: shop.clone(), order })
                 .map_err(|e| format!("{}: {e}", template.path.display()))
                 .and_then(|rendered| {
-                    let msg = message::build(&mail.from.value, &mail.from_name, &entry.recipient, &rendered, &entry.message_id, cx.now, mail.charset)?;
+                    let msg = message::build(
+                        &mail.from.value,
+                        &mail.from_name,
+                        &entry.recipient,
+                        &rendered,
+                        &entry.message_id,
+                        cx.now,
+                        mail.charset,
+                    )?;
                     Ok((rendered, msg))
                 });
             let msg = match built {

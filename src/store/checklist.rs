@@ -18,20 +18,22 @@ const HOLIDAY_HORIZON_DAYS: i64 = 90;
 /// makes them NG with the reason, not an error.
 pub fn evaluate(settings: &Settings, store: Option<&Store>, now: DateTime<FixedOffset>) -> Vec<ChecklistItem> {
     let today = now.with_timezone(&crate::domain::time::jst()).date_naive();
+    // Linkage started with `juchu linkage enable` is in the store's history.
+    let starts = store.and_then(|s| s.linkage_starts().ok()).unwrap_or_default();
     let store = match store {
         None => Err(NoStore::NotYet),
         // The first line only: DuckDB's messages run on for paragraphs.
         Some(s) => s.checklist_facts().map_err(|e| NoStore::Unreadable(format!("{e:#}").lines().next().unwrap_or_default().to_string())),
     };
     let facts = Facts {
-        malls: mall_setups(settings),
+        malls: mall_setups(settings, &starts),
         store,
         holidays_provisional_from: crate::domain::holidays::provisional_from(today, HOLIDAY_HORIZON_DAYS),
     };
     assess(&facts)
 }
 
-fn mall_setups(settings: &Settings) -> Vec<MallSetup> {
+fn mall_setups(settings: &Settings, starts: &BTreeMap<String, NaiveDateTime>) -> Vec<MallSetup> {
     settings
         .malls
         .iter()
@@ -49,11 +51,13 @@ fn mall_setups(settings: &Settings) -> Vec<MallSetup> {
                 stock_return_on_cancel: sw.stock_return_on_cancel,
                 sender_address_auto_edit: sw.sender_address_auto_edit,
                 auto_credit_authorization: sw.auto_credit_authorization,
-                linkage_starts_at: m
-                    .linkage_starts_at
-                    .as_ref()
-                    .and_then(|s| DateTime::parse_from_rfc3339(&s.value).ok())
-                    .map(|t| t.with_timezone(&crate::domain::time::jst()).naive_local()),
+                linkage_starts_at: starts.get(name).copied().or_else(|| {
+                    m.linkage_starts_at
+                        .as_ref()
+                        .and_then(|s| DateTime::parse_from_rfc3339(&s.value).ok())
+                        .map(|t| t.with_timezone(&crate::domain::time::jst()).naive_local())
+                }),
+                linkage_recorded: starts.contains_key(name),
             }
         })
         .collect()
@@ -97,7 +101,7 @@ impl Store {
         };
         let (last_ok_fetch, last_fetch) = (fetch(true)?, fetch(false)?);
         let mut st = self.conn.prepare(
-            "SELECT mall, mall_status, coalesce(cancelled, false), strftime(fetched_at, '%Y-%m-%d %H:%M:%S'), count(*)
+            "SELECT mall, mall_status, coalesce(cancelled, false), strftime(fetched_at, '%Y-%m-%d %H:%M:%S'), house_status, count(*)
              FROM orders GROUP BY ALL ORDER BY ALL",
         )?;
         let orders = st
@@ -107,7 +111,8 @@ impl Store {
                     mall_status: r.get(1)?,
                     cancelled: r.get(2)?,
                     fetched_at: wall_time(&r.get::<_, String>(3)?),
-                    count: r.get(4)?,
+                    house_status: r.get(4)?,
+                    count: r.get(5)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

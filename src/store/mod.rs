@@ -6,6 +6,7 @@
 pub mod checklist;
 pub mod columns;
 pub mod enrichment;
+pub mod linkage;
 pub mod lock;
 pub mod mail;
 pub mod masters;

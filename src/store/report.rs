@@ -367,7 +367,13 @@ fn mail_check(mails: &str) -> (char, String) {
             "failed" => ('F', crate::domain::lang::pick("送信失敗", "failed")),
             "sent" => ('P', crate::domain::lang::pick("送信済", "sent")),
             // Left by a crash: the customer may or may not have it; red until staff settle it.
-            _ => ('F', crate::domain::lang::pick("送信中のまま（届いたか確かめて juchu mail settle）", "left at sending (check, then juchu mail settle)")),
+            _ => (
+                'F',
+                crate::domain::lang::pick(
+                    "送信中のまま（届いたか確かめて juchu mail settle）",
+                    "left at sending (check, then juchu mail settle)",
+                ),
+            ),
         };
         result = match (result, mark) {
             ('F', _) | (_, 'F') => 'F',

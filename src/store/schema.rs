@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (8, "every problem a run reported, by stage (the workbook's エラー sheet)", V8),
     (9, "the mail log: each order mail sent once; check 10 (メール文面) from it", V9),
     (10, "the mail log keeps each mail's body (the workbook's メール sheet) and staff's settling of a mail left at sending", V10),
+    (11, "linkage history (受注連動, never overwritten) and juchu's own order status with its log", V11),
 ];
 
 const V1: &str = r#"
@@ -540,6 +541,36 @@ CREATE TABLE mail_settlements (
     decided_by VARCHAR NOT NULL,
     decided_at TIMESTAMP NOT NULL,      -- JST
     note VARCHAR
+);
+"#;
+
+/// 受注連動: each enable and disable of a mall's linkage, appended and never updated (S13); a
+/// mall's state is its last row. 社内ステータス: the status juchu gives an order (`juchu orders
+/// move-status`, later the shipping stages), beside the mall's own, each change logged.
+const V11: &str = r#"
+CREATE SEQUENCE linkage_history_seq;
+CREATE TABLE linkage_history (
+    seq BIGINT PRIMARY KEY DEFAULT nextval('linkage_history_seq'),
+    mall VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,            -- enable, disable
+    starts_at TIMESTAMP,                -- JST; enable only
+    allow_auto_authorization BOOLEAN NOT NULL DEFAULT false,
+    decided_by VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL,      -- JST
+    note VARCHAR
+);
+ALTER TABLE orders ADD COLUMN house_status VARCHAR;
+CREATE SEQUENCE order_status_log_seq;
+CREATE TABLE order_status_log (
+    seq BIGINT PRIMARY KEY DEFAULT nextval('order_status_log_seq'),
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    from_status VARCHAR,                -- juchu's status before, or the mall's when juchu had none
+    to_status VARCHAR NOT NULL,
+    changed_by VARCHAR NOT NULL,
+    changed_at TIMESTAMP NOT NULL,      -- JST
+    command VARCHAR NOT NULL            -- what did it: `orders move-status --to 処理済 --imported-before …`
 );
 "#;
 

@@ -411,7 +411,8 @@ fn a_mail_settled_as_not_arrived_is_sent_again_by_the_next_run() {
     let crashed = shop.juchu_env(&["run", "pipelines/demo.yaml"], &[("JUCHU_CRASH_AT", "mail_after_send_before_result")]);
     assert_ne!(crashed.code, 0);
     let victim = shop.query_one("select order_number from mail_log where status = 'sending'");
-    let settled = shop.juchu(&["mail", "settle", &victim, "--template", "order_confirmation", "--resend", "--note", "not in the relay's log"]);
+    let settled =
+        shop.juchu(&["mail", "settle", &victim, "--template", "order_confirmation", "--resend", "--note", "not in the relay's log"]);
     assert_eq!(settled.code, 0, "{}", settled.stderr);
     // `when: new` still picks it up: the order is not new, but its mail is due again.
     let out = shop.run_demo();

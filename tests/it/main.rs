@@ -8,6 +8,7 @@ mod cli;
 mod codes;
 mod enrich;
 mod import;
+mod linkage;
 mod mail;
 mod masters;
 mod orders;
