@@ -195,7 +195,9 @@ impl Stage for SendMailConfig {
         // record. Its rows are written at the end in one transaction; a crash rolls the log back, and
         // the next run finds the files it wrote and logs them `sent` without writing them again.
         let smtp_mode = session.is_some();
-        let mut outbox_rows: Vec<MailLogEntry> = Vec::new();
+        // Rows not yet written: the outbox's all (written at the end), SMTP's failures (written with
+        // the next intent).
+        let mut unlogged_rows: Vec<MailLogEntry> = Vec::new();
         // SMTP: a mail's result waits to be committed with the next mail's intent (one commit a mail).
         let mut unlogged_result: Option<MailLogEntry> = None;
         // Which orders have a row in the log: those before this stage, and those it has written.
@@ -231,7 +233,7 @@ impl Stage for SendMailConfig {
                 Err(reason) => {
                     entry.reason = Some(reason);
                     out.failed += 1;
-                    outbox_rows.push(entry);
+                    unlogged_rows.push(entry);
                     continue;
                 }
             };
@@ -265,7 +267,7 @@ impl Stage for SendMailConfig {
                     entry.reason = Some(reason);
                     out.rows_rejected += 1;
                     out.failed += 1;
-                    outbox_rows.push(entry);
+                    unlogged_rows.push(entry);
                     continue;
                 }
             };
@@ -274,18 +276,18 @@ impl Stage for SendMailConfig {
                 entry.status = "sent";
                 entry.reason = Some(crate::config::diagnostic::display_path(&found));
                 out.rows_unchanged += 1;
-                outbox_rows.push(entry);
+                unlogged_rows.push(entry);
                 continue;
             }
             entry.status = "sending";
             let sent = match &mut session {
                 Some(s) => {
                     // The intent is on disk before the mail leaves, with the previous mail's result.
-                    let mut rows: Vec<&MailLogEntry> = unlogged_result.iter().chain(outbox_rows.iter()).collect();
+                    let mut rows: Vec<&MailLogEntry> = unlogged_result.iter().chain(unlogged_rows.iter()).collect();
                     rows.push(&entry);
                     cx.store.log_mails_now(&rows, |e| has_row(&logged, e), cx.run_id, cx.now)?;
                     logged.extend(rows.iter().map(|e| key(e)));
-                    outbox_rows.clear();
+                    unlogged_rows.clear();
                     s.send(&msg).map(|()| "smtp".to_string())
                 }
                 None => write_eml(&mail.outbox_path, &template.name, &o.mall, &o.order_number, &msg.formatted())
@@ -310,14 +312,14 @@ impl Stage for SendMailConfig {
             if smtp_mode {
                 unlogged_result = Some(entry);
             } else {
-                outbox_rows.push(entry);
+                unlogged_rows.push(entry);
             }
         }
         // The rest in one transaction: the outbox's rows (new ones appended), or the last SMTP result
         // and the failures after it.
         let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;
         let (replaced, new): (Vec<&MailLogEntry>, Vec<&MailLogEntry>) =
-            unlogged_result.iter().chain(outbox_rows.iter()).partition(|e| has_row(&logged, e));
+            unlogged_result.iter().chain(unlogged_rows.iter()).partition(|e| has_row(&logged, e));
         cx.store.log_mails(&replaced, |_| true, cx.run_id, cx.now)?;
         cx.store.append_mail_log(&new.into_iter().cloned().collect::<Vec<_>>(), cx.run_id, cx.now)?;
         tx.commit().map_err(anyhow::Error::from)?;
