@@ -192,9 +192,11 @@ impl Diagnostic {
             }
             // A cell has no line and column: name it, and quote its content in a note.
             Place::Cell { cell, text: Some(text), .. } if !text.is_empty() => {
-                let note = match &self.label {
-                    Some(l) => format!("{cell} holds `{text}`: {l}"),
-                    None => format!("{cell} holds `{text}`"),
+                let note = match (&self.label, lang) {
+                    (Some(l), crate::domain::lang::Lang::Ja) => format!("{cell} の値は `{text}` です: {l}"),
+                    (None, crate::domain::lang::Lang::Ja) => format!("{cell} の値は `{text}` です"),
+                    (Some(l), crate::domain::lang::Lang::En) => format!("{cell} holds `{text}`: {l}"),
+                    (None, crate::domain::lang::Lang::En) => format!("{cell} holds `{text}`"),
                 };
                 title.element(Origin::path(place.clone())).element(Level::NOTE.message(note))
             }
@@ -214,7 +216,8 @@ impl Diagnostic {
         if let Some(c) = registered {
             group = group.element(Level::HELP.message(c.help.ja));
         }
-        if let Some(h) = &self.help {
+        // A help that says what the registry's help says already is not said twice.
+        if let Some(h) = self.help.as_ref().filter(|h| registered.is_none_or(|c| c.help.ja != h.as_str())) {
             group = group.element(Level::HELP.message(h.as_str()));
         }
         let report: [Group<'_>; 1] = [group];

@@ -11,7 +11,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
-use super::yaml::{did_you_mean, Location, Spanned, YamlFile};
+use super::yaml::{did_you_mean_hint, Location, Spanned, YamlFile};
+use crate::domain::lang::pick;
 
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -100,19 +101,28 @@ impl Pipeline {
                 let p = file.path.parent().unwrap_or(Path::new(".")).join(&s.value);
                 if !p.is_file() {
                     diags.push(
-                        Diagnostic::error("C030", format!("settings file `{}` not found", s.value))
-                            .at(file.place_at(&s.referenced))
-                            .label(format!("looked for {}", p.display()))
-                            .help("the path is relative to this pipeline file"),
+                        Diagnostic::error(
+                            "C030",
+                            pick(format!("設定ファイル `{}` が見つかりません", s.value), format!("settings file `{}` not found", s.value)),
+                        )
+                        .at(file.place_at(&s.referenced))
+                        .label(pick(format!("探した場所: {}", p.display()), format!("looked for {}", p.display())))
+                        .help(pick("パスはパイプラインファイルの場所から数えます", "the path is relative to this pipeline file")),
                     );
                 }
                 p
             }
             None => {
                 diags.push(
-                    Diagnostic::error("C031", "the pipeline does not name its settings file")
-                        .in_file(path)
-                        .help("add `settings: ../shop.yaml` (relative to this pipeline file) at the top"),
+                    Diagnostic::error(
+                        "C031",
+                        pick("パイプラインに設定ファイルの指定がありません", "the pipeline does not name its settings file"),
+                    )
+                    .in_file(path)
+                    .help(pick(
+                        "先頭に settings: ../shop.yaml のように書いてください",
+                        "add `settings: ../shop.yaml` (relative to this pipeline file) at the top",
+                    )),
                 );
                 PathBuf::new()
             }
@@ -130,9 +140,18 @@ impl Pipeline {
             };
             if let Some(first) = seen.get(&header.id.value) {
                 diags.push(
-                    Diagnostic::error("C032", format!("stage id `{}` is used twice", header.id.value))
-                        .at(file.place_at(&header.id.referenced))
-                        .help(format!("the first one is on line {}; give each stage its own id", first.line())),
+                    Diagnostic::error(
+                        "C032",
+                        pick(
+                            format!("ステージ id `{}` が2回使われています", header.id.value),
+                            format!("stage id `{}` is used twice", header.id.value),
+                        ),
+                    )
+                    .at(file.place_at(&header.id.referenced))
+                    .help(pick(
+                        format!("1つ目は{}行目にあります", first.line()),
+                        format!("the first one is on line {}; give each stage its own id", first.line()),
+                    )),
                 );
             }
             seen.insert(header.id.value.clone(), header.id.referenced);
@@ -150,9 +169,12 @@ impl Pipeline {
         }
         if top.stages.as_ref().is_none_or(|s| s.is_empty()) {
             diags.push(
-                Diagnostic::error("C034", "the pipeline has no stages")
-                    .in_file(path)
-                    .help("add `stages:` with at least one `- id: … type: … with: …`"),
+                Diagnostic::error("C034", pick("パイプラインにステージがありません", "the pipeline has no stages")).in_file(path).help(
+                    pick(
+                        "stages: に - id: … type: … with: … を一つ以上書いてください",
+                        "add `stages:` with at least one `- id: … type: … with: …`",
+                    ),
+                ),
             );
         }
         Some(Pipeline { file, settings_path, stages })
@@ -176,10 +198,10 @@ impl StageSpec {
 
     /// An unknown `type:`: names the kinds there are, with "did you mean".
     pub fn unknown_kind(&self, file: &YamlFile, kinds: &[&str]) -> Diagnostic {
-        let hint = did_you_mean(&self.kind, kinds).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-        Diagnostic::error("C033", format!("unknown stage type `{}`", self.kind))
+        let hint = did_you_mean_hint(&self.kind, kinds);
+        Diagnostic::error("C033", pick(format!("ステージの種類 `{}` が不明です", self.kind), format!("unknown stage type `{}`", self.kind)))
             .at(file.place_at(&self.kind_loc))
-            .help(format!("{hint}stage types are: {}", kinds.join(", ")))
+            .help(pick(format!("{hint}ステージの種類: {}", kinds.join(", ")), format!("{hint}stage types are: {}", kinds.join(", "))))
     }
 }
 
@@ -192,9 +214,18 @@ fn parse_with<T: DeserializeOwned>(file: &YamlFile, sub: &str, at: Location, dia
             Err(e) => {
                 let msg = serde_saphyr::MessageFormatter::format_message(&serde_saphyr::DefaultMessageFormatter, &e).into_owned();
                 diags.push(
-                    Diagnostic::error("C035", format!("this stage needs a `with:` section ({msg})"))
-                        .at(file.place_at(&at))
-                        .help("add `with:` with the stage's settings (see the README's stage list)"),
+                    Diagnostic::error(
+                        "C035",
+                        pick(
+                            format!("このステージには `with:` の設定が必要です（{}）", super::yaml::explain(&msg).0),
+                            format!("this stage needs a `with:` section ({msg})"),
+                        ),
+                    )
+                    .at(file.place_at(&at))
+                    .help(pick(
+                        "README のステージ一覧にある設定を with: に書いてください",
+                        "add `with:` with the stage's settings (see the README's stage list)",
+                    )),
                 );
                 None
             }

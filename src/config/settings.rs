@@ -10,7 +10,8 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
-use super::yaml::{did_you_mean, Location, Spanned, YamlFile};
+use super::yaml::{did_you_mean, did_you_mean_hint, Location, Spanned, YamlFile};
+use crate::domain::lang::pick;
 use crate::domain::mall::MallKind;
 use crate::domain::prefecture::Prefecture;
 
@@ -74,9 +75,12 @@ pub struct SmtpSettings {
 
 fn secret_ref<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretRef>, D::Error> {
     let text = String::deserialize(d)?;
-    SecretRef::parse(&text)
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::custom("write the secret as an ${ENV} reference, e.g. ${SMTP_PASSWORD}"))
+    SecretRef::parse(&text).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(pick(
+            "秘密の値は ${ENV} の参照で書いてください（例 ${SMTP_PASSWORD}）",
+            "write the secret as an ${ENV} reference, e.g. ${SMTP_PASSWORD}",
+        ))
+    })
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -388,9 +392,12 @@ impl Settings {
         let shop = match &top.shop {
             None => {
                 diags.push(
-                    Diagnostic::error("C010", "the settings have no `shop:` section")
+                    Diagnostic::error("C010", pick("設定ファイルに `shop:` の項目がありません", "the settings have no `shop:` section"))
                         .in_file(path)
-                        .help("add `shop:` with code, name, sender and origin_region (see shop.yaml in the sample)"),
+                        .help(pick(
+                            "shop: に code, name, sender, origin_region を書いてください（見本の shop.yaml 参照）",
+                            "add `shop:` with code, name, sender and origin_region (see shop.yaml in the sample)",
+                        )),
                 );
                 broken.insert("shop".into());
                 Shop::from_file(&file, None, &mut broken, diags)
@@ -476,7 +483,7 @@ impl Shop {
     fn from_file(file: &YamlFile, parsed: Option<(ShopFile, Location)>, broken: &mut BTreeSet<String>, diags: &mut Diagnostics) -> Shop {
         let whole = broken.contains("shop");
         let (f, at) = parsed.unwrap_or((ShopFile::default(), Location::UNKNOWN));
-        // `example`: how the key is written, for the help.
+        // `example`: how the key is written, for the help (in the staff's language).
         let mut require = |value: Option<Spanned<String>>, key: &str, at: Location, example: &str| -> Spanned<String> {
             match value {
                 Some(v) if !v.value.trim().is_empty() => v,
@@ -484,13 +491,22 @@ impl Shop {
                     if !whole && !broken.iter().any(|b| b == key || b.starts_with(&format!("{key}."))) {
                         let (parent, name) = key.rsplit_once('.').unwrap_or(("", key));
                         diags.push(
-                            Diagnostic::error("C001", format!("missing key `{name}` under `{parent}`"))
-                                .at(if at == Location::UNKNOWN {
-                                    super::diagnostic::Place::File(file.path.clone())
-                                } else {
-                                    file.parent_key_place(&at)
-                                })
-                                .help(format!("add `{name}:` under `{parent}:`, {example}")),
+                            Diagnostic::error(
+                                "C001",
+                                pick(
+                                    format!("`{parent}` の下にキー `{name}` がありません"),
+                                    format!("missing key `{name}` under `{parent}`"),
+                                ),
+                            )
+                            .at(if at == Location::UNKNOWN {
+                                super::diagnostic::Place::File(file.path.clone())
+                            } else {
+                                file.parent_key_place(&at)
+                            })
+                            .help(pick(
+                                format!("`{parent}:` の下に `{name}:` を書いてください。{example}"),
+                                format!("add `{name}:` under `{parent}:`, {example}"),
+                            )),
                         );
                     }
                     broken.insert(key.to_string());
@@ -498,24 +514,64 @@ impl Shop {
                 }
             }
         };
-        let code = require(f.code, "shop.code", at, "e.g. `code: nagomi` (the shop's code in the store)").value;
-        let name = require(f.name, "shop.name", at, "e.g. `name: 和み雑貨店`").value;
-        let origin_region =
-            require(f.origin_region, "shop.origin_region", at, "e.g. `origin_region: 関東` (the 地域 of the 配送日数 sheet)");
+        let code = require(
+            f.code,
+            "shop.code",
+            at,
+            &pick("例 `code: nagomi`（ストアでの店舗コード）", "e.g. `code: nagomi` (the shop's code in the store)"),
+        )
+        .value;
+        let name = require(f.name, "shop.name", at, &pick("例 `name: 和み雑貨店`", "e.g. `name: 和み雑貨店`")).value;
+        let origin_region = require(
+            f.origin_region,
+            "shop.origin_region",
+            at,
+            &pick("例 `origin_region: 関東`（配送日数シートの出荷元地域）", "e.g. `origin_region: 関東` (the 地域 of the 配送日数 sheet)"),
+        );
         let sender = match f.sender {
             Some(s) => {
                 let a = s.value;
                 let at = s.referenced;
                 Address {
-                    name: require(a.name, "shop.sender.name", at, "e.g. `name: 和み雑貨店 出荷センター`").value,
-                    postal_code: require(a.postal_code, "shop.sender.postal_code", at, "e.g. `postal_code: \"150-0001\"`"),
-                    prefecture: require(a.prefecture, "shop.sender.prefecture", at, "e.g. `prefecture: 東京都`"),
-                    address: require(a.address, "shop.sender.address", at, "e.g. `address: 渋谷区神宮前1-2-3`").value,
-                    phone: require(a.phone, "shop.sender.phone", at, "e.g. `phone: 03-1234-5678`").value,
+                    name: require(
+                        a.name,
+                        "shop.sender.name",
+                        at,
+                        &pick("例 `name: 和み雑貨店 出荷センター`", "e.g. `name: 和み雑貨店 出荷センター`"),
+                    )
+                    .value,
+                    postal_code: require(
+                        a.postal_code,
+                        "shop.sender.postal_code",
+                        at,
+                        &pick("例 `postal_code: \"150-0001\"`", "e.g. `postal_code: \"150-0001\"`"),
+                    ),
+                    prefecture: require(
+                        a.prefecture,
+                        "shop.sender.prefecture",
+                        at,
+                        &pick("例 `prefecture: 東京都`", "e.g. `prefecture: 東京都`"),
+                    ),
+                    address: require(
+                        a.address,
+                        "shop.sender.address",
+                        at,
+                        &pick("例 `address: 渋谷区神宮前1-2-3`", "e.g. `address: 渋谷区神宮前1-2-3`"),
+                    )
+                    .value,
+                    phone: require(a.phone, "shop.sender.phone", at, &pick("例 `phone: 03-1234-5678`", "e.g. `phone: 03-1234-5678`")).value,
                 }
             }
             None => {
-                require(None, "shop.sender", at, "with name, postal_code, prefecture, address and phone under it (the 送付元 address)");
+                require(
+                    None,
+                    "shop.sender",
+                    at,
+                    &pick(
+                        "その下に name, postal_code, prefecture, address, phone を書きます（送付元の住所）",
+                        "with name, postal_code, prefecture, address and phone under it (the 送付元 address)",
+                    ),
+                );
                 Address { name: String::new(), postal_code: absent(), prefecture: absent(), address: String::new(), phone: String::new() }
             }
         };
@@ -526,46 +582,79 @@ impl Shop {
 fn check_shop(file: &YamlFile, shop: &Shop, diags: &mut Diagnostics) {
     if let Some(l) = shop.language.as_ref().filter(|_| shop.language().is_none()) {
         diags.push(
-            Diagnostic::error("C018", format!("`{}` is not a language juchu speaks", l.value))
-                .at(file.place_at(&l.referenced))
-                .help("write `language: ja` (日本語, the default) or `language: en` (English)"),
+            Diagnostic::error(
+                "C018",
+                pick(format!("`{}` は juchu が使える言語ではありません", l.value), format!("`{}` is not a language juchu speaks", l.value)),
+            )
+            .at(file.place_at(&l.referenced))
+            .help(pick(
+                "language: ja（日本語、既定）か language: en（英語）と書いてください",
+                "write `language: ja` (日本語, the default) or `language: en` (English)",
+            )),
         );
     }
     // A value left out (missing, or written wrong) was reported already.
     let pref = &shop.sender.prefecture;
     if pref.referenced != Location::UNKNOWN && Prefecture::from_name(&pref.value).is_none() {
-        let mut d = Diagnostic::error("C011", format!("unknown prefecture `{}`", pref.value))
-            .at(file.place_at(&pref.referenced))
-            .label("not one of the 47 prefectures");
+        let mut d = Diagnostic::error(
+            "C011",
+            pick(format!("`{}` という都道府県はありません", pref.value), format!("unknown prefecture `{}`", pref.value)),
+        )
+        .at(file.place_at(&pref.referenced))
+        .label(pick("47都道府県のどれでもありません", "not one of the 47 prefectures"));
         d = match Prefecture::suggest(&pref.value) {
-            Some(p) => d.help(format!("did you mean `{}`? write the full name with its suffix (都/道/府/県)", p.name())),
-            None => d.help("write the full name with its suffix, e.g. 東京都, 北海道, 大阪府, 沖縄県"),
+            Some(p) => d.help(pick(
+                format!("`{}` のことですか？ 都・道・府・県まで正式に書いてください", p.name()),
+                format!("did you mean `{}`? write the full name with its suffix (都/道/府/県)", p.name()),
+            )),
+            None => d.help(pick(
+                "東京都、北海道、大阪府、沖縄県のように、都・道・府・県まで正式に書いてください",
+                "write the full name with its suffix, e.g. 東京都, 北海道, 大阪府, 沖縄県",
+            )),
         };
         diags.push(d);
     }
     let postal = &shop.sender.postal_code;
     if postal.referenced != Location::UNKNOWN && !crate::domain::is_postal_code(&postal.value) {
         diags.push(
-            Diagnostic::error("C012", format!("postal code `{}` is not 7 digits", postal.value))
-                .at(file.place_at(&postal.referenced))
-                .help("write it as \"150-0001\" (in quotes, so a leading zero is kept)"),
+            Diagnostic::error(
+                "C012",
+                pick(format!("郵便番号 `{}` が7桁ではありません", postal.value), format!("postal code `{}` is not 7 digits", postal.value)),
+            )
+            .at(file.place_at(&postal.referenced))
+            .help(pick(
+                "\"150-0001\" のように引用符で囲んで書いてください（先頭の0が消えないように）",
+                "write it as \"150-0001\" (in quotes, so a leading zero is kept)",
+            )),
         );
     }
     if let Some(cut) = &shop.same_day_cutoff {
         if chrono::NaiveTime::parse_from_str(&cut.value, "%H:%M").is_err() {
             diags.push(
-                Diagnostic::error("C013", format!("`{}` is not a time of day", cut.value))
-                    .at(file.place_at(&cut.referenced))
-                    .help("write the cutoff as HH:MM in JST, e.g. \"12:00\""),
+                Diagnostic::error(
+                    "C013",
+                    pick(format!("`{}` は時刻として読めません", cut.value), format!("`{}` is not a time of day", cut.value)),
+                )
+                .at(file.place_at(&cut.referenced))
+                .help(pick("日本時間の HH:MM で書いてください（例 \"12:00\"）", "write the cutoff as HH:MM in JST, e.g. \"12:00\"")),
             );
         }
     }
     if let Some(r) = &shop.tax_rounding {
         if crate::domain::tax::Rounding::parse(&r.value).is_none() {
             diags.push(
-                Diagnostic::error("C014", format!("`{}` is not a way of rounding tax", r.value))
-                    .at(file.place_at(&r.referenced))
-                    .help("write 切り捨て, 四捨五入 or 切り上げ, as the shop set it at its malls"),
+                Diagnostic::error(
+                    "C014",
+                    pick(
+                        format!("`{}` は消費税の端数処理の書き方ではありません", r.value),
+                        format!("`{}` is not a way of rounding tax", r.value),
+                    ),
+                )
+                .at(file.place_at(&r.referenced))
+                .help(pick(
+                    "モールの設定と同じく 切り捨て・四捨五入・切り上げ のどれかを書いてください",
+                    "write 切り捨て, 四捨五入 or 切り上げ, as the shop set it at its malls",
+                )),
             );
         }
     }
@@ -609,11 +698,17 @@ fn check_mall(
             None => file.parent_key_place(at),
         };
         let names = MallKind::names();
-        let hint = did_you_mean(&kind_name, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        let hint = did_you_mean_hint(&kind_name, &names);
         diags.push(
-            Diagnostic::error("C020", format!("mall `{name}` has unknown kind `{kind_name}`"))
-                .at(place)
-                .help(format!("{hint}set `kind:` to one of {}", names.join(", "))),
+            Diagnostic::error(
+                "C020",
+                pick(format!("モール `{name}` の種類 `{kind_name}` が不明です"), format!("mall `{name}` has unknown kind `{kind_name}`")),
+            )
+            .at(place)
+            .help(pick(
+                format!("{hint}`kind:` には {} のどれかを書いてください", names.join(", ")),
+                format!("{hint}set `kind:` to one of {}", names.join(", ")),
+            )),
         );
     }
     if let (Some(kind), Some(ep)) = (kind, &m.endpoint) {
@@ -630,23 +725,41 @@ fn check_mall(
             ep.value.starts_with("https://") || ep.value.starts_with("http://")
         };
         if !ok {
-            let want = if ftp { "ftp://host[:port] or ftps://host[:port] (TLS)" } else { "https://… (the API base)" };
+            let want = if ftp {
+                pick("ftp://host[:port] または ftps://host[:port]（TLS）", "ftp://host[:port] or ftps://host[:port] (TLS)")
+            } else {
+                pick("https://…（API のベース URL）", "https://… (the API base)")
+            };
             diags.push(
-                Diagnostic::error("C028", format!("malls.{name}.endpoint `{}` cannot be used for {kind}", ep.value))
-                    .at(file.place_at(&ep.referenced))
-                    .help(format!("write `mock` (the mock mall) or {want}")),
+                Diagnostic::error(
+                    "C028",
+                    pick(
+                        format!("malls.{name}.endpoint `{}` は {kind} には使えません", ep.value),
+                        format!("malls.{name}.endpoint `{}` cannot be used for {kind}", ep.value),
+                    ),
+                )
+                .at(file.place_at(&ep.referenced))
+                .help(pick(format!("`mock`（模擬モール）か、{want}を書いてください"), format!("write `mock` (the mock mall) or {want}"))),
             );
         } else if !ftp && !m.allow_insecure_http {
             if let Some(host) = insecure_http_host(&ep.value) {
+                let rest = ep.value["http://".len()..].trim_start_matches('/');
                 diags.push(
                     Diagnostic::error(
                         "C019",
-                        format!("malls.{name}.endpoint `{}` is plain http:// to `{host}`: the mall's credentials would cross the network unencrypted", ep.value),
+                        pick(
+                            format!("malls.{name}.endpoint `{}` は `{host}` への暗号化されない http:// です。モールの認証情報が暗号化されずにネットワークを流れます", ep.value),
+                            format!("malls.{name}.endpoint `{}` is plain http:// to `{host}`: the mall's credentials would cross the network unencrypted", ep.value),
+                        ),
                     )
                     .at(file.place_at(&ep.referenced))
-                    .help(format!(
-                        "write https://{}; plain http:// is only for this machine (localhost, 127.0.0.1, ::1), or set `allow_insecure_http: true` under malls.{name} if the network is yours",
-                        ep.value["http://".len()..].trim_start_matches('/')
+                    .help(pick(
+                        format!(
+                            "https://{rest} と書いてください。http:// はこのマシンの中（localhost, 127.0.0.1, ::1）だけに使えます。自社のネットワークなら malls.{name} に `allow_insecure_http: true` を書きます"
+                        ),
+                        format!(
+                            "write https://{rest}; plain http:// is only for this machine (localhost, 127.0.0.1, ::1), or set `allow_insecure_http: true` under malls.{name} if the network is yours"
+                        ),
                     )),
                 );
             }
@@ -654,9 +767,18 @@ fn check_mall(
     }
     if let Some(of) = &mut m.order_files {
         let missing = |key: &str| {
-            Diagnostic::error("C001", format!("missing key `{key}` under `malls.{name}.order_files`"))
-                .at(file.parent_key_place(at))
-                .help(format!("add `{key}:` under `order_files:` (see the yamada mall of the sample shop.yaml)"))
+            Diagnostic::error(
+                "C001",
+                pick(
+                    format!("`malls.{name}.order_files` の下にキー `{key}` がありません"),
+                    format!("missing key `{key}` under `malls.{name}.order_files`"),
+                ),
+            )
+            .at(file.parent_key_place(at))
+            .help(pick(
+                format!("`order_files:` の下に `{key}:` を書いてください（見本の shop.yaml の yamada モール参照）"),
+                format!("add `{key}:` under `order_files:` (see the yamada mall of the sample shop.yaml)"),
+            ))
         };
         let folder_written = of.folder.referenced != Location::UNKNOWN;
         if !folder_written && !broken.contains("order_files.folder") {
@@ -669,18 +791,33 @@ fn check_mall(
         // A mall switched off reads no files: its folder may not exist yet.
         if folder_written && m.switches.order_import && !of.folder_path.is_dir() {
             diags.push(
-                Diagnostic::error("C015", format!("order-file folder `{}` not found", of.folder.value))
-                    .at(file.place_at(&of.folder.referenced))
-                    .help("the folder is relative to the settings file; create it or fix the path"),
+                Diagnostic::error(
+                    "C015",
+                    pick(
+                        format!("受注ファイルのフォルダ `{}` が見つかりません", of.folder.value),
+                        format!("order-file folder `{}` not found", of.folder.value),
+                    ),
+                )
+                .at(file.place_at(&of.folder.referenced))
+                .help(pick(
+                    "フォルダは設定ファイルの場所から数えます。フォルダを作るかパスを直してください",
+                    "the folder is relative to the settings file; create it or fix the path",
+                )),
             );
         }
         for (field, col) in &of.columns {
             if !ORDER_FILE_FIELDS.contains(&field.as_str()) {
-                let hint = did_you_mean(field, ORDER_FILE_FIELDS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                let hint = did_you_mean_hint(field, ORDER_FILE_FIELDS);
                 diags.push(
-                    Diagnostic::error("C016", format!("`{field}` is not an order field"))
-                        .at(file.place_at(&col.referenced))
-                        .help(format!("{hint}order fields: {}", ORDER_FILE_FIELDS.join(", "))),
+                    Diagnostic::error(
+                        "C016",
+                        pick(format!("`{field}` は受注の項目ではありません"), format!("`{field}` is not an order field")),
+                    )
+                    .at(file.place_at(&col.referenced))
+                    .help(pick(
+                        format!("{hint}受注の項目: {}", ORDER_FILE_FIELDS.join(", ")),
+                        format!("{hint}order fields: {}", ORDER_FILE_FIELDS.join(", ")),
+                    )),
                 );
             }
         }
@@ -694,13 +831,22 @@ fn check_mall(
         for field in ORDER_FILE_FIELDS[..5].iter().filter(|f| !of.columns.is_empty() && !meant.contains(f)) {
             if !of.columns.contains_key(*field) && !broken.contains(format!("order_files.columns.{field}").as_str()) {
                 diags.push(
-                    Diagnostic::error("C017", format!("malls.{name}.order_files.columns needs `{field}`"))
-                        .at(if folder_written {
-                            file.place_at(&of.folder.referenced)
-                        } else {
-                            super::diagnostic::Place::File(file.path.clone())
-                        })
-                        .help("map order_number, ordered_at, product_code, unit_price and quantity to the file's column names"),
+                    Diagnostic::error(
+                        "C017",
+                        pick(
+                            format!("malls.{name}.order_files.columns に `{field}` の割り当てがありません"),
+                            format!("malls.{name}.order_files.columns needs `{field}`"),
+                        ),
+                    )
+                    .at(if folder_written {
+                        file.place_at(&of.folder.referenced)
+                    } else {
+                        super::diagnostic::Place::File(file.path.clone())
+                    })
+                    .help(pick(
+                        "order_number, ordered_at, product_code, unit_price, quantity をファイルの列名に割り当ててください",
+                        "map order_number, ordered_at, product_code, unit_price and quantity to the file's column names",
+                    )),
                 );
             }
         }
@@ -711,54 +857,94 @@ fn check_mall(
         if let Some(secret) = SecretRef::parse(&value.value).filter(|s| uses_real_mall && s.resolve().is_none()) {
             // The reference is safe to show; its value is what is missing.
             diags.push(
-                Diagnostic::warning("C029", format!("`{}` is not set in this environment: mall `{name}` cannot log in", value.value))
-                    .at(file.place_at(&value.referenced))
-                    .help(format!(
+                Diagnostic::warning(
+                    "C029",
+                    pick(
+                        format!("`{}` がこの環境に設定されていません。モール `{name}` にログインできません", value.value),
+                        format!("`{}` is not set in this environment: mall `{name}` cannot log in", value.value),
+                    ),
+                )
+                .at(file.place_at(&value.referenced))
+                .help(pick(
+                    format!(
+                        "{} は cron ジョブが動く環境で export してください（このファイルには書きません）。`juchu check` が見るのは自分の環境だけです",
+                        secret.env
+                    ),
+                    format!(
                         "export {} in the environment the cron job runs in (not in this file); `juchu check` sees only its own environment",
                         secret.env
-                    )),
+                    ),
+                )),
             );
         }
         if SecretRef::parse(&value.value).is_none() {
             // Never echo the value: it may be the secret itself.
             let env = format!("{}_{}", name, key).to_uppercase();
             diags.push(
-                Diagnostic::error("C021", format!("credential `malls.{name}.credentials.{key}` is not an ${{ENV}} reference"))
-                    // No snippet: the line holds the secret.
-                    .at(super::diagnostic::Place::Line {
-                        path: file.path.clone(),
-                        line: value.referenced.line() as usize,
-                        column: Some(value.referenced.column() as usize),
-                        text: None,
-                    })
-                    .label("secret written into the file (value hidden)")
-                    .help(format!(
-                        "secrets never sit in YAML: write `{key}: ${{{env}}}` and export {env} in the environment of the cron job"
-                    )),
+                Diagnostic::error(
+                    "C021",
+                    pick(
+                        format!("認証情報 `malls.{name}.credentials.{key}` が ${{ENV}} の参照になっていません"),
+                        format!("credential `malls.{name}.credentials.{key}` is not an ${{ENV}} reference"),
+                    ),
+                )
+                // No snippet: the line holds the secret.
+                .at(super::diagnostic::Place::Line {
+                    path: file.path.clone(),
+                    line: value.referenced.line() as usize,
+                    column: Some(value.referenced.column() as usize),
+                    text: None,
+                })
+                .label(pick("秘密の値がファイルに書かれています（値は伏せています）", "secret written into the file (value hidden)"))
+                .help(pick(
+                    format!("秘密の値は YAML に書きません。`{key}: ${{{env}}}` と書き、cron ジョブの環境で {env} を export してください"),
+                    format!("secrets never sit in YAML: write `{key}: ${{{env}}}` and export {env} in the environment of the cron job"),
+                )),
             );
         }
     }
     if let Some(exp) = &m.credentials_expire_on {
         match NaiveDate::parse_from_str(&exp.value, "%Y-%m-%d") {
             Err(_) => diags.push(
-                Diagnostic::error("C022", format!("`{}` is not a date", exp.value))
-                    .at(file.place_at(&exp.referenced))
-                    .help("write the expiry date as YYYY-MM-DD"),
+                Diagnostic::error(
+                    "C022",
+                    pick(format!("`{}` は日付として読めません", exp.value), format!("`{}` is not a date", exp.value)),
+                )
+                .at(file.place_at(&exp.referenced))
+                .help(pick("YYYY-MM-DD で書いてください", "write the expiry date as YYYY-MM-DD")),
             ),
             Ok(date) => {
                 let today = now.date_naive();
                 let days = (date - today).num_days();
                 if days < 0 {
                     diags.push(
-                        Diagnostic::warning("C023", format!("the credentials of mall `{name}` expired on {date}"))
-                            .at(file.place_at(&exp.referenced))
-                            .help("renew the key or password at the mall, update the environment variable and this date (S16)"),
+                        Diagnostic::warning(
+                            "C023",
+                            pick(
+                                format!("モール `{name}` の認証情報は {date} に期限が切れています"),
+                                format!("the credentials of mall `{name}` expired on {date}"),
+                            ),
+                        )
+                        .at(file.place_at(&exp.referenced))
+                        .help(pick(
+                            "モールでキー・パスワードを更新し、環境変数とこの日付を直してください（S16）",
+                            "renew the key or password at the mall, update the environment variable and this date (S16)",
+                        )),
                     );
                 } else if days <= 14 {
                     diags.push(
-                        Diagnostic::warning("C024", format!("the credentials of mall `{name}` expire in {days} days ({date})"))
-                            .at(file.place_at(&exp.referenced))
-                            .help("renew them before they expire, then update this date (S16)"),
+                        Diagnostic::warning(
+                            "C024",
+                            pick(
+                                format!("モール `{name}` の認証情報はあと{days}日（{date}）で期限が切れます"),
+                                format!("the credentials of mall `{name}` expire in {days} days ({date})"),
+                            ),
+                        )
+                        .at(file.place_at(&exp.referenced))
+                        .help(pick(
+                            "期限が切れる前に更新し、この日付を直してください（S16）",
+                            "renew them before they expire, then update this date (S16)",
+                        )),
                     );
                 }
             }
@@ -767,23 +953,47 @@ fn check_mall(
     if let Some(start) = &m.linkage_starts_at {
         match DateTime::parse_from_rfc3339(&start.value) {
             Err(_) => diags.push(
-                Diagnostic::error("C025", format!("`{}` is not a date-time", start.value))
-                    .at(file.place_at(&start.referenced))
-                    .help("write it in RFC 3339 with the JST offset, e.g. 2026-12-01T09:00:00+09:00"),
+                Diagnostic::error(
+                    "C025",
+                    pick(format!("`{}` は日時として読めません", start.value), format!("`{}` is not a date-time", start.value)),
+                )
+                .at(file.place_at(&start.referenced))
+                .help(pick(
+                    "2026-12-01T09:00:00+09:00 のように日本時間の時差つきで書いてください",
+                    "write it in RFC 3339 with the JST offset, e.g. 2026-12-01T09:00:00+09:00",
+                )),
             ),
             Ok(t) if m.switches.linkage && t < now => diags.push(
-                Diagnostic::warning("C026", format!("linkage of mall `{name}` started at {t}, which is in the past"))
-                    .at(file.place_at(&start.referenced))
-                    .help("the start is kept as a record (S13); a new start must not be in the past (S12)"),
+                Diagnostic::warning(
+                    "C026",
+                    pick(
+                        format!("モール `{name}` の受注連動は {t} に始まっていて、過去の日時です"),
+                        format!("linkage of mall `{name}` started at {t}, which is in the past"),
+                    ),
+                )
+                .at(file.place_at(&start.referenced))
+                .help(pick(
+                    "開始日時は記録として残ります（S13）。新しく始めるときは過去でない日時にしてください（S12）",
+                    "the start is kept as a record (S13); a new start must not be in the past (S12)",
+                )),
             ),
             Ok(_) => {}
         }
     }
     if m.switches.linkage && m.linkage_starts_at.is_none() && !broken.contains("linkage_starts_at") {
         diags.push(
-            Diagnostic::error("C027", format!("mall `{name}` has linkage ON but no `linkage_starts_at`"))
-                .at(file.parent_key_place(at))
-                .help("set linkage_starts_at to a date-time that is not in the past (S12)"),
+            Diagnostic::error(
+                "C027",
+                pick(
+                    format!("モール `{name}` は受注連動が ON なのに `linkage_starts_at` がありません"),
+                    format!("mall `{name}` has linkage ON but no `linkage_starts_at`"),
+                ),
+            )
+            .at(file.parent_key_place(at))
+            .help(pick(
+                "linkage_starts_at に過去でない日時を書いてください（S12）",
+                "set linkage_starts_at to a date-time that is not in the past (S12)",
+            )),
         );
     }
     kind

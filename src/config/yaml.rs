@@ -26,15 +26,22 @@ pub struct YamlFile {
 impl YamlFile {
     pub fn read(path: &Path) -> Result<YamlFile, Diagnostic> {
         let bytes = std::fs::read(path).map_err(|e| {
-            Diagnostic::error("C002", format!("cannot read {}: {e}", path.display()))
+            Diagnostic::error("C002", pick(format!("{} を読めません: {e}", path.display()), format!("cannot read {}: {e}", path.display())))
                 .in_file(path)
-                .help("check the path; relative paths are resolved from the file that names them")
+                .help(pick(
+                    "パスを確認してください。相対パスはそのファイルを書いたファイルの場所から数えます",
+                    "check the path; relative paths are resolved from the file that names them",
+                ))
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            Diagnostic::error("C003", "YAML files must be UTF-8")
+            let at = e.utf8_error().valid_up_to();
+            Diagnostic::error("C003", pick("YAML ファイルが UTF-8 ではありません", "YAML files must be UTF-8"))
                 .in_file(path)
-                .label(format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()))
-                .help("save the file as UTF-8 (not Shift_JIS) in your editor")
+                .label(pick(format!("バイト位置 {at} が UTF-8 として読めません"), format!("invalid UTF-8 at byte {at}")))
+                .help(pick(
+                    "エディタでUTF-8（Shift_JISではなく）で保存し直してください",
+                    "save the file as UTF-8 (not Shift_JIS) in your editor",
+                ))
         })?;
         Ok(YamlFile::from_text(path, text))
     }
@@ -230,9 +237,15 @@ impl YamlFile {
                         let (line, _) = super::diagnostic::line_col(&self.text, at);
                         place = Place::Span { path: self.path.clone(), source: self.text.clone(), range: open..open + 1 };
                         d = d.label(if late {
-                            format!("this `{what}` is closed only on line {line}, where the parser noticed")
+                            pick(
+                                format!("この `{what}` は{line}行目でようやく閉じています（パーサーはそこで気づきました）"),
+                                format!("this `{what}` is closed only on line {line}, where the parser noticed"),
+                            )
                         } else {
-                            format!("this `{what}` is not closed (the parser noticed on line {line})")
+                            pick(
+                                format!("この `{what}` が閉じていません（パーサーが気づいたのは{line}行目）"),
+                                format!("this `{what}` is not closed (the parser noticed on line {line})"),
+                            )
                         });
                         let close = match what {
                             '[' => "`]`",
@@ -240,7 +253,10 @@ impl YamlFile {
                             '"' => "`\"`",
                             _ => "`'`",
                         };
-                        d = d.help(format!("close it with {close} on the same line"));
+                        d = d.help(pick(
+                            format!("同じ行で {close} を書いて閉じてください"),
+                            format!("close it with {close} on the same line"),
+                        ));
                     }
                 }
                 d.at(place)
@@ -429,7 +445,7 @@ impl YamlFile {
 }
 
 /// Rewords serde's messages for back-office readers and adds a fix where we can.
-fn explain(message: &str) -> (String, Option<String>) {
+pub(crate) fn explain(message: &str) -> (String, Option<String>) {
     // What may be written instead, nearest first.
     let choices = |got: &str, expected: &str| {
         let names: Vec<&str> = expected.trim_start_matches("one of ").split(", ").map(|s| s.trim_matches('`')).collect();
@@ -670,6 +686,12 @@ fn unclosed_before(text: &str, offset: usize) -> Option<(usize, char, bool)> {
         return Some((at, q, false));
     }
     closed_late.map(|(at, q)| (at, q, true))
+}
+
+/// "did you mean `x`? " (with its trailing space) in the staff's language, or nothing: the start of a
+/// help that then lists what may be written.
+pub fn did_you_mean_hint(word: &str, candidates: &[&str]) -> String {
+    did_you_mean(word, candidates).map(|s| pick(format!("`{s}` のことですか？ "), format!("did you mean `{s}`? "))).unwrap_or_default()
 }
 
 /// The closest name within a small edit distance, for "did you mean".

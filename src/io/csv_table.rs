@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::config::diagnostic::Diagnostic;
+use crate::domain::lang::pick;
 use crate::domain::text::header_key;
 use crate::io::text::{decode_field, detect, first_invalid, shown_bytes, Encoding};
 
@@ -77,9 +78,12 @@ impl Record {
 impl CsvTable {
     pub fn read(path: &Path, declared: Option<Encoding>) -> Result<CsvTable, Diagnostic> {
         let mut raw = std::fs::read(path).map_err(|e| {
-            Diagnostic::error("D003", format!("cannot read {}: {e}", path.display()))
+            Diagnostic::error("D003", pick(format!("{} を読めません: {e}", path.display()), format!("cannot read {}: {e}", path.display())))
                 .in_file(path)
-                .help("check the path in the pipeline; relative paths start at the pipeline file")
+                .help(pick(
+                    "相対パスはパイプラインファイルの場所から数えます",
+                    "check the path in the pipeline; relative paths start at the pipeline file",
+                ))
         })?;
         let bytes = raw.len();
         if raw.starts_with(b"\xEF\xBB\xBF") {
@@ -91,9 +95,9 @@ impl CsvTable {
 
     pub fn from_bytes(path: &Path, raw: Vec<u8>, encoding: Encoding, bytes: usize) -> Result<CsvTable, Diagnostic> {
         if raw.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(Diagnostic::error("D004", "the file is empty")
+            return Err(Diagnostic::error("D004", pick("ファイルが空です", "the file is empty"))
                 .in_file(path)
-                .help("export the file again with its header row and its rows"));
+                .help(pick("見出し行とデータの行を含めて出力し直してください", "export the file again with its header row and its rows")));
         }
         let mut table = CsvTable {
             path: path.to_path_buf(),
@@ -229,14 +233,29 @@ impl CsvTable {
                         failed = true;
                         let end_line = line + fields.iter().map(|f| count(f, b'\n')).sum::<usize>();
                         let text = self.line_text(line);
-                        let mut d = Diagnostic::error("D005", format!("line {line} has {} fields, the header has {width}", fields.len()))
-                            .at_line(&self.path, line, Some(1), Some(text.clone()));
+                        let n = fields.len();
+                        let mut d = Diagnostic::error(
+                            "D005",
+                            pick(
+                                format!("{line}行目の項目数は{n}ですが、見出しは{width}項目です"),
+                                format!("line {line} has {n} fields, the header has {width}"),
+                            ),
+                        )
+                        .at_line(&self.path, line, Some(1), Some(text.clone()));
                         d = if end_line > line || text.matches('"').count() % 2 == 1 {
-                            d.label(format!("a quote (\") opened here is not closed; the record runs to line {end_line}"))
-                                .help("close the quote, or double a quote inside a quoted field (\"\"); then export again")
+                            d.label(pick(
+                                format!("ここで開いた引用符（\"）が閉じていません。レコードが{end_line}行目まで続いています"),
+                                format!("a quote (\") opened here is not closed; the record runs to line {end_line}"),
+                            ))
+                            .help(pick(
+                                "引用符を閉じるか、引用符で囲んだ項目の中の \" は \"\" と2つ重ねてください。そのうえで出力し直してください",
+                                "close the quote, or double a quote inside a quoted field (\"\"); then export again",
+                            ))
                         } else {
-                            d.label("wrong number of fields")
-                                .help("every row needs as many commas as the header; quote fields that contain commas")
+                            d.label(pick("項目数が違います", "wrong number of fields")).help(pick(
+                                "どの行にも見出しと同じ数のカンマが必要です。カンマを含む項目は引用符で囲んでください",
+                                "every row needs as many commas as the header; quote fields that contain commas",
+                            ))
                         };
                         return Some(Err(d));
                     }
@@ -271,11 +290,21 @@ impl CsvTable {
                 (line, start + usize::from(quoted) + count(before, b'"') + decode_field(before, self.encoding).0.chars().count())
             }
         };
-        let name = self.headers.get(field).map(|h| format!(" in column {h}")).unwrap_or_default();
-        Diagnostic::error("D002", format!("bytes that are not valid {}{name}", self.encoding.name()))
+        let encoding = self.encoding.name();
+        let header = self.headers.get(field);
+        let name = header.map(|h| format!(" in column {h}")).unwrap_or_default();
+        let ja = match header {
+            Some(h) => format!("列 {h} に {encoding} として読めないバイトがあります"),
+            None => format!("{encoding} として読めないバイトがあります"),
+        };
+        let shown = shown_bytes(&raw[bad..]);
+        Diagnostic::error("D002", pick(ja, format!("bytes that are not valid {encoding}{name}")))
             .at_line(&self.path, line, Some(column), Some(self.line_text(line)))
-            .label(format!("{} is not a character in {}", shown_bytes(&raw[bad..]), self.encoding.name()))
-            .help("the file mixes encodings; export it again from the mall or save it from Excel as CSV in one encoding")
+            .label(pick(format!("{shown} は {encoding} の文字ではありません"), format!("{shown} is not a character in {encoding}")))
+            .help(pick(
+                "ファイルに文字コードが混ざっています。モールから出力し直すか、Excel で一つの文字コードの CSV として保存してください",
+                "the file mixes encodings; export it again from the mall or save it from Excel as CSV in one encoding",
+            ))
     }
 
     /// The text of a 1-based line (without its line break), for snippets. Undecodable bytes show as U+FFFD.
@@ -292,9 +321,9 @@ impl CsvTable {
     }
 
     fn csv_error(&self, line: usize, e: csv::Error) -> Diagnostic {
-        Diagnostic::error("D005", format!("the CSV cannot be read: {e}"))
+        Diagnostic::error("D005", pick(format!("CSV を読めません: {e}"), format!("the CSV cannot be read: {e}")))
             .at_line(&self.path, line, None, Some(self.line_text(line)))
-            .help("check the quoting on this line")
+            .help(pick("この行の引用符を確認してください", "check the quoting on this line"))
     }
 }
 

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use crate::config::diagnostic::Diagnostic;
+use crate::domain::lang::pick;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 pub enum Encoding {
@@ -44,9 +45,15 @@ pub fn detect(path: &Path, bytes: &[u8], declared: Option<Encoding>) -> Result<E
     };
     if is_utf8 {
         if declared == Some(Encoding::Cp932) {
-            return Err(Diagnostic::error("D001", "the file is UTF-8, but `encoding: cp932` was given")
-                .in_file(path)
-                .help("remove `encoding:` (juchu detects it) or set `encoding: utf-8`"));
+            return Err(Diagnostic::error(
+                "D001",
+                pick("ファイルは UTF-8 ですが、`encoding: cp932` が指定されています", "the file is UTF-8, but `encoding: cp932` was given"),
+            )
+            .in_file(path)
+            .help(pick(
+                "`encoding:` を消す（juchu が判定します）か、`encoding: utf-8` にしてください",
+                "remove `encoding:` (juchu detects it) or set `encoding: utf-8`",
+            )));
         }
         return Ok(Encoding::Utf8);
     }
@@ -62,15 +69,34 @@ pub fn detect(path: &Path, bytes: &[u8], declared: Option<Encoding>) -> Result<E
     if (had_errors || text.contains(LONE_80)) && !stray {
         let bad = first + first_invalid(&sample[..cut], Encoding::Cp932).unwrap_or(0);
         let (line, column) = line_and_column(bytes, bad, Encoding::Cp932);
-        return Err(Diagnostic::error("D002", format!("the file is neither UTF-8 nor CP932 (Shift_JIS): {}", shown_bytes(&bytes[bad..])))
-            .at_line(path, line, Some(column), Some(line_text(bytes, bad, Encoding::Cp932)))
-            .label(format!("byte offset {bad} of the file"))
-            .help("export the file again from the mall or Excel as CSV (Shift_JIS or UTF-8)"));
+        let shown = shown_bytes(&bytes[bad..]);
+        return Err(Diagnostic::error(
+            "D002",
+            pick(
+                format!("ファイルが UTF-8 でも CP932（Shift_JIS）でもありません: {shown}"),
+                format!("the file is neither UTF-8 nor CP932 (Shift_JIS): {shown}"),
+            ),
+        )
+        .at_line(path, line, Some(column), Some(line_text(bytes, bad, Encoding::Cp932)))
+        .label(pick(format!("ファイルのバイト位置 {bad}"), format!("byte offset {bad} of the file")))
+        .help(pick(
+            "モールか Excel から CSV（Shift_JIS か UTF-8）で出力し直してください",
+            "export the file again from the mall or Excel as CSV (Shift_JIS or UTF-8)",
+        )));
     }
     if declared == Some(Encoding::Utf8) {
-        return Err(Diagnostic::error("D001", "the file is CP932 (Shift_JIS), but `encoding: utf-8` was given")
-            .in_file(path)
-            .help("remove `encoding:` (juchu detects it) or set `encoding: cp932`; mall CSVs are usually CP932"));
+        return Err(Diagnostic::error(
+            "D001",
+            pick(
+                "ファイルは CP932（Shift_JIS）ですが、`encoding: utf-8` が指定されています",
+                "the file is CP932 (Shift_JIS), but `encoding: utf-8` was given",
+            ),
+        )
+        .in_file(path)
+        .help(pick(
+            "`encoding:` を消す（juchu が判定します）か、`encoding: cp932` にしてください。モールの CSV はたいてい CP932 です",
+            "remove `encoding:` (juchu detects it) or set `encoding: cp932`; mall CSVs are usually CP932",
+        )));
     }
     Ok(Encoding::Cp932)
 }
@@ -231,8 +257,9 @@ mod tests {
     fn says_which_encoding_a_mismatched_file_is() {
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("商品名");
         let e = detect(Path::new("x.csv"), &sjis, Some(Encoding::Utf8)).unwrap_err();
-        assert!(e.message.contains("is CP932"), "{}", e.message);
+        // Unit tests run in Japanese, the default.
+        assert!(e.message.contains("ファイルは CP932（Shift_JIS）ですが"), "{}", e.message);
         let e = detect(Path::new("x.csv"), "商品名".as_bytes(), Some(Encoding::Cp932)).unwrap_err();
-        assert!(e.message.contains("is UTF-8"), "{}", e.message);
+        assert!(e.message.contains("ファイルは UTF-8 ですが"), "{}", e.message);
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use calamine::{open_workbook_auto, Data, DataType, Reader, Sheets};
 
 use crate::config::diagnostic::Diagnostic;
+use crate::domain::lang::pick;
 
 /// An opened workbook.
 pub struct Workbook {
@@ -24,14 +25,23 @@ pub struct Sheet {
 impl Workbook {
     pub fn open(path: &Path) -> Result<Workbook, Diagnostic> {
         if !path.exists() {
-            return Err(Diagnostic::error("D020", format!("workbook {} not found", path.display()))
-                .in_file(path)
-                .help("check the path in the pipeline; relative paths start at the pipeline file"));
+            return Err(Diagnostic::error(
+                "D020",
+                pick(format!("ブック {} が見つかりません", path.display()), format!("workbook {} not found", path.display())),
+            )
+            .in_file(path)
+            .help(pick(
+                "相対パスはパイプラインファイルの場所から数えます",
+                "check the path in the pipeline; relative paths start at the pipeline file",
+            )));
         }
         let sheets = open_workbook_auto(path).map_err(|e| {
-            Diagnostic::error("D021", format!("cannot open the workbook: {e}"))
+            Diagnostic::error("D021", pick(format!("ブックを開けません: {e}"), format!("cannot open the workbook: {e}")))
                 .in_file(path)
-                .help("save it from Excel as .xlsx (Excel Workbook), and close it if it is open on a shared drive")
+                .help(pick(
+                    "Excelで .xlsx（Excel ブック）として保存し、共有ドライブで開いたままなら閉じてください",
+                    "save it from Excel as .xlsx (Excel Workbook), and close it if it is open on a shared drive",
+                ))
         })?;
         Ok(Workbook { path: path.to_path_buf(), sheets })
     }
@@ -46,15 +56,22 @@ impl Workbook {
 
     pub fn sheet(&mut self, name: &str) -> Result<Sheet, Diagnostic> {
         if !self.has_sheet(name) {
-            return Err(Diagnostic::error("D022", format!("the workbook has no sheet `{name}`"))
-                .in_file(&self.path)
-                .label(format!("sheets found: {}", self.sheet_names().join(", ")))
-                .help(format!("add a sheet named `{name}` (the name must match exactly), or rename the sheet that holds it")));
+            let found = self.sheet_names().join(", ");
+            return Err(Diagnostic::error(
+                "D022",
+                pick(format!("ブックにシート `{name}` がありません"), format!("the workbook has no sheet `{name}`")),
+            )
+            .in_file(&self.path)
+            .label(pick(format!("ブックにあるシート: {found}"), format!("sheets found: {found}")))
+            .help(pick(
+                format!("`{name}` という名前のシートを追加する（名前はぴったり同じに）か、そのデータのあるシートの名前を直してください"),
+                format!("add a sheet named `{name}` (the name must match exactly), or rename the sheet that holds it"),
+            )));
         }
-        let range = self
-            .sheets
-            .worksheet_range(name)
-            .map_err(|e| Diagnostic::error("D021", format!("cannot read sheet `{name}`: {e}")).in_file(&self.path))?;
+        let range = self.sheets.worksheet_range(name).map_err(|e| {
+            Diagnostic::error("D021", pick(format!("シート `{name}` を読めません: {e}"), format!("cannot read sheet `{name}`: {e}")))
+                .in_file(&self.path)
+        })?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let rows = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
         Ok(Sheet { book: self.path.clone(), name: name.to_string(), row0: r0 as usize, col0: c0 as usize, rows })

@@ -20,13 +20,24 @@ pub struct Checked {
 
 /// Loads the pipeline, its stages and its settings, collecting diagnostics.
 pub fn load(path: &Path, now: DateTime<FixedOffset>) -> Checked {
+    let before = crate::domain::lang::current();
+    let checked = load_once(path, now);
+    if let Some(lang) = checked.settings.as_ref().and_then(|s| s.shop.language()) {
+        crate::domain::lang::set_from_settings(lang);
+    }
+    // Diagnostics are worded when they are made: when `shop.language` changed the language (and
+    // neither `--lang` nor `JUCHU_LANG` chose one), the pipeline's and the settings' own are made again.
+    if crate::domain::lang::current() != before {
+        return load_once(path, now);
+    }
+    checked
+}
+
+fn load_once(path: &Path, now: DateTime<FixedOffset>) -> Checked {
     let mut diagnostics = Diagnostics::default();
     let (pipeline, stages) = crate::stages::compile(path, &mut diagnostics);
     let settings =
         pipeline.as_ref().filter(|p| p.settings_path.is_file()).and_then(|p| Settings::load(&p.settings_path, now, &mut diagnostics));
-    if let Some(lang) = settings.as_ref().and_then(|s| s.shop.language()) {
-        crate::domain::lang::set_from_settings(lang);
-    }
     Checked { pipeline, stages, settings, diagnostics }
 }
 

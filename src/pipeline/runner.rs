@@ -189,9 +189,12 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
     let (pipeline, settings) = (loaded.pipeline.expect("no errors"), loaded.settings.expect("no errors"));
     let Some(stage) = loaded.stages.iter().find(|s| s.id() == stage_id) else {
         let ids: Vec<&str> = loaded.stages.iter().map(|s| s.id()).collect();
-        return Err(config(vec![Diagnostic::error("C050", format!("the pipeline has no stage `{stage_id}`"))
-            .in_file(path)
-            .help(format!("stages: {}", ids.join(", ")))]));
+        return Err(config(vec![Diagnostic::error(
+            "C050",
+            pick(format!("パイプラインにステージ `{stage_id}` がありません"), format!("the pipeline has no stage `{stage_id}`")),
+        )
+        .in_file(path)
+        .help(pick(format!("ステージ: {}", ids.join(", ")), format!("stages: {}", ids.join(", "))))]));
     };
     let store_path = opts.store.clone().unwrap_or_else(|| settings.store.clone());
     let store =

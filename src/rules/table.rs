@@ -26,8 +26,9 @@ use super::expr::Expr;
 use super::schema;
 use super::value::Value;
 use crate::config::diagnostic::{Diagnostic, Place};
-use crate::config::yaml::{did_you_mean, Spanned, YamlFile};
+use crate::config::yaml::{did_you_mean, did_you_mean_hint, Spanned, YamlFile};
 use crate::domain::fields::{FieldDef, Kind};
+use crate::domain::lang::pick;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitPolicy {
@@ -317,14 +318,23 @@ fn unreadable(name: &str, field_names: &[&str]) -> Option<Diagnostic> {
     match schema::field(name) {
         Some(f) if f.rules.read() => None,
         Some(f) => Some(
-            Diagnostic::error("R002", format!("`{name}` ({}) cannot be read by a rule, only set", f.label.current()))
-                .help("take it out of the input columns and expressions"),
+            Diagnostic::error(
+                "R002",
+                pick(
+                    format!("`{name}`（{}）はルールで読めません。ルールが設定するだけの項目です", f.label.current()),
+                    format!("`{name}` ({}) cannot be read by a rule, only set", f.label.current()),
+                ),
+            )
+            .help(pick("入力列と式から外してください", "take it out of the input columns and expressions")),
         ),
         None => {
-            let hint = did_you_mean(name, field_names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            let hint = did_you_mean_hint(name, field_names);
             Some(
-                Diagnostic::error("R002", format!("`{name}` is not a field of the order"))
-                    .help(format!("{hint}fields: {}", field_names.join(", "))),
+                Diagnostic::error(
+                    "R002",
+                    pick(format!("`{name}` は受注の項目ではありません"), format!("`{name}` is not a field of the order")),
+                )
+                .help(pick(format!("{hint}項目: {}", field_names.join(", ")), format!("{hint}fields: {}", field_names.join(", ")))),
             )
         }
     }
@@ -339,9 +349,15 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
         Some(other) => {
             let h = raw.hit.as_ref().expect("matched Some");
             diags.push(
-                Diagnostic::error("R001", format!("hit policy `{other}` is not known"))
-                    .at(h.place.clone())
-                    .help("write `first` (the first matching row wins) or `collect` (every matching row)"),
+                Diagnostic::error(
+                    "R001",
+                    pick(format!("ヒットポリシー `{other}` が不明です"), format!("hit policy `{other}` is not known")),
+                )
+                .at(h.place.clone())
+                .help(pick(
+                    "first（最初に合った行）か collect（合ったすべての行）を書いてください",
+                    "write `first` (the first matching row wins) or `collect` (every matching row)",
+                )),
             );
             HitPolicy::First
         }
@@ -355,19 +371,35 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
     }
     for output in &raw.outputs {
         if !outputs_allowed.contains(&output.text.as_str()) {
-            let hint = did_you_mean(&output.text, &outputs_allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            let hint = did_you_mean_hint(&output.text, &outputs_allowed);
             diags.push(
-                Diagnostic::error("R003", format!("`{}` cannot be set by a rule", output.text))
-                    .at(output.place.clone())
-                    .help(format!("{hint}rules can set: {}", outputs_allowed.join(", "))),
+                Diagnostic::error(
+                    "R003",
+                    pick(format!("`{}` はルールで設定できません", output.text), format!("`{}` cannot be set by a rule", output.text)),
+                )
+                .at(output.place.clone())
+                .help(pick(
+                    format!("{hint}ルールで設定できる項目: {}", outputs_allowed.join(", ")),
+                    format!("{hint}rules can set: {}", outputs_allowed.join(", ")),
+                )),
             );
         }
     }
     if raw.outputs.is_empty() {
-        diags.push(Diagnostic::error("R003", "a table needs at least one output column").at(raw.header.clone()).help(format!(
-            "name what the rows set, e.g. `outputs: [carrier]` (in a sheet: a header `=> carrier`); rules can set: {}",
-            outputs_allowed.join(", ")
-        )));
+        diags.push(
+            Diagnostic::error("R003", pick("表には出力列が少なくとも1つ必要です", "a table needs at least one output column")).at(raw.header.clone()).help(
+                pick(
+                    format!(
+                        "行が設定する項目を書いてください。例 `outputs: [carrier]`（シートでは見出し `=> carrier`）。ルールで設定できる項目: {}",
+                        outputs_allowed.join(", ")
+                    ),
+                    format!(
+                        "name what the rows set, e.g. `outputs: [carrier]` (in a sheet: a header `=> carrier`); rules can set: {}",
+                        outputs_allowed.join(", ")
+                    ),
+                ),
+            ),
+        );
     }
     let (n_in, n_out) = (raw.inputs.len(), raw.outputs.len());
     let inputs: Vec<String> = raw.inputs.iter().map(|s| s.text.clone()).collect();
@@ -378,13 +410,15 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
             diags.push(
                 Diagnostic::error(
                     "R004",
-                    format!("row {} has {} cells; the table has {n_in} input and {n_out} output columns", n + 1, row.len()),
+                    pick(
+                        format!("{}行目のセルは{}個ですが、表は入力列{n_in}・出力列{n_out}です", n + 1, row.len()),
+                        format!("row {} has {} cells; the table has {n_in} input and {n_out} output columns", n + 1, row.len()),
+                    ),
                 )
                 .at(row_place.clone())
-                .help(format!(
-                    "write the cells in this order: {}, then {}; an empty cell is \"\"",
-                    inputs.join(", "),
-                    outputs.join(", ")
+                .help(pick(
+                    format!("セルは {} の次に {} の順に書いてください", inputs.join(", "), outputs.join(", ")),
+                    format!("write the cells in this order: {}, then {}; an empty cell is \"\"", inputs.join(", "), outputs.join(", ")),
                 )),
             );
             continue;
@@ -397,7 +431,7 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
                 Ok(t) => tests.push(t),
                 Err(e) => {
                     let code = if e.wrong_kind { "R006" } else { "R005" };
-                    let message = if e.wrong_kind { in_cell(cell, &e.message) } else { format!("cell `{}`: {}", cell.text, e.message) };
+                    let message = if e.wrong_kind { in_cell(cell, &e.message) } else { cell_says(cell, &e.message) };
                     let mut d = Diagnostic::error(code, message).at(point(cell, e.at, e.len));
                     if let Some(f) = field.filter(|_| e.wrong_kind) {
                         d = d.help(kind_help(f));
@@ -444,11 +478,17 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
             for (k, v) in pairs {
                 if !allowed.contains(&k.as_str()) {
                     if !meant.contains(&k.as_str()) {
-                        let hint = did_you_mean(k, allowed).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                        let hint = did_you_mean_hint(k, allowed);
                         diags.push(
-                            Diagnostic::error("R007", format!("test {}: `{k}` is not a column of this table", n + 1))
-                                .at(v.place.clone())
-                                .help(format!("{hint}columns: {}", allowed.join(", "))),
+                            Diagnostic::error(
+                                "R007",
+                                pick(
+                                    format!("テスト{}: `{k}` はこの表の列ではありません", n + 1),
+                                    format!("test {}: `{k}` is not a column of this table", n + 1),
+                                ),
+                            )
+                            .at(v.place.clone())
+                            .help(pick(format!("{hint}列: {}", allowed.join(", ")), format!("{hint}columns: {}", allowed.join(", ")))),
                         );
                     }
                     values.insert(k.clone(), Value::literal(&v.text));
@@ -463,13 +503,24 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
                         diags.push(
                             Diagnostic::error(
                                 "R006",
-                                format!(
-                                    "test {}: `{}` is not {expected}, but {} ({}) is {}",
-                                    n + 1,
-                                    v.text,
-                                    field.name,
-                                    field.label.current(),
-                                    field.kind.describe()
+                                pick(
+                                    format!(
+                                        "テスト{}: `{}` は{}ではありません。{}（{}）は{}の項目です",
+                                        n + 1,
+                                        v.text,
+                                        expected_ja(field.kind),
+                                        field.name,
+                                        field.label.current(),
+                                        kind_ja(field.kind)
+                                    ),
+                                    format!(
+                                        "test {}: `{}` is not {expected}, but {} ({}) is {}",
+                                        n + 1,
+                                        v.text,
+                                        field.name,
+                                        field.label.current(),
+                                        field.kind.describe()
+                                    ),
                                 ),
                             )
                             .at(v.place.clone())
@@ -497,10 +548,19 @@ fn compile(raw: RawTable) -> Result<(DecisionTable, Vec<Diagnostic>), Vec<Diagno
                 diags.push(
                     Diagnostic::warning(
                         "R008",
-                        format!("row {} can never match: row {} comes first and matches everything it does", r.number, earlier.number),
+                        pick(
+                            format!(
+                                "{}行目はどの受注にも当たりません。先にある{}行目が、この行の当たる受注にすべて当たります",
+                                r.number, earlier.number
+                            ),
+                            format!("row {} can never match: row {} comes first and matches everything it does", r.number, earlier.number),
+                        ),
                     )
                     .at(r.place.clone())
-                    .help("move the narrower row above the wider one, or delete it"),
+                    .help(pick(
+                        "条件の狭い行を広い行より上へ移すか、消してください",
+                        "move the narrower row above the wider one, or delete it",
+                    )),
                 );
             }
         }
@@ -518,7 +578,7 @@ fn compile_output(cell: &RawCell, out: Option<&'static FieldDef>, field_names: &
     let (e, at) = match Expr::parse_cell_located(&cell.text) {
         Ok(parsed) => parsed,
         Err(e) => {
-            diags.push(Diagnostic::error("R005", format!("cell `{}`: {}", cell.text, e.message)).at(point(cell, e.at, 1)));
+            diags.push(Diagnostic::error("R005", cell_says(cell, &e.message)).at(point(cell, e.at, 1)));
             return Expr::Lit(Value::Null);
         }
     };
@@ -542,12 +602,22 @@ fn compile_output(cell: &RawCell, out: Option<&'static FieldDef>, field_names: &
         return match Value::for_kind(cell.text.trim(), out.kind) {
             Ok(v) => Expr::Lit(v),
             Err(expected) => {
-                let what = format!(
-                    "`{}` is not {expected}, but {} ({}) is {}",
-                    cell.text.trim(),
-                    out.name,
-                    out.label.current(),
-                    out.kind.describe()
+                let what = pick(
+                    format!(
+                        "`{}` は{}ではありません。{}（{}）は{}の項目です",
+                        cell.text.trim(),
+                        expected_ja(out.kind),
+                        out.name,
+                        out.label.current(),
+                        kind_ja(out.kind)
+                    ),
+                    format!(
+                        "`{}` is not {expected}, but {} ({}) is {}",
+                        cell.text.trim(),
+                        out.name,
+                        out.label.current(),
+                        out.kind.describe()
+                    ),
                 );
                 diags.push(wrong(what, None));
                 Expr::Lit(Value::Null)
@@ -565,7 +635,10 @@ fn compile_output(cell: &RawCell, out: Option<&'static FieldDef>, field_names: &
         other => k == other,
     };
     if let Some(k) = kind.filter(|k| !misused && !fits(*k)) {
-        let what = format!("the expression gives {}, but {} ({}) is {}", k.describe(), out.name, out.label.current(), out.kind.describe());
+        let what = pick(
+            format!("式の結果は{}ですが、{}（{}）は{}の項目です", kind_ja(k), out.name, out.label.current(), kind_ja(out.kind)),
+            format!("the expression gives {}, but {} ({}) is {}", k.describe(), out.name, out.label.current(), out.kind.describe()),
+        );
         let at = match &e {
             Expr::Field(_) => at.first().cloned(),
             _ => None,
@@ -580,21 +653,61 @@ fn in_cell(cell: &RawCell, message: &str) -> String {
     if message.starts_with(&format!("`{}` ", cell.text.trim())) {
         message.to_string()
     } else {
-        format!("cell `{}`: {message}", cell.text)
+        cell_says(cell, message)
+    }
+}
+
+/// "cell `…`: message".
+fn cell_says(cell: &RawCell, message: &str) -> String {
+    pick(format!("セル `{}`: {message}", cell.text), format!("cell `{}`: {message}", cell.text))
+}
+
+/// A field's kind in Japanese ([`Kind::describe`] in English).
+fn kind_ja(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text => "文字",
+        Kind::Yen => "金額（円）",
+        Kind::Number => "数値",
+        Kind::Date => "日付",
+        Kind::Bool => "true/false",
+        Kind::Tax => "税率ごとの金額",
+    }
+}
+
+/// What a value of a field's kind must be, in Japanese (what [`Value::for_kind`] says in English).
+fn expected_ja(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text => "文字",
+        Kind::Yen => "円の金額（整数）",
+        Kind::Number => "整数",
+        Kind::Date => "日付（YYYY-MM-DD）",
+        Kind::Bool => "true か false",
+        Kind::Tax => "ルールで比べられる値（消費税はルールでは読みません）",
     }
 }
 
 /// How to write a value of a field's kind (the message already names the field and its kind).
 fn kind_help(f: &FieldDef) -> String {
-    let example = match f.kind {
-        Kind::Yen => "a whole number of yen: `5000`, `>= 5000`, `[0..10000)`, `1,980円`",
-        Kind::Number => "a whole number: `2`, `>= 2`, `[1..3]`",
-        Kind::Date => "a date as YYYY-MM-DD: `2026-12-24`, `>= 2026-12-01`, `[2026-12-01..2026-12-31]`",
-        Kind::Bool => "`true` or `false` (はい / いいえ), or `!= true`",
-        Kind::Text => "text: `沖縄県`, `北海道, 沖縄県`, `!= 代金引換`, `100-1*`",
-        Kind::Tax => "nothing: rules do not read 消費税",
+    let (ja, example) = match f.kind {
+        Kind::Yen => (
+            "円の整数で書いてください（例 `5000`、`>= 5000`、`[0..10000)`、`1,980円`）",
+            "a whole number of yen: `5000`, `>= 5000`, `[0..10000)`, `1,980円`",
+        ),
+        Kind::Number => ("整数で書いてください（例 `2`、`>= 2`、`[1..3]`）", "a whole number: `2`, `>= 2`, `[1..3]`"),
+        Kind::Date => (
+            "日付を YYYY-MM-DD で書いてください（例 `2026-12-24`、`>= 2026-12-01`、`[2026-12-01..2026-12-31]`）",
+            "a date as YYYY-MM-DD: `2026-12-24`, `>= 2026-12-01`, `[2026-12-01..2026-12-31]`",
+        ),
+        Kind::Bool => {
+            ("`true` か `false`（はい / いいえ）、または `!= true` と書いてください", "`true` or `false` (はい / いいえ), or `!= true`")
+        }
+        Kind::Text => (
+            "文字で書いてください（例 `沖縄県`、`北海道, 沖縄県`、`!= 代金引換`、`100-1*`）",
+            "text: `沖縄県`, `北海道, 沖縄県`, `!= 代金引換`, `100-1*`",
+        ),
+        Kind::Tax => ("何も書かないでください（ルールは消費税を読みません）", "nothing: rules do not read 消費税"),
     };
-    format!("write {example}")
+    pick(ja, format!("write {example}"))
 }
 
 /// The cell's place narrowed to `len` bytes at `at` inside it (past an opening quote in YAML; a
@@ -612,7 +725,8 @@ fn point(cell: &RawCell, at: usize, len: usize) -> Place {
         }
         Place::Cell { text, .. } => {
             let before = cell.text.get(..at.min(cell.text.len())).unwrap_or("");
-            *text = Some(format!("{}\n{}^ here", cell.text, " ".repeat(unicode_width::UnicodeWidthStr::width(before))));
+            let pad = " ".repeat(unicode_width::UnicodeWidthStr::width(before));
+            *text = Some(pick(format!("{}\n{pad}^ ここ", cell.text), format!("{}\n{pad}^ here", cell.text)));
         }
         _ => {}
     }

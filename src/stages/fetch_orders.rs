@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::{CheckContext, Preview, Resource, RunContext, Stage, StageError, StageOutcome};
 use crate::config::diagnostic::Diagnostic;
 use crate::config::yaml::Spanned;
+use crate::domain::lang::pick;
 use crate::domain::time::jst;
 use crate::malls::order_file::OrderFileAdapter;
 use crate::malls::{adapter_for, Batch, Connection, Fetched, MallError, Missing, Unreadable, Window};
@@ -66,16 +67,31 @@ impl Stage for FetchOrdersConfig {
                 None => {
                     let names: Vec<&str> = settings.malls.keys().map(String::as_str).collect();
                     diags.push(
-                        Diagnostic::error("C060", format!("unknown mall `{}`", mall.value))
-                            .at(cx.env.file.place_at(&mall.referenced))
-                            .help(format!("malls in the settings: {}", names.join(", "))),
+                        Diagnostic::error(
+                            "C060",
+                            pick(format!("モール `{}` は設定にありません", mall.value), format!("unknown mall `{}`", mall.value)),
+                        )
+                        .at(cx.env.file.place_at(&mall.referenced))
+                        .help(pick(
+                            format!("設定にあるモール: {}", names.join(", ")),
+                            format!("malls in the settings: {}", names.join(", ")),
+                        )),
                     );
                 }
                 Some(m) if m.order_files.is_some() || crate::malls::has_adapter(m.mall_kind) => {}
                 Some(m) => diags.push(
-                    Diagnostic::warning("C061", format!("mall `{}` ({}) has no order adapter in this version", mall.value, m.mall_kind))
-                        .at(cx.env.file.place_at(&mall.referenced))
-                        .help("its orders are not fetched; remove it from `malls:` or wait for its adapter"),
+                    Diagnostic::warning(
+                        "C061",
+                        pick(
+                            format!("モール `{}`（{}）の受注取込は、この版ではまだ使えません", mall.value, m.mall_kind),
+                            format!("mall `{}` ({}) has no order adapter in this version", mall.value, m.mall_kind),
+                        ),
+                    )
+                    .at(cx.env.file.place_at(&mall.referenced))
+                    .help(pick(
+                        "受注は取り込まれません。malls: から外してください",
+                        "its orders are not fetched; remove it from `malls:` or wait for its adapter",
+                    )),
                 ),
             }
         }
@@ -89,7 +105,12 @@ impl Stage for FetchOrdersConfig {
         for mall in &self.malls {
             let name = mall.value.as_str();
             let Some(m) = cx.settings.malls.get(name) else {
-                return Err(Diagnostic::error("C060", format!("unknown mall `{name}`")).at(cx.env.file.place_at(&mall.referenced)).into());
+                return Err(Diagnostic::error(
+                    "C060",
+                    pick(format!("モール `{name}` は設定にありません"), format!("unknown mall `{name}`")),
+                )
+                .at(cx.env.file.place_at(&mall.referenced))
+                .into());
             };
             if m.switches.order_import {
                 active.push((name, m));
@@ -187,9 +208,15 @@ impl Stage for FetchOrdersConfig {
                         outcome.warnings.push(
                             Diagnostic::warning(
                                 "F005",
-                                format!("{name}: {} order(s) came without a status: {}", unknown.len(), unknown.join(", ")),
+                                pick(
+                                    format!("{name}: ステータスのない受注が{}件ありました: {}", unknown.len(), unknown.join(", ")),
+                                    format!("{name}: {} order(s) came without a status: {}", unknown.len(), unknown.join(", ")),
+                                ),
                             )
-                            .help("they are kept with the status unknown and not asked for again; check them in the mall's screen"),
+                            .help(pick(
+                                "モールが受注ステータス（楽天 orderProgress など）を送りませんでした。ステータス不明として保存し、再取得はしません。モールの管理画面で確認してください",
+                                "they are kept with the status unknown and not asked for again; check them in the mall's screen",
+                            )),
                         );
                     }
                     outcome.rows_in += p.fetched;
@@ -220,8 +247,9 @@ impl Stage for FetchOrdersConfig {
                         PollError::Mall(MallError::Auth { key, .. }) => {
                             // Staff set the variable, not the YAML key: name it (never its value).
                             let env = m.secret(key).map(|s| s.env).unwrap_or_else(|| format!("{name}_{key}").to_uppercase());
-                            let d = Diagnostic::error("F001", e.to_string()).help(format!(
-                                "renew the key in the mall's admin screen, then export it as {env} in the environment the cron job runs in (not in this file)"
+                            let d = Diagnostic::error("F001", e.to_string()).help(pick(
+                                format!("モールの管理画面でキーを更新し、cron ジョブが動く環境で {env} として export してください（このファイルには書きません）"),
+                                format!("renew the key in the mall's admin screen, then export it as {env} in the environment the cron job runs in (not in this file)"),
                             ));
                             // At the credential's line: it holds the ${ENV} reference, never the secret.
                             match m.credentials.get(key) {
@@ -229,14 +257,18 @@ impl Stage for FetchOrdersConfig {
                                 None => d.in_file(cx.settings.path()),
                             }
                         }
-                        PollError::Mall(MallError::Config { .. }) => Diagnostic::error("F004", e.to_string())
-                            .help("fix this mall's entry in the settings (`juchu check` lists what is wrong), then run again"),
-                        PollError::Mall(_) => {
-                            Diagnostic::error("F002", e.to_string()).help("nothing was lost: the next run asks for the same window again")
-                        }
-                        PollError::Store(_) | PollError::Quiet(_) => {
-                            Diagnostic::error("F003", e.to_string()).help("the orders of this mall were not saved; the next run asks again")
-                        }
+                        PollError::Mall(MallError::Config { .. }) => Diagnostic::error("F004", e.to_string()).help(pick(
+                            "設定のこのモールの項目を直してください（juchu check で一覧できます）",
+                            "fix this mall's entry in the settings (`juchu check` lists what is wrong), then run again",
+                        )),
+                        PollError::Mall(_) => Diagnostic::error("F002", e.to_string()).help(pick(
+                            "受注は失われていません。次の実行で同じ時間帯をもう一度取りにいきます",
+                            "nothing was lost: the next run asks for the same window again",
+                        )),
+                        PollError::Store(_) | PollError::Quiet(_) => Diagnostic::error("F003", e.to_string()).help(pick(
+                            "このモールの受注は保存されていません。次の実行でもう一度取りにいきます",
+                            "the orders of this mall were not saved; the next run asks again",
+                        )),
                     };
                     outcome.warnings.push(d);
                 }

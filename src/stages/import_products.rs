@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::{CheckContext, Preview, Resource, RunContext, Stage, StageEnv, StageError, StageOutcome};
 use crate::config::diagnostic::{display_path, Diagnostic};
 use crate::config::yaml::Spanned;
+use crate::domain::lang::pick;
 use crate::domain::masters::{MasterProduct, ProductOptionChoice};
 use crate::io::csv_table::CsvTable;
 use crate::io::text::Encoding;
@@ -66,18 +67,30 @@ impl ImportProductsConfig {
     fn format(&self, env: &StageEnv<'_>, mall_kind: Option<MallKind>) -> Result<String, Diagnostic> {
         match &self.format {
             Some(f) if FORMATS.contains(&f.value.as_str()) => Ok(f.value.clone()),
-            Some(f) => Err(Diagnostic::error("C042", format!("unknown product format `{}`", f.value))
-                .at(env.file.place_at(&f.referenced))
-                .help(format!("formats are: {}", FORMATS.join(", ")))),
+            Some(f) => Err(Diagnostic::error(
+                "C042",
+                pick(format!("商品ファイルの形式 `{}` が不明です", f.value), format!("unknown product format `{}`", f.value)),
+            )
+            .at(env.file.place_at(&f.referenced))
+            .help(pick(format!("{} のどれかを書いてください", FORMATS.join(", ")), format!("formats are: {}", FORMATS.join(", "))))),
             None if self.mapping.is_some() => Ok("mapped".into()),
             None => {
                 // Without settings (`check` of a pipeline alone) the mall's name stands for its kind.
                 let kind = mall_kind.map(MallKind::name).unwrap_or(self.mall.value.as_str());
                 match MallKind::parse(kind).and_then(default_format) {
                     Some(format) => Ok(format.to_string()),
-                    None => Err(Diagnostic::error("C043", format!("mall kind `{kind}` has no built-in product layout"))
-                        .at(env.file.place_at(&self.mall.referenced))
-                        .help("add `mapping: { item_key: <column>, name: <column>, price: <column> }` naming the CSV's columns")),
+                    None => Err(Diagnostic::error(
+                        "C043",
+                        pick(
+                            format!("モールの種類 `{kind}` には決まった商品CSVの形式がありません"),
+                            format!("mall kind `{kind}` has no built-in product layout"),
+                        ),
+                    )
+                    .at(env.file.place_at(&self.mall.referenced))
+                    .help(pick(
+                        "mapping: { item_key: 列名, name: 列名, price: 列名 } でCSVの列を指定してください",
+                        "add `mapping: { item_key: <column>, name: <column>, price: <column> }` naming the CSV's columns",
+                    ))),
                 }
             }
         }
@@ -87,9 +100,15 @@ impl ImportProductsConfig {
         match &self.link_by {
             None => Ok("product_code"),
             Some(l) if LINK_KEYS.contains(&l.value.as_str()) => Ok(l.value.as_str()),
-            Some(l) => Err(Diagnostic::error("C044", format!("unknown link key `{}`", l.value))
-                .at(env.file.place_at(&l.referenced))
-                .help("link_by is one of: product_code (商品番号), item_key (商品管理番号), sku")),
+            Some(l) => Err(Diagnostic::error(
+                "C044",
+                pick(format!("紐付けキー `{}` が不明です", l.value), format!("unknown link key `{}`", l.value)),
+            )
+            .at(env.file.place_at(&l.referenced))
+            .help(pick(
+                "link_by は product_code（商品番号）, item_key（商品管理番号）, sku のどれかです",
+                "link_by is one of: product_code (商品番号), item_key (商品管理番号), sku",
+            ))),
         }
     }
 
@@ -97,9 +116,9 @@ impl ImportProductsConfig {
     pub fn parse(&self, env: &StageEnv<'_>, mall_kind: Option<MallKind>) -> Result<ParsedProducts, Vec<Diagnostic>> {
         let format = self.format(env, mall_kind).map_err(|d| vec![d])?;
         self.link_by(env).map_err(|d| vec![d])?;
-        let items_path = super::require_file(env, &self.items, "product file").map_err(|d| vec![d])?;
+        let items_path = super::require_file(env, &self.items, &pick("商品ファイル", "product file")).map_err(|d| vec![d])?;
         let options_path = match &self.options {
-            Some(o) => Some(super::require_file(env, o, "options file").map_err(|d| vec![d])?),
+            Some(o) => Some(super::require_file(env, o, &pick("選択肢ファイル", "options file")).map_err(|d| vec![d])?),
             None => None,
         };
         let t0 = Instant::now();
@@ -114,9 +133,15 @@ impl ImportProductsConfig {
             "futureshop" => Layout::FutureShop,
             _ => {
                 let Some(m) = &self.mapping else {
-                    return Err(vec![Diagnostic::error("C045", "`format: mapped` needs a `mapping:`")
-                        .at(env.file.place_at(&self.items.referenced))
-                        .help("add `mapping: { item_key: <column>, name: <column>, price: <column> }`")]);
+                    return Err(vec![Diagnostic::error(
+                        "C045",
+                        pick("`format: mapped` には `mapping:` が必要です", "`format: mapped` needs a `mapping:`"),
+                    )
+                    .at(env.file.place_at(&self.items.referenced))
+                    .help(pick(
+                        "mapping: { item_key: 列名, name: 列名, price: 列名 } を書いてください",
+                        "add `mapping: { item_key: <column>, name: <column>, price: <column> }`",
+                    ))]);
                 };
                 columns = Columns {
                     item_key: m.item_key.clone(),
@@ -256,11 +281,17 @@ fn mall_kind_of(
         Some(m) => Some(m.mall_kind),
         None => {
             let names: Vec<&str> = malls.keys().map(|s| s.as_str()).collect();
-            let hint = crate::config::yaml::did_you_mean(&mall.value, &names).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+            let hint = crate::config::yaml::did_you_mean_hint(&mall.value, &names);
             diags.push(
-                Diagnostic::error("C041", format!("mall `{}` is not in the settings", mall.value))
-                    .at(env.file.place_at(&mall.referenced))
-                    .help(format!("{hint}malls in the settings: {}", names.join(", "))),
+                Diagnostic::error(
+                    "C041",
+                    pick(format!("モール `{}` は設定にありません", mall.value), format!("mall `{}` is not in the settings", mall.value)),
+                )
+                .at(env.file.place_at(&mall.referenced))
+                .help(pick(
+                    format!("{hint}設定にあるモール: {}", names.join(", ")),
+                    format!("{hint}malls in the settings: {}", names.join(", ")),
+                )),
             );
             None
         }
@@ -480,10 +511,16 @@ fn write(
             warnings.push(
                 Diagnostic::warning(
                     "D030",
-                    format!("product `{key}` of {mall} matches no master product of {master} ({link_by} `{code}`)"),
+                    pick(
+                        format!("{mall} の商品 `{key}` に紐付く {master} のマスタ商品がありません（{link_by} `{code}`）"),
+                        format!("product `{key}` of {mall} matches no master product of {master} ({link_by} `{code}`)"),
+                    ),
                 )
                 .at_line(Path::new(&file), line as usize, None, None)
-                .help(format!("import it on {master} first, or make its {link_by} equal to the master product's")),
+                .help(pick(
+                    format!("先に {master} で取り込むか、{link_by} をマスタ商品と同じにしてください"),
+                    format!("import it on {master} first, or make its {link_by} equal to the master product's"),
+                )),
             );
         }
     }
@@ -516,9 +553,15 @@ fn write(
 
 /// An update (`u`) of a product that does not exist and lacks a name or price cannot become a product.
 fn update_of_unknown_product(file: &str, key: &str, line: usize) -> Diagnostic {
-    Diagnostic::warning("D015", format!("product `{key}` is an update (u) of a product that is not in the store"))
-        .at_line(Path::new(file), line, None, None)
-        .help("import the product with `n` (and 商品名, 販売価格) first")
+    Diagnostic::warning(
+        "D015",
+        pick(
+            format!("商品 `{key}` は店舗にない商品への更新（u）です"),
+            format!("product `{key}` is an update (u) of a product that is not in the store"),
+        ),
+    )
+    .at_line(Path::new(file), line, None, None)
+    .help(pick("先に n（商品名・販売価格つき）で登録してください", "import the product with `n` (and 商品名, 販売価格) first"))
 }
 
 /// Links every non-master product to its master product by its mall's link key.

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use super::validate_masters::{self, ValidateMastersConfig};
 use super::{CheckContext, Preview, RejectedCells, Resource, RunContext, Stage, StageEnv, StageError, StageOutcome};
 use crate::config::diagnostic::{cell_name, display_path, Diagnostic, Place};
-use crate::config::yaml::{did_you_mean, Spanned};
+use crate::config::yaml::{did_you_mean_hint, Spanned};
+use crate::domain::lang::pick;
 use crate::domain::mall::MallKind;
 use crate::domain::masters::*;
 use crate::domain::prefecture::Prefecture;
@@ -132,20 +133,32 @@ impl SheetRows {
 impl LoadMastersConfig {
     fn source(&self, env: &StageEnv<'_>) -> Result<Source, Diagnostic> {
         match (&self.workbook, &self.csv_dir) {
-            (Some(w), None) => Ok(Source::Workbook(super::require_file(env, w, "masters workbook")?)),
+            (Some(w), None) => Ok(Source::Workbook(super::require_file(env, w, &pick("マスタのブック", "masters workbook"))?)),
             (None, Some(d)) => {
                 let p = env.resolve(&d.value);
                 if p.is_dir() {
                     Ok(Source::CsvDir(p))
                 } else {
-                    Err(Diagnostic::error("C040", format!("masters folder `{}` not found", d.value))
-                        .at(env.file.place_at(&d.referenced))
-                        .help("paths in a pipeline are relative to the pipeline file"))
+                    Err(Diagnostic::error(
+                        "C040",
+                        pick(format!("マスタのフォルダ `{}` が見つかりません", d.value), format!("masters folder `{}` not found", d.value)),
+                    )
+                    .at(env.file.place_at(&d.referenced))
+                    .help(pick("パスはパイプラインファイルの場所から数えます", "paths in a pipeline are relative to the pipeline file")))
                 }
             }
-            _ => Err(Diagnostic::error("C046", "load_masters needs exactly one of `workbook:` or `csv_dir:`")
-                .in_file(&env.file.path)
-                .help("e.g. `with: { workbook: ../sample-data/masters/masters.xlsx }`")),
+            _ => Err(Diagnostic::error(
+                "C046",
+                pick(
+                    "load_masters には `workbook:` か `csv_dir:` のどちらか一つだけを書きます",
+                    "load_masters needs exactly one of `workbook:` or `csv_dir:`",
+                ),
+            )
+            .in_file(&env.file.path)
+            .help(pick(
+                "例: with: { workbook: ../sample-data/masters/masters.xlsx }",
+                "e.g. `with: { workbook: ../sample-data/masters/masters.xlsx }`",
+            ))),
         }
     }
 
@@ -229,10 +242,19 @@ impl LoadMastersConfig {
                     }
                 };
                 errors.push(
-                    Diagnostic::error("D006", format!("sheet {} lacks the column(s) {}", s.sheet, missing.join(", ")))
-                        .at(place)
-                        .label(format!("columns found: {}", s.found.join(", ")))
-                        .help(format!("the header row must be: {}", expected.join(" | "))),
+                    Diagnostic::error(
+                        "D006",
+                        pick(
+                            format!("シート「{}」に次の列がありません: {}", s.sheet, missing.join(", ")),
+                            format!("sheet {} lacks the column(s) {}", s.sheet, missing.join(", ")),
+                        ),
+                    )
+                    .at(place)
+                    .label(pick(format!("見つかった列: {}", s.found.join(", ")), format!("columns found: {}", s.found.join(", "))))
+                    .help(pick(
+                        format!("見出し行は次のとおりにしてください: {}", expected.join(" | ")),
+                        format!("the header row must be: {}", expected.join(" | ")),
+                    )),
                 );
                 continue;
             }
@@ -342,9 +364,12 @@ enum Source {
 }
 
 fn empty_sheet(path: &Path, name: &str, headers: &[&str]) -> Diagnostic {
-    Diagnostic::error("D006", format!("sheet {name} is empty"))
+    Diagnostic::error("D006", pick(format!("シート「{name}」が空です"), format!("sheet {name} is empty")))
         .at(Place::Cell { book: path.to_path_buf(), sheet: name.to_string(), cell: "A1".into(), text: None })
-        .help(format!("the first row must be the header: {}", headers.join(" | ")))
+        .help(pick(
+            format!("1行目は見出しにしてください: {}", headers.join(" | ")),
+            format!("the first row must be the header: {}", headers.join(" | ")),
+        ))
 }
 
 /// Reads one sheet's rows into the masters, checking each cell.
@@ -373,7 +398,7 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
             let v = get(h);
             if v.is_empty() {
                 ok = false;
-                errors.push(s.error("D027", row0, h, format!("{h} is empty"), "fill this cell, or delete the row"));
+                errors.push(empty_cell(s, row0, h));
             }
             v
         };
@@ -407,8 +432,11 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                             "D026",
                             row0,
                             "クール便",
-                            format!("`{}` is not 対応 or 非対応", get("クール便")),
-                            "write 対応 or 非対応",
+                            pick(
+                                format!("`{}` は「対応」でも「非対応」でもありません", get("クール便")),
+                                format!("`{}` is not 対応 or 非対応", get("クール便")),
+                            ),
+                            &pick("「対応」か「非対応」と書いてください", "write 対応 or 非対応"),
                         ));
                         false
                     }
@@ -455,13 +483,16 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                 let mall = required("モール", errors);
                 if !mall.is_empty() && MallKind::parse(&mall).is_none() {
                     let names = MallKind::names();
-                    let hint = did_you_mean(&mall, &names).map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
+                    let hint = did_you_mean_hint(&mall, &names);
                     errors.push(s.error(
                         "D026",
                         row0,
                         "モール",
-                        format!("モール `{mall}` is not a mall kind"),
-                        &format!("{hint}write one of {}", names.join(", ")),
+                        pick(format!("モール `{mall}` はモールの種類ではありません"), format!("モール `{mall}` is not a mall kind")),
+                        &pick(
+                            format!("{hint}{} のどれかを書いてください", names.join(", ")),
+                            format!("{hint}write one of {}", names.join(", ")),
+                        ),
                     ));
                 }
                 let method = required("配送方法", errors);
@@ -477,8 +508,11 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                             "D026",
                             row0,
                             "時間帯指定",
-                            format!("時間帯指定 `{raw}` is not 可 or 不可"),
-                            "write 可 (the service takes a delivery time slot) or 不可 (it does not, like mail-bin services); ○/×, true/false and 1/0 are read too",
+                            pick(format!("時間帯指定 `{raw}` は「可」でも「不可」でもありません"), format!("時間帯指定 `{raw}` is not 可 or 不可")),
+                            &pick(
+                                "「可」（お届け時間帯を指定できる配送サービス）か「不可」（メール便のように指定できないもの）と書いてください。○/×、true/false、1/0 も読めます",
+                                "write 可 (the service takes a delivery time slot) or 不可 (it does not, like mail-bin services); ○/×, true/false and 1/0 are read too",
+                            ),
                         ));
                         false
                     }
@@ -522,8 +556,8 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                         "D025",
                         row0,
                         "日付",
-                        format!("`{raw}` is not a date"),
-                        "write the date as YYYY-MM-DD, e.g. 2026-12-31",
+                        pick(format!("`{raw}` は日付として読めません"), format!("`{raw}` is not a date")),
+                        &pick("2026-12-31 のように書いてください", "write the date as YYYY-MM-DD, e.g. 2026-12-31"),
                     ));
                 }
                 if let Some(date) = date {
@@ -539,8 +573,8 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                         "D026",
                         row0,
                         "曜日",
-                        format!("`{raw}` is not a day of the week"),
-                        "write 月, 火, 水, 木, 金, 土 or 日",
+                        pick(format!("`{raw}` は曜日ではありません"), format!("`{raw}` is not a day of the week")),
+                        &pick("月、火、水、木、金、土、日のどれかを書いてください", "write 月, 火, 水, 木, 金, 土 or 日"),
                     )),
                 }
             }
@@ -551,8 +585,17 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                     "D028",
                     row0,
                     key_cols[key_cols.len() - 1],
-                    format!("{} `{}` is listed twice (rows {} and {})", key_cols.join("+"), key.join(" / "), first + 1, row0 + 1),
-                    "keep one row per key; delete or merge the other",
+                    pick(
+                        format!(
+                            "「{}」が `{}` の行が2回あります（{}行目と{}行目）",
+                            key_cols.join("+"),
+                            key.join(" / "),
+                            first + 1,
+                            row0 + 1
+                        ),
+                        format!("{} `{}` is listed twice (rows {} and {})", key_cols.join("+"), key.join(" / "), first + 1, row0 + 1),
+                    ),
+                    &pick("どちらかの行を消すかまとめてください", "keep one row per key; delete or merge the other"),
                 ));
             }
         }
@@ -565,7 +608,16 @@ fn temperature(s: &SheetRows, row0: usize, raw: &str, errors: &mut Vec<Diagnosti
         "" => "常温".to_string(),
         "常温" | "冷蔵" | "冷凍" => raw.to_string(),
         other => {
-            errors.push(s.error("D026", row0, "温度帯", format!("温度帯 `{other}` is not 常温, 冷蔵 or 冷凍"), "write 常温, 冷蔵 or 冷凍"));
+            errors.push(s.error(
+                "D026",
+                row0,
+                "温度帯",
+                pick(
+                    format!("温度帯 `{other}` は「常温」「冷蔵」「冷凍」のどれでもありません"),
+                    format!("温度帯 `{other}` is not 常温, 冷蔵 or 冷凍"),
+                ),
+                &pick("「常温」「冷蔵」「冷凍」のどれかを書いてください", "write 常温, 冷蔵 or 冷凍"),
+            ));
             other.to_string()
         }
     }
@@ -576,10 +628,22 @@ fn check_prefecture(s: &SheetRows, row0: usize, header: &str, value: &str, error
         return;
     }
     let help = match Prefecture::suggest(value) {
-        Some(p) => format!("did you mean `{}`? write the full name with its suffix (都/道/府/県)", p.name()),
-        None => "write one of the 47 prefectures with its suffix, e.g. 東京都, 北海道, 大阪府, 沖縄県".into(),
+        Some(p) => pick(
+            format!("`{}` のことですか？ 都・道・府・県まで正式に書いてください", p.name()),
+            format!("did you mean `{}`? write the full name with its suffix (都/道/府/県)", p.name()),
+        ),
+        None => pick(
+            "東京都、北海道、大阪府、沖縄県のように、47都道府県のどれかを都・道・府・県まで書いてください",
+            "write one of the 47 prefectures with its suffix, e.g. 東京都, 北海道, 大阪府, 沖縄県",
+        ),
     };
-    errors.push(s.error("D023", row0, header, format!("unknown prefecture `{value}`"), &help));
+    errors.push(s.error(
+        "D023",
+        row0,
+        header,
+        pick(format!("`{value}` という都道府県はありません"), format!("unknown prefecture `{value}`")),
+        &help,
+    ));
 }
 
 fn optional_int(s: &SheetRows, row0: usize, header: &str, raw: &str, errors: &mut Vec<Diagnostic>) -> Option<i64> {
@@ -588,17 +652,34 @@ fn optional_int(s: &SheetRows, row0: usize, header: &str, raw: &str, errors: &mu
     }
     let v = parse_yen(raw);
     if v.is_none() {
-        errors.push(s.error("D024", row0, header, format!("{header} `{raw}` is not a whole number"), "write an integer such as 3 or 1980"));
+        errors.push(s.error(
+            "D024",
+            row0,
+            header,
+            pick(format!("「{header}」の `{raw}` は整数ではありません"), format!("{header} `{raw}` is not a whole number")),
+            &pick("3 や 1980 のような整数で書いてください", "write an integer such as 3 or 1980"),
+        ));
     }
     v
 }
 
 fn required_int(s: &SheetRows, row0: usize, header: &str, raw: &str, errors: &mut Vec<Diagnostic>) -> i64 {
     if raw.trim().is_empty() {
-        errors.push(s.error("D027", row0, header, format!("{header} is empty"), "fill this cell, or delete the row"));
+        errors.push(empty_cell(s, row0, header));
         return 0;
     }
     optional_int(s, row0, header, raw, errors).unwrap_or(0)
+}
+
+/// D027: a required cell left empty.
+fn empty_cell(s: &SheetRows, row0: usize, header: &str) -> Diagnostic {
+    s.error(
+        "D027",
+        row0,
+        header,
+        pick(format!("「{header}」が空です"), format!("{header} is empty")),
+        &pick("セルを埋めるか、その行を消してください", "fill this cell, or delete the row"),
+    )
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {

@@ -21,6 +21,7 @@ use crate::config::diagnostic::{Diagnostic, Diagnostics, Place};
 use crate::config::pipeline::{Pipeline, StageSpec};
 use crate::config::settings::Settings;
 use crate::config::yaml::{Location, YamlFile};
+use crate::domain::lang::pick;
 use crate::domain::masters::{MasterProduct, Masters, ProductOptionChoice};
 use crate::store::Store;
 
@@ -65,6 +66,16 @@ impl Resource {
             Resource::Masters => "masters",
             Resource::Orders => "orders",
             Resource::Enrichment => "enrichment",
+        }
+    }
+
+    /// The name in Japanese, for diagnostics.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Resource::Products => "商品",
+            Resource::Masters => "マスタ",
+            Resource::Orders => "受注",
+            Resource::Enrichment => "受注の付加情報（enrich の結果）",
         }
     }
 }
@@ -153,11 +164,26 @@ pub fn compile(path: &std::path::Path, diags: &mut Diagnostics) -> (Option<Pipel
                 diags.push(
                     Diagnostic::error(
                         "C036",
-                        format!("stage `{}` ({}) needs the {} but comes before `{}`", p.spec.id, p.kind, need.name(), provider.spec.id),
+                        pick(
+                            format!(
+                                "ステージ `{}`（{}）は{}を使いますが、それを用意する `{}` より前にあります",
+                                p.spec.id,
+                                p.kind,
+                                need.name_ja(),
+                                provider.spec.id
+                            ),
+                            format!("stage `{}` ({}) needs the {} but comes before `{}`", p.spec.id, p.kind, need.name(), provider.spec.id),
+                        ),
                     )
                     .at(pipeline.file.place_at(&p.spec.kind_loc))
-                    .label(format!("`{}` ({}) provides the {} and runs later", provider.spec.id, provider.kind, need.name()))
-                    .help(format!("move `{}` after `{}` in the pipeline", p.spec.id, provider.spec.id)),
+                    .label(pick(
+                        format!("`{}`（{}）が{}を用意しますが、後で動きます", provider.spec.id, provider.kind, need.name_ja()),
+                        format!("`{}` ({}) provides the {} and runs later", provider.spec.id, provider.kind, need.name()),
+                    ))
+                    .help(pick(
+                        format!("パイプラインで `{}` を `{}` の後ろへ移してください", p.spec.id, provider.spec.id),
+                        format!("move `{}` after `{}` in the pipeline", p.spec.id, provider.spec.id),
+                    )),
                 );
             }
         }
@@ -303,15 +329,20 @@ impl From<duckdb::Error> for StageError {
     }
 }
 
-/// A required file named in a stage's `with:`; checked by `juchu check`.
+/// A required file named in a stage's `with:`; checked by `juchu check`. `what` names it in the
+/// staff's language (`pick("商品ファイル", "product file")`).
 pub fn require_file(env: &StageEnv<'_>, value: &crate::config::yaml::Spanned<String>, what: &str) -> Result<PathBuf, Diagnostic> {
     let p = env.resolve(&value.value);
     if p.is_file() {
         Ok(p)
     } else {
-        Err(Diagnostic::error("C040", format!("{what} `{}` not found", value.value))
-            .at(env.place_at(&value.referenced))
-            .label(format!("looked for {}", crate::config::diagnostic::display_path(&p)))
-            .help("paths in a pipeline are relative to the pipeline file"))
+        let shown = crate::config::diagnostic::display_path(&p);
+        Err(Diagnostic::error(
+            "C040",
+            pick(format!("{what} `{}` が見つかりません", value.value), format!("{what} `{}` not found", value.value)),
+        )
+        .at(env.place_at(&value.referenced))
+        .label(pick(format!("探した場所: {shown}"), format!("looked for {shown}")))
+        .help(pick("パスはパイプラインファイルの場所から数えます", "paths in a pipeline are relative to the pipeline file")))
     }
 }

@@ -130,7 +130,7 @@ fn diagnostics_are_in_japanese_by_default_and_english_on_request() {
     let ja = shop.juchu_env(&["check", "pipelines/demo.yaml"], &[("JUCHU_LANG", "")]);
     assert_eq!(ja.code, 78, "{}", ja.stderr);
     assert!(ja.stderr.contains("error[C014]: 消費税の端数処理の書き方が違います"), "{}", ja.stderr);
-    assert!(ja.stderr.contains("詳細: `切り下げ` is not a way of rounding tax"), "{}", ja.stderr);
+    assert!(ja.stderr.contains("詳細: `切り下げ` は消費税の端数処理の書き方ではありません"), "{}", ja.stderr);
     assert!(ja.stderr.contains("切り捨て・四捨五入・切り上げ のどれか"), "{}", ja.stderr);
     let en = shop.juchu_env(&["--lang", "en", "check", "pipelines/demo.yaml"], &[("JUCHU_LANG", "ja")]);
     assert!(en.stderr.contains("error[C014]: `切り下げ` is not a way of rounding tax"), "--lang wins over JUCHU_LANG: {}", en.stderr);

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 pub use self::mapped::Columns;
 use crate::config::diagnostic::Diagnostic;
+use crate::domain::lang::pick;
 use crate::domain::text::{parse_yen, to_half_width};
 use crate::io::csv_table::{field_column, Chunk, CsvTable, Record};
 
@@ -234,10 +235,16 @@ impl<'a> Cols<'a> {
             return Ok(());
         }
         let found = self.table.headers.join(", ");
-        Err(Diagnostic::error("D006", format!("missing required column(s): {}", missing.join(", ")))
-            .at_line(&self.table.path, 1, Some(1), Some(self.table.line_text(1)))
-            .label(format!("columns found: {found}"))
-            .help("export the file again with these columns, or name the right columns with `mapping:`"))
+        Err(Diagnostic::error(
+            "D006",
+            pick(format!("必須の列がありません: {}", missing.join(", ")), format!("missing required column(s): {}", missing.join(", "))),
+        )
+        .at_line(&self.table.path, 1, Some(1), Some(self.table.line_text(1)))
+        .label(pick(format!("見つかった列: {found}"), format!("columns found: {found}")))
+        .help(pick(
+            "これらの列を含めて出力し直すか、`mapping:` で正しい列を指定してください",
+            "export the file again with these columns, or name the right columns with `mapping:`",
+        )))
     }
 
     fn new(table: &'a CsvTable) -> Self {
@@ -289,10 +296,19 @@ impl<'a> Cols<'a> {
                     let text = self.table.line_text(rec.line);
                     let col = (text.matches(',').count() >= i).then(|| field_column(&text, i));
                     errors.push(
-                        Diagnostic::error("D011", format!("{name} `{raw}` is not a whole number"))
-                            .at_line(&self.table.path, rec.line, col, Some(text))
-                            .label("expected an integer such as 1980 (yen without decimals)")
-                            .help(format!("fix column {name} on line {}; commas, ¥ and 円 are allowed", rec.line)),
+                        Diagnostic::error(
+                            "D011",
+                            pick(format!("「{name}」の `{raw}` は整数ではありません"), format!("{name} `{raw}` is not a whole number")),
+                        )
+                        .at_line(&self.table.path, rec.line, col, Some(text))
+                        .label(pick(
+                            "1980 のような整数を書きます（円、小数なし）",
+                            "expected an integer such as 1980 (yen without decimals)",
+                        ))
+                        .help(pick(
+                            format!("{}行目の「{name}」列を直してください。カンマ・¥・円は使えます", rec.line),
+                            format!("fix column {name} on line {}; commas, ¥ and 円 are allowed", rec.line),
+                        )),
                     );
                 }
                 None
@@ -313,17 +329,20 @@ impl<'a> Cols<'a> {
 fn missing_value(t: &CsvTable, rec: &Record, column: &str) -> Diagnostic {
     let text = t.line_text(rec.line);
     let col = t.column(column).map(|i| field_column(&text, i));
-    Diagnostic::error("D014", format!("{column} is empty"))
+    Diagnostic::error("D014", pick(format!("「{column}」が空です"), format!("{column} is empty")))
         .at_line(&t.path, rec.line, col, Some(text))
-        .help(format!("every row needs a value in {column}"))
+        .help(pick(format!("すべての行の「{column}」に値を入れてください"), format!("every row needs a value in {column}")))
 }
 
 /// A product file with its header and no product rows (D004).
 pub fn no_products(t: &CsvTable) -> Diagnostic {
-    Diagnostic::error("D004", "the file has its header row but no products")
+    Diagnostic::error("D004", pick("見出し行だけで、商品の行がありません", "the file has its header row but no products"))
         .at_line(&t.path, 1, Some(1), Some(t.line_text(1)))
-        .label("the header, and nothing after it")
-        .help("export the file again with its products; to delete Rakuten products, list them as `d` rows")
+        .label(pick("見出し行のあとに何もありません", "the header, and nothing after it"))
+        .help(pick(
+            "商品の行を含めて出力し直してください。楽天の商品を削除するときは `d` の行として並べます",
+            "export the file again with its products; to delete Rakuten products, list them as `d` rows",
+        ))
 }
 
 /// Each product may appear once per file (D010, at the second row).
@@ -335,10 +354,19 @@ pub fn check_duplicates(t: &CsvTable, parsed: &ParsedProducts, errors: &mut Vec<
                 return;
             }
             errors.push(
-                Diagnostic::error("D010", format!("product `{}` appears twice (lines {first} and {})", p.item_key, p.line))
-                    .at_line(&t.path, p.line, Some(1), Some(t.line_text(p.line)))
-                    .label("duplicate product key")
-                    .help("each product may appear once per file; delete or merge one of the rows"),
+                Diagnostic::error(
+                    "D010",
+                    pick(
+                        format!("商品 `{}` が2回あります（{first}行目と{}行目）", p.item_key, p.line),
+                        format!("product `{}` appears twice (lines {first} and {})", p.item_key, p.line),
+                    ),
+                )
+                .at_line(&t.path, p.line, Some(1), Some(t.line_text(p.line)))
+                .label(pick("重複した商品キー", "duplicate product key"))
+                .help(pick(
+                    "一つのファイルに商品は1回だけです。どちらかの行を消すかまとめてください",
+                    "each product may appear once per file; delete or merge one of the rows",
+                )),
             );
         }
     }

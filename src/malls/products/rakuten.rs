@@ -7,6 +7,7 @@ use std::ops::ControlFlow;
 
 use super::{missing_value, Cols, OptionRow, ParsedProducts, ProductRow, Rows, SkuRow, MAX_ROW_ERRORS};
 use crate::config::diagnostic::Diagnostic;
+use crate::domain::lang::pick;
 use crate::io::csv_table::{CsvTable, Record};
 
 const MANAGE: &str = "商品管理番号（商品URL）";
@@ -64,9 +65,15 @@ impl Rows for OldLayout {
             Ok(_) => {}
             Err(other) => {
                 errors.push(
-                    Diagnostic::error("D012", format!("コントロールカラム `{other}` is not n, u or d"))
-                        .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
-                        .help("n = new product, u = update, d = delete"),
+                    Diagnostic::error(
+                        "D012",
+                        pick(
+                            format!("コントロールカラム `{other}` が n, u, d のどれでもありません"),
+                            format!("コントロールカラム `{other}` is not n, u or d"),
+                        ),
+                    )
+                    .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
+                    .help(pick("n = 新規, u = 更新, d = 削除", "n = new product, u = update, d = delete")),
                 );
                 return ControlFlow::Continue(());
             }
@@ -88,10 +95,16 @@ impl Rows for OldLayout {
                 errors.push(
                     Diagnostic::error(
                         "D006",
-                        format!("new products (`n` rows) need the column(s) {}, which the file lacks", lacking.join(", ")),
+                        pick(
+                            format!("新規の商品（`n` の行）に必要な列がファイルにありません: {}", lacking.join(", ")),
+                            format!("new products (`n` rows) need the column(s) {}, which the file lacks", lacking.join(", ")),
+                        ),
                     )
                     .at_line(&t.path, rec.line, Some(1), Some(t.line_text(rec.line)))
-                    .help("export the full item.csv, or mark rows that only update some columns with `u`"),
+                    .help(pick(
+                        "item.csv を全項目で出力し直すか、一部の列だけを更新する行には `u` を付けてください",
+                        "export the full item.csv, or mark rows that only update some columns with `u`",
+                    )),
                 );
                 return ControlFlow::Break(());
             }
@@ -288,9 +301,18 @@ impl Rows for SelectCsv {
                 });
             }
             other => errors.push(
-                Diagnostic::error("D013", format!("選択肢タイプ `{other}` is not s, c or i"))
-                    .at_line(&t.path, rec.line, None, Some(t.line_text(rec.line)))
-                    .help("s = select box, c = checkbox, i = per-option stock"),
+                Diagnostic::error(
+                    "D013",
+                    pick(
+                        format!("選択肢タイプ `{other}` が s, c, i のどれでもありません"),
+                        format!("選択肢タイプ `{other}` is not s, c or i"),
+                    ),
+                )
+                .at_line(&t.path, rec.line, None, Some(t.line_text(rec.line)))
+                .help(pick(
+                    "s = セレクトボックス, c = チェックボックス, i = 項目選択肢別在庫",
+                    "s = select box, c = checkbox, i = per-option stock",
+                )),
             ),
         }
         ControlFlow::Continue(())
