@@ -490,6 +490,14 @@ pub const CODES: &[Code] = &[
             "only that order is set aside (its payload and the reason are kept in pending_orders); the others came in; juchu reads it again on every poll, so a corrected order or a juchu update brings it in",
         ),
     ),
+    e(
+        "F008",
+        t("認証情報の期限が切れたモールは取得しません", "a mall whose credentials expired is not fetched"),
+        t(
+            "credentials_expire_on の日付を過ぎたモールには問い合わせません（S16）。他のモールは取得し、終了コードは 1 です",
+            "juchu does not call a mall past its credentials_expire_on (S16); the other malls are fetched and the run exits 1",
+        ),
+    ),
     // Master data.
     e(
         "M000",

@@ -112,7 +112,7 @@ impl Stage for FetchOrdersConfig {
                 .at(cx.env.file.place_at(&mall.referenced))
                 .into());
             };
-            if m.switches.order_import {
+            if m.switches.order_import && credentials_expired(m, cx.now).is_none() {
                 active.push((name, m));
             }
         }
@@ -171,6 +171,32 @@ impl Stage for FetchOrdersConfig {
                     "{name}: 受注取込がOFFのため取得しません（S8）",
                     "{name}: order import is OFF (S8), skipped"
                 ));
+                continue;
+            }
+            // S16: past its credentials' expiry the mall is not asked (its key would be refused, or
+            // worse, half-work); the others are fetched and the run exits 1.
+            if let Some(expired) = credentials_expired(m, cx.now) {
+                outcome.failed += 1;
+                parts.push(crate::domain::checks::say!(
+                    crate::domain::lang::current(),
+                    "{name}: 失敗（キー期限切れ）",
+                    "{name}: FAILED (credentials expired)"
+                ));
+                let at = m.credentials_expire_on.as_ref().expect("expired means set");
+                outcome.warnings.push(
+                    Diagnostic::error(
+                        "F008",
+                        pick(
+                            format!("{name} の認証情報は {expired} に期限が切れています。このモールの受注は取得しませんでした"),
+                            format!("the credentials of {name} expired on {expired}; its orders were not fetched"),
+                        ),
+                    )
+                    .at(cx.settings.file.place_at(&at.referenced))
+                    .help(pick(
+                        format!("モールの管理画面でキーかパスワードを更新し、環境変数を入れ替えてから malls.{name}.credentials_expire_on を新しい期限にしてください"),
+                        format!("renew the key or password at the mall, update the environment variable, then set malls.{name}.credentials_expire_on to the new expiry"),
+                    )),
+                );
                 continue;
             }
             let result = fetches.next().expect("one fetch per active mall").and_then(|f| {
@@ -857,4 +883,10 @@ fn write_pending(
         upsert.execute(params![mall, u.order_number, "unreadable", u.error, u.raw, now, now, run_id, run_id])?;
     }
     Ok(())
+}
+
+/// The day a mall's credentials expired (`credentials_expire_on` before today, JST), if they have.
+fn credentials_expired(m: &crate::config::settings::MallSettings, now: chrono::DateTime<chrono::FixedOffset>) -> Option<chrono::NaiveDate> {
+    let date = chrono::NaiveDate::parse_from_str(&m.credentials_expire_on.as_ref()?.value, "%Y-%m-%d").ok()?;
+    (date < now.with_timezone(&crate::domain::time::jst()).date_naive()).then_some(date)
 }
