@@ -355,8 +355,8 @@ impl Store {
     }
 }
 
-/// Check 10 from an order's mail-log rows (`template\tstatus\treason` lines): failed if one failed,
-/// passed if one was sent, else n/a; the reason in the staff's words.
+/// Check 10 from an order's mail-log rows (`template\tstatus\treason` lines): failed if one failed
+/// or was left at `sending`, else passed; the reason in the staff's words.
 fn mail_check(mails: &str) -> (char, String) {
     let mut result = 'N';
     let mut said = Vec::new();
