@@ -186,6 +186,9 @@ pub struct MallSettings {
     /// When the API key / FTP password expires (S16), `YYYY-MM-DD`.
     #[serde(default)]
     pub credentials_expire_on: Option<Spanned<String>>,
+    /// How many days before `credentials_expire_on` every run warns (C024); 14 if not given.
+    #[serde(default)]
+    pub credentials_warn_days: Option<u32>,
     #[serde(default)]
     pub switches: Switches,
     /// The order mails the mall sends itself (`order_confirmation`, …): send_mail leaves them out.
@@ -931,7 +934,7 @@ fn check_mall(
                             "renew the key or password at the mall, update the environment variable and this date (S16)",
                         )),
                     );
-                } else if days <= 14 {
+                } else if days <= i64::from(m.credentials_warn_days.unwrap_or(14)) {
                     diags.push(
                         Diagnostic::warning(
                             "C024",

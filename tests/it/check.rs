@@ -88,6 +88,12 @@ fn expiring_credentials_are_warned_about() {
     let out = shop.juchu(&["--now", "2027-03-01T09:00:00+09:00", "check", "pipelines/demo.yaml", "--deny-warnings"]);
     assert_eq!(out.code, 78, "{}", out.stderr);
     assert!(out.stderr.contains("expired on 2027-02-20"), "{}", out.stderr);
+    // The warning comes as early as the shop asks for: 30 days here.
+    let early = shop.juchu(&["--now", "2027-01-25T09:00:00+09:00", "check", "pipelines/demo.yaml"]);
+    assert!(!early.stderr.contains("C024"), "{}", early.stderr);
+    shop.edit("shop.yaml", "    credentials_expire_on: 2027-02-20", "    credentials_warn_days: 30\n    credentials_expire_on: 2027-02-20");
+    let early = shop.juchu(&["--now", "2027-01-25T09:00:00+09:00", "check", "pipelines/demo.yaml"]);
+    assert!(early.stderr.contains("expire in 26 days (2027-02-20)"), "{}", early.stderr);
 }
 
 #[test]
