@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::domain::lang::pick;
-use crate::pipeline::runner::{lock_and_open, RunOptions};
+use crate::pipeline::runner::RunOptions;
 use crate::ExitStatus;
 
 #[derive(Subcommand, Debug)]
@@ -85,16 +85,7 @@ fn list(status: Option<&str>, limit: usize, opts: &RunOptions) -> ExitStatus {
 }
 
 fn settle(order_number: &str, template: &str, mall: Option<&str>, resend: bool, note: Option<&str>, opts: &RunOptions) -> ExitStatus {
-    let store_path = opts.store.clone().unwrap_or_else(|| std::path::PathBuf::from("state/juchu.duckdb"));
-    if !store_path.exists() {
-        eprintln!(
-            "error: {}",
-            pick(format!("ストア {} がありません", store_path.display()), format!("no store at {}", store_path.display()))
-        );
-        eprintln!("  help: {}", pick("--store でストアを指定してください", "name the store with --store"));
-        return ExitStatus::Usage;
-    }
-    let (_lock, store) = match lock_and_open(&store_path, &format!("mail settle {order_number}")) {
+    let (_lock, store) = match super::query::open_for_writing(opts, &format!("mail settle {order_number}")) {
         Ok(opened) => opened,
         Err(status) => return status,
     };

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use clap::Subcommand;
 
 use crate::domain::lang::pick;
-use crate::pipeline::runner::{lock_and_open, RunOptions};
+use crate::pipeline::runner::RunOptions;
 use crate::ExitStatus;
 
 #[derive(Subcommand, Debug)]
@@ -60,16 +60,7 @@ fn move_status(to: &str, before: &str, mall: Option<&str>, dry_run: bool, yes: b
         );
         return ExitStatus::Usage;
     }
-    let store_path = opts.store.clone().unwrap_or_else(|| std::path::PathBuf::from("state/juchu.duckdb"));
-    if !store_path.exists() {
-        eprintln!(
-            "error: {}",
-            pick(format!("ストア {} がありません", store_path.display()), format!("no store at {}", store_path.display()))
-        );
-        eprintln!("  help: {}", pick("--store でストアを指定してください", "name the store with --store"));
-        return ExitStatus::Usage;
-    }
-    let (_lock, store) = match lock_and_open(&store_path, "orders move-status") {
+    let (_lock, store) = match super::query::open_for_writing(opts, "orders move-status") {
         Ok(opened) => opened,
         Err(status) => return status,
     };

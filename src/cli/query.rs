@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use duckdb::types::ValueRef;
 use unicode_width::UnicodeWidthStr;
 
+use crate::domain::lang::pick;
 use crate::pipeline::runner::RunOptions;
 use crate::store::Store;
 use crate::ExitStatus;
@@ -24,6 +25,18 @@ pub enum Format {
 pub fn open_read_only(opts: &RunOptions) -> Result<(Store, PathBuf), ExitStatus> {
     let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
     open_read_only_at(path)
+}
+
+/// The store (`--store`, else `state/juchu.duckdb` here) under the run lock, for a command that
+/// writes without a pipeline; a store that is not there is a usage error, not a new empty store.
+pub fn open_for_writing(opts: &RunOptions, what: &str) -> Result<(crate::store::RunLock, Store), ExitStatus> {
+    let path = opts.store.clone().unwrap_or_else(|| PathBuf::from("state/juchu.duckdb"));
+    if !path.exists() {
+        eprintln!("error: {}", pick(format!("ストア {} がありません", path.display()), format!("no store at {}", path.display())));
+        eprintln!("  help: {}", pick("--store でストアを指定してください", "name the store with --store"));
+        return Err(ExitStatus::Usage);
+    }
+    crate::pipeline::runner::lock_and_open(&path, what)
 }
 
 /// Opens the store at `path` read-only, saying on stderr why not (as [`open_read_only`]).
