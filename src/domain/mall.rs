@@ -77,8 +77,11 @@ pub struct StatusUpdate {
 pub struct ShippingUpdate {
     /// 受注番号, as the mall writes it.
     pub order_number: String,
-    /// 配送会社 as the carrier master names it; each mall's writer maps it to that mall's code.
-    pub carrier: String,
+    /// The mall's own code for the carrier, from the 配送会社コード master (Rakuten `1001`, au PAY
+    /// `1`, Amazon `YAMATO` or `Other`).
+    pub carrier_code: String,
+    /// 配送会社 as the master names it: sent where the mall wants a name (Amazon `Other` + carrierName).
+    pub carrier_name: String,
     /// お問い合わせ番号 (伝票番号); empty for a shipment without tracking (some 日本郵便 services).
     pub tracking_numbers: Vec<String>,
     /// 出荷日 (JST).

@@ -123,6 +123,10 @@ pub enum MallError {
     Payload { mall: String, detail: String },
     #[error("{mall}: {detail}")]
     Config { mall: String, detail: String },
+    /// The mall answered and refused the write (its own error, or a rule juchu checks before sending
+    /// because the mall's spec says it would refuse): sending it again cannot succeed.
+    #[error("{mall}: the mall refused the change: {detail}")]
+    Refused { mall: String, detail: String },
 }
 
 /// Where a mall's orders come from (受注取込): its order API, its FTP exports, or order files.
@@ -274,6 +278,12 @@ pub trait OrderWriter: Send {
 
     /// Reports the shipment (発送完了報告): carrier, tracking numbers, ship date.
     fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError>;
+}
+
+/// The writer for a mall kind, or None for the kinds with no write API (order files).
+pub fn writer_for(kind: MallKind, conn: Connection, m: &MallSettings) -> Option<Box<dyn OrderWriter>> {
+    let _ = (kind, conn, m);
+    None
 }
 
 /// What a write found and did.
