@@ -40,6 +40,8 @@ SHEETS = [
     ("顧客ランク", ["ランク", "累計購入金額", "購入回数", "優先順位"]),
     ("休業日", ["日付", "理由"]),
     ("定休日", ["曜日"]),
+    # Optional: each mall's own carrier code, for the write-back (one table per mall).
+    ("配送会社コード", ["モール", "配送会社", "配送会社コード"]),
 ]
 
 NUMERIC = {

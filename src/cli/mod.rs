@@ -161,6 +161,20 @@ pub enum Command {
     /// Orders in the store: move the test orders to a processed status (S9).
     #[command(subcommand)]
     Orders(orders::Orders),
+    /// 書き戻し: run only the pipeline's write_back stage; `--dry-run` prints the calls it would send.
+    #[command(
+        name = "write-back",
+        after_help = "Examples:\n  juchu write-back pipelines/demo.yaml --dry-run\n  juchu write-back pipelines/demo.yaml --retry-dead\n\nBefore a mall's linkage starts the stage plans in shadow and sends nothing (the workbook's 連動プレビュー);\n--dry-run prints the plan for every mall, linked or not, and writes nothing."
+    )]
+    WriteBack {
+        pipeline: PathBuf,
+        /// Print the plan; send and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Queue the dead-lettered changes again first (each is read at the mall before it is sent).
+        #[arg(long, conflicts_with = "dry_run")]
+        retry_dead: bool,
+    },
     /// The mail log (送信記録): list it, and settle a mail a crash left at `sending`.
     #[command(subcommand)]
     Mail(mail::Mail),
@@ -207,9 +221,15 @@ pub fn main() -> ExitStatus {
         styled: std::io::stderr().is_terminal(),
         all_diagnostics: cli.all_diagnostics,
         json: cli.log_format == LogFormat::Json,
+        only_kind: None,
+        dry_run: false,
+        retry_dead: false,
     };
     match cli.command {
         Command::Run { pipeline, replay } => run::run(&pipeline, &RunOptions { replay, ..opts }),
+        Command::WriteBack { pipeline, dry_run, retry_dead } => {
+            run::run(&pipeline, &RunOptions { only_kind: Some("write_back"), dry_run, retry_dead, ..opts })
+        }
         Command::Check { pipeline, deny_warnings: _, checklist: true } => check::checklist(&pipeline, &opts),
         Command::Check { pipeline, deny_warnings, checklist: false } => check::check(&pipeline, deny_warnings, &opts),
         Command::Preview { pipeline, stage, limit } => preview::preview(&pipeline, &stage, limit, &opts),

@@ -1,13 +1,19 @@
 //! `juchu orders move-status` (S9): move the orders imported during the tests to a processed
 //! status in juchu's store, in one transaction, each change logged. Nothing is written back to a
 //! mall: these orders are from before its linkage (S13).
+//!
+//! `juchu orders set-status` and `juchu orders ship`: one order's status or shipment, queued for
+//! the write-back in the same transaction as the change.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Subcommand;
 
 use crate::domain::lang::pick;
+use crate::domain::write_back::Change;
+use crate::malls::{self, MallKind};
 use crate::pipeline::runner::RunOptions;
+use crate::store::write_back::{self as wb_store, OrderKey, Queued};
 use crate::ExitStatus;
 
 #[derive(Subcommand, Debug)]
@@ -33,6 +39,49 @@ pub enum Orders {
         #[arg(long)]
         yes: bool,
     },
+    /// Set juchu's status (社内ステータス) of orders. The change is queued for the write-back in the
+    /// same transaction: once the mall's linkage runs, the mall is set to it (S12).
+    #[command(
+        name = "set-status",
+        after_help = "Examples:\n  juchu orders set-status 338811-20261202-0000001234 --to 出荷待ち\n  juchu orders set-status 10000001 10000002 --mall aupay --to 保留\n\nThe mall's status is the first row of that mall in the 受注ステータス sheet with this 社内ステータス."
+    )]
+    SetStatus {
+        /// 受注番号, as the mall writes it.
+        #[arg(required = true)]
+        order_numbers: Vec<String>,
+        /// 社内ステータス, as the 受注ステータス sheet writes it.
+        #[arg(long)]
+        to: String,
+        /// The mall (settings name), where two malls use the same number.
+        #[arg(long)]
+        mall: Option<String>,
+    },
+    /// Report a shipment (発送完了報告): carrier, tracking numbers, ship date. Queued for the
+    /// write-back in the same transaction; orders shipped together (同梱) each get the same number.
+    #[command(
+        after_help = "Examples:\n  juchu orders ship 338811-20261202-0000001234 --carrier ヤマト運輸 --tracking 1234-5678-9012\n  juchu orders ship 10000001 --mall aupay --carrier 日本郵便 --no-tracking --shipped-on 2026-12-02\n\nThe carrier is named as the 配送会社 sheet names it; each mall's code comes from 配送会社コード."
+    )]
+    Ship {
+        #[arg(required = true)]
+        order_numbers: Vec<String>,
+        /// 配送会社, as the masters name it.
+        #[arg(long)]
+        carrier: String,
+        /// お問い合わせ番号 (伝票番号); repeat for several parcels.
+        #[arg(long = "tracking", required_unless_present = "no_tracking")]
+        tracking: Vec<String>,
+        /// A shipment without tracking (some 日本郵便 services).
+        #[arg(long, conflicts_with = "tracking")]
+        no_tracking: bool,
+        /// 出荷日 (JST, YYYY-MM-DD); today when left out.
+        #[arg(long)]
+        shipped_on: Option<String>,
+        /// The 社内ステータス a shipped order gets.
+        #[arg(long, default_value = "出荷済")]
+        status: String,
+        #[arg(long)]
+        mall: Option<String>,
+    },
 }
 
 pub fn orders(command: Orders, opts: &RunOptions) -> ExitStatus {
@@ -40,7 +89,155 @@ pub fn orders(command: Orders, opts: &RunOptions) -> ExitStatus {
         Orders::MoveStatus { to, imported_before, mall, dry_run, yes } => {
             move_status(&to, &imported_before, mall.as_deref(), dry_run, yes, opts)
         }
+        Orders::SetStatus { order_numbers, to, mall } => {
+            let change = |_: &OrderKey| vec![Change::Status { status: to.clone() }];
+            let command = format!("orders set-status --to {to}");
+            change_orders(&order_numbers, mall.as_deref(), &to, change, &command, opts)
+        }
+        Orders::Ship { order_numbers, carrier, tracking, no_tracking: _, shipped_on, status, mall } => {
+            let shipped_on = match shipped_on.as_deref().map(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")) {
+                None => opts.clock.now().date_naive(),
+                Some(Ok(d)) => d,
+                Some(Err(_)) => {
+                    eprintln!("error: {}", pick("--shipped-on は 2026-12-02 のように書いてください", "--shipped-on is a date: 2026-12-02"));
+                    return ExitStatus::Usage;
+                }
+            };
+            let tracking_numbers: Vec<String> =
+                tracking.iter().map(|t| crate::domain::text::to_half_width(t.trim())).filter(|t| !t.is_empty()).collect();
+            let change = |_: &OrderKey| vec![Change::Shipping { carrier: carrier.clone(), tracking_numbers: tracking_numbers.clone(), shipped_on }];
+            let command = format!("orders ship --carrier {carrier} --tracking {} --shipped-on {shipped_on}", tracking_numbers.join(","));
+            change_orders(&order_numbers, mall.as_deref(), &status, change, &command, opts)
+        }
     }
+}
+
+/// Sets each order's 社内ステータス and queues its write-back, all in one transaction: any order
+/// not found or change the masters cannot put in the mall's codes, and nothing changes.
+fn change_orders(
+    numbers: &[String],
+    mall: Option<&str>,
+    status: &str,
+    changes: impl Fn(&OrderKey) -> Vec<Change>,
+    command: &str,
+    opts: &RunOptions,
+) -> ExitStatus {
+    let (_lock, store) = match super::query::open_for_writing(opts, command) {
+        Ok(opened) => opened,
+        Err(status) => return status,
+    };
+    let internal = |e: anyhow::Error| {
+        eprintln!("error: {e:#}");
+        ExitStatus::Internal
+    };
+    let masters = match store.read_masters() {
+        Ok(m) => m,
+        Err(e) => return internal(e),
+    };
+    let starts = match store.linkage_starts() {
+        Ok(s) => s,
+        Err(e) => return internal(e),
+    };
+    let by = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let now = opts.clock.now();
+    let tx = match store.conn.unchecked_transaction() {
+        Ok(tx) => tx,
+        Err(e) => return internal(e.into()),
+    };
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    for number in numbers {
+        let found = match wb_store::find_orders(&tx, number, mall) {
+            Ok(f) => f,
+            Err(e) => return internal(e),
+        };
+        let key = match found.as_slice() {
+            [] => {
+                problems.push(pick(
+                    format!("受注番号 {number} はストアにありません{}", mall.map(|m| format!("（モール {m}）")).unwrap_or_default()),
+                    format!("order {number} is not in the store{}", mall.map(|m| format!(" (mall {m})")).unwrap_or_default()),
+                ));
+                continue;
+            }
+            [(key, _, _)] => key.clone(),
+            several => {
+                let malls: Vec<&str> = several.iter().map(|(k, _, _)| k.mall.as_str()).collect();
+                problems.push(pick(
+                    format!("受注番号 {number} は複数のモールにあります（{}）: --mall で選んでください", malls.join(", ")),
+                    format!("order {number} is in several malls ({}): choose one with --mall", malls.join(", ")),
+                ));
+                continue;
+            }
+        };
+        let before = match wb_store::set_house_status(&tx, &key, status, &by, now, command) {
+            Ok(b) => b.unwrap_or_default(),
+            Err(e) => return internal(e),
+        };
+        let mut line = format!("  {} {}: {before} → {status}", key.mall, key.order_number);
+        for change in changes(&key) {
+            let kind = MallKind::parse(&key.mall);
+            if let Some(kind) = kind {
+                if matches!(malls::write_api(kind), malls::WriteApi::NoWriteApi) {
+                    line.push_str(&pick("（このモールには書き戻しの API がありません）", " (this mall has no write API)"));
+                    continue;
+                }
+                if matches!(change, Change::Status { .. }) && malls::status_call(kind).is_none() {
+                    line.push_str(&pick("（このモールのステータスは発送連絡で変わります）", " (this mall's status follows the shipment)"));
+                    continue;
+                }
+                let mapped = crate::domain::write_back::to_mall_change(
+                    &masters,
+                    &key.mall,
+                    &change,
+                    |c| malls::check_status_code(kind, c),
+                    |c| malls::check_carrier_code(kind, c),
+                );
+                match mapped {
+                    Ok(mc) => line.push_str(&format!("\n      → {} {}", malls::status_call(kind).filter(|_| matches!(change, Change::Status { .. })).unwrap_or(malls::shipping_call(kind)), mc.request_text())),
+                    Err(e) => {
+                        problems.push(e);
+                        continue;
+                    }
+                }
+            }
+            match wb_store::queue(&tx, &key, &change, &by, now, command) {
+                Ok(Queued::Same) => line.push_str(&pick("（同じ変更が送信箱にあります）", " (the same change is queued already)")),
+                Ok(Queued::Replaced) => line.push_str(&pick("（送信箱の前の変更を置き換えました）", " (replaced the change queued before)")),
+                Ok(Queued::New) => {}
+                Err(e) => return internal(e),
+            }
+        }
+        let live = starts.get(&key.mall).is_some_and(|t| *t <= now.naive_local());
+        if !live {
+            line.push_str(&pick(
+                "\n      （連動前: 書き戻しはシャドーで計画だけ。juchu linkage status で確かめられます）",
+                "\n      (linkage not started: write_back only plans it in shadow; see juchu linkage status)",
+            ));
+        }
+        lines.push(line);
+    }
+    if !problems.is_empty() {
+        drop(tx);
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        eprintln!("  help: {}", pick("何も変えていません。直してからもう一度実行してください", "nothing changed; fix these and run again"));
+        return ExitStatus::Config;
+    }
+    if let Err(e) = tx.commit() {
+        return internal(e.into());
+    }
+    for l in &lines {
+        println!("{l}");
+    }
+    println!(
+        "{}",
+        pick(
+            format!("{} 件を「{status}」にし、書き戻しを送信箱に入れました（write_back ステージが送ります）", lines.len()),
+            format!("{} order(s) set to `{status}`; their write-back is queued (the write_back stage sends it)", lines.len())
+        )
+    );
+    ExitStatus::Success
 }
 
 fn move_status(to: &str, before: &str, mall: Option<&str>, dry_run: bool, yes: bool, opts: &RunOptions) -> ExitStatus {

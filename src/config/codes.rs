@@ -3,7 +3,7 @@
 //! table is generated from this list (`JUCHU_WRITE_README=1 cargo test --release --lib codes`).
 //!
 //! C: pipeline and settings YAML · D: input files (CSV, workbooks) · M: master data · R: rule files ·
-//! F: talking to malls · S: the store.
+//! F: talking to malls · W: writing back to malls · S: the store.
 
 use super::diagnostic::Severity;
 use crate::domain::lang::Text;
@@ -496,6 +496,39 @@ pub const CODES: &[Code] = &[
         t(
             "credentials_expire_on の日付を過ぎたモールには問い合わせません（S16）。他のモールは取得し、終了コードは 1 です",
             "juchu does not call a mall past its credentials_expire_on (S16); the other malls are fetched and the run exits 1",
+        ),
+    ),
+    // Writing back to malls (書き戻し).
+    e(
+        "W001",
+        t("書き戻す内容をモールのコードにできません", "a change cannot be put in the mall's codes"),
+        t(
+            "示されたマスタのセル（受注ステータス・配送会社コード）を直してください。変更は送信箱に残り、直した後の実行で送ります",
+            "fix the master cell shown (受注ステータス, 配送会社コード); the change stays queued and goes out on the run after the fix",
+        ),
+    ),
+    e(
+        "W002",
+        t("モールが変更を受け付けませんでした（送信を止めました）", "the mall refused a change (dead-lettered)"),
+        t(
+            "モールの言葉を読んで受注かマスタを直し、juchu write-back --retry-dead で送り直してください",
+            "read the mall's words, fix the order or the master, then `juchu write-back --retry-dead`",
+        ),
+    ),
+    e(
+        "W003",
+        t("応答のない送信が続いたため止めました", "a change got no answer too many times (dead-lettered)"),
+        t(
+            "モールの画面で受注を確かめてから juchu write-back --retry-dead で送り直してください（送る前にモールの状態を読むので、二重には送りません）",
+            "check the order in the mall's screen, then `juchu write-back --retry-dead` (it reads the mall first, so nothing is sent twice)",
+        ),
+    ),
+    e(
+        "W004",
+        t("設定にないモールへの書き戻しがあります", "changes are queued for a mall the settings do not have"),
+        t(
+            "設定の malls: にそのモールを戻すか、モール名の綴りを確かめてください。変更は送信箱に残っています",
+            "put the mall back under `malls:` in the settings or check its spelling; the changes stay queued",
         ),
     ),
     // Master data.

@@ -33,6 +33,8 @@ pub mod sheet {
     pub const CLOSED_WEEKDAYS: &str = "定休日";
     /// Optional: a workbook without it has no delivery methods.
     pub const DELIVERY_METHODS: &str = "配送方法";
+    /// Optional: each mall's own code for a carrier, for the write-back (one table per mall).
+    pub const CARRIER_CODES: &str = "配送会社コード";
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +74,17 @@ pub struct Carrier {
     pub rakuten_code: Option<String>,
     /// Offers cool (refrigerated/frozen) delivery.
     pub cool: bool,
+    pub origin: Origin,
+}
+
+/// 配送会社コード: the code one mall's write call takes for a carrier (Rakuten `1001`, au PAY `1`,
+/// Amazon `YAMATO`). The malls' tables differ beyond the majors, so each mall has its own rows.
+#[derive(Debug, Clone)]
+pub struct CarrierCode {
+    pub mall: String,
+    /// 配送会社, as the 配送会社 sheet names it.
+    pub carrier: String,
+    pub code: String,
     pub origin: Origin,
 }
 
@@ -190,6 +203,8 @@ pub struct Masters {
     pub closed_weekdays: Vec<ClosedWeekday>,
     /// 配送方法 (optional sheet).
     pub delivery_methods: Vec<DeliveryMethod>,
+    /// 配送会社コード (optional sheet).
+    pub carrier_codes: Vec<CarrierCode>,
     /// Per sheet: the file it came from and its header row, to point findings at a cell.
     pub sheets: BTreeMap<String, SheetSource>,
 }
@@ -203,7 +218,8 @@ impl Masters {
         let o = o.chain(self.logistics_companies.iter().map(|r| &r.origin)).chain(self.delivery_conditions.iter().map(|r| &r.origin));
         let o = o.chain(self.transit_days.iter().map(|r| &r.origin)).chain(self.option_addons.iter().map(|r| &r.origin));
         let o = o.chain(self.customer_ranks.iter().map(|r| &r.origin)).chain(self.shop_holidays.iter().map(|r| &r.origin));
-        o.chain(self.closed_weekdays.iter().map(|r| &r.origin)).chain(self.delivery_methods.iter().map(|r| &r.origin))
+        let o = o.chain(self.closed_weekdays.iter().map(|r| &r.origin)).chain(self.delivery_methods.iter().map(|r| &r.origin));
+        o.chain(self.carrier_codes.iter().map(|r| &r.origin))
     }
 
     /// The last row (1-based) of `sheet` that holds a master row.

@@ -19,6 +19,7 @@ pub mod remarks;
 pub mod tax;
 pub mod text;
 pub mod time;
+pub mod write_back;
 
 /// FNV-1a over bytes, continuing from `seed` (start with `FNV_START`): a fingerprint that is stable
 /// across runs and builds, unlike std's hasher.

@@ -25,6 +25,12 @@ pub struct RunOptions {
     pub all_diagnostics: bool,
     /// Diagnostics as JSON lines, every one (`--log-format json`).
     pub json: bool,
+    /// Run only the pipeline's stages of this kind (`juchu write-back`: `write_back`).
+    pub only_kind: Option<&'static str>,
+    /// `juchu write-back --dry-run`: the stage plans and writes nothing.
+    pub dry_run: bool,
+    /// `juchu write-back --retry-dead`.
+    pub retry_dead: bool,
 }
 
 /// How many problems of one code are shown in full before the rest are counted.
@@ -40,7 +46,20 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     let loaded = check::load(path, now);
     let errors = loaded.diagnostics.has_errors();
     print_diagnostics(&loaded.diagnostics, opts);
-    let stages = loaded.stages;
+    let mut stages = loaded.stages;
+    if let Some(kind) = opts.only_kind {
+        stages.retain(|s| s.kind == kind);
+        if stages.is_empty() {
+            eprintln!(
+                "error: {}",
+                pick(
+                    format!("パイプライン {} に `type: {kind}` のステージがありません", path.display()),
+                    format!("the pipeline {} has no stage of `type: {kind}`", path.display())
+                )
+            );
+            return ExitStatus::Usage;
+        }
+    }
     let (Some(pipeline), Some(settings), false) = (loaded.pipeline, loaded.settings, errors) else {
         eprintln!(
             "{}",
@@ -107,6 +126,8 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
             run_id,
             mock: mock_endpoints.clone(),
             replay: opts.replay,
+            dry_run: opts.dry_run,
+            retry_dead: opts.retry_dead,
         };
         let result = stage.stage.run(&cx);
         let ms = started.elapsed().as_millis() as i64;
@@ -207,7 +228,7 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
             ),
         })?;
     let env = StageEnv::new(&pipeline, &stage.spec);
-    let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false };
+    let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false, dry_run: true, retry_dead: false };
     stage.stage.preview(&cx, limit).map_err(|e| match e {
         StageError::Input(d) => config(d),
         StageError::Internal(e) => internal(Diagnostic::error("S001", format!("{e:#}"))),

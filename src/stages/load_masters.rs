@@ -41,6 +41,7 @@ pub const SHEETS: &[(&str, &[&str])] = &[
     (sheet::LOGISTICS_COMPANIES, &["物流会社", "出荷元地域", "出荷元都道府県"]),
     (sheet::DELIVERY_CONDITIONS, &["商品番号", "物流会社", "配送会社", "準備日数", "配送可能時間帯", "温度帯"]),
     (sheet::DELIVERY_METHODS, &["モール", "配送方法", "配送会社", "配送サービス", "温度帯", "時間帯指定"]),
+    (sheet::CARRIER_CODES, &["モール", "配送会社", "配送会社コード"]),
     (sheet::TRANSIT_DAYS, &["出荷元地域", "都道府県", "配送日数"]),
     (sheet::OPTION_ADDONS, &["商品番号", "項目名", "選択肢", "加算額"]),
     (sheet::CUSTOMER_RANKS, &["ランク", "累計購入金額", "購入回数", "優先順位"]),
@@ -49,7 +50,7 @@ pub const SHEETS: &[(&str, &[&str])] = &[
 ];
 
 /// Sheets a workbook (or CSV folder) may leave out: without one, that master has no rows.
-pub const OPTIONAL_SHEETS: &[&str] = &[sheet::DELIVERY_METHODS];
+pub const OPTIONAL_SHEETS: &[&str] = &[sheet::DELIVERY_METHODS, sheet::CARRIER_CODES];
 
 fn optional(sheet: &str) -> bool {
     OPTIONAL_SHEETS.contains(&sheet)
@@ -384,6 +385,7 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
         sheet::LOGISTICS_COMPANIES => &["物流会社"],
         sheet::DELIVERY_CONDITIONS => &["商品番号"],
         sheet::DELIVERY_METHODS => &["モール", "配送方法"],
+        sheet::CARRIER_CODES => &["モール", "配送会社"],
         sheet::TRANSIT_DAYS => &["出荷元地域", "都道府県"],
         sheet::OPTION_ADDONS => &["商品番号", "項目名", "選択肢"],
         sheet::CUSTOMER_RANKS => &["ランク"],
@@ -443,6 +445,12 @@ fn read_sheet(s: &SheetRows, m: &mut Masters, errors: &mut Vec<Diagnostic>) {
                 };
                 let code = get("楽天配送会社コード");
                 m.carriers.push(Carrier { name, rakuten_code: (!code.is_empty()).then_some(code), cool, origin });
+            }
+            sheet::CARRIER_CODES => {
+                let mall = required("モール", errors);
+                let carrier = required("配送会社", errors);
+                let code = to_half_width(&required("配送会社コード", errors));
+                m.carrier_codes.push(CarrierCode { mall, carrier, code, origin });
             }
             sheet::TIME_SLOTS => {
                 let carrier = required("配送会社", errors);

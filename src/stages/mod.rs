@@ -11,6 +11,7 @@ pub mod load_masters;
 pub mod report;
 pub mod send_mail;
 pub mod validate_masters;
+pub mod write_back;
 
 use std::path::PathBuf;
 
@@ -34,6 +35,7 @@ pub const KINDS: &[Kind] = &[
     Kind::of::<enrich::EnrichConfig>("enrich"),
     Kind::of::<report::ReportConfig>("report"),
     Kind::of::<send_mail::SendMailConfig>("send_mail"),
+    Kind::of::<write_back::WriteBackConfig>("write_back"),
 ];
 
 /// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.
@@ -245,6 +247,10 @@ pub struct RunContext<'a> {
     pub mock: Option<crate::malls::MockEndpoints>,
     /// `juchu run --replay`: stages that derive data (enrich) redo it for every stored order.
     pub replay: bool,
+    /// `juchu write-back --dry-run`: plan, send nothing, write nothing.
+    pub dry_run: bool,
+    /// `juchu write-back --retry-dead`: dead-lettered changes are queued again first.
+    pub retry_dead: bool,
 }
 
 impl RunContext<'_> {

@@ -382,6 +382,31 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
         say("送信先・理由", "sent to, or why not"),
     ];
     let mut mails = Sheet::add(&mut book, &say("メール", "Mails"), mail_headers, &f)?;
+    let preview_headers: Vec<String> = [
+        say("モール", "mall"),
+        say("受注番号", "order number"),
+        say("書き戻し", "write-back"),
+        say("送る API", "call"),
+        say("送る内容", "request"),
+        say("モールの今の表示", "the mall shows now"),
+        say("違い", "differs"),
+        say("連動後", "after linkage"),
+        say("備考", "note"),
+    ]
+    .into();
+    let mut preview = Sheet::add(&mut book, &say("連動プレビュー", "Linkage preview"), preview_headers, &f)?;
+    let write_back_headers: Vec<String> = [
+        say("モール", "mall"),
+        say("受注番号", "order number"),
+        say("書き戻し", "write-back"),
+        say("状態", "state"),
+        say("送った API", "call"),
+        say("内容", "request"),
+        say("試行回数", "attempts"),
+        say("エラー・備考", "error or note"),
+    ]
+    .into();
+    let mut write_back = Sheet::add(&mut book, &say("書き戻し", "Write-back"), write_back_headers, &f)?;
 
     // 受注チェック, counting each check's results for the summary.
     let mut tally = [[0u64; 3]; 10];
@@ -538,9 +563,66 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
         text(ws, &mut mails, row, 7, &m.reason, &top(if m.status == "failed" { &f.fail_text } else { &f.text }))?;
     }
 
+    // 連動プレビュー: the shadow plan, what linkage would write to which mall (S17's final check).
+    let plan = crate::store::write_back::plan(&cx.store.conn)?;
+    for p in &plan {
+        let (ws, row) = preview.next_row(&mut book, &f)?;
+        text(ws, &mut preview, row, 0, &p.key.mall, &f.text)?;
+        text(ws, &mut preview, row, 1, &p.key.order_number, &f.text)?;
+        text(ws, &mut preview, row, 2, &action_name(&p.action), &f.text)?;
+        text(ws, &mut preview, row, 3, &p.call, &f.text)?;
+        text(ws, &mut preview, row, 4, &p.request, &f.text)?;
+        text(ws, &mut preview, row, 5, &p.mall_shows, &f.text)?;
+        let (differs, format) = if p.differs { (say("あり", "yes"), &f.fail) } else { (say("なし", "no"), &f.pass) };
+        ws.write_string_with_format(row, 6, &differs, format)?;
+        text(ws, &mut preview, row, 7, &if p.would_send { say("送信する", "would send") } else { say("送信しない", "not sent") }, &f.text)?;
+        text(ws, &mut preview, row, 8, &p.note, if p.call.is_empty() { &f.fail_text } else { &f.text })?;
+    }
+    // 書き戻し: every change not yet done (dead letters first), those this run settled, and each
+    // overwrite of an edit made in the mall's screen (S12).
+    let mut outbox_rows = crate::store::write_back::outbox(&cx.store.conn, &[], None)?;
+    outbox_rows.retain(|r| r.state != "done" && r.state != "skipped" || r.done_run == Some(cx.run_id));
+    outbox_rows.sort_by_key(|r| (r.state != "dead", r.queued_at));
+    let overwrites = crate::store::write_back::overwrites(&cx.store.conn, cx.run_id)?;
+    for r in &outbox_rows {
+        let (ws, row) = write_back.next_row(&mut book, &f)?;
+        let (state, format) = match (r.state.as_str(), r.outcome.as_deref()) {
+            ("dead", _) => (say("停止（要確認）", "dead-lettered"), &f.fail),
+            ("done", Some("already_set")) => (say("反映済（送信なし）", "already set"), &f.pass),
+            ("done", _) => (say("送信済", "sent"), &f.pass),
+            ("skipped", _) => (say("対象外", "skipped"), &f.text),
+            ("sending", _) => (say("送信中（応答なし）", "sending (no answer)"), &f.fail),
+            _ if r.last_error.is_some() => (say("再試行待ち", "to retry"), &f.fail),
+            _ => (say("送信待ち", "queued"), &f.text),
+        };
+        text(ws, &mut write_back, row, 0, &r.key.mall, &f.text)?;
+        text(ws, &mut write_back, row, 1, &r.key.order_number, &f.text)?;
+        text(ws, &mut write_back, row, 2, &action_name(r.change.action()), &f.text)?;
+        ws.write_string_with_format(row, 3, &state, format)?;
+        text(ws, &mut write_back, row, 4, r.call.as_deref().unwrap_or(""), &f.text)?;
+        text(ws, &mut write_back, row, 5, r.request.as_deref().unwrap_or(""), &f.text)?;
+        ws.write_number_with_format(row, 6, r.attempts as f64, &f.number)?;
+        let note = r.last_error.clone().or_else(|| r.outcome.clone().filter(|o| !matches!(o.as_str(), "changed" | "already_set"))).unwrap_or_default();
+        text(ws, &mut write_back, row, 7, &note, if r.state == "dead" { &f.fail_text } else { &f.text })?;
+    }
+    for o in &overwrites {
+        let (ws, row) = write_back.next_row(&mut book, &f)?;
+        text(ws, &mut write_back, row, 0, &o.key.mall, &f.text)?;
+        text(ws, &mut write_back, row, 1, &o.key.order_number, &f.text)?;
+        text(ws, &mut write_back, row, 2, &action_name(&o.action), &f.text)?;
+        ws.write_string_with_format(row, 3, &say("上書き（S12）", "overwritten (S12)"), &f.fail)?;
+        text(ws, &mut write_back, row, 5, &o.juchu_writes, &f.text)?;
+        let note = pick(
+            format!("モールの画面で「{}」に変えられていたため、juchu の内容で書き戻します", o.mall_showed),
+            format!("the mall's screen showed `{}`; juchu writes its own again", o.mall_showed),
+        );
+        text(ws, &mut write_back, row, 7, &note, &f.text)?;
+    }
+    let write_back_activity = !outbox_rows.is_empty() || !overwrites.is_empty();
+
     write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported, &mail_counts)?;
     // A sheet past 4 GB of XML needs ZIP64, which LibreOffice (7.4) refuses to open: only then.
-    let xml_bytes = [&summary, &checks, &items, &setup, &errors, &mails].iter().map(|s| s.xml_bytes).sum::<u64>();
+    let xml_bytes = [&summary, &checks, &items, &setup, &errors, &mails, &preview, &write_back].iter().map(|s| s.xml_bytes).sum::<u64>();
     book.use_zip_large_file(xml_bytes > ZIP64_AFTER);
     summary.finish(&mut book)?;
     checks.finish(&mut book)?;
@@ -548,10 +630,12 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
     setup.finish(&mut book)?;
     errors.finish(&mut book)?;
     mails.finish(&mut book)?;
+    preview.finish(&mut book)?;
+    write_back.finish(&mut book)?;
 
     // A cron poll with no new or changed order keeps the day's workbook as it is, instead of
     // replacing it with an empty one.
-    if matches!(scope, Scope::Run(_)) && orders == 0 && path.exists() {
+    if matches!(scope, Scope::Run(_)) && orders == 0 && !write_back_activity && path.exists() {
         return Ok(Written { orders, items: item_count, errors: error_count, kept: true });
     }
     // Written beside the real name, then renamed: never half a workbook under it.
@@ -594,15 +678,14 @@ fn write_summary(
         t(say("受注連動", "linkage")),
         t(say("キーの期限", "keys expire on")),
     ]);
+    // 受注連動 as the linkage history has it (`juchu linkage enable`), not the settings' switch.
+    let starts = cx.store.linkage_starts()?;
     for c in cx.store.report_mall_counts(cx.run_id)? {
         let m = cx.settings.malls.get(&c.mall);
-        let linkage = match m {
-            Some(m) if m.switches.linkage => match &m.linkage_starts_at {
-                Some(at) => pick(format!("ON（{} から）", at.value), format!("ON (from {})", at.value)),
-                None => say("ON", "ON"),
-            },
-            Some(_) => say("OFF", "OFF"),
-            None => String::new(),
+        let linkage = match starts.get(&c.mall) {
+            Some(at) if *at <= cx.now.naive_local() => pick(format!("ON（{} から）", at.format("%Y-%m-%d %H:%M")), format!("ON (from {})", at.format("%Y-%m-%d %H:%M"))),
+            Some(at) => pick(format!("シャドー（{} 開始予定）", at.format("%Y-%m-%d %H:%M")), format!("shadow (starts {})", at.format("%Y-%m-%d %H:%M"))),
+            None => say("OFF（シャドー）", "OFF (shadow)"),
         };
         let expires = m.and_then(|m| m.credentials_expire_on.as_ref()).map(|e| e.value.clone()).unwrap_or_default();
         lines.push(vec![t(c.mall.clone()), n(c.new), n(c.changed), n(c.pending), t(linkage), t(expires)]);
@@ -652,6 +735,15 @@ fn write_summary(
     // The summary has no header row: widths from its cells, at least a readable minimum.
     sheet.widths = sheet.widths.iter().map(|w| w.max(12.0)).collect();
     Ok(())
+}
+
+/// The write-back action as staff call it.
+fn action_name(action: &str) -> String {
+    match action {
+        "status" => pick("ステータス", "status"),
+        "shipping" => pick("発送完了報告", "shipment"),
+        other => other.to_string(),
+    }
 }
 
 /// `verification-2026-12-01.xlsx` → `verification-2026-12-01.xlsx.partial` (never opened by Excel by mistake).

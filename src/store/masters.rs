@@ -38,6 +38,7 @@ pub const MASTER_TABLES: &[&str] = &[
     "m_closed_weekdays",
     "m_delivery_methods",
     "m_national_holidays",
+    "m_carrier_codes",
 ];
 
 impl Store {
@@ -67,6 +68,10 @@ impl Store {
             let mut a = tx.appender("m_carriers")?;
             for r in &m.carriers {
                 a.append_row(params![r.name, r.rakuten_code, r.cool, r.origin.sheet, r.origin.row as i64])?;
+            }
+            let mut a = tx.appender("m_carrier_codes")?;
+            for r in &m.carrier_codes {
+                a.append_row(params![r.mall, r.carrier, r.code, r.origin.sheet, r.origin.row as i64])?;
             }
             let mut a = tx.appender("m_time_slots")?;
             for r in &m.time_slots {
@@ -171,6 +176,11 @@ impl Store {
         for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
             let (name, rakuten_code, cool, sh, row) = r?;
             m.carriers.push(Carrier { name, rakuten_code, cool, origin: origin(sh, row) });
+        }
+        let mut st = c.prepare("SELECT mall, carrier, code, src_sheet, src_row FROM m_carrier_codes ORDER BY src_row")?;
+        for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(4)?)))? {
+            let (mall, carrier, code, sh, row) = r?;
+            m.carrier_codes.push(CarrierCode { mall, carrier, code, origin: origin(sh, row) });
         }
         let mut st =
             c.prepare("SELECT carrier, label, code, start_hour, end_hour, src_sheet, src_row FROM m_time_slots ORDER BY src_row")?;

@@ -13,6 +13,7 @@ pub mod masters;
 pub mod products;
 pub mod report;
 pub mod runs;
+pub mod write_back;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (9, "the mail log: each order mail sent once; check 10 (メール文面) from it", V9),
     (10, "the mail log keeps each mail's body (the workbook's メール sheet) and staff's settling of a mail left at sending", V10),
     (11, "linkage history (受注連動, never overwritten) and juchu's own order status with its log", V11),
+    (12, "the write-back outbox (one row per order and action), its send log, the shadow plan, overwrites; the 配送会社コード master", V12),
 ];
 
 const V1: &str = r#"
@@ -571,6 +572,77 @@ CREATE TABLE order_status_log (
     changed_by VARCHAR NOT NULL,
     changed_at TIMESTAMP NOT NULL,      -- JST
     command VARCHAR NOT NULL            -- what did it: `orders move-status --to 処理済 --imported-before …`
+);
+"#;
+
+/// 書き戻し (write-back). The outbox holds the state each mall should show, one row per (mall,
+/// shop, order, action): a status or shipment changed again replaces the row's values and queues
+/// it again; the same change queued twice is the same row. `write_back_log` records every plan and
+/// send; `write_back_plan` is the latest shadow plan (連動プレビュー); `write_back_overwrites` each
+/// time juchu put back a status or shipment edited in the mall's own screen after linkage (S12).
+const V12: &str = r#"
+CREATE TABLE m_carrier_codes (mall VARCHAR, carrier VARCHAR, code VARCHAR, src_sheet VARCHAR, src_row INTEGER, PRIMARY KEY (mall, carrier));
+CREATE TABLE write_back_outbox (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,            -- status, shipping
+    status VARCHAR,                     -- status: 社内ステータス to write
+    carrier VARCHAR,                    -- shipping: 配送会社 as the masters name it
+    tracking_numbers VARCHAR,           -- shipping: お問い合わせ番号, comma-separated
+    shipped_on DATE,                    -- shipping: 出荷日
+    state VARCHAR NOT NULL,             -- queued, sending, done, skipped, dead
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error VARCHAR,
+    queued_at TIMESTAMP NOT NULL,       -- JST
+    queued_by VARCHAR NOT NULL,
+    command VARCHAR NOT NULL,
+    done_at TIMESTAMP,                  -- JST
+    done_run BIGINT,
+    outcome VARCHAR,                    -- changed, already_set, or why skipped
+    mall_call VARCHAR,                       -- the mall's write call, with the request's fields in the mall's codes
+    request VARCHAR,
+    PRIMARY KEY (mall, shop, order_number, action)
+);
+CREATE SEQUENCE write_back_log_seq;
+CREATE TABLE write_back_log (
+    seq BIGINT PRIMARY KEY DEFAULT nextval('write_back_log_seq'),
+    run_id BIGINT,
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    mall_call VARCHAR,
+    request VARCHAR,
+    result VARCHAR NOT NULL,            -- sending, changed, already_set, unknown, refused, failed, dead, skipped
+    detail VARCHAR,
+    logged_at TIMESTAMP NOT NULL        -- JST
+);
+CREATE TABLE write_back_plan (
+    run_id BIGINT NOT NULL,
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    mall_call VARCHAR,
+    request VARCHAR,
+    mall_shows VARCHAR,                 -- what the last fetch showed at the mall
+    differs BOOLEAN NOT NULL,
+    would_send BOOLEAN NOT NULL,
+    note VARCHAR,
+    planned_at TIMESTAMP NOT NULL       -- JST
+);
+CREATE SEQUENCE write_back_overwrites_seq;
+CREATE TABLE write_back_overwrites (
+    seq BIGINT PRIMARY KEY DEFAULT nextval('write_back_overwrites_seq'),
+    run_id BIGINT,
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    mall_showed VARCHAR,
+    juchu_writes VARCHAR,
+    logged_at TIMESTAMP NOT NULL        -- JST
 );
 "#;
 

@@ -15,3 +15,4 @@ mod orders;
 mod report;
 mod rules;
 mod store;
+mod write_back;
