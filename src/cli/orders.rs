@@ -146,6 +146,7 @@ fn change_orders(
     };
     let mut lines = Vec::new();
     let mut problems = Vec::new();
+    let mut unmapped = Vec::new();
     for number in numbers {
         let found = match wb_store::find_orders(&tx, number, mall) {
             Ok(f) => f,
@@ -195,7 +196,12 @@ fn change_orders(
                 match mapped {
                     Ok(mc) => line.push_str(&format!("\n      → {} {}", malls::status_call(kind).filter(|_| matches!(change, Change::Status { .. })).unwrap_or(malls::shipping_call(kind)), mc.request_text())),
                     Err(e) => {
-                        problems.push(e);
+                        unmapped.push(
+                            crate::config::diagnostic::Diagnostic::error("W001", format!("{} {}: {e}", key.mall, key.order_number)).help(pick(
+                                "マスタを直して load_masters を実行（juchu run）してから、もう一度このコマンドを実行してください",
+                                "fix the masters, load them (juchu run), then run this command again",
+                            )),
+                        );
                         continue;
                     }
                 }
@@ -216,11 +222,12 @@ fn change_orders(
         }
         lines.push(line);
     }
-    if !problems.is_empty() {
+    if !problems.is_empty() || !unmapped.is_empty() {
         drop(tx);
         for p in &problems {
             eprintln!("error: {p}");
         }
+        crate::pipeline::runner::print_diagnostics(&crate::config::diagnostic::Diagnostics(unmapped), opts);
         eprintln!("  help: {}", pick("何も変えていません。直してからもう一度実行してください", "nothing changed; fix these and run again"));
         return ExitStatus::Config;
     }

@@ -748,7 +748,7 @@ mod tests {
                     let b = text.as_bytes();
                     for i in 0..b.len().saturating_sub(5) {
                         let lit = &b[i..i + 6];
-                        if lit[0] == b'"' && lit[5] == b'"' && b"CDFMRS".contains(&lit[1]) && lit[2..5].iter().all(u8::is_ascii_digit) {
+                        if lit[0] == b'"' && lit[5] == b'"' && b"CDFMRSW".contains(&lit[1]) && lit[2..5].iter().all(u8::is_ascii_digit) {
                             found.push((String::from_utf8(lit[1..5].to_vec()).unwrap(), path.display().to_string()));
                         }
                     }

@@ -51,14 +51,13 @@ impl MallChange {
 
 /// `masters.xlsx!受注ステータス!D7`: a master cell as staff find it.
 pub fn cell(masters: &Masters, origin: &Origin, header: &str) -> String {
-    let col = masters
-        .sheets
-        .get(&origin.sheet)
-        .and_then(|s| s.headers.iter().position(|h| h == header))
-        .map(column_letter)
-        .unwrap_or_else(|| "A".into());
+    let index = masters.sheets.get(&origin.sheet).and_then(|s| s.headers.iter().position(|h| h == header)).unwrap_or(0);
     let file = std::path::Path::new(&origin.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    format!("{file}!{}!{col}{}", origin.sheet, origin.row)
+    // A sheet given as a CSV is a file: line and column, as an editor finds them.
+    if file.to_ascii_lowercase().ends_with(".csv") {
+        return format!("{file}:{}:{}", origin.row, index + 1);
+    }
+    format!("{file}!{}!{}{}", origin.sheet, column_letter(index), origin.row)
 }
 
 fn column_letter(i: usize) -> String {

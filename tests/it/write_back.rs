@@ -295,3 +295,37 @@ fn http_get(addr: &str, path: &str) -> String {
     s.read_to_string(&mut text).unwrap();
     text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
 }
+
+#[test]
+fn a_change_with_no_answer_is_dead_lettered_after_max_attempts_and_listed() {
+    let shop = imported_shop();
+    assert_eq!(shop.juchu(&["linkage", "enable", PIPELINE, "--mall", "aupay", "--start", "2026-11-28T10:30"]).code, 0);
+    let later = "2026-11-28T11:30:00+09:00";
+    assert_eq!(at(&shop, later, &["run", PIPELINE]).code, 0);
+    let (_, number) = orders_placed_after(&shop, "2026-11-28 10:30:00", 1).into_iter().find(|(m, _)| m == "aupay").unwrap();
+    ship_each(&shop, later, &[("aupay".into(), number.clone())]);
+    shop.write(
+        "pipelines/write-back.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: write-back\n    type: write_back\n    with: { max_attempts: 2, retries: 1, backoff_ms: 1 }\n  - id: workbook\n    type: report\n    with: { path: ../out/write-back.xlsx }\n",
+    );
+    shop.write("down.yaml", "error_rate: 1.0\n");
+    let down = shop.path("down.yaml").display().to_string();
+    let env = [("JUCHU_MOCK_SCENARIO", down.as_str())];
+    let first = shop.juchu_env(&["--now", later, "write-back", "pipelines/write-back.yaml"], &env);
+    assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(shop.query_one(&format!("select state || ' ' || attempts from write_back_outbox where order_number = '{number}'")), "queued 1");
+    let second = shop.juchu_env(&["--now", later, "run", "pipelines/write-back.yaml"], &env);
+    assert_eq!(second.code, 1, "{}\n{}", second.stdout, second.stderr);
+    assert!(second.stderr.contains("[W003]") && second.stderr.contains("no answer in 2 runs"), "{}", second.stderr);
+    assert_eq!(shop.query_one(&format!("select state from write_back_outbox where order_number = '{number}'")), "dead");
+    // Listed first on the workbook's write-back sheet.
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(shop.path("out/write-back.xlsx")).unwrap();
+    let sheet = book.worksheet_range("Write-back").unwrap();
+    let row: Vec<String> = sheet.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!((row[0].as_str(), row[1].as_str(), row[3].as_str()), ("aupay", number.as_str(), "dead-lettered"), "{row:?}");
+    // Queued again by hand: with the mall back, it is read first, then sent once.
+    let again = shop.juchu(&["--now", later, "write-back", "pipelines/write-back.yaml", "--retry-dead"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")), "done changed");
+}
