@@ -619,6 +619,14 @@ pub const CODES: &[Code] = &[
             "update juchu, or data/holidays/syukujitsu.csv, when the Cabinet Office publishes the next year (each February); until then the holidays are computed by the Holiday Act",
         ),
     ),
+    w(
+        "M012",
+        t("配送会社コードのシートに、配送会社シートにない配送会社があります", "a 配送会社コード row names a carrier the 配送会社 sheet lacks"),
+        t(
+            "配送会社シートと同じ名前に直してください。書き戻しは配送会社シートの名前でコードを探します",
+            "write the name as the 配送会社 sheet does; the write-back looks codes up by that name",
+        ),
+    ),
     e(
         "C070",
         t("設定に mail: がありません", "the settings have no `mail:` section"),

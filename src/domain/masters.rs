@@ -322,6 +322,9 @@ pub fn validate(m: &Masters, shop: &ShopView<'_>, products: &[MasterProduct], op
     if read(&[sheet::DELIVERY_METHODS, sheet::CARRIERS]) {
         check_delivery_methods(m, &mut out);
     }
+    if read(&[sheet::CARRIERS]) {
+        check_carrier_codes(m, &mut out);
+    }
     if read(&[sheet::OPTION_ADDONS]) {
         check_option_addons(m, options, &mut out);
     }
@@ -511,6 +514,28 @@ fn check_carrier_time_slots(m: &Masters, out: &mut Vec<Finding>) {
                     "add its slots to the sheet {} (`{} | 午前中 | <時間帯コード> | 8 | 12` …); until then every order asking it for a time slot fails check 4",
                     sheet::TIME_SLOTS,
                     c.name
+                ),
+            ));
+        }
+    }
+}
+
+/// 配送会社コード rows against the 配送会社 sheet: a carrier named nowhere else is a typo, and the
+/// shipments staff record under the real name would find no code.
+fn check_carrier_codes(m: &Masters, out: &mut Vec<Finding>) {
+    let carriers: HashSet<&str> = m.carriers.iter().map(|c| c.name.as_str()).collect();
+    for cc in &m.carrier_codes {
+        if !carriers.contains(cc.carrier.as_str()) {
+            out.push(Finding::warning(
+                "M012",
+                super::lang::pick(
+                    format!("配送会社コードの配送会社「{}」（モール {}）が配送会社シートにありません", cc.carrier, cc.mall),
+                    format!("carrier `{}` (mall {}) of the sheet {} is not in the carrier master", cc.carrier, cc.mall, sheet::CARRIER_CODES),
+                ),
+                cell(&cc.origin, "配送会社"),
+                super::lang::pick(
+                    format!("{} シートと同じ名前にしてください（書き戻しは配送会社シートの名前でコードを探します）", sheet::CARRIERS),
+                    format!("write it as the sheet {} does (the write-back looks codes up by that name)", sheet::CARRIERS),
                 ),
             ));
         }

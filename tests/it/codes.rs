@@ -18,10 +18,7 @@ use crate::support::Shop;
 
 /// Codes no user can cause (or no test can cause without breaking the machine), each with why.
 const NOT_USER_CAUSED: &[(&str, &str)] =
-    &[
-        ("F003", "the store failed while saving a mall's orders: internal (a full disk, a damaged store mid-run)"),
-        ("W003", "a mall that does not answer: the mall's fault, not staff's (tests/it/write_back.rs drives it with the mock's faults)"),
-    ];
+    &[("F003", "the store failed while saving a mall's orders: internal (a full disk, a damaged store mid-run)")];
 
 const CONTROL_FILES: &[&str] = &["args", "expect_exit", "setup", "env"];
 
