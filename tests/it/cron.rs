@@ -219,6 +219,14 @@ fn every_run_warns_about_expiring_keys_even_when_nothing_changed() {
         assert!(out.stderr.contains("warning[C024]: the credentials of mall `rakuten` expire in 10 days (2027-02-20)"), "{}", out.stderr);
         assert!(out.stderr.contains("shop.yaml:") && out.stderr.contains("credentials_expire_on: 2027-02-20"), "at the settings key: {}", out.stderr);
     }
+    // The workbook's summary lists each mall's date and how it stands.
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut book: Xlsx<_> = open_workbook(shop.path("out/verification-2027-02-10.xlsx")).expect("the workbook");
+    let summary = book.worksheet_range("Summary").expect("its summary");
+    let rakuten = summary.rows().find(|r| r.first().is_some_and(|c| c.to_string() == "rakuten")).expect("rakuten's row").to_vec();
+    assert!(rakuten.iter().any(|c| c.to_string() == "2027-02-20 (in 10 days)"), "{rakuten:?}");
+    let yahoo = summary.rows().find(|r| r.first().is_some_and(|c| c.to_string() == "yahoo")).expect("yahoo's row").to_vec();
+    assert!(yahoo.iter().any(|c| c.to_string() == "2027-05-31"), "{yahoo:?}");
 }
 
 #[test]
