@@ -331,7 +331,7 @@ fn summary_line(
     };
     let warnings = match held_warnings {
         0 => String::new(),
-        n => pick(format!(", 警告 {n} 件（-v で表示）"), format!("; {n} warning(s), -v shows them")),
+        n => pick(format!(", 警告 {n} 件は -v で表示"), format!("; {n} warning(s), -v shows them")),
     };
     pick(
         format!("{when} {name}: {what}（{stages} ステージ, {seconds:.2} 秒{warnings}）"),

@@ -83,8 +83,8 @@ fn wait_exit(child: &mut Child, secs: u64) -> i32 {
 #[test]
 fn two_runs_started_at_once_one_works_and_the_other_exits_75_naming_it() {
     let shop = Shop::sample();
-    let mut a = spawn(&shop, &["run", "pipelines/demo.yaml"], &[]);
-    let mut b = spawn(&shop, &["run", "pipelines/demo.yaml"], &[]);
+    let a = spawn(&shop, &["run", "pipelines/demo.yaml"], &[]);
+    let b = spawn(&shop, &["run", "pipelines/demo.yaml"], &[]);
     let (pa, pb) = (a.id(), b.id());
     let (oa, ob) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     let mut codes = [(oa.status.code(), pa, pb, &oa), (ob.status.code(), pb, pa, &ob)];
