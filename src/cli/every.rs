@@ -63,8 +63,14 @@ pub fn every(pipeline: &Path, interval: Duration, opts: &RunOptions) -> ExitStat
     super::logging::notice(
         TARGET,
         &pick(
-            format!("juchu run {shown} --every {every}: 開始しました（pid {}）。SIGTERM か Ctrl-C で、実行中のステージを終えてから止まります", std::process::id()),
-            format!("juchu run {shown} --every {every}: started (pid {}); SIGTERM or Ctrl-C stops it after the current stage", std::process::id()),
+            format!(
+                "juchu run {shown} --every {every}: 開始しました（pid {}）。SIGTERM か Ctrl-C で、実行中のステージを終えてから止まります",
+                std::process::id()
+            ),
+            format!(
+                "juchu run {shown} --every {every}: started (pid {}); SIGTERM or Ctrl-C stops it after the current stage",
+                std::process::id()
+            ),
         ),
     );
     let start = Instant::now();

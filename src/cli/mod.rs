@@ -218,7 +218,9 @@ pub fn main() -> ExitStatus {
         verbose: cli.verbose > 0,
     };
     // Progress bars only for a person at a terminal: never in a cron log, a journal or a test.
-    crate::io::progress::enable(styled && !cli.quiet && cli.log_format == LogFormat::Text && std::env::var_os("JUCHU_NO_PROGRESS").is_none());
+    crate::io::progress::enable(
+        styled && !cli.quiet && cli.log_format == LogFormat::Text && std::env::var_os("JUCHU_NO_PROGRESS").is_none(),
+    );
     match cli.command {
         Command::Run { pipeline, replay, every: Some(interval) } => every::every(&pipeline, interval, &RunOptions { replay, ..opts }),
         Command::Run { pipeline, replay, every: None } => run::run(&pipeline, &RunOptions { replay, ..opts }),

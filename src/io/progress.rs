@@ -41,7 +41,9 @@ pub fn stage_started(label: &str) {
         return;
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template("{spinner} {prefix} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix} {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.set_prefix(label.to_string());
     bar.enable_steady_tick(Duration::from_millis(120));
     if let Ok(mut guard) = CURRENT.lock() {

@@ -220,7 +220,11 @@ fn every_run_warns_about_expiring_keys_even_when_nothing_changed() {
     assert_eq!(quiet.stdout.lines().count(), 1, "{}", quiet.stdout);
     for out in [&first, &quiet] {
         assert!(out.stderr.contains("warning[C024]: the credentials of mall `rakuten` expire in 10 days (2027-02-20)"), "{}", out.stderr);
-        assert!(out.stderr.contains("shop.yaml:") && out.stderr.contains("credentials_expire_on: 2027-02-20"), "at the settings key: {}", out.stderr);
+        assert!(
+            out.stderr.contains("shop.yaml:") && out.stderr.contains("credentials_expire_on: 2027-02-20"),
+            "at the settings key: {}",
+            out.stderr
+        );
     }
     // The workbook's summary lists each mall's date and how it stands.
     use calamine::{open_workbook, Reader, Xlsx};
