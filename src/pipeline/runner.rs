@@ -265,7 +265,9 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     let _ = store.finish_run(run_id, run_status(status), status.code());
     let _ = store.conn.execute_batch("CHECKPOINT");
     let quiet_run = out.held.is_some() && status == ExitStatus::Success && !stopped;
-    let summary = summary_line(path, now, stages.len(), run_started.elapsed().as_secs_f64(), status, quiet_run, stopped, out.held_warnings);
+    // Held warnings are counted on the line only when they stay held (a quiet run); otherwise they are printed.
+    let held_warnings = if quiet_run && !opts.json { out.held_warnings } else { 0 };
+    let summary = summary_line(path, now, stages.len(), run_started.elapsed().as_secs_f64(), status, quiet_run, stopped, held_warnings);
     if opts.json {
         if !opts.quiet {
             println!(
