@@ -384,6 +384,7 @@ fn write(
                 r.line as i64
             ])?;
         }
+        crate::io::progress::inc(p.products.len() as u64 % 1024);
         a.flush()?;
         let mut a = tx.appender_to_catalog_and_db("stage_deletes", "temp", "main")?;
         for k in &p.deletes {
