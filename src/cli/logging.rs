@@ -26,18 +26,32 @@ impl Log for Logger {
         if !self.enabled(r.metadata()) {
             return;
         }
-        let ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let message = r.args().to_string();
-        let message = redact(&message);
-        match self.format {
-            LogFormat::Text => eprintln!("{ts} {:<5} {message}", r.level()),
-            LogFormat::Json => {
-                eprintln!("{}", serde_json::json!({ "ts": ts, "level": r.level().as_str(), "target": r.target(), "message": message }))
-            }
-        }
+        emit(self.format, r.level().as_str(), r.target(), &r.args().to_string());
     }
 
     fn flush(&self) {}
+}
+
+/// One log line on stderr, secrets written `***`.
+fn emit(format: LogFormat, level: &str, target: &str, message: &str) {
+    let ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let message = redact(message);
+    match format {
+        LogFormat::Text => eprintln!("{ts} {level:<5} {message}"),
+        LogFormat::Json => eprintln!("{}", serde_json::json!({ "ts": ts, "level": level, "target": target, "message": message })),
+    }
+}
+
+/// The format and `-q` chosen at [`init`], for [`notice`].
+static CHOSEN: std::sync::OnceLock<(LogFormat, bool)> = std::sync::OnceLock::new();
+
+/// A line every log shows unless `-q` (the `--every` loop's start and stop), at INFO: the
+/// default level (warnings) would hide it, and it is not a warning.
+pub fn notice(target: &str, message: &str) {
+    let (format, quiet) = CHOSEN.get().copied().unwrap_or((LogFormat::Text, false));
+    if !quiet {
+        emit(format, "INFO", target, message);
+    }
 }
 
 pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
@@ -47,6 +61,7 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
         (false, 1) => LevelFilter::Info,
         _ => LevelFilter::Debug,
     };
+    let _ = CHOSEN.set((format, quiet));
     let _ = log::set_boxed_logger(Box::new(Logger { format, level, verbose }));
     log::set_max_level(level);
 }

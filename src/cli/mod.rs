@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand.
 
 mod check;
+mod every;
 mod explain;
 mod gen;
 mod linkage;
@@ -25,6 +26,7 @@ use crate::ExitStatus;
 const EXAMPLES: &str = "\
 Examples:
   juchu run pipelines/demo.yaml                 run the sample shop's pipeline
+  juchu run pipelines/demo.yaml --every 3m      the same every 3 minutes, until SIGTERM or Ctrl-C
   juchu check pipelines/demo.yaml               list every problem in the pipeline, settings and spreadsheets
   juchu preview pipelines/demo.yaml --stage products
   juchu query \"select mall, count(*) from products group by mall\"
@@ -75,12 +77,17 @@ pub enum LogFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a pipeline: every stage in order, each in its own transaction.
-    #[command(after_help = "Example:\n  juchu run pipelines/demo.yaml")]
+    #[command(
+        after_help = "Examples:\n  juchu run pipelines/demo.yaml\n  juchu run pipelines/demo.yaml --every 3m\n\nA run in which nothing changed prints one line (-v: every stage). With --every the run repeats\nevery interval, counted from the start (a tick a long run missed is skipped); a failing run is\nlogged and the loop goes on; SIGTERM or Ctrl-C stops it after the current stage (exit 0), a\nsecond signal at once."
+    )]
     Run {
         pipeline: PathBuf,
         /// Re-enrich every stored order (after rules or masters changed); the summary counts the orders whose values changed.
         #[arg(long)]
         replay: bool,
+        /// Run again and again, this often (90s, 3m, 1h), until SIGTERM or Ctrl-C; each run takes the lock as a single run does.
+        #[arg(long, value_name = "INTERVAL", value_parser = every::parse_interval)]
+        every: Option<std::time::Duration>,
     },
     /// Check a pipeline, its settings, masters and input files; print every problem; write nothing.
     #[command(
@@ -213,20 +220,27 @@ pub fn main() -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
+    let styled = std::io::stderr().is_terminal();
     let opts = RunOptions {
         store: cli.store.clone(),
         replay: false,
         clock,
         quiet: cli.quiet,
-        styled: std::io::stderr().is_terminal(),
+        styled,
         all_diagnostics: cli.all_diagnostics,
         json: cli.log_format == LogFormat::Json,
         only_kind: None,
         dry_run: false,
         retry_dead: false,
+        verbose: cli.verbose > 0,
     };
+    // Progress bars only for a person at a terminal: never in a cron log, a journal or a test.
+    crate::io::progress::enable(
+        styled && !cli.quiet && cli.log_format == LogFormat::Text && std::env::var_os("JUCHU_NO_PROGRESS").is_none(),
+    );
     match cli.command {
-        Command::Run { pipeline, replay } => run::run(&pipeline, &RunOptions { replay, ..opts }),
+        Command::Run { pipeline, replay, every: Some(interval) } => every::every(&pipeline, interval, &RunOptions { replay, ..opts }),
+        Command::Run { pipeline, replay, every: None } => run::run(&pipeline, &RunOptions { replay, ..opts }),
         Command::WriteBack { pipeline, dry_run, retry_dead } => {
             run::run(&pipeline, &RunOptions { only_kind: Some("write_back"), dry_run, retry_dead, ..opts })
         }

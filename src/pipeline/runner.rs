@@ -1,6 +1,7 @@
 //! `juchu run`: one writer at a time, stage by stage, every stage's outcome recorded in `runs`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -23,7 +24,7 @@ pub struct RunOptions {
     pub styled: bool,
     /// Every diagnostic in full, not the first few of each code and a count (`--all-diagnostics`).
     pub all_diagnostics: bool,
-    /// Diagnostics as JSON lines, every one (`--log-format json`).
+    /// Diagnostics as JSON lines, every one (`--log-format json`); the run's summary is one JSON object line.
     pub json: bool,
     /// Run only the pipeline's stages of this kind (`juchu write-back`: `write_back`).
     pub only_kind: Option<&'static str>,
@@ -31,6 +32,76 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// `juchu write-back --retry-dead`.
     pub retry_dead: bool,
+    /// `-v`: every stage's line even when nothing changed (otherwise a quiet run is one line).
+    pub verbose: bool,
+}
+
+/// Set by the `--every` loop's signal handler (SIGTERM, SIGINT): the run finishes the stage it is
+/// in (its transaction commits or rolls back as usual), skips the rest and releases the lock.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// What the run prints, held back while nothing has changed: a run in which no stage changed
+/// anything (a cron poll that found nothing) prints one summary line instead of a line per stage
+/// and the warnings they repeat (`-v` shows them; the store keeps them in `run_diagnostics`).
+struct Output<'a> {
+    opts: &'a RunOptions,
+    /// `Some` while every stage so far changed nothing.
+    held: Option<Vec<Held>>,
+    /// Warnings held back (for the summary line's count).
+    held_warnings: usize,
+    /// For `--log-format json`: each stage as an object of the summary line.
+    stages: Vec<serde_json::Value>,
+}
+
+enum Held {
+    Line(String),
+    Diagnostics(Diagnostics),
+}
+
+impl Output<'_> {
+    fn line(&mut self, text: String) {
+        if self.opts.quiet || self.opts.json {
+            return;
+        }
+        match &mut self.held {
+            Some(held) => held.push(Held::Line(text)),
+            None => println!("{text}"),
+        }
+    }
+
+    fn diagnostics(&mut self, diags: Diagnostics) {
+        if diags.is_empty() {
+            return;
+        }
+        match &mut self.held {
+            // JSON lines carry every diagnostic, quiet run or not: a collector filters them.
+            Some(held) if !self.opts.json => {
+                self.held_warnings += diags.0.len();
+                held.push(Held::Diagnostics(diags));
+            }
+            _ => print_diagnostics(&diags, self.opts),
+        }
+    }
+
+    /// Something changed or failed: print what was held back, and from now on as it comes.
+    fn release(&mut self) {
+        for h in self.held.take().unwrap_or_default() {
+            match h {
+                Held::Line(text) => println!("{text}"),
+                Held::Diagnostics(d) => print_diagnostics(&d, self.opts),
+            }
+        }
+        self.held_warnings = 0;
+    }
+}
+
+/// A stage changed the store or the outside (a file, a mail), or some of its records failed.
+fn changed_anything(o: &StageOutcome) -> bool {
+    o.rows_new > 0 || o.rows_changed > 0 || o.rows_out > 0 || o.rows_rejected > 0 || o.failed > 0
 }
 
 /// How many problems of one code are shown in full before the rest are counted.
@@ -42,6 +113,7 @@ macro_rules! say {
 }
 
 pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
+    let run_started = Instant::now();
     let now = opts.clock.now();
     let loaded = check::load(path, now);
     let errors = loaded.diagnostics.has_errors();
@@ -83,13 +155,13 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
             return ExitStatus::Internal;
         }
     };
-    say!(
-        opts,
+    let mut out = Output { opts, held: (!opts.verbose && !opts.dry_run).then(Vec::new), held_warnings: 0, stages: Vec::new() };
+    out.line(format!(
         "juchu run {} (run {run_id}, now {}, store {})",
         crate::config::diagnostic::display_path(path),
         now.format("%Y-%m-%d %H:%M:%S%:z"),
         crate::config::diagnostic::display_path(&store_path)
-    );
+    ));
     // The in-process mock mall, for switched-on malls whose endpoint is `mock` (the demo, tests); its
     // FTP side (and its folder, state/mock-ftp/) only for a switched-on mall fetched over FTP.
     let mock_malls: Vec<_> =
@@ -110,11 +182,21 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     let mock_endpoints = mock.as_ref().map(|m| crate::malls::MockEndpoints { http: m.url.clone(), ftp: m.ftp_url.clone() });
     let mut status = ExitStatus::Success;
     let mut records_failed = false;
+    let mut stopped = false;
     for (seq, stage) in stages.iter().enumerate() {
         let (id, kind) = (stage.id(), stage.kind);
         if status != ExitStatus::Success {
             let _ = record_stage(&store, run_id, seq, stage, "skipped", &StageOutcome::default(), 0);
-            say!(opts, "  - {:<18} {:<18} {}", id, kind, pick("前のステージが失敗したため実行せず", "skipped"));
+            out.line(format!("  - {:<18} {:<18} {}", id, kind, pick("前のステージが失敗したため実行せず", "skipped")));
+            out.stages.push(serde_json::json!({ "id": id, "type": kind, "status": "skipped" }));
+            continue;
+        }
+        if stop_requested() {
+            // SIGTERM/SIGINT to the `--every` loop: the stages before committed; these wait for the next run.
+            stopped = true;
+            let _ = record_stage(&store, run_id, seq, stage, "skipped", &StageOutcome::default(), 0);
+            out.line(format!("  - {:<18} {:<18} {}", id, kind, pick("停止の指示があったため実行せず", "skipped: stop requested")));
+            out.stages.push(serde_json::json!({ "id": id, "type": kind, "status": "skipped" }));
             continue;
         }
         let started = Instant::now();
@@ -129,7 +211,13 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
             dry_run: opts.dry_run,
             retry_dead: opts.retry_dead,
         };
+        // Tests make a stage panic to prove the `--every` loop survives it (JUCHU_PANIC_AT=stage id).
+        if std::env::var("JUCHU_PANIC_AT").is_ok_and(|v| v == id) {
+            panic!("JUCHU_PANIC_AT={id}");
+        }
+        crate::io::progress::stage_started(&format!("{id} ({kind})"));
         let result = stage.stage.run(&cx);
+        crate::io::progress::stage_finished();
         let ms = started.elapsed().as_millis() as i64;
         match result {
             Ok(outcome) => {
@@ -143,11 +231,20 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                 let _ = record_stage(&store, run_id, seq, stage, state, &outcome, ms);
                 let _ = store.record_diagnostics(run_id, seq, id, &outcome.warnings);
                 records_failed |= outcome.failed > 0;
-                say!(opts, "  {mark} {:<18} {:<18} {} ({ms} ms)", id, kind, outcome.message);
+                if changed_anything(&outcome) {
+                    out.release();
+                }
+                out.line(format!("  {mark} {:<18} {:<18} {} ({ms} ms)", id, kind, outcome.message));
+                out.stages.push(serde_json::json!({
+                    "id": id, "type": kind, "status": state, "ms": ms,
+                    "rows_in": outcome.rows_in, "rows_new": outcome.rows_new, "rows_changed": outcome.rows_changed,
+                    "rows_unchanged": outcome.rows_unchanged, "rows_out": outcome.rows_out, "rows_rejected": outcome.rows_rejected,
+                    "failed": outcome.failed, "warnings": outcome.warnings.len(), "message": outcome.message,
+                }));
                 if outcome.bytes > 0 && ms > 0 {
                     log::info!("{id}: {:.1} MB/s", outcome.bytes as f64 / 1e6 / (ms as f64 / 1000.0));
                 }
-                print_diagnostics(&Diagnostics(outcome.warnings.clone()), opts);
+                out.diagnostics(Diagnostics(outcome.warnings.clone()));
             }
             Err(StageError::Input(diags)) => {
                 let failed = StageOutcome {
@@ -159,14 +256,18 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
                 };
                 let _ = record_stage(&store, run_id, seq, stage, "failed", &failed, ms);
                 let _ = store.record_diagnostics(run_id, seq, id, &diags);
-                say!(opts, "  ✗ {:<18} {:<18} {}", id, kind, failed.message);
-                print_diagnostics(&Diagnostics(diags), opts);
+                out.release();
+                out.line(format!("  ✗ {:<18} {:<18} {}", id, kind, failed.message));
+                out.stages.push(serde_json::json!({ "id": id, "type": kind, "status": "failed", "ms": ms, "message": failed.message }));
+                out.diagnostics(Diagnostics(diags));
                 status = ExitStatus::Config;
             }
             Err(StageError::Internal(e)) => {
                 let failed = StageOutcome { message: format!("{e:#}"), ..Default::default() };
                 let _ = record_stage(&store, run_id, seq, stage, "failed", &failed, ms);
-                say!(opts, "  ✗ {:<18} {:<18} failed", id, kind);
+                out.release();
+                out.line(format!("  ✗ {:<18} {:<18} failed", id, kind));
+                out.stages.push(serde_json::json!({ "id": id, "type": kind, "status": "failed", "ms": ms, "message": failed.message }));
                 eprintln!("error: stage `{id}` failed: {e:#}");
                 eprintln!(
                     "  help: {} (exit 70)",
@@ -184,7 +285,40 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
     }
     let _ = store.finish_run(run_id, run_status(status), status.code());
     let _ = store.conn.execute_batch("CHECKPOINT");
+    let quiet_run = out.held.is_some() && status == ExitStatus::Success && !stopped;
+    // Held warnings are counted on the line only when they stay held (a quiet run); otherwise they are printed.
+    let held_warnings = if quiet_run && !opts.json { out.held_warnings } else { 0 };
+    let summary = summary_line(path, now, stages.len(), run_started.elapsed().as_secs_f64(), status, quiet_run, stopped, held_warnings);
+    if opts.json {
+        if !opts.quiet {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "level": if status == ExitStatus::Success { "INFO" } else { "WARN" },
+                    "target": "juchu::run",
+                    "message": summary,
+                    "pipeline": crate::config::diagnostic::display_path(path),
+                    "run_id": run_id,
+                    "now": now.to_rfc3339(),
+                    "changed": !quiet_run,
+                    "stopped": stopped,
+                    "exit_code": status.code(),
+                    "seconds": (run_started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+                    "stages": out.stages,
+                })
+            );
+        }
+        return status;
+    }
+    if quiet_run {
+        // One line for a poll that found nothing: the stage lines and the warnings they repeat are held back.
+        say!(opts, "{summary}");
+        return status;
+    }
+    out.release();
     match status {
+        ExitStatus::Success if stopped => say!(opts, "{summary}"),
         ExitStatus::Success => say!(opts, "{}", pick("完了しました。", "done.")),
         s => eprintln!(
             "{}",
@@ -195,6 +329,37 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
         ),
     }
     status
+}
+
+/// `2026-12-02 13:03 demo: 変化なし（9 ステージ, 0.21 秒）`: the run's time (JST), the pipeline's
+/// name, what happened, how many stages and how long.
+#[allow(clippy::too_many_arguments)]
+fn summary_line(
+    path: &Path,
+    now: chrono::DateTime<chrono::FixedOffset>,
+    stages: usize,
+    seconds: f64,
+    status: ExitStatus,
+    quiet_run: bool,
+    stopped: bool,
+    held_warnings: usize,
+) -> String {
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+    let when = now.with_timezone(&crate::domain::time::jst()).format("%Y-%m-%d %H:%M");
+    let what = match (quiet_run, stopped, status) {
+        (true, _, _) => pick("変化なし", "nothing changed"),
+        (_, true, _) => pick("停止の指示で途中まで", "stopped on request"),
+        (_, _, ExitStatus::Success) => pick("完了", "done"),
+        (_, _, s) => pick(format!("終了コード {}", s.code()), format!("exit code {}", s.code())),
+    };
+    let warnings = match held_warnings {
+        0 => String::new(),
+        n => pick(format!(", 警告 {n} 件は -v で表示"), format!("; {n} warning(s), -v shows them")),
+    };
+    pick(
+        format!("{when} {name}: {what}（{stages} ステージ, {seconds:.2} 秒{warnings}）"),
+        format!("{when} {name}: {what} ({stages} stages, {seconds:.2} s{warnings})"),
+    )
 }
 
 /// `juchu preview`: what a stage would write, from its inputs; nothing is written. On failure, the
@@ -301,8 +466,15 @@ fn record_stage(store: &Store, run_id: i64, seq: usize, stage: &PlannedStage, st
 pub fn lock_and_open(store_path: &Path, what: &str) -> Result<(RunLock, Store), ExitStatus> {
     let lock = match RunLock::acquire(store_path, what) {
         Ok(l) => l,
-        Err(e @ RunLockError::Held { .. }) => {
-            eprintln!("juchu: {e}");
+        Err(RunLockError::Held { path, holder }) => {
+            // Two runs started at the same instant: the holder may not have written who it is yet.
+            let holder = if holder == "unknown" {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                crate::store::lock::holder(store_path).unwrap_or(holder)
+            } else {
+                holder
+            };
+            eprintln!("juchu: {}", RunLockError::Held { path, holder });
             eprintln!(
                 "  help: {}",
                 pick(

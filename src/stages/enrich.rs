@@ -98,6 +98,11 @@ impl Stage for EnrichConfig {
         // committed, so the rows this transaction deletes below are still read.
         let reader = cx.store.conn.try_clone().map_err(anyhow::Error::from)?;
         let sql = orders_sql(cx.replay);
+        if cx.replay && crate::io::progress::enabled() {
+            // A terminal's progress bar for the replay: every stored order is enriched again.
+            let total: i64 = tx.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).map_err(anyhow::Error::from)?;
+            crate::io::progress::set_length(total as u64, &crate::domain::lang::pick("受注", "orders"));
+        }
         if cx.replay {
             tx.execute_batch("DELETE FROM order_enrichment").map_err(anyhow::Error::from)?;
         } else {
@@ -181,6 +186,7 @@ impl Stage for EnrichConfig {
                 let (rows, t, new_reasons) = part?;
                 waiting += clock.elapsed();
                 clock = Instant::now();
+                crate::io::progress::inc(t.enriched);
                 tally.merge(&t);
                 appender.append_record_batch(rows)?;
                 for (text, id) in &new_reasons {

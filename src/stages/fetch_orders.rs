@@ -118,13 +118,24 @@ impl Stage for FetchOrdersConfig {
         }
         // Every mall is asked at once (a slow or retrying mall does not hold up the others); the
         // orders are then saved one mall at a time, each in its own transaction, in pipeline order.
+        crate::io::progress::set_length(active.len() as u64, &pick("モール", "malls"));
+        let fetched_so_far = std::sync::atomic::AtomicU64::new(0);
         let fetches: Vec<Result<MallFetch, PollError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = active
                 .iter()
                 .map(|(name, m)| {
                     let db = cx.store.conn.try_clone();
                     let (mock, now, initial_days) = (cx.mock.clone(), cx.now, self.initial_days);
-                    scope.spawn(move || fetch_mall(db.map_err(PollError::Store)?, mock.as_ref(), now, initial_days, name, m))
+                    let fetched_so_far = &fetched_so_far;
+                    scope.spawn(move || {
+                        let f = fetch_mall(db.map_err(PollError::Store)?, mock.as_ref(), now, initial_days, name, m);
+                        // A terminal's progress bar: malls answered, orders fetched so far.
+                        let n = f.as_ref().map_or(0, |f| f.fetched.len() as u64);
+                        let total = fetched_so_far.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+                        crate::io::progress::set_message(pick(format!("受注 {total} 件"), format!("{total} orders")));
+                        crate::io::progress::inc(1);
+                        f
+                    })
                 })
                 .collect();
             handles

@@ -367,7 +367,11 @@ fn write(
         // Staged in a temp table, then upserted set-based: appending straight into `products` (with
         // its primary-key index) measured slower, even for a mall's first import.
         let mut a = tx.appender_to_catalog_and_db("stage_products", "temp", "main")?;
-        for r in &p.products {
+        crate::io::progress::set_length(p.products.len() as u64, &pick("商品", "products"));
+        for (i, r) in p.products.iter().enumerate() {
+            if i % 1024 == 1023 {
+                crate::io::progress::inc(1024);
+            }
             a.append_row(params![
                 r.item_key,
                 r.product_code,
@@ -380,6 +384,7 @@ fn write(
                 r.line as i64
             ])?;
         }
+        crate::io::progress::inc(p.products.len() as u64 % 1024);
         a.flush()?;
         let mut a = tx.appender_to_catalog_and_db("stage_deletes", "temp", "main")?;
         for k in &p.deletes {

@@ -687,7 +687,7 @@ fn write_summary(
             Some(at) => pick(format!("シャドー（{} 開始予定）", at.format("%Y-%m-%d %H:%M")), format!("shadow (starts {})", at.format("%Y-%m-%d %H:%M"))),
             None => say("OFF（シャドー）", "OFF (shadow)"),
         };
-        let expires = m.and_then(|m| m.credentials_expire_on.as_ref()).map(|e| e.value.clone()).unwrap_or_default();
+        let expires = m.map(|m| key_expiry(m, cx.now)).unwrap_or_default();
         lines.push(vec![t(c.mall.clone()), n(c.new), n(c.changed), n(c.pending), t(linkage), t(expires)]);
     }
     lines.push(Vec::new());
@@ -751,4 +751,19 @@ fn partial_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".partial");
     path.with_file_name(name)
+}
+
+/// The summary's キーの期限 cell (S16): the date, and how it stands as every run warns (C024) and
+/// fails the mall (F008): `2027-02-20（あと10日）`, `2026-10-31（期限切れ: 取得しません）`.
+fn key_expiry(m: &crate::config::settings::MallSettings, now: chrono::DateTime<chrono::FixedOffset>) -> String {
+    let Some(at) = &m.credentials_expire_on else { return String::new() };
+    let Ok(date) = chrono::NaiveDate::parse_from_str(&at.value, "%Y-%m-%d") else { return at.value.clone() };
+    let days = (date - now.with_timezone(&crate::domain::time::jst()).date_naive()).num_days();
+    if days < 0 {
+        pick(format!("{date}（期限切れ: 取得しません）"), format!("{date} (expired: not fetched)"))
+    } else if days <= i64::from(m.credentials_warn_days.unwrap_or(14)) {
+        pick(format!("{date}（あと{days}日）"), format!("{date} (in {days} days)"))
+    } else {
+        date.to_string()
+    }
 }

@@ -154,8 +154,8 @@ impl WriteBackConfig {
                     }
                     let mut rows = rows;
                     // S12: what juchu wrote and the mall no longer shows goes out again.
-                    for done in outbox::outbox(conn, &["done"], Some(&mall))? {
-                        if done.done_at.is_none_or(|t| done.fetched_at <= t) || wb::before_linkage(done.ordered_at, starts_at) {
+                    for done in outbox::overwrite_candidates(conn, &mall)? {
+                        if wb::before_linkage(done.ordered_at, starts_at) {
                             continue;
                         }
                         let Ok(mc) = to_mall(&masters, &mall, kind, &done.change) else { continue };

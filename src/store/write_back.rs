@@ -183,6 +183,16 @@ pub fn outbox(c: &Connection, states: &[&str], mall: Option<&str>) -> Result<Vec
     } else {
         format!("w.state IN ({})", states.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(","))
     };
+    rows(c, &filter, mall)
+}
+
+/// Done rows of a mall whose order a fetch has read since: the only ones an edit in the mall's
+/// screen can have overwritten (S12). In SQL, so a quiet poll does not read every row ever sent.
+pub fn overwrite_candidates(c: &Connection, mall: &str) -> Result<Vec<OutboxRow>> {
+    rows(c, "w.state = 'done' AND w.outcome IN ('changed', 'already_set') AND o.fetched_at > w.done_at", Some(mall))
+}
+
+fn rows(c: &Connection, filter: &str, mall: Option<&str>) -> Result<Vec<OutboxRow>> {
     let mut st = c.prepare(&format!(
         "SELECT w.mall, w.shop, w.order_number, w.action, w.status, w.carrier, w.tracking_numbers, w.shipped_on, w.state, w.attempts,
             w.last_error, strftime(w.queued_at, '%Y-%m-%d %H:%M:%S'), strftime(w.done_at, '%Y-%m-%d %H:%M:%S'), w.outcome, w.mall_call, w.request,

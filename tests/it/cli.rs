@@ -14,7 +14,8 @@ fn demo_imports_products_and_masters_and_rerun_changes_nothing() {
     assert_eq!(shop.query_one("select value from shop_meta where key = 'master_mall'"), "rakuten");
     let before = shop.query_one("select count(*) || '/' || sum(hash(mall, item_key, name, price, master_item_key)) from products");
 
-    let second = shop.run_demo();
+    // -v: every stage's line; without it a run that changed nothing is one line (cron.rs).
+    let second = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(second.stdout.contains("12 products (0 new, 0 changed, 12 unchanged"), "{}", second.stdout);
     assert!(second.stdout.contains("unchanged since the last load"), "{}", second.stdout);

@@ -118,7 +118,7 @@ fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
         0
     );
     // A second run has nothing new to enrich.
-    let again = shop.run_demo();
+    let again = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert!(again.stdout.contains("0 orders enriched"), "{}", again.stdout);
 }
 

@@ -52,7 +52,7 @@ fn with_every_order_the_log_still_sends_each_mail_once() {
     shop.edit("pipelines/demo.yaml", "when: new", "when: all");
     assert_eq!(shop.run_demo().code, 0);
     let first = eml_files(&shop).len();
-    let out = shop.run_demo();
+    let out = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains(&format!("0 sent, {first} already sent")), "{}", out.stdout);
     assert_eq!(eml_files(&shop).len(), first);
@@ -69,7 +69,7 @@ fn a_crash_after_an_outbox_file_is_written_does_not_write_it_again() {
     assert_eq!(first.len(), 1);
     let written = std::fs::metadata(&first[0]).unwrap().modified().unwrap();
     shop.edit("pipelines/demo.yaml", "when: new", "when: all");
-    let out = shop.run_demo();
+    let out = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("1 already sent"), "{}", out.stdout);
     assert_eq!(std::fs::metadata(&first[0]).unwrap().modified().unwrap(), written, "not written again");

@@ -6,6 +6,7 @@ mod check;
 mod checklist;
 mod cli;
 mod codes;
+mod cron;
 mod enrich;
 mod import;
 mod linkage;

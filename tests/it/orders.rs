@@ -66,7 +66,7 @@ fn the_demo_fetches_orders_and_a_rerun_adds_none_twice() {
     assert_eq!(line.matches(", fetched in ").count(), 7, "{line}");
     assert!(!line.contains("ms) ("), "{line}");
     let before = snapshot(&shop, "2000-01-01");
-    let again = shop.run_demo();
+    let again = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("rakuten: 0 new, 0 changed,"), "{}", again.stdout);
     assert!(again.stdout.contains("yahoo: 0 new, 0 changed,"), "{}", again.stdout);
@@ -260,7 +260,7 @@ fn futureshop_exports_come_over_ftp_and_are_archived_once_committed() {
     assert_ne!(crashed.code, 0);
     assert_eq!(ftp_files(&shop, "orders"), vec!["futureshop_orders_202611281000.csv".to_string()]);
     let stored = shop.query_one("select count(*) from orders where mall = 'futureshop'");
-    let again = poll(&shop, "2026-11-28T11:04:00+09:00", &[]);
+    let again = shop.juchu(&["-v", "--now", "2026-11-28T11:04:00+09:00", "run", "pipelines/orders.yaml"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("futureshop: 0 new, 0 changed, 4 unchanged"), "{}", again.stdout);
     assert_eq!(shop.query_one("select count(*) from orders where mall = 'futureshop'"), stored);

@@ -103,7 +103,7 @@ fn the_demo_writes_a_workbook_staff_can_read_with_failing_checks_and_provenance(
     assert!(summary.iter().any(|r| r[0] == "9. Billing amount" && r[2] == stored_failed), "{summary:?}");
 
     // The next poll brings nothing new: the day's workbook is kept as it was, not emptied.
-    let again = shop.run_demo();
+    let again = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("the workbook there is kept as it was"), "{}", again.stdout);
     assert_eq!(sheet(&shop, "Order checks").len(), checks.len());

@@ -16,9 +16,9 @@ fn mock_writes(shop: &Shop) -> BTreeMap<(String, String, String), Vec<String>> {
     let mut out: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
     let Ok(text) = std::fs::read_to_string(&path) else { return out };
     let v: serde_json::Value = serde_json::from_str(&text).expect("the mock's state is JSON");
-    for call in v["write_log"].as_array().cloned().unwrap_or_default() {
+    for call in v["log"].as_array().cloned().unwrap_or_default() {
         let s = |k: &str| call[k].as_str().unwrap_or("").to_string();
-        out.entry((s("mall"), s("order_number"), s("call"))).or_default().push(s("outcome"));
+        out.entry((s("mall"), s("order"), s("call"))).or_default().push(s("outcome"));
     }
     out
 }
@@ -274,9 +274,9 @@ fn kill_9_during_write_back_applies_every_change_exactly_once() {
     let _ = mock.kill();
     let _ = mock.wait();
     let mut applied: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for c in calls.as_array().unwrap() {
+    for c in calls["writes"].as_array().unwrap() {
         if matches!(c["outcome"].as_str(), Some("applied" | "dropped")) {
-            *applied.entry((c["mall"].as_str().unwrap().into(), c["order_number"].as_str().unwrap().into())).or_default() += 1;
+            *applied.entry((c["mall"].as_str().unwrap().into(), c["order"].as_str().unwrap().into())).or_default() += 1;
         }
     }
     for (mall, number) in &changes {
@@ -328,4 +328,40 @@ fn a_change_with_no_answer_is_dead_lettered_after_max_attempts_and_listed() {
     let again = shop.juchu(&["--now", later, "write-back", "pipelines/write-back.yaml", "--retry-dead"]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert_eq!(shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")), "done changed");
+}
+
+#[test]
+fn after_linkage_a_status_edited_in_the_malls_screen_is_written_again_and_listed() {
+    let shop = imported_shop();
+    assert_eq!(shop.juchu(&["linkage", "enable", PIPELINE, "--mall", "yahoo", "--start", "2026-11-28T10:30"]).code, 0);
+    let later = "2026-11-28T11:30:00+09:00";
+    assert_eq!(at(&shop, later, &["run", PIPELINE]).code, 0);
+    let (_, number) = orders_placed_after(&shop, "2026-11-28 10:30:00", 1).into_iter().find(|(m, _)| m == "yahoo").unwrap();
+    assert_eq!(at(&shop, later, &["orders", "set-status", &number, "--mall", "yahoo", "--to", "出荷済"]).code, 0);
+    let out = at(&shop, "2026-11-28T11:33:00+09:00", &["run", PIPELINE]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")), "done changed");
+    let out = at(&shop, "2026-11-28T11:36:00+09:00", &["run", PIPELINE]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(shop.query_one(&format!("select mall_status from orders where order_number = '{number}'")), "5");
+
+    // Staff move it back to 2 処理中 in the mall's own screen (the mock's state, as the mall holds it).
+    let path = shop.path("state/mock-mall-state.json");
+    let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let applied = &mut state["applied"][format!("yahoo/{number}")];
+    applied["status"] = "2".into();
+    applied["updated_at"] = "2026-11-28T11:37:00+09:00".into();
+    std::fs::write(&path, serde_json::to_string(&state).unwrap()).unwrap();
+
+    // The next run sees 2, writes 5 again, and the workbook lists the overwrite.
+    let out = at(&shop, "2026-11-28T11:39:00+09:00", &["run", PIPELINE]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("overwrites 1"), "{}", out.stdout);
+    assert_eq!(shop.query_one(&format!("select mall_showed || ' → ' || juchu_writes from write_back_overwrites where order_number = '{number}'")), "ステータス=2 → ステータス=5（完了）");
+    let writes = mock_writes(&shop);
+    assert_eq!(writes[&("yahoo".to_string(), number.clone(), "orderStatusChange".to_string())], vec!["applied", "applied"], "{writes:?}");
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(shop.path("out/verification-2026-11-28.xlsx")).unwrap();
+    let sheet = book.worksheet_range("Write-back").unwrap();
+    assert!(sheet.rows().any(|r| r.iter().any(|c| c.to_string() == "overwritten (S12)")), "the overwrite is listed");
 }
