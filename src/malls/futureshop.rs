@@ -288,7 +288,7 @@ impl FutureShop {
 impl OrderWriter for FutureShop {
     fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError> {
         super::check_status_code(super::MallKind::FutureShop, &update.mall_status).map_err(|d| self.refused(d))?;
-        self.upload(self.file("status", [&update.order_number, &update.mall_status, "", "", ""])?)
+        self.upload(self.file("status", [update.order_number.as_str(), update.mall_status.as_str(), "", "", ""])?)
     }
 
     fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError> {
@@ -296,7 +296,7 @@ impl OrderWriter for FutureShop {
         let date = update.shipped_on.format("%Y/%m/%d").to_string();
         // Several numbers share the one column, separated by a half-width space.
         let numbers = update.tracking_numbers.join(" ");
-        self.upload(self.file("shipping", [&update.order_number, "", &date, &update.carrier_code, &numbers])?)
+        self.upload(self.file("shipping", [update.order_number.as_str(), "", date.as_str(), update.carrier_code.as_str(), numbers.as_str()])?)
     }
 }
 

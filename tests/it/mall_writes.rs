@@ -332,7 +332,8 @@ fn an_answer_lost_after_the_write_is_found_by_the_next_call_and_nothing_is_sent_
     let ama = r.in_status("amazon", "Unshipped").remove(0);
     let aup = r.in_status("aupay", "発送待ち").remove(0);
     let fs = r.orders("futureshop").pop().unwrap().order_number;
-    let calls: Vec<(&str, &String, Box<dyn Fn(&dyn OrderWriter) -> Result<Written, MallError>>)> = vec![
+    type Call<'a> = Box<dyn Fn(&dyn OrderWriter) -> Result<Written, MallError> + 'a>;
+    let calls: Vec<(&str, &String, Call)> = vec![
         ("rakuten", &rak, Box::new(|w: &dyn OrderWriter| w.update_status(&status(&rak, "300")))),
         ("rakuten", &rak, Box::new(|w: &dyn OrderWriter| w.update_shipping(&shipment(&rak, "1001", "", &["1234-5678-9012"])))),
         ("yahoo", &yah, Box::new(|w: &dyn OrderWriter| w.update_status(&status(&yah, "5")))),
