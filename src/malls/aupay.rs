@@ -160,8 +160,12 @@ impl OrderWriter for AuPay {
     fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError> {
         super::check_status_code(super::MallKind::AuPay, &update.mall_status).map_err(|d| self.refused(d))?;
         let info = self.info(&update.order_number)?;
-        if info.text_of("orderStatus") == update.mall_status {
+        let now = info.text_of("orderStatus");
+        if now == update.mall_status {
             return Ok(Written::AlreadySet);
+        }
+        if now == CANCELLED {
+            return Err(self.refused(format!("注文 {} はキャンセル済みのため、ステータスを {} にできません", update.order_number, update.mall_status)));
         }
         self.write(STATUS_PATH, &status_body(&self.conn.shop_id, &update.order_number, &update.mall_status))?;
         Ok(Written::Changed)

@@ -79,7 +79,13 @@ impl Rakuten {
     fn write(&self, path: &str, body: &Value) -> Result<Value, MallError> {
         let once = HttpClient::new(&self.conn.mall, self.conn.timeout, RetryPolicy::once());
         let (status, v) = self.exchange(&once, path, body)?;
-        let errors = messages_but_info(&v);
+        // An ERROR message is a refusal; a WARNING (updateOrderShipping's _WARNING_101) is not.
+        let errors: Vec<Value> = v
+            .get("MessageModelList")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter(|m| m.get("messageType").and_then(Value::as_str) == Some("ERROR")).cloned().collect())
+            .unwrap_or_default();
+        let errors = if errors.is_empty() { String::new() } else { messages(&json!({ "MessageModelList": errors })) };
         if status >= 400 || !errors.is_empty() {
             let said = if errors.is_empty() { messages(&v) } else { errors };
             return Err(MallError::Refused { mall: self.conn.mall.clone(), detail: format!("{path}: HTTP {status}: {said}") });

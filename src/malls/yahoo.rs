@@ -286,7 +286,7 @@ pub fn status_name(code: u8) -> &'static str {
 /// The official orderStatusChange transition table (row = from, column = to). 保留→予約中 is allowed
 /// by the mall only for a future release date, which juchu cannot see: it is not sent.
 pub fn transition_allowed(from: u8, to: u8) -> bool {
-    matches!((from, to), (1, 4 | 5) | (2, 3 | 4 | 5) | (3, 2 | 4 | 5) | (5, 2 | 4))
+    matches!((from, to), (1, 4 | 5) | (2, 3..=5) | (3, 2 | 4 | 5) | (5, 2 | 4))
 }
 
 /// ヤマト運輸's invoice numbers at Yahoo: half-width digits and `-` only, at most 14 bytes.

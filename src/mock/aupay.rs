@@ -108,6 +108,7 @@ fn write(state: &MockState, path: &str, headers: &[(String, String)], body: &str
     let id = v("orderId");
     let now = (state.now)();
     let order = id.parse::<u64>().ok().and_then(|n| n.checked_sub(FIRST_ORDER_ID)).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now);
+    let was_cancelled = order.as_ref().is_some_and(|o| status(o) == "キャンセル");
     let outcome = state.write("aupay", call, &id, body, |cur, _| {
         for k in ["shopId", "orderId"] {
             if v(k).is_empty() {
@@ -125,6 +126,9 @@ fn write(state: &MockState, path: &str, headers: &[(String, String)], body: &str
             }
             if !SETTABLE.contains(&status.as_str()) {
                 return Err(format!("PMB0110 [orderStatus]{status}は指定できないステータスです"));
+            }
+            if was_cancelled {
+                return Err("PMB0111 キャンセル済みの受注のステータスは変更できません".into());
             }
             next.status = Some(status);
         } else {

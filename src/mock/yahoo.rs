@@ -99,7 +99,7 @@ fn status_now(o: &MockOrder, applied: Option<&Applied>) -> u8 {
 /// The official transition table of orderStatusChange (row = from, column = to; 1 予約中, 2 処理中,
 /// 3 保留, 4 キャンセル, 5 完了). 保留→予約中 needs a future release date, which no mock order has.
 fn transition_allowed(from: u8, to: u8) -> bool {
-    matches!((from, to), (1, 4 | 5) | (2, 3 | 4 | 5) | (3, 2 | 4 | 5) | (5, 2 | 4))
+    matches!((from, to), (1, 4 | 5) | (2, 3..=5) | (3, 2 | 4 | 5) | (5, 2 | 4))
 }
 
 fn status_change(state: &MockState, req: &Request, seller: &str, body: &str, now: DateTime<FixedOffset>) -> Reply {
@@ -392,4 +392,22 @@ fn order_info(seller: &str, o: &MockOrder, applied: Option<&Applied>) -> String 
         o.points,
         o.coupon,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mock keeps its own copy of the mall's rules; it must say what the adapter's says.
+    #[test]
+    fn the_mocks_rules_are_the_malls_rules() {
+        for from in 0..=6 {
+            for to in 0..=6 {
+                assert_eq!(transition_allowed(from, to), crate::malls::yahoo::transition_allowed(from, to), "{from} → {to}");
+            }
+        }
+        for n in ["1234-5678-9012", "12345678901234", "123456789012345", "AB12", "１２３", "", "12 34"] {
+            assert_eq!(yamato_number_ok(n), crate::malls::yahoo::yamato_number_ok(n), "{n}");
+        }
+    }
 }

@@ -226,6 +226,21 @@ fn yahoo_sets_a_status_the_table_allows_and_reports_numbers_or_the_empty_reason(
     );
     let (code, answer) = r.post("/ShoppingWebService/V1/orderShipStatusChange", &[("Authorization", token.clone())], &both);
     assert!(code == 400 && answer.contains("<Error>") && answer.contains("同時に指定できません"), "{answer}");
+    let ship = |order: &str, fields: &str| {
+        format!(
+            "<Req><Target><OrderId>{order}</OrderId><IsPointFix>true</IsPointFix></Target><Order><Ship><ShipStatus>3</ShipStatus>{fields}</Ship></Order>\
+             <SellerId>nagomi-zakka</SellerId></Req>"
+        )
+    };
+    for (order, fields, said) in [
+        (b, "<ShipInvoiceNumber1>123</ShipInvoiceNumber1>", "ShipInvoiceNumberEmptyReasonが登録済み"),
+        (a, "<ShipInvoiceNumberEmptyReason>105</ShipInvoiceNumberEmptyReason>", "ShipInvoiceNumberが登録済み"),
+        (&open[2], "<ShipCompanyCode>1001</ShipCompanyCode><ShipInvoiceNumber1>AB-12</ShipInvoiceNumber1>", "ヤマト運輸"),
+    ] {
+        let (code, answer) = r.post("/ShoppingWebService/V1/orderShipStatusChange", &[("Authorization", token.clone())], &ship(order, fields));
+        assert!(code == 400 && answer.contains(said), "{answer}");
+    }
+    assert!(r.logged(&open[2], "applied").is_empty());
     let (code, answer) = r.post(
         "/ShoppingWebService/V1/orderStatusChange",
         &[("Authorization", token)],
