@@ -394,3 +394,25 @@ fn the_state_file_keeps_what_was_applied_for_the_next_process_and_the_log_is_ser
     assert_eq!(again.writer("aupay").update_status(&status(&order, "完了")).unwrap(), Written::AlreadySet);
     assert_eq!(again.log().len(), 1);
 }
+
+/// The runner's in-process mock reads the state file beside the store: what an earlier process
+/// wrote is what the next run's fetch stores.
+#[test]
+fn the_next_runs_fetch_stores_what_an_earlier_process_wrote() {
+    let shop = Shop::sample();
+    let r = rig_with(Scenario::default(), Some(shop.path("state/mock-mall-state.json")), shop);
+    let order = r.in_status("aupay", "発送待ち").remove(0);
+    let w = r.writer("aupay");
+    assert_eq!(w.update_status(&status(&order, "完了")).unwrap(), Written::Changed);
+    assert_eq!(w.update_shipping(&shipment(&order, "1", "ヤマト運輸", &["1234-5678-9012"])).unwrap(), Written::Changed);
+    let Rig { mock, shop, .. } = r;
+    drop(mock);
+    shop.write(
+        "pipelines/orders.yaml",
+        "settings: ../shop.yaml\nstages:\n  - id: orders\n    type: fetch_orders\n    with: { malls: [aupay], initial_days: 1 }\n",
+    );
+    let out = shop.juchu(&["run", "pipelines/orders.yaml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(shop.query_one(&format!("select mall_status from orders where order_number = '{order}'")), "完了");
+    assert_eq!(shop.query_one(&format!("select normalized like '%1:1234-5678-9012%' from orders where order_number = '{order}'")), "true");
+}
