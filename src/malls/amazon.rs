@@ -148,7 +148,8 @@ impl OrderWriter for Amazon {
         let _ = update;
         Err(MallError::Refused {
             mall: self.conn.mall.clone(),
-            detail: "Amazon には受注ステータスだけを変える API がありません（ステータスは出荷通知 confirmShipment で Shipped になります）".into(),
+            detail: "Amazon には受注ステータスだけを変える API がありません（ステータスは出荷通知 confirmShipment で Shipped になります）"
+                .into(),
         })
     }
 
@@ -433,7 +434,10 @@ mod tests {
             tracking_numbers: vec!["1234-5678-9012".into()],
             shipped_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
         };
-        let items = vec![json!({"OrderItemId": "1000000000700", "QuantityOrdered": 2}), json!({"OrderItemId": "1000000000701", "QuantityOrdered": 1})];
+        let items = vec![
+            json!({"OrderItemId": "1000000000700", "QuantityOrdered": 2}),
+            json!({"OrderItemId": "1000000000701", "QuantityOrdered": 1}),
+        ];
         let body = confirm_body(&update, &items, None).unwrap();
         assert_eq!(
             body,

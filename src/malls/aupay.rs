@@ -144,11 +144,8 @@ impl AuPay {
             return Ok(());
         }
         let err = result.and_then(|r| r.child("error"));
-        let said = format!(
-            "{} {}",
-            err.map(|e| e.text_of("code")).unwrap_or_default(),
-            err.map(|e| e.text_of("message")).unwrap_or_default()
-        );
+        let said =
+            format!("{} {}", err.map(|e| e.text_of("code")).unwrap_or_default(), err.map(|e| e.text_of("message")).unwrap_or_default());
         if resp.status == 401 || resp.status == 403 || said.contains("認証") {
             return Err(MallError::Auth { mall: self.conn.mall.clone(), key: "api_key".into(), detail: said.trim().to_string() });
         }
@@ -165,7 +162,10 @@ impl OrderWriter for AuPay {
             return Ok(Written::AlreadySet);
         }
         if now == CANCELLED {
-            return Err(self.refused(format!("注文 {} はキャンセル済みのため、ステータスを {} にできません", update.order_number, update.mall_status)));
+            return Err(self.refused(format!(
+                "注文 {} はキャンセル済みのため、ステータスを {} にできません",
+                update.order_number, update.mall_status
+            )));
         }
         self.write(STATUS_PATH, &status_body(&self.conn.shop_id, &update.order_number, &update.mall_status))?;
         Ok(Written::Changed)
@@ -396,7 +396,8 @@ mod tests {
             status_body("12345678", "20000042", "完了"),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><request><shopId>12345678</shopId><orderId>20000042</orderId><orderStatus>完了</orderStatus></request>"
         );
-        let o = order_info("<orderStatus>完了</orderStatus><shippingCarrier>1</shippingCarrier><shippingNumber>999</shippingNumber>", "").unwrap();
+        let o = order_info("<orderStatus>完了</orderStatus><shippingCarrier>1</shippingCarrier><shippingNumber>999</shippingNumber>", "")
+            .unwrap();
         assert_eq!(o.extras.tracking_numbers, ["1:999"]);
     }
 

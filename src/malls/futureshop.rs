@@ -296,7 +296,9 @@ impl OrderWriter for FutureShop {
         let date = update.shipped_on.format("%Y/%m/%d").to_string();
         // Several numbers share the one column, separated by a half-width space.
         let numbers = update.tracking_numbers.join(" ");
-        self.upload(self.file("shipping", [update.order_number.as_str(), "", date.as_str(), update.carrier_code.as_str(), numbers.as_str()])?)
+        self.upload(
+            self.file("shipping", [update.order_number.as_str(), "", date.as_str(), update.carrier_code.as_str(), numbers.as_str()])?,
+        )
     }
 }
 
@@ -307,8 +309,9 @@ pub fn upload_file(kind: &str, fields: [&str; 5]) -> Result<(String, Vec<u8>), S
     let field = |f: &str| if f.contains([',', '"', '\r', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() };
     let row = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
     let text = format!("{UPLOAD_HEADER}\r\n{row}\r\n");
-    let bytes = crate::io::text::encode_cp932(&text)
-        .map_err(|bad| format!("FutureShop2 のアップロードは CP932 です。CP932 にない文字があります: {}", bad.iter().collect::<String>()))?;
+    let bytes = crate::io::text::encode_cp932(&text).map_err(|bad| {
+        format!("FutureShop2 のアップロードは CP932 です。CP932 にない文字があります: {}", bad.iter().collect::<String>())
+    })?;
     let order: String = fields[0].chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let hash = crate::domain::fnv1a(crate::domain::FNV_START, row.as_bytes()) as u32;
     Ok((format!("juchu-{order}-{kind}-{hash:08x}.csv"), bytes))
@@ -492,8 +495,16 @@ mod tests {
     fn an_upload_file_is_cp932_crlf_with_a_name_from_its_row() {
         let (name, bytes) = upload_file("shipping", ["FS00100001", "", "2026/11/28", "ヤマト運輸", "1234-5678-9012"]).unwrap();
         let text = encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned();
-        assert_eq!(text, "受注コード,受注ステータス,出荷日,配送会社,お荷物伝票番号\r\nFS00100001,,2026/11/28,ヤマト運輸,1234-5678-9012\r\n");
-        assert!(name.starts_with("juchu-FS00100001-shipping-") && name.ends_with(".csv") && name.len() == "juchu-FS00100001-shipping-".len() + 12, "{name}");
+        assert_eq!(
+            text,
+            "受注コード,受注ステータス,出荷日,配送会社,お荷物伝票番号\r\nFS00100001,,2026/11/28,ヤマト運輸,1234-5678-9012\r\n"
+        );
+        assert!(
+            name.starts_with("juchu-FS00100001-shipping-")
+                && name.ends_with(".csv")
+                && name.len() == "juchu-FS00100001-shipping-".len() + 12,
+            "{name}"
+        );
         let (again, _) = upload_file("shipping", ["FS00100001", "", "2026/11/28", "ヤマト運輸", "1234-5678-9012"]).unwrap();
         assert_eq!(again, name, "the same change, the same name");
         let (other, _) = upload_file("shipping", ["FS00100001", "", "2026/11/29", "ヤマト運輸", "1234-5678-9012"]).unwrap();

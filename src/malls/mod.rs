@@ -357,7 +357,8 @@ pub fn shipping_call(kind: MallKind) -> &'static str {
 }
 
 /// au PAY マーケット's built-in statuses that updateTradeStsProc sets.
-pub const AUPAY_SETTABLE_STATUSES: &[&str] = &["新規受付", "新規予約", "予約中", "発送前入金待ち", "与信待ち", "発送待ち", "発送後入金待ち", "完了", "保留"];
+pub const AUPAY_SETTABLE_STATUSES: &[&str] =
+    &["新規受付", "新規予約", "予約中", "発送前入金待ち", "与信待ち", "発送待ち", "発送後入金待ち", "完了", "保留"];
 
 /// The mall's name in staff's words, for the checks' messages.
 fn shown_name(kind: MallKind) -> &'static str {
@@ -383,7 +384,10 @@ pub fn check_status_code(kind: MallKind, code: &str) -> Result<(), String> {
         MallKind::AuPay => AUPAY_SETTABLE_STATUSES.contains(&code),
         MallKind::FutureShop => futureshop::UPLOAD_STATUSES.contains(&code),
         MallKind::Amazon => {
-            return Err("Amazon には受注ステータスだけを変える API がありません（ステータスは出荷通知 confirmShipment で Shipped になります）".into())
+            return Err(
+                "Amazon には受注ステータスだけを変える API がありません（ステータスは出荷通知 confirmShipment で Shipped になります）"
+                    .into(),
+            )
         }
         MallKind::Yamada | MallKind::Ponpare => return Err(format!("{name}には書き戻す API がありません（受注はファイルで届きます）")),
     };
@@ -391,15 +395,23 @@ pub fn check_status_code(kind: MallKind, code: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(match kind {
-        MallKind::Rakuten => format!("楽天で設定できる受注ステータスは 300（発送待ち：confirmOrder）だけです（「{code}」は設定できません）"),
+        MallKind::Rakuten => {
+            format!("楽天で設定できる受注ステータスは 300（発送待ち：confirmOrder）だけです（「{code}」は設定できません）")
+        }
         MallKind::Yahoo => {
             format!("Yahoo!ショッピングの注文ステータスは 1〜5 です（1 予約中・2 処理中・3 保留・4 キャンセル・5 完了。「{code}」はありません）")
         }
         MallKind::AuPay if code == "キャンセル" => {
-            "au PAY マーケットのキャンセルは updateTradeStsProc では設定できません（キャンセルはモールの管理画面か cancelTradeProc です）".into()
+            "au PAY マーケットのキャンセルは updateTradeStsProc では設定できません（キャンセルはモールの管理画面か cancelTradeProc です）"
+                .into()
         }
-        MallKind::AuPay => format!("au PAY マーケットで設定できる受注ステータスは {} です（「{code}」はありません）", AUPAY_SETTABLE_STATUSES.join("・")),
-        _ => format!("{name}のアップロードで設定できる受注ステータスは {} です（「{code}」はありません）", futureshop::UPLOAD_STATUSES.join("・")),
+        MallKind::AuPay => {
+            format!("au PAY マーケットで設定できる受注ステータスは {} です（「{code}」はありません）", AUPAY_SETTABLE_STATUSES.join("・"))
+        }
+        _ => format!(
+            "{name}のアップロードで設定できる受注ステータスは {} です（「{code}」はありません）",
+            futureshop::UPLOAD_STATUSES.join("・")
+        ),
     })
 }
 
@@ -476,7 +488,10 @@ mod tests {
     fn carrier_codes_each_mall_accepts() {
         assert_eq!(check_carrier_code(MallKind::Rakuten, "1001"), Ok(()));
         assert_eq!(check_carrier_code(MallKind::Rakuten, "1031"), Ok(()));
-        assert_eq!(check_carrier_code(MallKind::Rakuten, "1099").unwrap_err(), "楽天の配送会社コードは 1000〜1031 です（「1099」はありません）");
+        assert_eq!(
+            check_carrier_code(MallKind::Rakuten, "1099").unwrap_err(),
+            "楽天の配送会社コードは 1000〜1031 です（「1099」はありません）"
+        );
         assert!(check_carrier_code(MallKind::Rakuten, "ヤマト運輸").is_err());
         assert_eq!(check_carrier_code(MallKind::Yahoo, "5000"), Ok(()));
         assert!(check_carrier_code(MallKind::Yahoo, "1031").is_err());

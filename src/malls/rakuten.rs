@@ -265,7 +265,8 @@ pub fn shipping_body(model: &Value, update: &ShippingUpdate) -> Result<Option<Va
         })
         .unwrap_or_default();
     let date = update.shipped_on.format("%Y-%m-%d").to_string();
-    let numbers: Vec<&str> = if update.tracking_numbers.is_empty() { vec![""] } else { update.tracking_numbers.iter().map(String::as_str).collect() };
+    let numbers: Vec<&str> =
+        if update.tracking_numbers.is_empty() { vec![""] } else { update.tracking_numbers.iter().map(String::as_str).collect() };
     // Pair each wanted number with an existing row: the row holding that number, else the next unused one.
     let mut used = vec![false; existing.len()];
     let mut pairs: Vec<(&str, Option<usize>)> = numbers
@@ -286,7 +287,10 @@ pub fn shipping_body(model: &Value, update: &ShippingUpdate) -> Result<Option<Va
     }
     let added = pairs.iter().filter(|p| p.1.is_none()).count();
     if existing.len() + added > MAX_SHIPPING_ROWS {
-        return Err(format!("楽天の送付先1つに登録できる発送情報は {MAX_SHIPPING_ROWS} 件までです（既存 {} 件 + 追加 {added} 件）", existing.len()));
+        return Err(format!(
+            "楽天の送付先1つに登録できる発送情報は {MAX_SHIPPING_ROWS} 件までです（既存 {} 件 + 追加 {added} 件）",
+            existing.len()
+        ));
     }
     let mut rows = Vec::new();
     for (number, at) in pairs {

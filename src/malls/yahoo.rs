@@ -630,7 +630,8 @@ mod tests {
 
     #[test]
     fn the_official_transition_table() {
-        let allowed: Vec<(u8, u8)> = (1..=5).flat_map(|f| (1..=5).map(move |t| (f, t))).filter(|(f, t)| transition_allowed(*f, *t)).collect();
+        let allowed: Vec<(u8, u8)> =
+            (1..=5).flat_map(|f| (1..=5).map(move |t| (f, t))).filter(|(f, t)| transition_allowed(*f, *t)).collect();
         assert_eq!(allowed, [(1, 4), (1, 5), (2, 3), (2, 4), (2, 5), (3, 2), (3, 4), (3, 5), (5, 2), (5, 4)]);
         assert!(!transition_allowed(4, 2), "キャンセル is final");
         assert!(!transition_allowed(3, 1), "保留→予約中 only for a future release date");
@@ -648,7 +649,10 @@ mod tests {
         let two = ship_body("s", &shipment("1002", &["A1", "B2"])).unwrap();
         assert!(two.contains("<ShipInvoiceNumber1>A1</ShipInvoiceNumber1><ShipInvoiceNumber2>B2</ShipInvoiceNumber2>"), "{two}");
         let none = ship_body("s", &shipment("1003", &[])).unwrap();
-        assert!(none.contains("<ShipInvoiceNumberEmptyReason>105</ShipInvoiceNumberEmptyReason>") && !none.contains("ShipInvoiceNumber1"), "{none}");
+        assert!(
+            none.contains("<ShipInvoiceNumberEmptyReason>105</ShipInvoiceNumberEmptyReason>") && !none.contains("ShipInvoiceNumber1"),
+            "{none}"
+        );
         assert!(ship_body("s", &shipment("1001", &["1234５678"])).unwrap_err().contains("ヤマト運輸"));
         assert!(ship_body("s", &shipment("1001", &["123456789012345"])).is_err(), "15 bytes");
         assert!(ship_body("s", &shipment("1002", &["AB-12"])).is_ok(), "the rule is ヤマト's only");

@@ -28,14 +28,7 @@ fn error(status: u16, code: &str, message: &str) -> Reply {
     )
 }
 
-pub fn handle(
-    state: &MockState,
-    method: &str,
-    path: &str,
-    query: &[(String, String)],
-    headers: &[(String, String)],
-    body: &str,
-) -> Reply {
+pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, String)], headers: &[(String, String)], body: &str) -> Reply {
     let expected = format!("Bearer {}", demo_credential("api_key"));
     if header(headers, "authorization") != Some(expected.as_str()) || state.scenario.expired.iter().any(|m| m == "aupay") {
         return error(401, "PMB0001", "認証に失敗しました。APIキーを確認してください。");
@@ -107,7 +100,12 @@ fn write(state: &MockState, path: &str, headers: &[(String, String)], body: &str
     let v = |k: &str| req.value(&[k]);
     let id = v("orderId");
     let now = (state.now)();
-    let order = id.parse::<u64>().ok().and_then(|n| n.checked_sub(FIRST_ORDER_ID)).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now);
+    let order = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_sub(FIRST_ORDER_ID))
+        .map(|i| state.plan.order(SALT, i, now))
+        .filter(|o| o.ordered_at <= now);
     let was_cancelled = order.as_ref().is_some_and(|o| status(o) == "キャンセル");
     let outcome = state.write("aupay", call, &id, body, |cur, _| {
         for k in ["shopId", "orderId"] {
@@ -145,7 +143,13 @@ fn write(state: &MockState, path: &str, headers: &[(String, String)], body: &str
             if date.is_empty() && carrier.is_empty() && number.is_empty() {
                 return Err("PMB0100 [shippingDate/shippingCarrier/shippingNumber]いずれかは必須入力項目です".into());
             }
-            let was = cur.shipping.first().cloned().unwrap_or(ShipRow { detail_id: 0, basket_id: 0, carrier: String::new(), number: String::new(), date: String::new() });
+            let was = cur.shipping.first().cloned().unwrap_or(ShipRow {
+                detail_id: 0,
+                basket_id: 0,
+                carrier: String::new(),
+                number: String::new(),
+                date: String::new(),
+            });
             let pick = |new: String, old: String| if new.is_empty() { old } else { new };
             next.shipping = vec![ShipRow {
                 detail_id: 0,

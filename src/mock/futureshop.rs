@@ -185,7 +185,13 @@ fn apply_upload(state: &MockState, name: &str, bytes: &[u8]) -> Result<(), Strin
             if !date.is_empty() || !carrier.is_empty() || !number.is_empty() {
                 next.shipping = number
                     .split(' ')
-                    .map(|n| super::writes::ShipRow { detail_id: 0, basket_id: 0, carrier: carrier.clone(), number: n.to_string(), date: date.clone() })
+                    .map(|n| super::writes::ShipRow {
+                        detail_id: 0,
+                        basket_id: 0,
+                        carrier: carrier.clone(),
+                        number: n.to_string(),
+                        date: date.clone(),
+                    })
                     .collect();
             }
             Ok(next)

@@ -138,8 +138,11 @@ fn update_shipping(state: &MockState, req: &Value, body: &str, now: DateTime<Fix
         return refused(&format!("{PREFIX}_ERROR_001 orderNumberの項目を指定して下さい。"));
     }
     let m = model(state, &number, now);
-    let baskets: Vec<u64> =
-        m.as_ref().and_then(|m| m["PackageModelList"].as_array()).map(|l| l.iter().filter_map(|p| p["basketId"].as_u64()).collect()).unwrap_or_default();
+    let baskets: Vec<u64> = m
+        .as_ref()
+        .and_then(|m| m["PackageModelList"].as_array())
+        .map(|l| l.iter().filter_map(|p| p["basketId"].as_u64()).collect())
+        .unwrap_or_default();
     let progress = m.as_ref().and_then(|m| m["orderProgress"].as_u64()).unwrap_or(0);
     let mut messages = Vec::new();
     let outcome = state.write("rakuten", "updateOrderShipping", &number, body, |cur, last_id| {

@@ -83,8 +83,9 @@ impl WriteBook {
     /// The book in a state file; an empty one when the file does not exist yet.
     pub fn load(path: &Path) -> anyhow::Result<WriteBook> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("the mock mall's state file {} is not valid: {e}", path.display())),
+            Ok(text) => {
+                serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("the mock mall's state file {} is not valid: {e}", path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(WriteBook::default()),
             Err(e) => Err(anyhow::anyhow!("cannot read the mock mall's state file {}: {e}", path.display())),
         }
@@ -200,7 +201,13 @@ mod tests {
             key("rakuten", "1"),
             Applied {
                 status: Some("300".into()),
-                shipping: vec![ShipRow { detail_id: 1, basket_id: 2, carrier: "1001".into(), number: "123".into(), date: "2026-11-28".into() }],
+                shipping: vec![ShipRow {
+                    detail_id: 1,
+                    basket_id: 2,
+                    carrier: "1001".into(),
+                    number: "123".into(),
+                    date: "2026-11-28".into(),
+                }],
                 ..Default::default()
             },
         );

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::orders::MockOrder;
 use super::server::parse_form;
-use super::xml::{escape, Request};
 use super::writes::{Applied, ShipRow};
+use super::xml::{escape, Request};
 use super::{demo_credential, header, MockState, Reply};
 use crate::domain::option_text::price_in_choice;
 use crate::domain::time::jst;
@@ -161,7 +161,8 @@ fn ship_status_change(state: &MockState, req: &Request, seller: &str, body: &str
         if !reason.is_empty() && !matches!(reason.as_str(), "101" | "102" | "103" | "104" | "105") {
             return Err(format!("od10113 ShipInvoiceNumberEmptyReason `{reason}` が不正です。"));
         }
-        let carrier = if company.is_empty() { cur.shipping.first().map(|r| r.carrier.clone()).unwrap_or_default() } else { company.clone() };
+        let carrier =
+            if company.is_empty() { cur.shipping.first().map(|r| r.carrier.clone()).unwrap_or_default() } else { company.clone() };
         if carrier == "1001" {
             if let Some(bad) = numbers.iter().find(|n| !yamato_number_ok(n)) {
                 return Err(format!("od10120 ヤマト運輸の送り状番号は半角数字と「-」で14バイト以内です（{bad}）。"));
@@ -333,7 +334,11 @@ fn order_info(seller: &str, o: &MockOrder, applied: Option<&Applied>) -> String 
     let mut written = String::new();
     if let Some(a) = applied {
         if let Some(first) = a.shipping.first() {
-            written.push_str(&format!("<ShipCompanyCode>{}</ShipCompanyCode><ShipDate>{}</ShipDate>", escape(&first.carrier), escape(&first.date)));
+            written.push_str(&format!(
+                "<ShipCompanyCode>{}</ShipCompanyCode><ShipDate>{}</ShipDate>",
+                escape(&first.carrier),
+                escape(&first.date)
+            ));
         }
         for (n, r) in a.shipping.iter().filter(|r| !r.number.is_empty()).enumerate() {
             written.push_str(&format!("<ShipInvoiceNumber{}>{}</ShipInvoiceNumber{}>", n + 1, escape(&r.number), n + 1));

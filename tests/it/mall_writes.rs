@@ -135,7 +135,10 @@ fn rakuten_confirms_and_reports_the_shipment_once_and_the_next_fetch_shows_it() 
     assert_eq!(w.update_status(&status(&new, "300")).unwrap(), Written::AlreadySet);
     let confirms: Vec<_> = r.logged(&new, "applied");
     assert_eq!(confirms.len(), 1, "one confirmOrder: {confirms:?}");
-    assert_eq!((confirms[0].call.as_str(), confirms[0].body.as_str()), ("confirmOrder", format!("{{\"orderNumberList\":[\"{new}\"]}}").as_str()));
+    assert_eq!(
+        (confirms[0].call.as_str(), confirms[0].body.as_str()),
+        ("confirmOrder", format!("{{\"orderNumberList\":[\"{new}\"]}}").as_str())
+    );
     assert_eq!(r.refetch("rakuten", &new).mall_status, "300");
 
     let yamato = shipment(&new, "1001", "ヤマト運輸", &["1234-5678-9012"]);
@@ -149,7 +152,11 @@ fn rakuten_confirms_and_reports_the_shipment_once_and_the_next_fetch_shows_it() 
     let two = shipment(&new, "1001", "ヤマト運輸", &["1234-5678-9012", "2222-3333-4444"]);
     assert_eq!(w.update_shipping(&two).unwrap(), Written::Changed);
     let last = r.log().pop().unwrap();
-    assert!(!last.body.contains("shippingDetailId") && last.body.contains("2222-3333-4444") && !last.body.contains("1234-5678-9012"), "{}", last.body);
+    assert!(
+        !last.body.contains("shippingDetailId") && last.body.contains("2222-3333-4444") && !last.body.contains("1234-5678-9012"),
+        "{}",
+        last.body
+    );
     assert_eq!(r.refetch("rakuten", &new).extras.tracking_numbers, ["1001:1234-5678-9012", "1001:2222-3333-4444"]);
     // A corrected carrier updates the existing rows by shippingDetailId.
     let sagawa = shipment(&new, "1002", "佐川急便", &["1234-5678-9012", "2222-3333-4444"]);
@@ -171,9 +178,24 @@ fn rakuten_refusals_come_back_as_refused_with_nothing_applied() {
     // What the mall itself refuses, sent raw.
     let basket = 10_000 + order.rsplit('-').next().unwrap().parse::<u64>().unwrap();
     let cases = [
-        (format!(r#"{{"orderNumber":"{order}","BasketidModelList":[{{"basketId":{basket},"ShippingModelList":[{{"deliveryCompany":"1001","shippingNumber":"1","shippingDate":"2026/11/28"}}]}}]}}"#), "ORDER_EXT_API_UPDATE_ORDERSHIPPING_ERROR_011"),
-        (format!(r#"{{"orderNumber":"{order}","BasketidModelList":[{{"basketId":{basket},"ShippingModelList":[{{"deliveryCompany":"9999","shippingNumber":"1","shippingDate":"2026-11-28"}}]}}]}}"#), "deliveryCompany"),
-        (format!(r#"{{"orderNumber":"{order}","BasketidModelList":[{{"basketId":1,"ShippingModelList":[{{"deliveryCompany":"1001","shippingNumber":"1","shippingDate":"2026-11-28"}}]}}]}}"#), "basketId"),
+        (
+            format!(
+                r#"{{"orderNumber":"{order}","BasketidModelList":[{{"basketId":{basket},"ShippingModelList":[{{"deliveryCompany":"1001","shippingNumber":"1","shippingDate":"2026/11/28"}}]}}]}}"#
+            ),
+            "ORDER_EXT_API_UPDATE_ORDERSHIPPING_ERROR_011",
+        ),
+        (
+            format!(
+                r#"{{"orderNumber":"{order}","BasketidModelList":[{{"basketId":{basket},"ShippingModelList":[{{"deliveryCompany":"9999","shippingNumber":"1","shippingDate":"2026-11-28"}}]}}]}}"#
+            ),
+            "deliveryCompany",
+        ),
+        (
+            format!(
+                r#"{{"orderNumber":"{order}","BasketidModelList":[{{"basketId":1,"ShippingModelList":[{{"deliveryCompany":"1001","shippingNumber":"1","shippingDate":"2026-11-28"}}]}}]}}"#
+            ),
+            "basketId",
+        ),
     ];
     for (body, said) in &cases {
         let (code, answer) = r.post("/es/2.0/order/updateOrderShipping/", &rakuten_auth(), body);
@@ -237,7 +259,8 @@ fn yahoo_sets_a_status_the_table_allows_and_reports_numbers_or_the_empty_reason(
         (a, "<ShipInvoiceNumberEmptyReason>105</ShipInvoiceNumberEmptyReason>", "ShipInvoiceNumberが登録済み"),
         (&open[2], "<ShipCompanyCode>1001</ShipCompanyCode><ShipInvoiceNumber1>AB-12</ShipInvoiceNumber1>", "ヤマト運輸"),
     ] {
-        let (code, answer) = r.post("/ShoppingWebService/V1/orderShipStatusChange", &[("Authorization", token.clone())], &ship(order, fields));
+        let (code, answer) =
+            r.post("/ShoppingWebService/V1/orderShipStatusChange", &[("Authorization", token.clone())], &ship(order, fields));
         assert!(code == 400 && answer.contains(said), "{answer}");
     }
     assert!(r.logged(&open[2], "applied").is_empty());
@@ -300,7 +323,8 @@ fn aupay_sets_the_status_and_the_shipping_number_once() {
     assert!(refused(w.update_status(&status(b, "キャンセル"))).contains("updateTradeStsProc"));
     assert!(refused(w.update_shipping(&shipment(b, "3", "", &["1"]))).contains("1・2・4・5・6・7・9"));
     // What the mall refuses, sent raw.
-    let headers = vec![("Authorization", "Bearer demo-api_key".to_string()), ("Content-Type", "application/xml; charset=UTF-8".to_string())];
+    let headers =
+        vec![("Authorization", "Bearer demo-api_key".to_string()), ("Content-Type", "application/xml; charset=UTF-8".to_string())];
     for (path, body, said) in [
         ("/wmshopapi/updateTradeInfoProc", format!("<request><shopId>12345678</shopId><updateTradeInfo><orderId>{b}</orderId><shippingNumber>1</shippingNumber></updateTradeInfo></request>"), "[orderId]必須入力項目です"),
         ("/wmshopapi/updateTradeStsProc", format!("<request><shopId>12345678</shopId><orderId>{b}</orderId><orderStatus>発送済み</orderStatus></request>"), "orderStatus"),
@@ -328,7 +352,10 @@ fn futureshop_uploads_each_change_once_and_a_refused_file_comes_back_refused() {
     assert!(applied[1].body.contains(&format!("{order},,2026/11/28,ヤマト運輸,1234-5678-9012\r\n")), "{}", applied[1].body);
     let held = r.mock.state.applied("futureshop", &order).unwrap();
     assert_eq!((held.status.as_deref(), held.shipping[0].number.as_str()), (Some("COMPLETED"), "1234-5678-9012"));
-    let done: Vec<String> = std::fs::read_dir(r.shop.path("mock-ftp/upload/done")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let done: Vec<String> = std::fs::read_dir(r.shop.path("mock-ftp/upload/done"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(done.len(), 2, "{done:?}");
     assert!(refused(w.update_status(&status(&order, "完了"))).contains("COMPLETED"));
     // The mall refuses a file for an order it does not have: it lands in error/ with the reason.
@@ -364,7 +391,11 @@ fn an_answer_lost_after_the_write_is_found_by_the_next_call_and_nothing_is_sent_
         unavailable(call(w.as_ref()));
         let log = r.log();
         assert_eq!(log.len(), before + 1, "{mall}: one write sent");
-        assert_eq!((log[before].order.as_str(), log[before].outcome.as_str()), (order.as_str(), "dropped"), "{mall}: applied, the answer lost");
+        assert_eq!(
+            (log[before].order.as_str(), log[before].outcome.as_str()),
+            (order.as_str(), "dropped"),
+            "{mall}: applied, the answer lost"
+        );
         assert_eq!(call(w.as_ref()).unwrap(), Written::AlreadySet, "{mall}: the read finds it");
         assert_eq!(r.log().len(), before + 1, "{mall}: nothing sent twice");
     }
