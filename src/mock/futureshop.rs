@@ -311,3 +311,70 @@ pub fn export(orders: &[MockOrder]) -> Vec<u8> {
     // Every character the mock writes exists in CP932.
     encode_cp932(&text).unwrap_or_else(|bad| panic!("mock FutureShop2 export has characters CP932 lacks: {bad:?}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    fn state() -> Arc<MockState> {
+        let now = crate::domain::time::parse_jst("2026-11-28T10:00:00+09:00").unwrap();
+        let scenario = super::super::Scenario::default();
+        let plan = super::super::orders::OrderPlan {
+            seed: scenario.seed,
+            start: super::super::plan_anchor(),
+            interval: Duration::minutes(15),
+            generate: true,
+        };
+        Arc::new(MockState {
+            scenario,
+            now: Arc::new(move || now),
+            plan,
+            calls: AtomicU64::new(0),
+            book: Mutex::new(Default::default()),
+            state_file: None,
+            exporting: Mutex::new(()),
+        })
+    }
+
+    fn put(state: &Arc<MockState>, root: &Path, name: &str, text: &str) -> bool {
+        let ftp = FutureShopFtp { state: state.clone() };
+        std::fs::create_dir_all(root.join(UPLOAD_FOLDER)).unwrap();
+        std::fs::write(root.join(UPLOAD_FOLDER).join(name), encode_cp932(text).unwrap()).unwrap();
+        ftp.on_stored(root, &format!("{UPLOAD_FOLDER}/{name}"))
+    }
+
+    #[test]
+    fn an_upload_is_applied_and_moved_to_done_and_a_bad_one_to_error_with_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let st = state();
+        let header = UPLOAD_COLUMNS.join(",");
+        assert!(put(&st, root, "a.csv", &format!("{header}\r\nFS00100001,COMPLETED,2026/11/28,ヤマト運輸,1234\r\n")));
+        assert!(root.join("upload/done/a.csv").exists() && !root.join("upload/a.csv").exists());
+        let applied = st.applied("futureshop", "FS00100001").unwrap();
+        assert_eq!((applied.status.as_deref(), applied.shipping[0].number.as_str()), (Some("COMPLETED"), "1234"));
+        for (name, text, said) in [
+            ("b.csv", "受注番号,ステータス\r\nFS00100001,COMPLETED\r\n".to_string(), "1行目: 見出し"),
+            ("c.csv", format!("{header}\r\nFS00100001,COMPLETED\r\n"), "2行目: 項目が 2 個"),
+            ("d.csv", format!("{header}\r\nFS00100001,,2026-11-28,ヤマト運輸,1\r\n"), "2行目: 出荷日 `2026-11-28`"),
+            ("e.csv", format!("{header}\r\nFS00100001,完了,,,\r\n"), "受注ステータス `完了`"),
+            ("f.csv", format!("{header}\r\nFS00100001,,,,\r\n"), "変更する項目がありません"),
+        ] {
+            assert!(put(&st, root, name, &text));
+            assert!(root.join("upload/error").join(name).exists(), "{name}");
+            let err = std::fs::read_to_string(root.join("upload/error").join(format!("{name}.err"))).unwrap();
+            assert!(err.contains(said), "{name}: {err}");
+        }
+        // A temporary name is not read: only the name it is renamed to.
+        assert!(put(&st, root, ".g.csv.part", "x"));
+        assert!(root.join("upload/.g.csv.part").exists());
+        let log = st.write_log();
+        assert_eq!(
+            log.iter().map(|c| c.outcome.as_str()).collect::<Vec<_>>(),
+            ["applied", "refused", "refused", "refused", "refused", "refused"]
+        );
+    }
+}
