@@ -201,7 +201,8 @@ fn orders(state: &MockState, now: DateTime<FixedOffset>, query: &[(String, Strin
             .placed_between(earliest, to, now)
             .map(|i| state.plan.order(SALT, i, now))
             .filter(|o| {
-                let t = if by_update { last_update(o) } else { o.ordered_at };
+                let t =
+                    if by_update { Applied::updated(state.applied("amazon", &order_id(o)).as_ref(), last_update(o)) } else { o.ordered_at };
                 t >= from && t <= to && o.ordered_at <= now
             })
             .collect()
@@ -257,7 +258,7 @@ fn order_json(state: &MockState, o: &MockOrder) -> Value {
     json!({
         "AmazonOrderId": order_id(o),
         "PurchaseDate": o.ordered_at.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        "LastUpdateDate": last_update(o).with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "LastUpdateDate": Applied::updated(applied.as_ref(), last_update(o)).with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         "OrderStatus": status,
         "FulfillmentChannel": "MFN",
         "SalesChannel": "Amazon.co.jp",

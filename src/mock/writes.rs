@@ -7,6 +7,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::orders::Rng;
@@ -44,6 +45,17 @@ pub struct Applied {
     pub empty_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipping: Vec<ShipRow>,
+    /// When the last write was applied (RFC 3339, the mock's clock): the order's update stamp
+    /// (Amazon LastUpdateDate, Yahoo LastUpdateTime) moves on to it, so a poll by update time sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl Applied {
+    /// The later of the mall's own update stamp and the last write's.
+    pub fn updated(applied: Option<&Applied>, stamp: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+        applied.and_then(|a| a.updated_at.as_deref()).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map_or(stamp, |t| t.max(stamp))
+    }
 }
 
 /// One write call the mock received.
@@ -145,7 +157,8 @@ impl MockState {
         let seq = book.log.len() as u64 + 1;
         let mut last = book.last_detail_id;
         let (outcome, detail) = match decide(&current, &mut last) {
-            Ok(next) => {
+            Ok(mut next) => {
+                next.updated_at = Some((self.now)().to_rfc3339());
                 book.last_detail_id = last;
                 book.applied.insert(key(mall, order), next);
                 // Drawn from the seed and the call's number only: a scenario replays the same way.

@@ -252,7 +252,8 @@ fn order_list(state: &MockState, req: &Request, seller: &str, now: DateTime<Fixe
                 FIRST_NUMBER + o.index,
                 o.ordered_at.format("%Y%m%d%H%M%S"),
                 status_now(o, state.applied("yahoo", &format!("{seller}-{}", FIRST_NUMBER + o.index)).as_ref()),
-                last_update(o).format("%Y%m%d%H%M%S"),
+                Applied::updated(state.applied("yahoo", &format!("{seller}-{}", FIRST_NUMBER + o.index)).as_ref(), last_update(o))
+                    .format("%Y%m%d%H%M%S"),
             )
         })
         .collect();
@@ -380,7 +381,7 @@ fn order_info(seller: &str, o: &MockOrder, applied: Option<&Applied>) -> String 
         FIRST_NUMBER + o.index,
         1 + (o.progress / 200),
         o.ordered_at.to_rfc3339(),
-        last_update(o).to_rfc3339(),
+        Applied::updated(applied, last_update(o)).to_rfc3339(),
         status_now(o, applied),
         o.progress > 100,
         escape(&o.remarks),
