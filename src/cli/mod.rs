@@ -158,9 +158,12 @@ pub enum Command {
         /// The folder the FTP side serves; exports appear in its `orders/` as time passes.
         #[arg(long, default_value = "mock-ftp")]
         ftp_root: PathBuf,
-        /// A scenario file (YAML): seed, minutes_between_orders, error_rate, rate_limit_rate, stall_rate, malformed_rate, slow_ms, expired.
+        /// A scenario file (YAML): seed, minutes_between_orders, error_rate, rate_limit_rate, stall_rate, malformed_rate, slow_ms, expired, drop_write_responses.
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// A JSON file that keeps the writes the mock applied (and its write log) across restarts; in memory only without it.
+        #[arg(long)]
+        state: Option<PathBuf>,
     },
     /// 受注連動: start or stop writing back to a mall, and its history.
     #[command(subcommand)]
@@ -250,8 +253,8 @@ pub fn main() -> ExitStatus {
         Command::Query { sql, format, raw } => query::query(&sql, format, raw, &opts),
         Command::Explain { order_number, mall } => explain::explain(&order_number, mall.as_deref(), &opts),
         Command::Test { paths, junit } => test::test(&paths, junit.as_deref(), &opts),
-        Command::MockMall { listen, ftp_listen, ftp_root, scenario } => {
-            mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), &opts)
+        Command::MockMall { listen, ftp_listen, ftp_root, scenario, state } => {
+            mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), state.as_deref(), &opts)
         }
         Command::Mail(m) => mail::mail(m, &opts),
         Command::Linkage(l) => linkage::linkage(l, &opts),

@@ -206,6 +206,11 @@ pub struct MallSettings {
     /// FutureShop2: where imported exports are moved, so none is read twice (default `<ftp_folder>/archive`).
     #[serde(default)]
     pub ftp_archive_folder: Option<String>,
+    /// FutureShop2: the FTP folder juchu puts its write-back upload files in (受注ステータス・出荷
+    /// 情報の一括更新; default `/upload`, the FTP root's `upload`). The mall moves what it has read
+    /// to `<folder>/done`, what it refused to `<folder>/error`.
+    #[serde(default)]
+    pub ftp_upload_folder: Option<String>,
     /// Malls without an order API here (Yamada, Ponpare): order CSVs in a folder, columns mapped.
     #[serde(default)]
     pub order_files: Option<OrderFiles>,

@@ -190,7 +190,10 @@ pub struct MallExtras {
     pub noshi: String,
     /// 送料込み: the items' prices include the postage (Rakuten `includePostageFlag`).
     pub postage_included: Option<bool>,
-    /// The mall's own tracking numbers (Rakuten `ShippingModelList`: `会社コード:番号`).
+    /// The mall's own tracking numbers, each `会社コード:番号` (the mall's carrier code, a colon,
+    /// the number): Rakuten `ShippingModelList` (deliveryCompany:shippingNumber), Yahoo
+    /// `ShipCompanyCode:ShipInvoiceNumber1/2`, au PAY `shippingCarrier:shippingNumber`. So the next
+    /// fetch sees what the write-back wrote. Amazon's order API shows none; FutureShop2's export neither.
     pub tracking_numbers: Vec<String>,
     /// 配送会社 code the mall has for the order (Rakuten `defaultDeliveryCompanyCode`).
     pub default_delivery_company: String,

@@ -1,13 +1,14 @@
 //! Amazon SP-API Orders v0 (JSON): LWA refresh-token flow, getOrders by LastUpdatedAfter with
 //! NextToken pages (LastUpdatedBefore at least 2 minutes before now), getOrderItems per order.
+//! Writes: confirmShipment (there is no call that only sets a status: the order becomes Shipped).
 
 use std::cell::RefCell;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde_json::Value;
 
-use super::http::{encode, HttpClient};
-use super::{Batch, Connection, MallError, Missing, OrderSource, Window};
+use super::http::{encode, HttpClient, RetryPolicy};
+use super::{Batch, Connection, MallError, Missing, OrderSource, OrderWriter, ShippingUpdate, StatusUpdate, Window, Written};
 use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, Order, OrderItem, Party, Shipment};
 
 pub const MARKETPLACE_JP: &str = "A1VC38T7YXB528";
@@ -140,6 +141,97 @@ impl OrderSource for Amazon {
     fn final_statuses(&self) -> &'static [&'static str] {
         &["Shipped", "Canceled", "Unfulfillable", "InvoiceUnconfirmed"]
     }
+}
+
+impl OrderWriter for Amazon {
+    fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError> {
+        let _ = update;
+        Err(MallError::Refused {
+            mall: self.conn.mall.clone(),
+            detail: "Amazon には受注ステータスだけを変える API がありません（ステータスは出荷通知 confirmShipment で Shipped になります）"
+                .into(),
+        })
+    }
+
+    fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError> {
+        let refused = |detail: String| MallError::Refused { mall: self.conn.mall.clone(), detail };
+        super::check_carrier_code(super::MallKind::Amazon, &update.carrier_code).map_err(refused)?;
+        let id = encode(&update.order_number);
+        let order = self.get(&format!("/orders/v0/orders/{id}"))?;
+        let order = order.get("payload").ok_or_else(|| self.payload(format!("getOrder {}: no payload", update.order_number)))?;
+        match s(order, "OrderStatus").as_str() {
+            "Shipped" => return Ok(Written::AlreadySet),
+            "Canceled" | "Unfulfillable" => {
+                return Err(refused(format!("注文 {} は {} のため出荷通知できません", update.order_number, s(order, "OrderStatus"))))
+            }
+            _ => {}
+        }
+        let items = self.get(&format!("/orders/v0/orders/{id}/orderItems"))?;
+        let items = items.pointer("/payload/OrderItems").and_then(Value::as_array).cloned().unwrap_or_default();
+        let purchased = DateTime::parse_from_rfc3339(&s(order, "PurchaseDate")).ok();
+        let body = confirm_body(update, &items, purchased).map_err(refused)?;
+        let once = HttpClient::new(&self.conn.mall, self.conn.timeout, RetryPolicy::once());
+        let headers = [
+            ("x-amz-access-token", self.access_token()?),
+            ("Content-Type", "application/json".to_string()),
+            ("Accept", "application/json".to_string()),
+        ];
+        let url = format!("{}/orders/v0/orders/{id}/shipmentConfirmation", self.conn.base_url);
+        let resp = once.send("POST", &url, &headers, Some(&body.to_string()))?;
+        match resp.status {
+            200..=299 => Ok(Written::Changed),
+            401 | 403 => Err(MallError::Auth {
+                mall: self.conn.mall.clone(),
+                key: "refresh_token".into(),
+                detail: format!("HTTP {}: {}", resp.status, errors(&serde_json::from_str(&resp.body).unwrap_or(Value::Null))),
+            }),
+            status => Err(refused(format!(
+                "confirmShipment: HTTP {status}: {}",
+                errors(&serde_json::from_str(&resp.body).unwrap_or(Value::Null))
+            ))),
+        }
+    }
+}
+
+/// confirmShipment's body: one package (packageReferenceId "1"), every line of the order with its
+/// quantity, the first tracking number (Amazon takes one per package). carrierName goes with
+/// `Other`. shipDate is the ship day's start in JST, but never before the order was placed.
+pub fn confirm_body(update: &ShippingUpdate, items: &[Value], purchased: Option<DateTime<FixedOffset>>) -> Result<Value, String> {
+    let Some(tracking) = update.tracking_numbers.first() else {
+        return Err("Amazon の出荷通知（confirmShipment）には追跡番号が必須です（番号なしの発送は報告できません）".into());
+    };
+    if update.tracking_numbers.len() > 1 {
+        log::info!("amazon {}: one package per confirmation; {} reported, the other numbers are not", update.order_number, tracking);
+    }
+    let other = update.carrier_code == "Other" || update.carrier_code == "Others";
+    if other && update.carrier_name.trim().is_empty() {
+        return Err("Amazon の配送会社コードが Other のときは配送会社名（carrierName）が必須です".into());
+    }
+    let lines: Vec<Value> = items
+        .iter()
+        .filter(|it| !s(it, "OrderItemId").is_empty())
+        .map(|it| serde_json::json!({ "orderItemId": s(it, "OrderItemId"), "quantity": it.get("QuantityOrdered").and_then(Value::as_i64).unwrap_or(1) }))
+        .collect();
+    if lines.is_empty() {
+        return Err(format!("注文 {} の明細（orderItemId）を Amazon が返しません", update.order_number));
+    }
+    let start = update
+        .shipped_on
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(crate::domain::time::jst()).single())
+        .ok_or("出荷日が日付ではありません")?;
+    let ship_date = purchased.map_or(start, |p| start.max(p));
+    let mut package = serde_json::json!({
+        "packageReferenceId": "1",
+        "carrierCode": update.carrier_code,
+        "trackingNumber": tracking,
+        "shipDate": ship_date.to_rfc3339(),
+        "orderItems": lines,
+    });
+    if other {
+        package["carrierName"] = serde_json::json!(update.carrier_name);
+    }
+    Ok(serde_json::json!({ "marketplaceId": MARKETPLACE_JP, "packageDetail": package }))
 }
 
 fn iso(t: DateTime<FixedOffset>) -> String {
@@ -331,6 +423,38 @@ mod tests {
                 "BuyerInfo":{{"BuyerName":"山田 花子","BuyerEmail":"y@marketplace.amazon.co.jp"}}{extra}}}"#
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn a_confirmation_is_one_package_with_every_line() {
+        let update = ShippingUpdate {
+            order_number: "503-0000007-0000007".into(),
+            carrier_code: "Other".into(),
+            carrier_name: "日本郵便".into(),
+            tracking_numbers: vec!["1234-5678-9012".into()],
+            shipped_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        };
+        let items = vec![
+            json!({"OrderItemId": "1000000000700", "QuantityOrdered": 2}),
+            json!({"OrderItemId": "1000000000701", "QuantityOrdered": 1}),
+        ];
+        let body = confirm_body(&update, &items, None).unwrap();
+        assert_eq!(
+            body,
+            json!({"marketplaceId": "A1VC38T7YXB528", "packageDetail": {"packageReferenceId": "1", "carrierCode": "Other", "carrierName": "日本郵便",
+                   "trackingNumber": "1234-5678-9012", "shipDate": "2026-11-28T00:00:00+09:00",
+                   "orderItems": [{"orderItemId": "1000000000700", "quantity": 2}, {"orderItemId": "1000000000701", "quantity": 1}]}})
+        );
+        // Never before the order was placed.
+        let placed = DateTime::parse_from_rfc3339("2026-11-28T10:02:03+09:00").unwrap();
+        assert_eq!(confirm_body(&update, &items, Some(placed)).unwrap()["packageDetail"]["shipDate"], "2026-11-28T10:02:03+09:00");
+        let yamato = ShippingUpdate { carrier_code: "YAMATO".into(), ..update.clone() };
+        assert!(confirm_body(&yamato, &items, None).unwrap()["packageDetail"].get("carrierName").is_none());
+        let nameless = ShippingUpdate { carrier_name: String::new(), ..update.clone() };
+        assert!(confirm_body(&nameless, &items, None).unwrap_err().contains("carrierName"));
+        let untracked = ShippingUpdate { tracking_numbers: vec![], ..update.clone() };
+        assert!(confirm_body(&untracked, &items, None).unwrap_err().contains("追跡番号が必須"));
+        assert!(confirm_body(&update, &[], None).is_err());
     }
 
     fn line(extra: &str) -> String {

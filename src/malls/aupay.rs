@@ -1,18 +1,22 @@
 //! au PAY マーケット (Wowma!) shop API: searchTradeInfoListProc (XML, `Authorization: Bearer <APIキー>`),
 //! by order date in whole days, paged with startCount/totalCount; statuses are Japanese strings.
+//! Writes: updateTradeStsProc and updateTradeInfoProc (flat `<request>` bodies), each after a
+//! searchTradeInfoProc.
 
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::http::{encode, HttpClient};
-use super::xml::{self, Node};
-use super::{Batch, Connection, MallError, Missing, OrderSource, Window};
-use crate::domain::order::{is_gift, Amount, Amounts, MallDelivery, Order, OrderItem, Party, Shipment};
+use super::http::{encode, HttpClient, RetryPolicy};
+use super::xml::{self, escape, Node};
+use super::{Batch, Connection, MallError, Missing, OrderSource, OrderWriter, ShippingUpdate, StatusUpdate, Window, Written};
+use crate::domain::order::{is_gift, Amount, Amounts, MallDelivery, MallExtras, Order, OrderItem, Party, Shipment};
 use crate::domain::remarks::desired_delivery_from_remarks;
 use crate::domain::time::{jst, parse_jst};
 
 pub const SEARCH_PATH: &str = "/wmshopapi/searchTradeInfoListProc";
 pub const ONE_PATH: &str = "/wmshopapi/searchTradeInfoProc";
+pub const STATUS_PATH: &str = "/wmshopapi/updateTradeStsProc";
+pub const INFO_PATH: &str = "/wmshopapi/updateTradeInfoProc";
 const PAGE: usize = 100;
 
 pub struct AuPay {
@@ -110,6 +114,110 @@ impl OrderSource for AuPay {
     }
 }
 
+impl AuPay {
+    fn refused(&self, detail: String) -> MallError {
+        MallError::Refused { mall: self.conn.mall.clone(), detail }
+    }
+
+    /// The order's `<orderInfo>` as searchTradeInfoProc returns it now; the mall's own error
+    /// (`<status>1</status>`, an unknown order) is Refused.
+    fn info(&self, id: &str) -> Result<Node, MallError> {
+        let query = format!("shopId={}&orderId={}", encode(&self.conn.shop_id), encode(id));
+        match self.get(ONE_PATH, &query) {
+            Ok((_, root)) => root.child("orderInfo").cloned().ok_or_else(|| self.refused(format!("{ONE_PATH}: 注文 {id} がありません"))),
+            Err(MallError::Payload { detail, .. }) if detail.contains(": status 1:") => Err(self.refused(detail)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A write: POSTed once (no retry), `<status>0</status>` is done, the mall's error is Refused.
+    fn write(&self, path: &str, body: &str) -> Result<(), MallError> {
+        let once = HttpClient::new(&self.conn.mall, self.conn.timeout, RetryPolicy::once());
+        let headers = [
+            ("Authorization", format!("Bearer {}", self.conn.credential("api_key")?)),
+            ("Content-Type", "application/xml; charset=UTF-8".to_string()),
+        ];
+        let resp = once.send_xml("POST", &format!("{}{path}", self.conn.base_url), &headers, Some(body))?;
+        let root = xml::parse(&resp.body).map_err(|e| self.payload(format!("{path}: HTTP {}: {e}", resp.status)))?;
+        let result = root.child("result");
+        if result.map(|r| r.text_of("status")).as_deref() == Some("0") {
+            return Ok(());
+        }
+        let err = result.and_then(|r| r.child("error"));
+        let said =
+            format!("{} {}", err.map(|e| e.text_of("code")).unwrap_or_default(), err.map(|e| e.text_of("message")).unwrap_or_default());
+        if resp.status == 401 || resp.status == 403 || said.contains("認証") {
+            return Err(MallError::Auth { mall: self.conn.mall.clone(), key: "api_key".into(), detail: said.trim().to_string() });
+        }
+        Err(self.refused(format!("{}: HTTP {}: {}", path.trim_start_matches("/wmshopapi/"), resp.status, said.trim())))
+    }
+}
+
+impl OrderWriter for AuPay {
+    fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError> {
+        super::check_status_code(super::MallKind::AuPay, &update.mall_status).map_err(|d| self.refused(d))?;
+        let info = self.info(&update.order_number)?;
+        let now = info.text_of("orderStatus");
+        if now == update.mall_status {
+            return Ok(Written::AlreadySet);
+        }
+        if now == CANCELLED {
+            return Err(self.refused(format!(
+                "注文 {} はキャンセル済みのため、ステータスを {} にできません",
+                update.order_number, update.mall_status
+            )));
+        }
+        self.write(STATUS_PATH, &status_body(&self.conn.shop_id, &update.order_number, &update.mall_status))?;
+        Ok(Written::Changed)
+    }
+
+    fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError> {
+        super::check_carrier_code(super::MallKind::AuPay, &update.carrier_code).map_err(|d| self.refused(d))?;
+        let info = self.info(&update.order_number)?;
+        let body = shipping_body(&self.conn.shop_id, update);
+        let number = update.tracking_numbers.first().map(String::as_str).unwrap_or("");
+        let stored = info.text_of("shippingNumber");
+        // A number already there is the shipment; without a number, the carrier and date are.
+        let set = if number.is_empty() {
+            stored.is_empty()
+                && info.text_of("shippingCarrier") == update.carrier_code
+                && info.text_of("shippingDate").replace('-', "/") == update.shipped_on.format("%Y/%m/%d").to_string()
+        } else {
+            stored == number
+        };
+        if set {
+            return Ok(Written::AlreadySet);
+        }
+        self.write(INFO_PATH, &body)?;
+        Ok(Written::Changed)
+    }
+}
+
+/// updateTradeStsProc's body: the status as its Japanese name.
+pub fn status_body(shop_id: &str, order_id: &str, status: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><request><shopId>{}</shopId><orderId>{}</orderId><orderStatus>{}</orderStatus></request>",
+        escape(shop_id),
+        escape(order_id),
+        escape(status)
+    )
+}
+
+/// updateTradeInfoProc's body. Flat: every field a direct child of `<request>` (wrapped in
+/// `<updateTradeInfo>`, the live server answers `[orderId]必須入力項目です`). One shippingNumber
+/// (the first tracking number); none is sent for a shipment without tracking.
+pub fn shipping_body(shop_id: &str, update: &ShippingUpdate) -> String {
+    let number = update.tracking_numbers.first().map(|n| format!("<shippingNumber>{}</shippingNumber>", escape(n))).unwrap_or_default();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><request><shopId>{}</shopId><orderId>{}</orderId><shippingDate>{}</shippingDate>\
+         <shippingCarrier>{}</shippingCarrier>{number}</request>",
+        escape(shop_id),
+        escape(&update.order_number),
+        update.shipped_on.format("%Y/%m/%d"),
+        escape(&update.carrier_code)
+    )
+}
+
 /// An amount of the order: Absent where au PAY sent none (unknown, not 0 yen).
 /// One `<orderInfo>` into the batch, its raw payload byte for byte as the mall sent it.
 fn read_info(out: &mut Batch, conn: &Connection, body: &str, info: &Node) {
@@ -184,6 +292,11 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
     // The shop's delivery method as the customer chose it (宅配便, …); au PAY states no 温度帯.
     let delivery = MallDelivery { method: n.text_of("deliveryName"), temperature: None, source: "deliveryName".into() };
     let mall_status = n.text_of("orderStatus");
+    // What updateTradeInfoProc stored, as `会社コード:番号` like Rakuten's.
+    let mut extras = MallExtras::default();
+    if !n.text_of("shippingNumber").is_empty() {
+        extras.tracking_numbers.push(format!("{}:{}", n.text_of("shippingCarrier"), n.text_of("shippingNumber")));
+    }
     Ok(Order {
         mall: mall.to_string(),
         shop: shop.to_string(),
@@ -200,7 +313,7 @@ pub fn parse_order(mall: &str, shop: &str, n: &Node) -> Result<Order, String> {
         desired_delivery: desired_delivery_from_remarks(&remarks).unwrap_or_default(),
         remarks,
         amounts,
-        extras: Default::default(),
+        extras,
     })
 }
 
@@ -261,6 +374,31 @@ mod tests {
         let o = order_info("<deliveryName>宅配便</deliveryName>", "<itemPrice>1100</itemPrice>").unwrap();
         assert_eq!((o.mall_status.as_str(), o.cancelled), ("", false));
         assert_eq!(o.items[0].unit_price, Some(1100));
+    }
+
+    #[test]
+    fn write_bodies_are_flat_requests() {
+        let update = ShippingUpdate {
+            order_number: "20000042".into(),
+            carrier_code: "1".into(),
+            carrier_name: "ヤマト運輸".into(),
+            tracking_numbers: vec!["1234-5678-9012".into()],
+            shipped_on: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        };
+        assert_eq!(
+            shipping_body("12345678", &update),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><request><shopId>12345678</shopId><orderId>20000042</orderId>\
+             <shippingDate>2026/11/28</shippingDate><shippingCarrier>1</shippingCarrier><shippingNumber>1234-5678-9012</shippingNumber></request>"
+        );
+        let untracked = ShippingUpdate { tracking_numbers: vec![], ..update };
+        assert!(!shipping_body("1", &untracked).contains("shippingNumber"));
+        assert_eq!(
+            status_body("12345678", "20000042", "完了"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><request><shopId>12345678</shopId><orderId>20000042</orderId><orderStatus>完了</orderStatus></request>"
+        );
+        let o = order_info("<orderStatus>完了</orderStatus><shippingCarrier>1</shippingCarrier><shippingNumber>999</shippingNumber>", "")
+            .unwrap();
+        assert_eq!(o.extras.tracking_numbers, ["1:999"]);
     }
 
     #[test]

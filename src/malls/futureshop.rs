@@ -2,6 +2,10 @@
 //! explicit TLS (`endpoint: ftps://host`). Every export in the folder is read; once its orders are
 //! committed the file is moved to the archive folder, so none is read twice. A crash between the
 //! commit and the move only means the next poll reads the file again, and the upsert changes nothing.
+//!
+//! Writes go the same way back: an upload file per change (受注ステータス / 出荷情報) put into the
+//! upload folder over the same FTP settings, under a name derived from the change, so a change
+//! already uploaded is seen by its name and never uploaded twice.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -14,7 +18,7 @@ use serde_json::json;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
 
-use super::{Batch, Connection, MallError, OrderSource, Window};
+use super::{Batch, Connection, MallError, OrderSource, OrderWriter, ShippingUpdate, StatusUpdate, Window, Written};
 use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, Order, OrderItem, Party, Shipment};
 use crate::domain::prefecture::Prefecture;
 use crate::domain::text::parse_yen;
@@ -22,6 +26,14 @@ use crate::domain::time::parse_jst;
 use crate::io::csv_table::CsvTable;
 
 pub const DEFAULT_FOLDER: &str = "/orders";
+/// Where upload files go unless `ftp_upload_folder` says otherwise.
+pub const DEFAULT_UPLOAD_FOLDER: &str = "/upload";
+/// The upload file's header: the write-back items integrators push to FutureShop2 (受注コード,
+/// status, 出荷日, 配送会社, お荷物伝票番号; mall notes §6 F6). **The layout is not confirmed** against
+/// FutureShop2's own upload spec: check it with the shop's 受注一括更新 settings before going live.
+pub const UPLOAD_HEADER: &str = "受注コード,受注ステータス,出荷日,配送会社,お荷物伝票番号";
+/// What the upload's 受注ステータス column takes: the FutureShop2 API's status names (mall notes §6 F7; not confirmed for the CSV).
+pub const UPLOAD_STATUSES: &[&str] = &["AWAITING_PAYMENT", "AWAITING_SHIPMENT", "COMPLETED", "ON_HOLD", "CANCELLED", "PREORDER"];
 /// One line of an export: its line number and its fields by column name.
 type Row<'a> = (usize, BTreeMap<&'a str, String>);
 
@@ -32,6 +44,8 @@ pub struct FutureShop {
     conn: Connection,
     folder: String,
     archive: String,
+    /// Where write-back upload files go (`ftp_upload_folder`).
+    upload: String,
     /// The session of the last fetch and the files it read, archived after the commit.
     session: RefCell<Option<(RustlsFtpStream, Vec<String>)>>,
 }
@@ -47,7 +61,15 @@ impl FutureShop {
     pub fn new(conn: Connection, folder: Option<&str>, archive: Option<&str>) -> FutureShop {
         let folder = folder.unwrap_or(DEFAULT_FOLDER).trim_end_matches('/').to_string();
         let archive = archive.map(|a| a.trim_end_matches('/').to_string()).unwrap_or_else(|| format!("{folder}/archive"));
-        FutureShop { conn, folder, archive, session: RefCell::new(None) }
+        FutureShop { conn, folder, archive, upload: DEFAULT_UPLOAD_FOLDER.into(), session: RefCell::new(None) }
+    }
+
+    /// The folder write-back upload files go to (`ftp_upload_folder`; default `/upload`).
+    pub fn with_upload_folder(mut self, upload: Option<&str>) -> FutureShop {
+        if let Some(u) = upload.map(|u| u.trim_end_matches('/')).filter(|u| !u.is_empty()) {
+            self.upload = u.to_string();
+        }
+        self
     }
 
     fn mall(&self) -> String {
@@ -207,6 +229,92 @@ impl OrderSource for FutureShop {
         let _ = ftp.quit();
         Ok(())
     }
+}
+
+impl FutureShop {
+    fn refused(&self, detail: String) -> MallError {
+        MallError::Refused { mall: self.mall(), detail }
+    }
+
+    /// The file names in a folder ("" for a folder that is not there).
+    fn names_in(ftp: &mut RustlsFtpStream, folder: &str) -> Vec<String> {
+        ftp.nlst(Some(folder)).unwrap_or_default().into_iter().map(|n| n.rsplit('/').next().unwrap_or(&n).to_string()).collect()
+    }
+
+    /// What the mall wrote about a file it refused (its `.err` beside it in `error/`).
+    fn refusal(&self, ftp: &mut RustlsFtpStream, name: &str) -> Option<MallError> {
+        let errors = format!("{}/error", self.upload);
+        if !Self::names_in(ftp, &errors).iter().any(|n| n == name) {
+            return None;
+        }
+        let said = ftp
+            .retr_as_buffer(&format!("{errors}/{name}.err"))
+            .map(|b| String::from_utf8_lossy(&b.into_inner()).trim().to_string())
+            .unwrap_or_else(|_| "（理由のファイルがありません）".into());
+        Some(self.refused(format!("{errors}/{name}: {said}")))
+    }
+
+    /// Uploads one change: AlreadySet if its file is already in the upload folder or in `done/`;
+    /// Refused if the mall put it in `error/`. The file goes up under a temporary name and is renamed
+    /// into place (the mall never reads half a file); one attempt, no retry.
+    fn upload(&self, (name, bytes): (String, Vec<u8>)) -> Result<Written, MallError> {
+        let mut ftp = self.connect()?;
+        if let Some(refused) = self.refusal(&mut ftp, &name) {
+            return Err(refused);
+        }
+        let done = format!("{}/done", self.upload);
+        if Self::names_in(&mut ftp, &self.upload).contains(&name) || Self::names_in(&mut ftp, &done).contains(&name) {
+            let _ = ftp.quit();
+            return Ok(Written::AlreadySet);
+        }
+        // The folder may exist already; a real failure shows at the upload.
+        let _ = ftp.mkdir(&self.upload);
+        let tmp = format!("{}/.{name}.part", self.upload);
+        ftp.put_file(&tmp, &mut std::io::Cursor::new(bytes)).map_err(|e| self.ftp_error(&format!("STOR {tmp}"), e))?;
+        ftp.rename(&tmp, &format!("{}/{name}", self.upload)).map_err(|e| self.ftp_error(&format!("RNTO {name}"), e))?;
+        // A mall that reads uploads at once may have refused it already.
+        if let Some(refused) = self.refusal(&mut ftp, &name) {
+            return Err(refused);
+        }
+        let _ = ftp.quit();
+        Ok(Written::Changed)
+    }
+
+    fn file(&self, kind: &str, fields: [&str; 5]) -> Result<(String, Vec<u8>), MallError> {
+        upload_file(kind, fields).map_err(|d| self.refused(d))
+    }
+}
+
+impl OrderWriter for FutureShop {
+    fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError> {
+        super::check_status_code(super::MallKind::FutureShop, &update.mall_status).map_err(|d| self.refused(d))?;
+        self.upload(self.file("status", [update.order_number.as_str(), update.mall_status.as_str(), "", "", ""])?)
+    }
+
+    fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError> {
+        super::check_carrier_code(super::MallKind::FutureShop, &update.carrier_code).map_err(|d| self.refused(d))?;
+        let date = update.shipped_on.format("%Y/%m/%d").to_string();
+        // Several numbers share the one column, separated by a half-width space.
+        let numbers = update.tracking_numbers.join(" ");
+        self.upload(
+            self.file("shipping", [update.order_number.as_str(), "", date.as_str(), update.carrier_code.as_str(), numbers.as_str()])?,
+        )
+    }
+}
+
+/// One change as an upload file: its name and its bytes (CP932, CRLF, the header and one row). The
+/// name is a function of the row (`juchu-<受注コード>-<status|shipping>-<8 hex of its hash>.csv`), so
+/// the same change always has the same name.
+pub fn upload_file(kind: &str, fields: [&str; 5]) -> Result<(String, Vec<u8>), String> {
+    let field = |f: &str| if f.contains([',', '"', '\r', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() };
+    let row = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
+    let text = format!("{UPLOAD_HEADER}\r\n{row}\r\n");
+    let bytes = crate::io::text::encode_cp932(&text).map_err(|bad| {
+        format!("FutureShop2 のアップロードは CP932 です。CP932 にない文字があります: {}", bad.iter().collect::<String>())
+    })?;
+    let order: String = fields[0].chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let hash = crate::domain::fnv1a(crate::domain::FNV_START, row.as_bytes()) as u32;
+    Ok((format!("juchu-{order}-{kind}-{hash:08x}.csv"), bytes))
 }
 
 fn tls_config() -> Arc<suppaftp::rustls::ClientConfig> {
@@ -382,6 +490,29 @@ fn order(mall: &str, shop: &str, shown: &Path, number: &str, rows: &[Row]) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upload_file_is_cp932_crlf_with_a_name_from_its_row() {
+        let (name, bytes) = upload_file("shipping", ["FS00100001", "", "2026/11/28", "ヤマト運輸", "1234-5678-9012"]).unwrap();
+        let text = encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned();
+        assert_eq!(
+            text,
+            "受注コード,受注ステータス,出荷日,配送会社,お荷物伝票番号\r\nFS00100001,,2026/11/28,ヤマト運輸,1234-5678-9012\r\n"
+        );
+        assert!(
+            name.starts_with("juchu-FS00100001-shipping-")
+                && name.ends_with(".csv")
+                && name.len() == "juchu-FS00100001-shipping-".len() + 12,
+            "{name}"
+        );
+        let (again, _) = upload_file("shipping", ["FS00100001", "", "2026/11/28", "ヤマト運輸", "1234-5678-9012"]).unwrap();
+        assert_eq!(again, name, "the same change, the same name");
+        let (other, _) = upload_file("shipping", ["FS00100001", "", "2026/11/29", "ヤマト運輸", "1234-5678-9012"]).unwrap();
+        assert_ne!(other, name);
+        let (status, _) = upload_file("status", ["FS00100001", "COMPLETED", "", "", ""]).unwrap();
+        assert!(status.starts_with("juchu-FS00100001-status-"));
+        assert!(upload_file("status", ["FS1", "😀", "", "", ""]).unwrap_err().contains("CP932"));
+    }
 
     #[test]
     fn parses_a_cp932_export_with_lines_grouped_by_order_and_jis_prefecture_codes() {

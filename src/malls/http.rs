@@ -14,6 +14,14 @@ pub struct RetryPolicy {
     pub max_wait: Duration,
 }
 
+impl RetryPolicy {
+    /// One attempt, no retry: for write requests, whose repeat after an unknown outcome is the
+    /// caller's to decide (it reads the mall first, so a change that was applied is not sent twice).
+    pub fn once() -> RetryPolicy {
+        RetryPolicy { attempts: 1, first_backoff: Duration::ZERO, max_wait: Duration::ZERO }
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy { attempts: 5, first_backoff: Duration::from_millis(200), max_wait: Duration::from_secs(30) }

@@ -269,21 +269,38 @@ pub fn adapter_for(kind: MallKind, conn: Connection, m: &MallSettings) -> Option
 // ---------------------------------------------------------------------------------------------
 // Writing back (受注連動の書き戻し)
 
-/// A mall's write calls, as the write-back issue implements them per mall. Each call sets a state
-/// and reads the order before it writes (Rakuten's existing shippingDetailId, au PAY's stored
-/// shippingNumber), so an outbox action retried after a crash changes nothing the second time.
+/// A mall's write calls (受注連動の書き戻し). The contract the write-back stage relies on:
+///
+/// - Every call **reads the order at the mall first**. If the mall already holds the requested state
+///   it returns `Ok(Written::AlreadySet)` and sends nothing.
+/// - Otherwise it sends the write request **exactly once**: no transport-level retry of the write
+///   itself (reads retry as the fetch side does). So after an unknown outcome the stage simply calls
+///   again later: the read finds the change if it was applied, and nothing is sent twice.
+/// - A timeout, a dropped connection or a 5xx on the write is `MallError::Unavailable` (outcome
+///   unknown: call again later). The mall's own refusal, and any rule of the mall's spec checked
+///   before sending, is `MallError::Refused` with the mall's words or the rule (sending again cannot
+///   succeed). Refused credentials are `MallError::Auth`, as on the fetch side. No message carries a secret.
 pub trait OrderWriter: Send {
-    /// Sets the order's status at the mall.
+    /// Sets the order's status at the mall (`StatusUpdate.mall_status` is the mall's own code or name).
     fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError>;
 
     /// Reports the shipment (発送完了報告): carrier, tracking numbers, ship date.
     fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError>;
 }
 
-/// The writer for a mall kind, or None for the kinds with no write API (order files).
+/// The writer for a mall kind, or None for the kinds with no write API (order files: Yamada, Ponpare).
 pub fn writer_for(kind: MallKind, conn: Connection, m: &MallSettings) -> Option<Box<dyn OrderWriter>> {
-    let _ = (kind, conn, m);
-    None
+    match kind {
+        MallKind::Rakuten => Some(Box::new(rakuten::Rakuten::new(conn))),
+        MallKind::Yahoo => Some(Box::new(yahoo::Yahoo::new(conn))),
+        MallKind::Amazon => Some(Box::new(amazon::Amazon::new(conn))),
+        MallKind::AuPay => Some(Box::new(aupay::AuPay::new(conn))),
+        MallKind::FutureShop => Some(Box::new(
+            futureshop::FutureShop::new(conn, m.ftp_folder.as_deref(), m.ftp_archive_folder.as_deref())
+                .with_upload_folder(m.ftp_upload_folder.as_deref()),
+        )),
+        MallKind::Yamada | MallKind::Ponpare => None,
+    }
 }
 
 /// The mall's call that sets a status, as the plan and the send log name it (None: the mall's
@@ -348,9 +365,9 @@ pub enum Written {
 /// Whether a mall kind can be written back to, and through which of its calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteApi {
-    /// The mall has write calls; juchu's `OrderWriter` for it is not built yet (the write-back issue
-    /// builds it). `status` is None where the mall has no call that only sets a status.
-    NotBuiltYet { status: Option<&'static str>, shipping: &'static str },
+    /// juchu's `OrderWriter` for the mall makes these calls (`status_call`, `shipping_call`).
+    /// `status` is None where the mall has no call that only sets a status (Amazon).
+    Calls { status: Option<&'static str>, shipping: &'static str },
     /// The mall has no write API juchu can use: its orders come as files, and staff update them at the mall.
     NoWriteApi,
 }
@@ -358,26 +375,125 @@ pub enum WriteApi {
 /// The write calls of each mall kind (see shared/reference/write-back-shipping-mail.md §1, §6).
 pub fn write_api(kind: MallKind) -> WriteApi {
     match kind {
-        MallKind::Rakuten => WriteApi::NotBuiltYet {
-            status: Some("confirmOrder"),
-            shipping: "getOrder, then updateOrderShipping with the existing shippingDetailId",
-        },
-        MallKind::Yahoo => WriteApi::NotBuiltYet {
-            status: Some("orderStatusChange (IsPointFix true for 完了)"),
-            shipping: "orderShipStatusChange (an invoice number or an empty reason, never both)",
-        },
-        // Amazon's status follows the shipment confirmation.
-        MallKind::Amazon => WriteApi::NotBuiltYet { status: None, shipping: "getOrderItems, then confirmShipment (204 = done)" },
-        MallKind::AuPay => WriteApi::NotBuiltYet {
-            status: Some("updateTradeStsProc (the status as a Japanese name)"),
-            shipping: "searchTradeInfoProc, then updateTradeInfoProc unless shippingNumber is set",
-        },
-        // Orders come over FTP; the write calls are futureshop's admin API, with credentials of their own.
-        MallKind::FutureShop => {
-            WriteApi::NotBuiltYet { status: Some("admin-api order/complete (処理済)"), shipping: "admin-api (path not confirmed)" }
-        }
         MallKind::Yamada | MallKind::Ponpare => WriteApi::NoWriteApi,
+        _ => WriteApi::Calls { status: status_call(kind), shipping: shipping_call(kind) },
     }
+}
+
+/// The wire call that sets a status, by the mall's name for it (the shadow plan and the send log
+/// name calls so); None where there is none (Amazon: the status follows the shipment; order files).
+pub fn status_call(kind: MallKind) -> Option<&'static str> {
+    match kind {
+        MallKind::Rakuten => Some("confirmOrder"),
+        MallKind::Yahoo => Some("orderStatusChange"),
+        MallKind::AuPay => Some("updateTradeStsProc"),
+        // An upload file over FTP (malls::futureshop::UPLOAD_HEADER).
+        MallKind::FutureShop => Some("upload"),
+        MallKind::Amazon | MallKind::Yamada | MallKind::Ponpare => None,
+    }
+}
+
+/// The wire call that reports a shipment, by the mall's name for it; "" for the kinds without a
+/// write API (order files).
+pub fn shipping_call(kind: MallKind) -> &'static str {
+    match kind {
+        MallKind::Rakuten => "updateOrderShipping",
+        MallKind::Yahoo => "orderShipStatusChange",
+        MallKind::Amazon => "confirmShipment",
+        MallKind::AuPay => "updateTradeInfoProc",
+        MallKind::FutureShop => "upload",
+        MallKind::Yamada | MallKind::Ponpare => "",
+    }
+}
+
+/// au PAY マーケット's built-in statuses that updateTradeStsProc sets.
+pub const AUPAY_SETTABLE_STATUSES: &[&str] =
+    &["新規受付", "新規予約", "予約中", "発送前入金待ち", "与信待ち", "発送待ち", "発送後入金待ち", "完了", "保留"];
+
+/// The mall's name in staff's words, for the checks' messages.
+fn shown_name(kind: MallKind) -> &'static str {
+    match kind {
+        MallKind::Rakuten => "楽天",
+        MallKind::Yahoo => "Yahoo!ショッピング",
+        MallKind::Amazon => "Amazon",
+        MallKind::AuPay => "au PAY マーケット",
+        MallKind::FutureShop => "FutureShop2",
+        MallKind::Yamada => "ヤマダモール",
+        MallKind::Ponpare => "ポンパレモール",
+    }
+}
+
+/// Whether a 受注ステータス from the masters is one this mall's write call can set, so a master
+/// row can be rejected before anything is queued. The error is in Japanese (staff read it).
+pub fn check_status_code(kind: MallKind, code: &str) -> Result<(), String> {
+    let name = shown_name(kind);
+    let ok = match kind {
+        // confirmOrder only moves an order from 100 注文確認待ち to 300 発送待ち.
+        MallKind::Rakuten => code == "300",
+        MallKind::Yahoo => matches!(code, "1" | "2" | "3" | "4" | "5"),
+        MallKind::AuPay => AUPAY_SETTABLE_STATUSES.contains(&code),
+        MallKind::FutureShop => futureshop::UPLOAD_STATUSES.contains(&code),
+        MallKind::Amazon => {
+            return Err(
+                "Amazon には受注ステータスだけを変える API がありません（ステータスは出荷通知 confirmShipment で Shipped になります）"
+                    .into(),
+            )
+        }
+        MallKind::Yamada | MallKind::Ponpare => return Err(format!("{name}には書き戻す API がありません（受注はファイルで届きます）")),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match kind {
+        MallKind::Rakuten => {
+            format!("楽天で設定できる受注ステータスは 300（発送待ち：confirmOrder）だけです（「{code}」は設定できません）")
+        }
+        MallKind::Yahoo => {
+            format!("Yahoo!ショッピングの注文ステータスは 1〜5 です（1 予約中・2 処理中・3 保留・4 キャンセル・5 完了。「{code}」はありません）")
+        }
+        MallKind::AuPay if code == "キャンセル" => {
+            "au PAY マーケットのキャンセルは updateTradeStsProc では設定できません（キャンセルはモールの管理画面か cancelTradeProc です）"
+                .into()
+        }
+        MallKind::AuPay => {
+            format!("au PAY マーケットで設定できる受注ステータスは {} です（「{code}」はありません）", AUPAY_SETTABLE_STATUSES.join("・"))
+        }
+        _ => format!(
+            "{name}のアップロードで設定できる受注ステータスは {} です（「{code}」はありません）",
+            futureshop::UPLOAD_STATUSES.join("・")
+        ),
+    })
+}
+
+/// Whether a 配送会社コード from the masters is one this mall accepts, so a master row can be
+/// rejected before anything is queued. The error is in Japanese (staff read it).
+pub fn check_carrier_code(kind: MallKind, code: &str) -> Result<(), String> {
+    let name = shown_name(kind);
+    let number = code.parse::<u32>().ok().filter(|_| code.bytes().all(|b| b.is_ascii_digit()));
+    match kind {
+        // RMS deliveryCompany (mall notes §1.7).
+        MallKind::Rakuten if number.is_some_and(|n| (1000..=1031).contains(&n)) => Ok(()),
+        MallKind::Rakuten => Err(format!("楽天の配送会社コードは 1000〜1031 です（「{code}」はありません）")),
+        // Yahoo's own table: the majors line up with Rakuten's, then 5000 ASKUL LOGIST (C4).
+        MallKind::Yahoo if number.is_some_and(|n| (1000..=1029).contains(&n) || n == 5000) => Ok(()),
+        MallKind::Yahoo => Err(format!("Yahoo!ショッピングの配送会社コードは 1000〜1029 と 5000 です（「{code}」はありません）")),
+        MallKind::AuPay if matches!(code, "1" | "2" | "4" | "5" | "6" | "7" | "9") => Ok(()),
+        MallKind::AuPay => Err(format!(
+            "au PAY マーケットの配送会社コードは 1・2・4・5・6・7・9 です（1 ヤマト運輸・2 佐川急便・6 日本郵便。「{code}」はありません）"
+        )),
+        MallKind::Amazon if !code.is_empty() && !code.contains(char::is_whitespace) => Ok(()),
+        MallKind::Amazon => Err(format!(
+            "Amazon の配送会社コード（carrierCode）は空白を含まない英字です（YAMATO・SAGAWA・Other など。「{code}」は使えません）"
+        )),
+        MallKind::FutureShop if !code.trim().is_empty() => Ok(()),
+        MallKind::FutureShop => Err("FutureShop2 の配送会社（名前）が空です".into()),
+        MallKind::Yamada | MallKind::Ponpare => Err(format!("{name}には書き戻す API がありません（受注はファイルで届きます）")),
+    }
+}
+
+/// The mall's refusal of a rule juchu checks before sending.
+fn refused(conn: &Connection, detail: String) -> MallError {
+    MallError::Refused { mall: conn.mall.clone(), detail }
 }
 
 #[cfg(test)]
@@ -389,11 +505,55 @@ mod tests {
         for kind in MallKind::ALL {
             match (kind, write_api(kind)) {
                 (MallKind::Yamada | MallKind::Ponpare, api) => assert_eq!(api, WriteApi::NoWriteApi, "{kind}: orders come as files"),
-                (_, WriteApi::NotBuiltYet { shipping, .. }) => assert!(!shipping.is_empty(), "{kind}"),
+                (_, WriteApi::Calls { shipping, status }) => {
+                    assert!(!shipping.is_empty(), "{kind}");
+                    assert_eq!((status, shipping), (status_call(kind), shipping_call(kind)));
+                }
                 (_, WriteApi::NoWriteApi) => panic!("{kind} has write calls"),
             }
         }
-        assert!(matches!(write_api(MallKind::Amazon), WriteApi::NotBuiltYet { status: None, .. }));
+        assert!(matches!(write_api(MallKind::Amazon), WriteApi::Calls { status: None, shipping: "confirmShipment" }));
+        assert_eq!(status_call(MallKind::Rakuten), Some("confirmOrder"));
+        assert_eq!(shipping_call(MallKind::AuPay), "updateTradeInfoProc");
+    }
+
+    #[test]
+    fn status_codes_each_mall_can_set() {
+        assert_eq!(check_status_code(MallKind::Rakuten, "300"), Ok(()));
+        assert!(check_status_code(MallKind::Rakuten, "500").unwrap_err().contains("300"));
+        for ok in ["1", "2", "3", "4", "5"] {
+            assert_eq!(check_status_code(MallKind::Yahoo, ok), Ok(()));
+        }
+        assert!(check_status_code(MallKind::Yahoo, "6").unwrap_err().contains("「6」はありません"));
+        assert_eq!(check_status_code(MallKind::AuPay, "発送待ち"), Ok(()));
+        assert!(check_status_code(MallKind::AuPay, "キャンセル").unwrap_err().contains("updateTradeStsProc では設定できません"));
+        assert!(check_status_code(MallKind::AuPay, "発送済み").is_err());
+        assert!(check_status_code(MallKind::Amazon, "Shipped").unwrap_err().contains("confirmShipment"));
+        assert_eq!(check_status_code(MallKind::FutureShop, "COMPLETED"), Ok(()));
+        assert!(check_status_code(MallKind::FutureShop, "完了").is_err());
+        assert!(check_status_code(MallKind::Yamada, "x").is_err());
+    }
+
+    #[test]
+    fn carrier_codes_each_mall_accepts() {
+        assert_eq!(check_carrier_code(MallKind::Rakuten, "1001"), Ok(()));
+        assert_eq!(check_carrier_code(MallKind::Rakuten, "1031"), Ok(()));
+        assert_eq!(
+            check_carrier_code(MallKind::Rakuten, "1099").unwrap_err(),
+            "楽天の配送会社コードは 1000〜1031 です（「1099」はありません）"
+        );
+        assert!(check_carrier_code(MallKind::Rakuten, "ヤマト運輸").is_err());
+        assert_eq!(check_carrier_code(MallKind::Yahoo, "5000"), Ok(()));
+        assert!(check_carrier_code(MallKind::Yahoo, "1031").is_err());
+        for ok in ["1", "2", "4", "5", "6", "7", "9"] {
+            assert_eq!(check_carrier_code(MallKind::AuPay, ok), Ok(()));
+        }
+        assert!(check_carrier_code(MallKind::AuPay, "3").unwrap_err().contains("「3」"));
+        assert_eq!(check_carrier_code(MallKind::Amazon, "YAMATO"), Ok(()));
+        assert!(check_carrier_code(MallKind::Amazon, "").is_err());
+        assert_eq!(check_carrier_code(MallKind::FutureShop, "ヤマト運輸"), Ok(()));
+        assert!(check_carrier_code(MallKind::FutureShop, " ").is_err());
+        assert!(check_carrier_code(MallKind::Ponpare, "1").is_err());
     }
 
     #[test]

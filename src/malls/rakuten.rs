@@ -1,18 +1,23 @@
 //! Rakuten RMS 楽天ペイ受注API: searchOrder (≤1000 per page, ≤63 days per search) then getOrder in
 //! chunks of 100, JSON over HTTPS with `Authorization: ESA base64(serviceSecret:licenseKey)`.
+//! Writes: confirmOrder (100 → 300) and updateOrderShipping (sync), each after a getOrder.
 
 use base64::Engine;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde_json::{json, Value};
 
-use super::http::HttpClient;
-use super::{Batch, Connection, MallError, OrderSource, Window};
+use super::http::{HttpClient, RetryPolicy};
+use super::{Batch, Connection, MallError, OrderSource, OrderWriter, ShippingUpdate, StatusUpdate, Window, Written};
 use crate::domain::order::{
     is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, MallTax, Order, OrderItem, Party, Shipment,
 };
 
 pub const SEARCH_PATH: &str = "/es/2.0/order/searchOrder/";
 pub const GET_PATH: &str = "/es/2.0/order/getOrder/";
+pub const CONFIRM_PATH: &str = "/es/2.0/order/confirmOrder/";
+pub const SHIPPING_PATH: &str = "/es/2.0/order/updateOrderShipping/";
+/// ShippingModels one basket (送付先) takes.
+const MAX_SHIPPING_ROWS: usize = 20;
 /// The longest span one searchOrder accepts.
 const MAX_SPAN_DAYS: i64 = 63;
 const PAGE_SIZE: usize = 1000;
@@ -38,9 +43,18 @@ impl Rakuten {
     }
 
     fn call(&self, path: &str, body: &Value) -> Result<Value, MallError> {
+        let (status, v) = self.exchange(&self.http, path, body)?;
+        if status >= 400 {
+            return Err(self.payload(format!("{path}: HTTP {status}: {}", messages(&v))));
+        }
+        Ok(v)
+    }
+
+    /// One POST through `http`: the HTTP status and the JSON answer; refused keys are Auth.
+    fn exchange(&self, http: &HttpClient, path: &str, body: &Value) -> Result<(u16, Value), MallError> {
         let headers = [("Authorization", self.auth_header()?), ("Content-Type", "application/json; charset=utf-8".to_string())];
         let url = format!("{}{path}", self.conn.base_url);
-        let resp = self.http.send_json("POST", &url, &headers, Some(&body.to_string()))?;
+        let resp = http.send_json("POST", &url, &headers, Some(&body.to_string()))?;
         let parsed: Option<Value> = serde_json::from_str(&resp.body).ok();
         if resp.status == 401 || resp.status == 403 {
             let detail = parsed
@@ -57,10 +71,40 @@ impl Rakuten {
         let Some(v) = parsed else {
             return Err(self.payload(format!("{path}: HTTP {} with a body that is not JSON", resp.status)));
         };
-        if resp.status >= 400 {
-            return Err(self.payload(format!("{path}: HTTP {}: {}", resp.status, messages(&v))));
+        Ok((resp.status, v))
+    }
+
+    /// A write: sent once (no retry: an unknown outcome is read back by the next call), the mall's
+    /// 4xx or ERROR message as Refused.
+    fn write(&self, path: &str, body: &Value) -> Result<Value, MallError> {
+        let once = HttpClient::new(&self.conn.mall, self.conn.timeout, RetryPolicy::once());
+        let (status, v) = self.exchange(&once, path, body)?;
+        // An ERROR message is a refusal; a WARNING (updateOrderShipping's _WARNING_101) is not.
+        let errors: Vec<Value> = v
+            .get("MessageModelList")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter(|m| m.get("messageType").and_then(Value::as_str) == Some("ERROR")).cloned().collect())
+            .unwrap_or_default();
+        let errors = if errors.is_empty() { String::new() } else { messages(&json!({ "MessageModelList": errors })) };
+        if status >= 400 || !errors.is_empty() {
+            let said = if errors.is_empty() { messages(&v) } else { errors };
+            return Err(MallError::Refused { mall: self.conn.mall.clone(), detail: format!("{path}: HTTP {status}: {said}") });
         }
         Ok(v)
+    }
+
+    /// The order's OrderModel as getOrder returns it now.
+    fn order_model(&self, number: &str) -> Result<Value, MallError> {
+        let mut v = self.call(GET_PATH, &json!({ "orderNumberList": [number], "version": VERSION }))?;
+        let found = v
+            .get_mut("OrderModelList")
+            .and_then(Value::as_array_mut)
+            .and_then(|l| l.iter_mut().find(|m| m.get("orderNumber").and_then(Value::as_str) == Some(number)))
+            .map(Value::take);
+        found.ok_or_else(|| MallError::Refused {
+            mall: self.conn.mall.clone(),
+            detail: format!("getOrder: 注文 {number} を楽天が返しません（{}）", messages_but_info(&v)),
+        })
     }
 
     fn payload(&self, detail: String) -> MallError {
@@ -144,6 +188,135 @@ impl OrderSource for Rakuten {
         }
         Ok(out)
     }
+}
+
+impl OrderWriter for Rakuten {
+    fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError> {
+        super::check_status_code(super::MallKind::Rakuten, &update.mall_status).map_err(|d| super::refused(&self.conn, d))?;
+        let m = self.order_model(&update.order_number)?;
+        match i(&m, "orderProgress") {
+            Some(p) if CANCELLED.contains(&p.to_string().as_str()) => Err(super::refused(
+                &self.conn,
+                format!("注文 {} はキャンセル（orderProgress {p}）のため注文確認できません", update.order_number),
+            )),
+            // 発送待ち or later: already confirmed.
+            Some(p) if p >= 300 => Ok(Written::AlreadySet),
+            _ => {
+                self.write(CONFIRM_PATH, &confirm_body(&update.order_number))?;
+                Ok(Written::Changed)
+            }
+        }
+    }
+
+    fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError> {
+        super::check_carrier_code(super::MallKind::Rakuten, &update.carrier_code).map_err(|d| super::refused(&self.conn, d))?;
+        let m = self.order_model(&update.order_number)?;
+        match shipping_body(&m, update).map_err(|d| super::refused(&self.conn, d))? {
+            None => Ok(Written::AlreadySet),
+            Some(body) => {
+                self.write(SHIPPING_PATH, &body)?;
+                Ok(Written::Changed)
+            }
+        }
+    }
+}
+
+/// confirmOrder's body for one order.
+pub fn confirm_body(order_number: &str) -> Value {
+    json!({ "orderNumberList": [order_number] })
+}
+
+/// One ShippingModel of an order as getOrder shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ShippingRow {
+    id: i64,
+    company: String,
+    number: String,
+    date: String,
+}
+
+/// updateOrderShipping's body for a shipment, from the order as getOrder returns it, or None when
+/// the order already holds it. The rows go to the first 送付先 (basketId). An existing row is
+/// updated by its shippingDetailId (the one with the same number first, then the others in order);
+/// rows are added only for numbers beyond the existing ones, so a retry never lists a number twice.
+/// Only rows that change are sent. A shipment without a tracking number is one row without shippingNumber.
+pub fn shipping_body(model: &Value, update: &ShippingUpdate) -> Result<Option<Value>, String> {
+    let basket = model
+        .get("PackageModelList")
+        .and_then(Value::as_array)
+        .and_then(|l| l.iter().find(|p| i(p, "packageDeleteFlag") != Some(1)))
+        .ok_or_else(|| format!("注文 {} に送付先（basketId）がありません", update.order_number))?;
+    let basket_id = basket.get("basketId").cloned().filter(|b| !b.is_null()).ok_or("送付先に basketId がありません")?;
+    let existing: Vec<ShippingRow> = basket
+        .get("ShippingModelList")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter(|r| i(r, "shippingDeleteFlag") != Some(1))
+                .filter_map(|r| {
+                    Some(ShippingRow {
+                        id: i(r, "shippingDetailId")?,
+                        company: s(r, "deliveryCompany"),
+                        number: s(r, "shippingNumber"),
+                        date: s(r, "shippingDate"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let date = update.shipped_on.format("%Y-%m-%d").to_string();
+    let numbers: Vec<&str> =
+        if update.tracking_numbers.is_empty() { vec![""] } else { update.tracking_numbers.iter().map(String::as_str).collect() };
+    // Pair each wanted number with an existing row: the row holding that number, else the next unused one.
+    let mut used = vec![false; existing.len()];
+    let mut pairs: Vec<(&str, Option<usize>)> = numbers
+        .iter()
+        .map(|n| {
+            let at = existing.iter().enumerate().position(|(k, r)| !used[k] && r.number == *n);
+            if let Some(k) = at {
+                used[k] = true;
+            }
+            (*n, at)
+        })
+        .collect();
+    for pair in pairs.iter_mut().filter(|p| p.1.is_none()) {
+        if let Some(k) = (0..existing.len()).find(|k| !used[*k]) {
+            used[k] = true;
+            pair.1 = Some(k);
+        }
+    }
+    let added = pairs.iter().filter(|p| p.1.is_none()).count();
+    if existing.len() + added > MAX_SHIPPING_ROWS {
+        return Err(format!(
+            "楽天の送付先1つに登録できる発送情報は {MAX_SHIPPING_ROWS} 件までです（既存 {} 件 + 追加 {added} 件）",
+            existing.len()
+        ));
+    }
+    let mut rows = Vec::new();
+    for (number, at) in pairs {
+        let wanted = |id: Option<i64>| {
+            let mut row = json!({ "deliveryCompany": update.carrier_code, "shippingDate": date });
+            if let Some(id) = id {
+                row["shippingDetailId"] = json!(id);
+            }
+            if !number.is_empty() {
+                row["shippingNumber"] = json!(number);
+            }
+            row
+        };
+        match at.map(|k| &existing[k]) {
+            Some(r) if r.company == update.carrier_code && r.number == number && r.date == date => {}
+            Some(r) => rows.push(wanted(Some(r.id))),
+            None => rows.push(wanted(None)),
+        }
+    }
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(json!({
+        "orderNumber": update.order_number,
+        "BasketidModelList": [{ "basketId": basket_id, "ShippingModelList": rows }],
+    })))
 }
 
 /// `2026-11-28T10:00:00+0900`, as searchOrder wants it.
@@ -591,6 +764,57 @@ mod tests {
         assert_eq!(shipping_term(1).as_deref(), Some("午前中"));
         assert_eq!(shipping_term(0), None);
         assert_eq!(shipping_term(9), None);
+    }
+
+    fn shipment(numbers: &[&str]) -> ShippingUpdate {
+        ShippingUpdate {
+            order_number: "338811-20261128-0000000001".into(),
+            carrier_code: "1001".into(),
+            carrier_name: "ヤマト運輸".into(),
+            tracking_numbers: numbers.iter().map(|n| n.to_string()).collect(),
+            shipped_on: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        }
+    }
+
+    fn with_rows(rows: Value) -> Value {
+        json!({"orderNumber": "338811-20261128-0000000001", "PackageModelList": [{"basketId": 10001, "ShippingModelList": rows}]})
+    }
+
+    #[test]
+    fn shipping_rows_update_what_is_there_and_add_only_beyond_it() {
+        // Nothing there yet: one added row per number, the date with hyphens, the code not the name.
+        let body = shipping_body(&with_rows(json!([])), &shipment(&["1234-5678-9012", "2222"])).unwrap().unwrap();
+        assert_eq!(
+            body,
+            json!({"orderNumber": "338811-20261128-0000000001", "BasketidModelList": [{"basketId": 10001, "ShippingModelList": [
+                {"deliveryCompany": "1001", "shippingDate": "2026-11-28", "shippingNumber": "1234-5678-9012"},
+                {"deliveryCompany": "1001", "shippingDate": "2026-11-28", "shippingNumber": "2222"}]}]})
+        );
+        // RMS already has a row (その他 from an import, no number): it is updated by its id, not added to.
+        let rows = json!([{"shippingDetailId": 7, "deliveryCompany": "1000", "shippingNumber": "", "shippingDate": ""}]);
+        let body = shipping_body(&with_rows(rows), &shipment(&["1234"])).unwrap().unwrap();
+        assert_eq!(
+            body["BasketidModelList"][0]["ShippingModelList"],
+            json!([{"shippingDetailId": 7, "deliveryCompany": "1001", "shippingDate": "2026-11-28", "shippingNumber": "1234"}])
+        );
+        // Already holding it: nothing to send.
+        let rows = json!([{"shippingDetailId": 7, "deliveryCompany": "1001", "shippingNumber": "1234", "shippingDate": "2026-11-28"}]);
+        assert_eq!(shipping_body(&with_rows(rows.clone()), &shipment(&["1234"])).unwrap(), None);
+        // A second number: the held one stays, only the new one is added.
+        let body = shipping_body(&with_rows(rows), &shipment(&["1234", "5678"])).unwrap().unwrap();
+        assert_eq!(
+            body["BasketidModelList"][0]["ShippingModelList"],
+            json!([{"deliveryCompany": "1001", "shippingDate": "2026-11-28", "shippingNumber": "5678"}])
+        );
+        // 日本郵便 without tracking: a row without shippingNumber.
+        let body = shipping_body(&with_rows(json!([])), &shipment(&[])).unwrap().unwrap();
+        assert_eq!(body["BasketidModelList"][0]["ShippingModelList"], json!([{"deliveryCompany": "1001", "shippingDate": "2026-11-28"}]));
+        // More than 20 rows on one basket is refused before sending.
+        let many: Vec<String> = (0..21).map(|n| n.to_string()).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(shipping_body(&with_rows(json!([])), &shipment(&many)).unwrap_err().contains("20 件まで"));
+        assert!(shipping_body(&json!({"PackageModelList": []}), &shipment(&["1"])).unwrap_err().contains("basketId"));
+        assert_eq!(confirm_body("x-1"), json!({"orderNumberList": ["x-1"]}));
     }
 
     #[test]

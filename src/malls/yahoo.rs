@@ -1,21 +1,28 @@
 //! Yahoo!ショッピング order API (ShoppingWebService V1, XML): an access token from the YConnect
 //! refresh-token flow, orderList by order time (paged with Start/Result), then orderInfo per order.
-//! Update stamps: LastUpdateTime; open orders are re-read with orderInfo.
+//! Update stamps: LastUpdateTime; open orders are re-read with orderInfo. Writes: orderStatusChange
+//! and orderShipStatusChange, each after an orderInfo.
 
 use std::cell::RefCell;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::json;
 
-use super::http::{encode, HttpClient};
+use super::http::{encode, HttpClient, RetryPolicy};
 use super::xml::{self, escape, Node};
-use super::{Batch, Connection, MallError, Missing, OrderSource, Window};
+use super::{Batch, Connection, MallError, Missing, OrderSource, OrderWriter, ShippingUpdate, StatusUpdate, Window, Written};
 use crate::domain::order::{is_gift, Amount, Amounts, DesiredDelivery, MallDelivery, MallExtras, Order, OrderItem, Party, Shipment};
 use crate::domain::time::{jst, parse_jst};
 
 pub const LIST_PATH: &str = "/ShoppingWebService/V1/orderList";
 pub const INFO_PATH: &str = "/ShoppingWebService/V1/orderInfo";
 pub const TOKEN_PATH: &str = "/yconnect/v2/token";
+pub const STATUS_PATH: &str = "/ShoppingWebService/V1/orderStatusChange";
+pub const SHIP_PATH: &str = "/ShoppingWebService/V1/orderShipStatusChange";
+/// ShipInvoiceNumberEmptyReason 105 追跡不可の配送方法: a shipment without a tracking number.
+pub const NO_TRACKING_REASON: &str = "105";
+/// The carrier code of ヤマト運輸, whose invoice numbers have a format of their own.
+const YAMATO: &str = "1001";
 const PAGE: usize = 100;
 /// The fields orderList returns per order (the search only needs ids).
 const LIST_FIELDS: &str = "OrderId,OrderTime,OrderStatus,LastUpdateTime";
@@ -24,7 +31,7 @@ const INFO_FIELDS: &str = "OrderId,Version,OrderTime,LastUpdateTime,OrderStatus,
 PayStatus,PayMethod,PayMethodName,BillFirstName,BillLastName,BillFirstNameKana,BillLastNameKana,BillZipCode,BillPrefecture,\
 BillCity,BillAddress1,BillAddress2,BillPhoneNumber,BillMailAddress,ShipStatus,ShipMethod,ShipMethodName,ShipRequestDate,\
 ShipRequestTime,ShipNotes,NeedGiftWrap,ShipFirstName,ShipLastName,ShipFirstNameKana,ShipLastNameKana,ShipZipCode,ShipPrefecture,ShipCity,\
-ShipAddress1,ShipAddress2,ShipPhoneNumber,PayCharge,ShipCharge,GiftWrapCharge,Discount,UsePoint,TotalCouponDiscount,\
+ShipAddress1,ShipAddress2,ShipPhoneNumber,ShipCompanyCode,ShipInvoiceNumber1,ShipInvoiceNumber2,ShipInvoiceNumberEmptyReason,ShipDate,PayCharge,ShipCharge,GiftWrapCharge,Discount,UsePoint,TotalCouponDiscount,\
 TotalMallCouponDiscount,TotalPrice,SettleAmount,LineId,ItemId,SubCode,Title,ItemOption,Quantity,UnitPrice";
 
 pub struct Yahoo {
@@ -79,8 +86,12 @@ impl Yahoo {
     /// As `call`, with the mall's refusal (an `<Error>` or a Status other than OK) as its own words
     /// in the inner `Err`, for a caller that can set one order aside.
     fn exchange(&self, path: &str, req: &str) -> Result<Result<(String, Node), String>, MallError> {
+        self.exchange_with(&self.http, path, req)
+    }
+
+    fn exchange_with(&self, http: &HttpClient, path: &str, req: &str) -> Result<Result<(String, Node), String>, MallError> {
         let headers = [("Authorization", format!("Bearer {}", self.access_token()?)), ("Content-Type", "application/xml".to_string())];
-        let resp = self.http.send_xml("POST", &format!("{}{path}", self.conn.base_url), &headers, Some(req))?;
+        let resp = http.send_xml("POST", &format!("{}{path}", self.conn.base_url), &headers, Some(req))?;
         let root = xml::parse(&resp.body).map_err(|e| self.payload(format!("{path}: HTTP {}: {e}", resp.status)))?;
         if root.name == "Error" || resp.status >= 400 {
             let detail = format!("{} {}", root.text_of("Code"), root.text_of("Message")).trim().to_string();
@@ -176,6 +187,150 @@ impl OrderSource for Yahoo {
         // OrderStatus 4 キャンセル, 5 完了.
         &["4", "5"]
     }
+}
+
+impl Yahoo {
+    fn refused(&self, detail: String) -> MallError {
+        MallError::Refused { mall: self.conn.mall.clone(), detail }
+    }
+
+    /// The order's `<OrderInfo>` as orderInfo returns it now.
+    fn info(&self, id: &str) -> Result<Node, MallError> {
+        let req = format!(
+            "<Req><Target><OrderId>{}</OrderId><Field>{INFO_FIELDS}</Field></Target><SellerId>{}</SellerId></Req>",
+            escape(id),
+            escape(&self.conn.shop_id)
+        );
+        match self.exchange(INFO_PATH, &req)? {
+            Ok((_, result)) => result.child("OrderInfo").cloned().ok_or_else(|| self.payload(format!("orderInfo {id}: no <OrderInfo>"))),
+            Err(said) => Err(self.refused(format!("orderInfo {id}: {said}"))),
+        }
+    }
+
+    /// A write: sent once (no retry), the mall's `<Error>` as Refused.
+    fn write(&self, path: &str, req: &str) -> Result<(), MallError> {
+        let once = HttpClient::new(&self.conn.mall, self.conn.timeout, RetryPolicy::once());
+        match self.exchange_with(&once, path, req)? {
+            Ok(_) => Ok(()),
+            Err(said) => Err(self.refused(format!("{}: {said}", path.trim_start_matches("/ShoppingWebService/V1/")))),
+        }
+    }
+}
+
+impl OrderWriter for Yahoo {
+    fn update_status(&self, update: &StatusUpdate) -> Result<Written, MallError> {
+        super::check_status_code(super::MallKind::Yahoo, &update.mall_status).map_err(|d| self.refused(d))?;
+        let info = self.info(&update.order_number)?;
+        let now = field(&info, "OrderStatus");
+        if now == update.mall_status {
+            return Ok(Written::AlreadySet);
+        }
+        let (from, to) = (now.parse::<u8>().unwrap_or(0), update.mall_status.parse::<u8>().unwrap_or(0));
+        if !transition_allowed(from, to) {
+            return Err(self.refused(format!(
+                "Yahoo!ショッピングの注文ステータス遷移表（orderStatusChange）では {}（{}）から {}（{}）へは変更できません",
+                now,
+                status_name(from),
+                to,
+                status_name(to)
+            )));
+        }
+        self.write(STATUS_PATH, &status_body(&self.conn.shop_id, &update.order_number, &update.mall_status))?;
+        Ok(Written::Changed)
+    }
+
+    fn update_shipping(&self, update: &ShippingUpdate) -> Result<Written, MallError> {
+        super::check_carrier_code(super::MallKind::Yahoo, &update.carrier_code).map_err(|d| self.refused(d))?;
+        // The request is checked before the read: a shipment the mall would refuse is refused here.
+        let body = ship_body(&self.conn.shop_id, update).map_err(|d| self.refused(d))?;
+        let info = self.info(&update.order_number)?;
+        let stored: Vec<String> =
+            ["ShipInvoiceNumber1", "ShipInvoiceNumber2"].iter().map(|k| field(&info, k)).filter(|n| !n.is_empty()).collect();
+        let reason = field(&info, "ShipInvoiceNumberEmptyReason");
+        let shipped = field(&info, "ShipStatus").parse::<u8>().is_ok_and(|s| s >= 3);
+        let numbers = &update.tracking_numbers;
+        if shipped && ((!numbers.is_empty() && &stored == numbers) || (numbers.is_empty() && stored.is_empty() && !reason.is_empty())) {
+            return Ok(Written::AlreadySet);
+        }
+        // An invoice number and an empty reason exclude each other, at the mall too.
+        if !numbers.is_empty() && !reason.is_empty() {
+            return Err(self.refused(format!(
+                "注文 {} には送り状番号なしの理由（ShipInvoiceNumberEmptyReason {reason}）が登録済みのため、送り状番号は登録できません（モールの画面で理由を消してください）",
+                update.order_number
+            )));
+        }
+        if numbers.is_empty() && !stored.is_empty() {
+            return Err(self.refused(format!(
+                "注文 {} には送り状番号（{}）が登録済みのため、番号なしでは報告できません",
+                update.order_number,
+                stored.join(", ")
+            )));
+        }
+        self.write(SHIP_PATH, &body)?;
+        Ok(Written::Changed)
+    }
+}
+
+/// OrderStatus names (1 予約中, 2 処理中, 3 保留, 4 キャンセル, 5 完了).
+pub fn status_name(code: u8) -> &'static str {
+    match code {
+        1 => "予約中",
+        2 => "処理中",
+        3 => "保留",
+        4 => "キャンセル",
+        5 => "完了",
+        _ => "不明",
+    }
+}
+
+/// The official orderStatusChange transition table (row = from, column = to). 保留→予約中 is allowed
+/// by the mall only for a future release date, which juchu cannot see: it is not sent.
+pub fn transition_allowed(from: u8, to: u8) -> bool {
+    matches!((from, to), (1, 4 | 5) | (2, 3..=5) | (3, 2 | 4 | 5) | (5, 2 | 4))
+}
+
+/// ヤマト運輸's invoice numbers at Yahoo: half-width digits and `-` only, at most 14 bytes.
+pub fn yamato_number_ok(number: &str) -> bool {
+    !number.is_empty() && number.len() <= 14 && number.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+}
+
+/// orderStatusChange's body. IsPointFix is true (the mall requires it for 完了, and it fixes the points).
+pub fn status_body(seller: &str, order_id: &str, status: &str) -> String {
+    format!(
+        "<Req><Target><OrderId>{}</OrderId><IsPointFix>true</IsPointFix><OperationUser>juchu</OperationUser></Target>\
+         <Order><OrderStatus>{}</OrderStatus></Order><SellerId>{}</SellerId></Req>",
+        escape(order_id),
+        escape(status),
+        escape(seller)
+    )
+}
+
+/// orderShipStatusChange's body: ShipStatus 3 出荷済み, the carrier, the ship date, and either the
+/// invoice numbers (at most two) or, without any, the empty reason 105 追跡不可の配送方法 — never both.
+pub fn ship_body(seller: &str, update: &ShippingUpdate) -> Result<String, String> {
+    let numbers = &update.tracking_numbers;
+    if numbers.len() > 2 {
+        return Err(format!("Yahoo!ショッピングに登録できる送り状番号は2つまでです（{} 個あります）", numbers.len()));
+    }
+    if update.carrier_code == YAMATO {
+        if let Some(bad) = numbers.iter().find(|n| !yamato_number_ok(n)) {
+            return Err(format!("Yahoo!ショッピングでは、ヤマト運輸の送り状番号は半角数字と「-」で14バイト以内です（「{bad}」）"));
+        }
+    }
+    let invoice: String = if numbers.is_empty() {
+        format!("<ShipInvoiceNumberEmptyReason>{NO_TRACKING_REASON}</ShipInvoiceNumberEmptyReason>")
+    } else {
+        numbers.iter().enumerate().map(|(k, n)| format!("<ShipInvoiceNumber{0}>{1}</ShipInvoiceNumber{0}>", k + 1, escape(n))).collect()
+    };
+    Ok(format!(
+        "<Req><Target><OrderId>{}</OrderId><IsPointFix>true</IsPointFix><OperationUser>juchu</OperationUser></Target>\
+         <Order><Ship><ShipStatus>3</ShipStatus><ShipCompanyCode>{}</ShipCompanyCode>{invoice}<ShipDate>{}</ShipDate></Ship></Order>\
+         <SellerId>{}</SellerId></Req>",
+        escape(&update.order_number),
+        escape(&update.carrier_code),
+        update.shipped_on.format("%Y%m%d"),
+        escape(seller)
+    ))
 }
 
 /// `yyyyMMddHHmmss` in JST, as orderList wants it.
@@ -286,6 +441,13 @@ pub fn parse_order(mall: &str, shop: &str, info: &Node) -> Result<Order, String>
     // A gift wrapping asked for makes the order a present; none asked for proves nothing (a 別送 to
     // someone else is still a gift), so the names and addresses decide then.
     let mut extras = MallExtras::default();
+    // What orderShipStatusChange stored, as `会社コード:番号` like Rakuten's.
+    for k in ["ShipInvoiceNumber1", "ShipInvoiceNumber2"] {
+        let number = field(info, k);
+        if !number.is_empty() {
+            extras.tracking_numbers.push(format!("{}:{number}", field(info, "ShipCompanyCode")));
+        }
+    }
     let gift = match field(info, "NeedGiftWrap").as_str() {
         "true" | "1" => {
             extras.gift_flag = Some("NeedGiftWrap true (ギフト包装)".into());
@@ -454,6 +616,53 @@ mod tests {
             let err = parse_fixture(&FULL.replace(from, to)).unwrap_err();
             assert!(err.contains("nagomi-zakka-10000123") && err.contains(field), "{field}: {err}");
         }
+    }
+
+    fn shipment(carrier: &str, numbers: &[&str]) -> ShippingUpdate {
+        ShippingUpdate {
+            order_number: "nagomi-zakka-10000001".into(),
+            carrier_code: carrier.into(),
+            carrier_name: String::new(),
+            tracking_numbers: numbers.iter().map(|n| n.to_string()).collect(),
+            shipped_on: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_official_transition_table() {
+        let allowed: Vec<(u8, u8)> =
+            (1..=5).flat_map(|f| (1..=5).map(move |t| (f, t))).filter(|(f, t)| transition_allowed(*f, *t)).collect();
+        assert_eq!(allowed, [(1, 4), (1, 5), (2, 3), (2, 4), (2, 5), (3, 2), (3, 4), (3, 5), (5, 2), (5, 4)]);
+        assert!(!transition_allowed(4, 2), "キャンセル is final");
+        assert!(!transition_allowed(3, 1), "保留→予約中 only for a future release date");
+    }
+
+    #[test]
+    fn ship_bodies_carry_a_number_or_the_empty_reason_never_both() {
+        let b = ship_body("nagomi-zakka", &shipment("1001", &["1234-5678-9012"])).unwrap();
+        assert_eq!(
+            b,
+            "<Req><Target><OrderId>nagomi-zakka-10000001</OrderId><IsPointFix>true</IsPointFix><OperationUser>juchu</OperationUser></Target>\
+             <Order><Ship><ShipStatus>3</ShipStatus><ShipCompanyCode>1001</ShipCompanyCode><ShipInvoiceNumber1>1234-5678-9012</ShipInvoiceNumber1>\
+             <ShipDate>20261128</ShipDate></Ship></Order><SellerId>nagomi-zakka</SellerId></Req>"
+        );
+        let two = ship_body("s", &shipment("1002", &["A1", "B2"])).unwrap();
+        assert!(two.contains("<ShipInvoiceNumber1>A1</ShipInvoiceNumber1><ShipInvoiceNumber2>B2</ShipInvoiceNumber2>"), "{two}");
+        let none = ship_body("s", &shipment("1003", &[])).unwrap();
+        assert!(
+            none.contains("<ShipInvoiceNumberEmptyReason>105</ShipInvoiceNumberEmptyReason>") && !none.contains("ShipInvoiceNumber1"),
+            "{none}"
+        );
+        assert!(ship_body("s", &shipment("1001", &["1234５678"])).unwrap_err().contains("ヤマト運輸"));
+        assert!(ship_body("s", &shipment("1001", &["123456789012345"])).is_err(), "15 bytes");
+        assert!(ship_body("s", &shipment("1002", &["AB-12"])).is_ok(), "the rule is ヤマト's only");
+        assert!(ship_body("s", &shipment("1002", &["1", "2", "3"])).unwrap_err().contains("2つまで"));
+        assert!(yamato_number_ok("1234-5678-90") && !yamato_number_ok("") && !yamato_number_ok("12 34"));
+        assert_eq!(
+            status_body("s", "s-1", "5"),
+            "<Req><Target><OrderId>s-1</OrderId><IsPointFix>true</IsPointFix><OperationUser>juchu</OperationUser></Target>\
+             <Order><OrderStatus>5</OrderStatus></Order><SellerId>s</SellerId></Req>"
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! The mock's au PAY マーケット (Wowma!) searchTradeInfoListProc: XML, Bearer API key, Japanese statuses.
+//! The mock's au PAY マーケット (Wowma!): searchTradeInfoListProc / searchTradeInfoProc (XML, Bearer
+//! API key, Japanese statuses), and the write calls updateTradeStsProc and updateTradeInfoProc
+//! (flat `<request>` bodies), applied to the order or refused with the mall's `<status>1</status>`.
 
 use chrono::{Duration, NaiveDate, TimeZone};
 
 use super::orders::MockOrder;
-use super::xml::escape;
+use super::writes::{Applied, ShipRow};
+use super::xml::{escape, Request};
 use super::{demo_credential, header, MockState, Reply};
 use crate::domain::time::jst;
 
@@ -25,10 +28,13 @@ fn error(status: u16, code: &str, message: &str) -> Reply {
     )
 }
 
-pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, String)], headers: &[(String, String)]) -> Reply {
+pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, String)], headers: &[(String, String)], body: &str) -> Reply {
     let expected = format!("Bearer {}", demo_credential("api_key"));
     if header(headers, "authorization") != Some(expected.as_str()) || state.scenario.expired.iter().any(|m| m == "aupay") {
         return error(401, "PMB0001", "認証に失敗しました。APIキーを確認してください。");
+    }
+    if method == "POST" && (path == "/wmshopapi/updateTradeStsProc" || path == "/wmshopapi/updateTradeInfoProc") {
+        return write(state, path, headers, body);
     }
     let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     if method == "GET" && path == "/wmshopapi/searchTradeInfoProc" {
@@ -77,6 +83,93 @@ pub fn handle(state: &MockState, method: &str, path: &str, query: &[(String, Str
     )
 }
 
+/// The statuses updateTradeStsProc sets (the built-in ones; キャンセル goes through cancelTradeProc).
+const SETTABLE: &[&str] = &["新規受付", "新規予約", "予約中", "発送前入金待ち", "与信待ち", "発送待ち", "発送後入金待ち", "完了", "保留"];
+/// shippingCarrier codes the spec lists (1 ヤマト, 2 佐川, 6 日本郵便 are the ones seen in use).
+const CARRIERS: &[&str] = &["1", "2", "4", "5", "6", "7", "9"];
+
+fn write(state: &MockState, path: &str, headers: &[(String, String)], body: &str) -> Reply {
+    let call = path.trim_start_matches("/wmshopapi/");
+    if !header(headers, "content-type").unwrap_or("").to_ascii_lowercase().starts_with("application/xml") {
+        return error(400, "PMB0002", "Content-Typeはapplication/xmlで指定してください。");
+    }
+    let Some(req) = Request::parse(body) else {
+        return error(400, "PMB0003", "リクエストのXMLが不正です。");
+    };
+    // The fields are direct children of <request>: one wrapped in another element is not there.
+    let v = |k: &str| req.value(&[k]);
+    let id = v("orderId");
+    let now = (state.now)();
+    let order = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_sub(FIRST_ORDER_ID))
+        .map(|i| state.plan.order(SALT, i, now))
+        .filter(|o| o.ordered_at <= now);
+    let was_cancelled = order.as_ref().is_some_and(|o| status(o) == "キャンセル");
+    let outcome = state.write("aupay", call, &id, body, |cur, _| {
+        for k in ["shopId", "orderId"] {
+            if v(k).is_empty() {
+                return Err(format!("PMB0100 [{k}]必須入力項目です"));
+            }
+        }
+        if order.is_none() {
+            return Err("PMB0201 該当する受注情報がありません。".into());
+        }
+        let mut next = cur.clone();
+        if call == "updateTradeStsProc" {
+            let status = v("orderStatus");
+            if status.is_empty() {
+                return Err("PMB0100 [orderStatus]必須入力項目です".into());
+            }
+            if !SETTABLE.contains(&status.as_str()) {
+                return Err(format!("PMB0110 [orderStatus]{status}は指定できないステータスです"));
+            }
+            if was_cancelled {
+                return Err("PMB0111 キャンセル済みの受注のステータスは変更できません".into());
+            }
+            next.status = Some(status);
+        } else {
+            let (date, carrier, number) = (v("shippingDate"), v("shippingCarrier"), v("shippingNumber"));
+            if !carrier.is_empty() && !CARRIERS.contains(&carrier.as_str()) {
+                return Err(format!("PMB0120 [shippingCarrier]{carrier}は存在しない配送会社です"));
+            }
+            let date_ok = |d: &str| {
+                chrono::NaiveDate::parse_from_str(d, "%Y/%m/%d").is_ok() || chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
+            };
+            if !date.is_empty() && !date_ok(&date) {
+                return Err(format!("PMB0121 [shippingDate]{date}の形式が不正です"));
+            }
+            if date.is_empty() && carrier.is_empty() && number.is_empty() {
+                return Err("PMB0100 [shippingDate/shippingCarrier/shippingNumber]いずれかは必須入力項目です".into());
+            }
+            let was = cur.shipping.first().cloned().unwrap_or(ShipRow {
+                detail_id: 0,
+                basket_id: 0,
+                carrier: String::new(),
+                number: String::new(),
+                date: String::new(),
+            });
+            let pick = |new: String, old: String| if new.is_empty() { old } else { new };
+            next.shipping = vec![ShipRow {
+                detail_id: 0,
+                basket_id: 0,
+                carrier: pick(carrier, was.carrier),
+                number: pick(number, was.number),
+                date: pick(date, was.date),
+            }];
+        }
+        Ok(next)
+    });
+    match outcome {
+        Ok(()) => xml(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><response><result><status>0</status></result></response>".into()),
+        Err(why) => {
+            let (code, message) = why.split_once(' ').unwrap_or((&why, ""));
+            error(400, code, message)
+        }
+    }
+}
+
 fn status(o: &MockOrder) -> &'static str {
     match o.progress {
         100 => "新規受付",
@@ -87,7 +180,7 @@ fn status(o: &MockOrder) -> &'static str {
 
 /// An order as the mock serves it: garbled when the scenario says so (a requestPrice that is not a number).
 fn served(state: &MockState, o: &MockOrder) -> String {
-    let info = order_info(o);
+    let info = order_info(o, state.applied("aupay", &(FIRST_ORDER_ID + o.index).to_string()).as_ref());
     if !state.scenario.garbles(&(FIRST_ORDER_ID + o.index).to_string()) {
         return info;
     }
@@ -96,7 +189,20 @@ fn served(state: &MockState, o: &MockOrder) -> String {
     format!("{}未定{}", &info[..at], &info[end..])
 }
 
-fn order_info(o: &MockOrder) -> String {
+fn order_info(o: &MockOrder, applied: Option<&Applied>) -> String {
+    // What the writes stored: only on orders written to, so the others stay as they were.
+    let status_now = applied.and_then(|a| a.status.clone()).unwrap_or_else(|| status(o).to_string());
+    let shipped: String = applied
+        .and_then(|a| a.shipping.first())
+        .map(|r| {
+            format!(
+                "<shippingDate>{}</shippingDate><shippingCarrier>{}</shippingCarrier><shippingNumber>{}</shippingNumber>",
+                escape(&r.date),
+                escape(&r.carrier),
+                escape(&r.number)
+            )
+        })
+        .unwrap_or_default();
     let (a, b) = (&o.orderer, &o.ship_to);
     let goods = o.goods();
     let postage = if o.postage_not_fixed { -9999 } else { o.postage };
@@ -130,10 +236,10 @@ fn order_info(o: &MockOrder) -> String {
          <ordererName>{} {}</ordererName><ordererKana>{} {}</ordererKana><ordererZipCode>{}</ordererZipCode><ordererAddress>{}{}{}</ordererAddress><ordererPhoneNumber1>{}</ordererPhoneNumber1>\
          <senderName>{} {}</senderName><senderKana>{} {}</senderKana><senderZipCode>{}</senderZipCode><senderAddress>{}{}{}</senderAddress><senderPhoneNumber1>{}</senderPhoneNumber1>\
          <userComment>{}</userComment><settlementName>{}</settlementName><totalSalePrice>{goods}</totalSalePrice><postagePrice>{postage}</postagePrice>\
-         <chargePrice>{}</chargePrice><totalPrice>{total}</totalPrice><couponTotalPrice>{}</couponTotalPrice><usePoint>{}</usePoint><requestPrice>{request}</requestPrice><deliveryName>宅配便</deliveryName>{details}</orderInfo>",
+         <chargePrice>{}</chargePrice><totalPrice>{total}</totalPrice><couponTotalPrice>{}</couponTotalPrice><usePoint>{}</usePoint><requestPrice>{request}</requestPrice><deliveryName>宅配便</deliveryName>{shipped}{details}</orderInfo>",
         FIRST_ORDER_ID + o.index,
         o.ordered_at.format("%Y/%m/%d %H:%M:%S"),
-        status(o),
+        escape(&status_now),
         o.index,
         a.family, a.first, a.family_kana, a.first_kana, a.zip, a.prefecture, a.city, a.street, a.phone,
         b.family, b.first, b.family_kana, b.first_kana, b.zip, b.prefecture, b.city, b.street, b.phone,

@@ -18,6 +18,12 @@ pub trait FtpPolicy: Send + Sync {
     fn on_login(&self, root: &Path);
     /// Whether this transfer fails (fault injection).
     fn transfer_fails(&self) -> bool;
+    /// Called once a file is in place (after a STOR, or after a rename onto its name), with its path
+    /// relative to the root. False: close the control connection without the final reply (the
+    /// client cannot tell whether the file arrived).
+    fn on_stored(&self, _root: &Path, _rel: &str) -> bool {
+        true
+    }
 }
 
 pub struct FtpServer {
@@ -205,14 +211,19 @@ impl Session {
                 None => self.reply("550 No such file"),
             },
             "STOR" => {
-                let Some((_, path)) = self.resolve(arg) else {
+                let Some((rel, path)) = self.resolve(arg) else {
                     return self.reply("553 File name not allowed");
                 };
                 let Some(mut data) = self.open_data()? else { return Ok(()) };
                 let mut bytes = Vec::new();
                 data.read_to_end(&mut bytes)?;
                 drop(data);
-                std::fs::write(path, bytes)?;
+                if std::fs::write(path, bytes).is_err() {
+                    return self.reply("553 Cannot store the file there");
+                }
+                if !self.policy.on_stored(&self.root, &rel) {
+                    return Err(std::io::Error::other("the answer to STOR is dropped (fault injection)"));
+                }
                 self.reply("226 Transfer complete")
             }
             "SIZE" => match self.resolve(arg).filter(|(_, p)| p.is_file()) {
@@ -238,7 +249,12 @@ impl Session {
                 None => self.reply("550 No such file"),
             },
             "RNTO" => match (self.rename_from.take(), self.resolve(arg)) {
-                (Some(from), Some((_, to))) if !to.exists() && std::fs::rename(&from, &to).is_ok() => self.reply("250 Renamed"),
+                (Some(from), Some((rel, to))) if !to.exists() && std::fs::rename(&from, &to).is_ok() => {
+                    if !self.policy.on_stored(&self.root, &rel) {
+                        return Err(std::io::Error::other("the answer to RNTO is dropped (fault injection)"));
+                    }
+                    self.reply("250 Renamed")
+                }
                 (None, _) => self.reply("503 RNFR first"),
                 _ => self.reply("553 Cannot rename to that name"),
             },

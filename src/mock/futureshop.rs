@@ -1,6 +1,10 @@
 //! The mock's FutureShop2: hourly order exports (FutureShop2 layout, CP932, CRLF) that appear in the
 //! FTP folder `/orders` as time passes, served by the mock FTP server. The folder is real, so what
 //! the shop moves to `/orders/archive` stays there between runs.
+//!
+//! Write-back comes as upload files in `/upload` (see `malls::futureshop::UPLOAD_HEADER`): a file
+//! put in place there is read (CP932), applied, and moved to `upload/done/`; a file the mall cannot
+//! read goes to `upload/error/` with a `.err` text naming the line and what is wrong.
 
 use std::path::Path;
 
@@ -78,11 +82,33 @@ impl FtpPolicy for FutureShopFtp {
     }
 
     fn on_login(&self, root: &Path) {
-        // One session at a time writes the due exports (the write log's lock serves as the mutex).
-        let _guard = self.state.writes.lock().expect("mock lock");
+        // One session at a time writes the due exports.
+        let _guard = self.state.exporting.lock().expect("mock lock");
         if let Err(e) = export_due(&self.state, root) {
             log::warn!("mock FutureShop2: writing the exports failed: {e}");
         }
+    }
+
+    fn on_stored(&self, root: &Path, rel: &str) -> bool {
+        let Some(name) = rel.strip_prefix(&format!("{UPLOAD_FOLDER}/")) else { return true };
+        if name.contains('/') || name.starts_with('.') || !name.to_ascii_lowercase().ends_with(".csv") {
+            return true;
+        }
+        let folder = root.join(UPLOAD_FOLDER);
+        let bytes = std::fs::read(folder.join(name)).unwrap_or_default();
+        let outcome = apply_upload(&self.state, name, &bytes);
+        let (to, err) = match &outcome {
+            Ok(()) => (folder.join("done"), None),
+            Err(why) => (folder.join("error"), Some(why.clone())),
+        };
+        let moved = std::fs::create_dir_all(&to).and_then(|_| std::fs::rename(folder.join(name), to.join(name)));
+        if let Err(e) = moved {
+            log::warn!("mock FutureShop2: moving the upload {name} failed: {e}");
+        }
+        if let Some(why) = err {
+            let _ = std::fs::write(to.join(format!("{name}.err")), why);
+        }
+        !super::writes::take_drop()
     }
 
     fn transfer_fails(&self) -> bool {
@@ -91,6 +117,87 @@ impl FtpPolicy for FutureShopFtp {
         let mut r = Rng::new(sc.seed ^ n.wrapping_mul(0xA24BAED4963EE407) ^ ((self.state.now)().timestamp() as u64));
         ((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < sc.error_rate
     }
+}
+
+/// The upload folder (relative to the FTP root) the shop's changes are put in.
+pub const UPLOAD_FOLDER: &str = "upload";
+/// The upload file's header, as the mock expects it (its own copy: a wrong layout fails a test).
+const UPLOAD_COLUMNS: &[&str] = &["受注コード", "受注ステータス", "出荷日", "配送会社", "お荷物伝票番号"];
+/// The statuses an upload may set (the FutureShop2 API's status names).
+const UPLOAD_STATUSES: &[&str] = &["AWAITING_PAYMENT", "AWAITING_SHIPMENT", "COMPLETED", "ON_HOLD", "CANCELLED", "PREORDER"];
+
+/// Reads an upload and applies its rows, or refuses the whole file naming the line and the problem
+/// (nothing applied). Each row is one write call in the log.
+fn apply_upload(state: &MockState, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
+    let refuse = |order: &str, why: String| {
+        let _ = state.write("futureshop", "upload", order, &text, |_, _| Err(why.clone()));
+        Err(why)
+    };
+    if bad {
+        return refuse("", format!("{name}: CP932 として読めないバイトがあります"));
+    }
+    let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
+    let header = lines.next().unwrap_or_default();
+    if header != UPLOAD_COLUMNS.join(",") {
+        return refuse("", format!("{name}: 1行目: 見出しが `{}` ではありません（`{header}`）", UPLOAD_COLUMNS.join(",")));
+    }
+    let now = (state.now)();
+    let mut rows = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let at = n + 2;
+        if line.contains('\n') || line.contains('"') {
+            return refuse("", format!("{name}: {at}行目: 改行コードは CRLF、項目に「\"」は使えません"));
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != UPLOAD_COLUMNS.len() {
+            return refuse("", format!("{name}: {at}行目: 項目が {} 個です（{} 個のはずです）", f.len(), UPLOAD_COLUMNS.len()));
+        }
+        let (code, status, date, carrier, number) = (f[0], f[1], f[2], f[3], f[4]);
+        let known = code
+            .strip_prefix("FS")
+            .and_then(|d| d.parse::<u64>().ok())
+            .and_then(|d| d.checked_sub(100_000))
+            .is_some_and(|i| state.plan.order(SALT, i, now).ordered_at <= now);
+        if !known {
+            return refuse(code, format!("{name}: {at}行目: 受注コード `{code}` の受注はありません"));
+        }
+        if !status.is_empty() && !UPLOAD_STATUSES.contains(&status) {
+            return refuse(code, format!("{name}: {at}行目: 受注ステータス `{status}` は使えません"));
+        }
+        if !date.is_empty() && chrono::NaiveDate::parse_from_str(date, "%Y/%m/%d").is_err() {
+            return refuse(code, format!("{name}: {at}行目: 出荷日 `{date}` は YYYY/MM/DD ではありません"));
+        }
+        if status.is_empty() && date.is_empty() && carrier.is_empty() && number.is_empty() {
+            return refuse(code, format!("{name}: {at}行目: 変更する項目がありません"));
+        }
+        rows.push((code.to_string(), status.to_string(), date.to_string(), carrier.to_string(), number.to_string()));
+    }
+    if rows.is_empty() {
+        return refuse("", format!("{name}: 見出しだけで、行がありません"));
+    }
+    for (code, status, date, carrier, number) in rows {
+        let _ = state.write("futureshop", "upload", &code, &text, |cur, _| {
+            let mut next = cur.clone();
+            if !status.is_empty() {
+                next.status = Some(status.clone());
+            }
+            if !date.is_empty() || !carrier.is_empty() || !number.is_empty() {
+                next.shipping = number
+                    .split(' ')
+                    .map(|n| super::writes::ShipRow {
+                        detail_id: 0,
+                        basket_id: 0,
+                        carrier: carrier.clone(),
+                        number: n.to_string(),
+                        date: date.clone(),
+                    })
+                    .collect();
+            }
+            Ok(next)
+        });
+    }
+    Ok(())
 }
 
 /// Writes the hourly exports that have closed since the last one (the first time: the last day's).
@@ -203,4 +310,71 @@ pub fn export(orders: &[MockOrder]) -> Vec<u8> {
     }
     // Every character the mock writes exists in CP932.
     encode_cp932(&text).unwrap_or_else(|bad| panic!("mock FutureShop2 export has characters CP932 lacks: {bad:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    fn state() -> Arc<MockState> {
+        let now = crate::domain::time::parse_jst("2026-11-28T10:00:00+09:00").unwrap();
+        let scenario = super::super::Scenario::default();
+        let plan = super::super::orders::OrderPlan {
+            seed: scenario.seed,
+            start: super::super::plan_anchor(),
+            interval: Duration::minutes(15),
+            generate: true,
+        };
+        Arc::new(MockState {
+            scenario,
+            now: Arc::new(move || now),
+            plan,
+            calls: AtomicU64::new(0),
+            book: Mutex::new(Default::default()),
+            state_file: None,
+            exporting: Mutex::new(()),
+        })
+    }
+
+    fn put(state: &Arc<MockState>, root: &Path, name: &str, text: &str) -> bool {
+        let ftp = FutureShopFtp { state: state.clone() };
+        std::fs::create_dir_all(root.join(UPLOAD_FOLDER)).unwrap();
+        std::fs::write(root.join(UPLOAD_FOLDER).join(name), encode_cp932(text).unwrap()).unwrap();
+        ftp.on_stored(root, &format!("{UPLOAD_FOLDER}/{name}"))
+    }
+
+    #[test]
+    fn an_upload_is_applied_and_moved_to_done_and_a_bad_one_to_error_with_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let st = state();
+        let header = UPLOAD_COLUMNS.join(",");
+        assert!(put(&st, root, "a.csv", &format!("{header}\r\nFS00100001,COMPLETED,2026/11/28,ヤマト運輸,1234\r\n")));
+        assert!(root.join("upload/done/a.csv").exists() && !root.join("upload/a.csv").exists());
+        let applied = st.applied("futureshop", "FS00100001").unwrap();
+        assert_eq!((applied.status.as_deref(), applied.shipping[0].number.as_str()), (Some("COMPLETED"), "1234"));
+        for (name, text, said) in [
+            ("b.csv", "受注番号,ステータス\r\nFS00100001,COMPLETED\r\n".to_string(), "1行目: 見出し"),
+            ("c.csv", format!("{header}\r\nFS00100001,COMPLETED\r\n"), "2行目: 項目が 2 個"),
+            ("d.csv", format!("{header}\r\nFS00100001,,2026-11-28,ヤマト運輸,1\r\n"), "2行目: 出荷日 `2026-11-28`"),
+            ("e.csv", format!("{header}\r\nFS00100001,完了,,,\r\n"), "受注ステータス `完了`"),
+            ("f.csv", format!("{header}\r\nFS00100001,,,,\r\n"), "変更する項目がありません"),
+        ] {
+            assert!(put(&st, root, name, &text));
+            assert!(root.join("upload/error").join(name).exists(), "{name}");
+            let err = std::fs::read_to_string(root.join("upload/error").join(format!("{name}.err"))).unwrap();
+            assert!(err.contains(said), "{name}: {err}");
+        }
+        // A temporary name is not read: only the name it is renamed to.
+        assert!(put(&st, root, ".g.csv.part", "x"));
+        assert!(root.join("upload/.g.csv.part").exists());
+        let log = st.write_log();
+        assert_eq!(
+            log.iter().map(|c| c.outcome.as_str()).collect::<Vec<_>>(),
+            ["applied", "refused", "refused", "refused", "refused", "refused"]
+        );
+    }
 }

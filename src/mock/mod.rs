@@ -9,6 +9,7 @@ pub mod futureshop;
 pub mod orders;
 pub mod rakuten;
 pub mod server;
+pub mod writes;
 pub mod xml;
 pub mod yahoo;
 
@@ -60,6 +61,10 @@ pub struct Scenario {
     pub unreadable_orders: Vec<String>,
     /// Malls whose XML answers come with a DOCTYPE declaring an external entity (an XXE probe).
     pub doctype_malls: Vec<String>,
+    /// Fraction of write calls that are applied and then answered with nothing: the connection is
+    /// closed (FTP: before the upload's final reply), so the client cannot know the outcome.
+    /// Reads are never dropped by this.
+    pub drop_write_responses: f64,
     #[serde(skip)]
     pub rakuten_models: Vec<serde_json::Value>,
 }
@@ -111,6 +116,7 @@ impl Default for Scenario {
             withheld_orders: Vec::new(),
             unreadable_orders: Vec::new(),
             doctype_malls: Vec::new(),
+            drop_write_responses: 0.0,
             rakuten_models: Vec::new(),
         }
     }
@@ -119,19 +125,19 @@ impl Default for Scenario {
 /// The mock's notion of now: fixed (tests, replays, `--now`) or the wall clock.
 pub type NowFn = Arc<dyn Fn() -> DateTime<FixedOffset> + Send + Sync>;
 
-/// A write call the mock received (for the write-back issue).
-#[derive(Debug, Clone)]
-pub struct RecordedCall {
-    pub path: String,
-    pub body: String,
-}
+pub use writes::{Applied, ShipRow, WriteCall};
 
 pub struct MockState {
     pub scenario: Scenario,
     pub now: NowFn,
     pub plan: OrderPlan,
     pub calls: AtomicU64,
-    pub writes: Mutex<Vec<RecordedCall>>,
+    /// The writes applied (the overlay every read shows) and the log of write calls.
+    pub book: Mutex<writes::WriteBook>,
+    /// Where the book is kept between processes (rewritten after each write), if anywhere.
+    pub state_file: Option<std::path::PathBuf>,
+    /// One FTP session at a time writes the due FutureShop2 exports.
+    pub exporting: Mutex<()>,
 }
 
 /// A running mock mall (stops when dropped).
@@ -157,14 +163,34 @@ pub fn plan_anchor() -> DateTime<FixedOffset> {
 
 impl MockMall {
     /// Starts the mock on `listen` (`127.0.0.1:0` picks a free port), and its FTP side if given.
-    pub fn start(listen: &str, ftp: Option<FtpSide>, scenario: Scenario, now: NowFn) -> anyhow::Result<MockMall> {
+    /// `state_file` (JSON) keeps the applied writes and the write log across processes: loaded
+    /// here, rewritten after each write call; None keeps them in memory only.
+    pub fn start(
+        listen: &str,
+        ftp: Option<FtpSide>,
+        scenario: Scenario,
+        now: NowFn,
+        state_file: Option<std::path::PathBuf>,
+    ) -> anyhow::Result<MockMall> {
         let plan = OrderPlan {
             seed: scenario.seed,
             start: plan_anchor(),
             interval: chrono::Duration::minutes(scenario.minutes_between_orders.max(1) as i64),
             generate: scenario.generate_orders,
         };
-        let state = Arc::new(MockState { scenario, now, plan, calls: AtomicU64::new(0), writes: Mutex::new(Vec::new()) });
+        let book = match &state_file {
+            Some(path) => writes::WriteBook::load(path)?,
+            None => writes::WriteBook::default(),
+        };
+        let state = Arc::new(MockState {
+            scenario,
+            now,
+            plan,
+            calls: AtomicU64::new(0),
+            book: Mutex::new(book),
+            state_file,
+            exporting: Mutex::new(()),
+        });
         let handler_state = state.clone();
         let server = server::Server::start(listen, 2, Arc::new(move |req| handle(&handler_state, req)))
             .map_err(|e| anyhow::anyhow!("the mock mall cannot listen on {listen}: {e}"))?;
@@ -194,9 +220,20 @@ impl Reply {
     pub fn json(status: u16, v: serde_json::Value) -> Reply {
         Reply { status, content_type: "application/json; charset=utf-8", body: v.to_string(), headers: Vec::new() }
     }
+
+    /// No answer at all: the server closes the connection (a write applied, its answer lost).
+    pub fn dropped() -> Reply {
+        Reply { status: 0, content_type: "", body: String::new(), headers: Vec::new() }
+    }
 }
 
+/// The mock's own page of the write log (loopback mock only, no auth; not a mall's).
+pub const WRITES_PATH: &str = "/_mock/writes";
+
 fn handle(state: &MockState, req: Request) -> Reply {
+    if req.path == WRITES_PATH && req.method == "GET" {
+        return Reply::json(200, serde_json::json!({ "writes": state.write_log() }));
+    }
     let n = state.calls.fetch_add(1, Ordering::Relaxed);
     let Request { method, path, query, headers, body } = req;
     let sc = &state.scenario;
@@ -221,7 +258,11 @@ fn handle(state: &MockState, req: Request) -> Reply {
     } else if roll(&mut r) < sc.error_rate {
         Reply::json(if n.is_multiple_of(2) { 500 } else { 503 }, serde_json::json!({"error": "internal"}))
     } else {
+        writes::take_drop();
         let mut rep = route(state, &method, &path, &query, &headers, &body);
+        if writes::take_drop() {
+            return Reply::dropped();
+        }
         if rep.body.starts_with("<?xml") && sc.doctype_malls.iter().any(|m| mall_of(&path) == Some(m.as_str())) {
             let decl = "<!DOCTYPE response [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>";
             rep.body = match rep.body.find("?>") {
@@ -245,7 +286,7 @@ fn route(state: &MockState, method: &str, path: &str, query: &[(String, String)]
         return rakuten::handle(state, method, path, headers, body);
     }
     if path.starts_with("/wmshopapi/") {
-        return aupay::handle(state, method, path, query, headers);
+        return aupay::handle(state, method, path, query, headers, body);
     }
     if path.starts_with("/ShoppingWebService/V1/") || path == yahoo::TOKEN_PATH {
         return yahoo::handle(state, method, path, headers, body);

@@ -1,11 +1,14 @@
-//! The mock's Rakuten RMS 楽天ペイ受注API: searchOrder, getOrder, and the write calls (recorded).
+//! The mock's Rakuten RMS 楽天ペイ受注API: searchOrder, getOrder, and the write calls confirmOrder and
+//! updateOrderShipping, applied to the order (every later getOrder shows them) or refused with
+//! RMS's own messages.
 
 use base64::Engine;
 use chrono::{DateTime, FixedOffset};
 use serde_json::{json, Value};
 
 use super::orders::{MockOrder, Person};
-use super::{demo_credential, header, MockState, RecordedCall, Reply};
+use super::writes::{Applied, ShipRow};
+use super::{demo_credential, header, MockState, Reply};
 
 /// The numeric shop id at the head of the mock's order numbers.
 const SHOP_NUMBER: &str = "338811";
@@ -37,16 +40,190 @@ pub fn handle(state: &MockState, method: &str, path: &str, headers: &[(String, S
     match path {
         "/es/2.0/order/searchOrder/" => search(state, &req, now),
         "/es/2.0/order/getOrder/" => get(state, &req, now),
-        // The write calls (mall notes §1.4) are recorded for the write-back.
-        "/es/2.0/order/confirmOrder/" | "/es/2.0/order/updateOrderShipping/" | "/es/2.0/order/updateOrderShippingAsync/" => {
-            state.writes.lock().expect("mock lock").push(RecordedCall { path: path.to_string(), body: body.to_string() });
-            Reply::json(
-                200,
-                json!({"MessageModelList": [{"messageType": "INFO", "messageCode": "ORDER_EXT_API_COMMON_INFO_101", "message": "処理に成功しました。"}]}),
-            )
-        }
+        "/es/2.0/order/confirmOrder/" => confirm(state, &req, body, now),
+        "/es/2.0/order/updateOrderShipping/" => update_shipping(state, &req, body, now),
         _ => Reply::json(404, json!({"Results": {"errorCode": "ES01-04", "message": "Not Found"}})),
     }
+}
+
+/// A write refused: HTTP 400 with the messages, one per problem.
+fn refused(code_and_message: &str) -> Reply {
+    let (code, message) = code_and_message.split_once(' ').unwrap_or((code_and_message, ""));
+    Reply::json(400, json!({"MessageModelList": [{"messageType": "ERROR", "messageCode": code, "message": message}]}))
+}
+
+/// An order as getOrder serves it now, with what the writes changed; None if there is no such order (yet).
+fn model(state: &MockState, number: &str, now: DateTime<FixedOffset>) -> Option<Value> {
+    let mut m = match state.scenario.rakuten_models.iter().find(|m| m["orderNumber"].as_str() == Some(number)) {
+        Some(m) => m.clone(),
+        None => index_of(number).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now).map(|o| order_model(&o))?,
+    };
+    if let Some(applied) = state.applied("rakuten", number) {
+        overlay(&mut m, &applied);
+    }
+    Some(m)
+}
+
+/// The written status and shipping rows over an OrderModel: a written status wins over the time-driven one.
+fn overlay(m: &mut Value, applied: &Applied) {
+    if let Some(progress) = applied.status.as_deref().and_then(|s| s.parse::<u32>().ok()) {
+        m["orderProgress"] = json!(progress);
+    }
+    if let Some(packages) = m.get_mut("PackageModelList").and_then(Value::as_array_mut) {
+        for p in packages {
+            let basket = p["basketId"].as_u64().unwrap_or(0);
+            let rows: Vec<Value> = applied
+                .shipping
+                .iter()
+                .filter(|r| r.basket_id == basket)
+                .map(|r| {
+                    json!({"shippingDetailId": r.detail_id, "shippingNumber": r.number, "deliveryCompany": r.carrier,
+                           "deliveryCompanyName": carrier_name(&r.carrier), "shippingDate": r.date})
+                })
+                .collect();
+            if !rows.is_empty() {
+                p["ShippingModelList"] = Value::Array(rows);
+            }
+        }
+    }
+}
+
+/// RMS deliveryCompany codes (mall notes §1.7): 1000 その他 … 1031 名鉄NX運輸.
+fn carrier_name(code: &str) -> &'static str {
+    match code {
+        "1000" => "その他",
+        "1001" => "ヤマト運輸",
+        "1002" => "佐川急便",
+        "1003" => "日本郵便",
+        "1004" => "西濃運輸",
+        "1006" => "福山通運",
+        "1030" => "ヤマト運輸 クロネコゆうパケット",
+        c if c.parse::<u32>().is_ok_and(|n| (1000..=1031).contains(&n)) => "配送会社",
+        _ => "",
+    }
+}
+
+/// confirmOrder: moves orders out of 100 注文確認待ち into 300 発送待ち; any other status is refused.
+fn confirm(state: &MockState, req: &Value, body: &str, now: DateTime<FixedOffset>) -> Reply {
+    let Some(list) = req.get("orderNumberList").and_then(Value::as_array).filter(|l| !l.is_empty()) else {
+        return refused("ORDER_EXT_API_CONFIRM_ORDER_ERROR_001 orderNumberListの項目を指定して下さい。");
+    };
+    let mut problems = Vec::new();
+    for n in list.iter().filter_map(Value::as_str) {
+        let progress = model(state, n, now).and_then(|m| m["orderProgress"].as_u64());
+        let outcome = state.write("rakuten", "confirmOrder", n, body, |cur, _| match progress {
+            None => Err(format!("ORDER_EXT_API_CONFIRM_ORDER_ERROR_002 注文番号[{n}]は存在しません。")),
+            Some(100) => Ok(Applied { status: Some("300".into()), ..cur.clone() }),
+            Some(p) => Err(format!("ORDER_EXT_API_CONFIRM_ORDER_ERROR_004 注文番号[{n}]は注文確認待ち(100)ではありません（現在 {p}）。")),
+        });
+        if let Err(why) = outcome {
+            problems.push(why);
+        }
+    }
+    if let Some(first) = problems.first() {
+        return refused(first);
+    }
+    Reply::json(
+        200,
+        json!({"MessageModelList": [{"messageType": "INFO", "messageCode": "ORDER_EXT_API_CONFIRM_ORDER_INFO_101", "message": "注文確認に成功しました。"}]}),
+    )
+}
+
+/// updateOrderShipping (sync): a row with shippingDetailId updates that row, one without adds a row;
+/// the whole request is checked first and applied whole, or refused whole.
+fn update_shipping(state: &MockState, req: &Value, body: &str, now: DateTime<FixedOffset>) -> Reply {
+    const PREFIX: &str = "ORDER_EXT_API_UPDATE_ORDERSHIPPING";
+    let number = req.get("orderNumber").and_then(Value::as_str).unwrap_or_default().to_string();
+    if number.is_empty() {
+        return refused(&format!("{PREFIX}_ERROR_001 orderNumberの項目を指定して下さい。"));
+    }
+    let m = model(state, &number, now);
+    let baskets: Vec<u64> = m
+        .as_ref()
+        .and_then(|m| m["PackageModelList"].as_array())
+        .map(|l| l.iter().filter_map(|p| p["basketId"].as_u64()).collect())
+        .unwrap_or_default();
+    let progress = m.as_ref().and_then(|m| m["orderProgress"].as_u64()).unwrap_or(0);
+    let mut messages = Vec::new();
+    let outcome = state.write("rakuten", "updateOrderShipping", &number, body, |cur, last_id| {
+        if m.is_none() {
+            return Err(format!("{PREFIX}_ERROR_002 注文番号[{number}]は存在しません。"));
+        }
+        if progress == 800 || progress == 900 {
+            return Err(format!("{PREFIX}_ERROR_003 キャンセルの注文は発送情報を更新できません。"));
+        }
+        let Some(list) = req.get("BasketidModelList").and_then(Value::as_array).filter(|l| !l.is_empty()) else {
+            return Err(format!("{PREFIX}_ERROR_004 BasketidModelListの項目を指定して下さい。"));
+        };
+        let mut next = cur.clone();
+        let mut data_number = 0;
+        for b in list {
+            let Some(basket) = b.get("basketId").and_then(Value::as_u64).filter(|id| baskets.contains(id)) else {
+                return Err(format!("{PREFIX}_ERROR_007 basketId[{}]はこの注文の送付先ではありません。", b.get("basketId").unwrap_or(&Value::Null)));
+            };
+            for row in b.get("ShippingModelList").and_then(Value::as_array).cloned().unwrap_or_default() {
+                data_number += 1;
+                let text = |k: &str| row.get(k).and_then(Value::as_str).map(str::to_string);
+                let company = text("deliveryCompany");
+                if let Some(c) = &company {
+                    if carrier_name(c).is_empty() {
+                        return Err(format!("{PREFIX}_ERROR_013 deliveryCompany[{c}]は配送会社コードとして存在しません。"));
+                    }
+                }
+                let date = text("shippingDate");
+                if let Some(d) = &date {
+                    if !d.is_empty() && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                        return Err(format!("{PREFIX}_ERROR_011 shippingDateの書式が不正です。"));
+                    }
+                }
+                let number_text = text("shippingNumber");
+                if number_text.as_ref().is_some_and(|n| n.chars().count() > 120) {
+                    return Err(format!("{PREFIX}_ERROR_011 shippingNumberの書式が不正です。"));
+                }
+                match row.get("shippingDetailId").and_then(Value::as_u64) {
+                    Some(id) => {
+                        let Some(r) = next.shipping.iter_mut().find(|r| r.detail_id == id && r.basket_id == basket) else {
+                            return Err(format!("{PREFIX}_ERROR_008 shippingDetailId[{id}]は存在しません。"));
+                        };
+                        // An omitted key leaves the value as it was.
+                        if let Some(c) = company {
+                            r.carrier = c;
+                        }
+                        if let Some(n) = number_text {
+                            r.number = n;
+                        }
+                        if let Some(d) = date {
+                            r.date = d;
+                        }
+                        messages.push(json!({"messageType": "INFO", "messageCode": format!("{PREFIX}_INFO_102"), "message": "発送情報の更新設定が完了しました。", "dataNumber": data_number, "shippingDetailId": id}));
+                    }
+                    None => {
+                        *last_id += 1;
+                        next.shipping.push(ShipRow {
+                            detail_id: *last_id,
+                            basket_id: basket,
+                            carrier: company.unwrap_or_default(),
+                            number: number_text.unwrap_or_default(),
+                            date: date.unwrap_or_default(),
+                        });
+                        messages.push(json!({"messageType": "INFO", "messageCode": format!("{PREFIX}_INFO_101"), "message": "発送情報の追加設定が完了しました。", "dataNumber": data_number, "shippingDetailId": *last_id}));
+                    }
+                }
+            }
+            if next.shipping.iter().filter(|r| r.basket_id == basket).count() > 20 {
+                return Err(format!("{PREFIX}_ERROR_009 1つの送付先に登録できる発送情報は20件までです。"));
+            }
+        }
+        // The report moves an order waiting for shipment (300) to 500 発送済.
+        if progress == 300 {
+            next.status = Some("500".into());
+        }
+        Ok(next)
+    });
+    if let Err(why) = outcome {
+        return refused(&why);
+    }
+    Reply::json(200, json!({ "MessageModelList": messages }))
 }
 
 fn error(status: u16, code: &str, message: &str) -> Reply {
@@ -125,6 +302,9 @@ fn get(state: &MockState, req: &Value, now: DateTime<FixedOffset>) -> Reply {
             None => index_of(n).map(|i| state.plan.order(SALT, i, now)).filter(|o| o.ordered_at <= now).map(|o| order_model(&o)),
         })
         .map(|mut m| {
+            if let Some(applied) = m["orderNumber"].as_str().and_then(|n| state.applied("rakuten", n)) {
+                overlay(&mut m, &applied);
+            }
             if m["orderNumber"].as_str().is_some_and(|n| state.scenario.garbles(n)) {
                 // A shape the spec does not allow: one package as an object, not a list.
                 let first = m["PackageModelList"][0].take();

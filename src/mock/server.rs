@@ -104,6 +104,10 @@ fn serve(conn: TcpStream, handler: &dyn Fn(Request) -> Reply) {
         }
         let close = headers.iter().any(|(k, v)| k == "connection" && v.eq_ignore_ascii_case("close"));
         let reply = handler(Request { method, path, query, headers, body: String::from_utf8_lossy(&body).into_owned() });
+        // Status 0: no answer (a write applied and its answer lost); the client sees the connection close.
+        if reply.status == 0 {
+            return;
+        }
         let mut out = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
             reply.status,
@@ -157,6 +161,7 @@ fn decode(s: &str) -> String {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        204 => "No Content",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

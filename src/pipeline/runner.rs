@@ -401,7 +401,8 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
 }
 
 /// Starts the mock mall on free loopback ports, on the run's clock (scenario from `JUCHU_MOCK_SCENARIO` if set).
-/// Its FTP folder sits beside the store, so what a run archived stays archived for the next run.
+/// Its FTP folder sits beside the store, so what a run archived stays archived for the next run, and
+/// so does its state file (`mock-mall-state.json`: the writes applied and the write log).
 fn start_mock(clock: &Clock, store_path: &Path, ftp: bool) -> Result<crate::mock::MockMall> {
     let scenario = match std::env::var("JUCHU_MOCK_SCENARIO") {
         Ok(path) if !path.is_empty() => crate::mock::Scenario::load(Path::new(&path))?,
@@ -410,7 +411,9 @@ fn start_mock(clock: &Clock, store_path: &Path, ftp: bool) -> Result<crate::mock
     let clock = *clock;
     let root = store_path.parent().unwrap_or(Path::new(".")).join("mock-ftp");
     let ftp = ftp.then(|| crate::mock::FtpSide { listen: "127.0.0.1:0".into(), root });
-    crate::mock::MockMall::start("127.0.0.1:0", ftp, scenario, std::sync::Arc::new(move || clock.now()))
+    // The writes it applied are kept beside the store too: the next run's fetch must still see them.
+    let state = crate::mock::writes::state_file_beside(store_path);
+    crate::mock::MockMall::start("127.0.0.1:0", ftp, scenario, std::sync::Arc::new(move || clock.now()), Some(state))
 }
 
 /// Prints diagnostics to stderr: as text, the first [`SHOWN_PER_CODE`] of each code and a count of

@@ -11,6 +11,7 @@ mod enrich;
 mod import;
 mod linkage;
 mod mail;
+mod mall_writes;
 mod masters;
 mod orders;
 mod report;
