@@ -303,56 +303,6 @@ pub fn writer_for(kind: MallKind, conn: Connection, m: &MallSettings) -> Option<
     }
 }
 
-/// The mall's call that sets a status, as the plan and the send log name it (None: the mall's
-/// status follows the shipment, Amazon).
-pub fn status_call(kind: MallKind) -> Option<&'static str> {
-    match kind {
-        MallKind::Rakuten => Some("confirmOrder"),
-        MallKind::Yahoo => Some("orderStatusChange"),
-        MallKind::AuPay => Some("updateTradeStsProc"),
-        MallKind::FutureShop => Some("upload"),
-        MallKind::Amazon | MallKind::Yamada | MallKind::Ponpare => None,
-    }
-}
-
-/// The mall's call that reports a shipment.
-pub fn shipping_call(kind: MallKind) -> &'static str {
-    match kind {
-        MallKind::Rakuten => "updateOrderShipping",
-        MallKind::Yahoo => "orderShipStatusChange",
-        MallKind::Amazon => "confirmShipment",
-        MallKind::AuPay => "updateTradeInfoProc",
-        MallKind::FutureShop => "upload",
-        MallKind::Yamada | MallKind::Ponpare => "-",
-    }
-}
-
-/// Whether the mall's status call can set this status (a 受注ステータス code).
-pub fn check_status_code(kind: MallKind, code: &str) -> Result<(), String> {
-    match kind {
-        MallKind::Rakuten if code != "300" => Err(format!("楽天で書き戻せるステータスは 300（confirmOrder）だけです（「{code}」は書き戻せません）")),
-        MallKind::Yahoo if !matches!(code, "1" | "2" | "3" | "4" | "5") => Err(format!("Yahoo!ショッピングのステータスは 1〜5 です（「{code}」はありません）")),
-        MallKind::Amazon | MallKind::Yamada | MallKind::Ponpare => Err(format!("{kind} にはステータスを書き戻す API がありません")),
-        _ => Ok(()),
-    }
-}
-
-/// Whether the mall knows this carrier code.
-pub fn check_carrier_code(kind: MallKind, code: &str) -> Result<(), String> {
-    let n: Option<u32> = code.parse().ok();
-    match kind {
-        MallKind::Rakuten if !n.is_some_and(|n| (1000..=1031).contains(&n)) => Err(format!("楽天の配送会社コードは 1000〜1031 です（「{code}」はありません）")),
-        MallKind::Yahoo if !n.is_some_and(|n| (1000..=1029).contains(&n) || n == 5000) => {
-            Err(format!("Yahoo!ショッピングの配送会社コードは 1000〜1029 と 5000 です（「{code}」はありません）"))
-        }
-        MallKind::AuPay if !matches!(code, "1" | "2" | "4" | "5" | "6" | "7" | "9") => {
-            Err(format!("au PAY マーケットの配送会社コードは 1, 2, 4, 5, 6, 7, 9 です（「{code}」はありません）"))
-        }
-        _ if code.trim().is_empty() => Err("配送会社コードが空です".into()),
-        _ => Ok(()),
-    }
-}
-
 /// What a write found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {

@@ -90,7 +90,11 @@ fn send(writer: &dyn malls::OrderWriter, order_number: &str, change: &MallChange
 }
 
 fn who(row: &OutboxRow) -> String {
-    format!("{} {} ({})", row.key.mall, row.key.order_number, row.change.action())
+    let action = match row.change {
+        Change::Status { .. } => pick("ステータス", "status"),
+        Change::Shipping { .. } => pick("発送完了報告", "shipment"),
+    };
+    format!("{} {}（{action}）", row.key.mall, row.key.order_number)
 }
 
 impl WriteBackConfig {
@@ -265,8 +269,8 @@ impl WriteBackConfig {
                     outbox::settle(conn, run_id, &row.key, action, "done", Some("already_set"), None, &call, &request, "already_set", now)?;
                     tally.already_set += 1;
                 }
-                Err(e @ MallError::Refused { .. }) => {
-                    let text = e.to_string();
+                Err(MallError::Refused { detail, .. }) => {
+                    let text = pick(format!("モールが受け付けませんでした: {detail}"), format!("the mall refused the change: {detail}"));
                     outbox::settle(conn, run_id, &row.key, action, "dead", Some("refused"), Some(&text), &call, &request, "refused", now)?;
                     tally.dead += 1;
                     warnings.push(

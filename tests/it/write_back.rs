@@ -152,7 +152,7 @@ fn shadow_linkage_sends_nothing_and_its_plan_is_what_linkage_sends() {
     ]);
     assert_eq!(plan.stdout.lines().count(), 1 + after_start.len(), "{}", plan.stdout);
     assert_eq!(plan.stdout, sent.stdout, "the shadow plan is what linkage sent");
-    assert!(plan.stdout.contains("updateOrderShipping,配送会社=1001（ヤマト運輸） 伝票番号=4000-1111-0001"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("yahoo,nagomi-zakka-10031818,orderShipStatusChange,配送会社=1001（ヤマト運輸） 伝票番号="), "{}", plan.stdout);
 
     // Linked: each change reached the mock once as that mall's call; the order placed before the
     // start was not written.
@@ -165,12 +165,14 @@ fn shadow_linkage_sends_nothing_and_its_plan_is_what_linkage_sends() {
     assert_eq!(linked.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{}'", before_start[0].1)).split(' ').next(), Some("skipped"));
 
     // The next fetch sees what was written: Rakuten shows 発送済 and the tracking number.
-    let out = at(&linked, "2026-11-28T11:36:00+09:00", &["run", PIPELINE]);
+    // (An order fetched is read again once 30 minutes have passed.)
+    let out = at(&linked, "2026-11-28T12:05:00+09:00", &["run", PIPELINE]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let (_, rakuten_order) = after_start.iter().find(|(m, _)| m == "rakuten").unwrap();
     assert_eq!(linked.query_one(&format!("select mall_status from orders where order_number = '{rakuten_order}'")), "500");
     let normalized = linked.query_one(&format!("select normalized from orders where order_number = '{rakuten_order}'"));
-    assert!(normalized.contains("4000-1111-0001"), "{normalized}");
+    let i = changes.iter().position(|(m, n)| m == "rakuten" && n == rakuten_order).unwrap();
+    assert!(normalized.contains(&format!("1001:4000-1111-{:04}", i + 1)), "{normalized}");
     // And nothing was sent again.
     assert_eq!(mock_writes(&linked), writes);
     // The workbook shows the plan (shadow) and the sends.
@@ -333,35 +335,40 @@ fn a_change_with_no_answer_is_dead_lettered_after_max_attempts_and_listed() {
 #[test]
 fn after_linkage_a_status_edited_in_the_malls_screen_is_written_again_and_listed() {
     let shop = imported_shop();
-    assert_eq!(shop.juchu(&["linkage", "enable", PIPELINE, "--mall", "yahoo", "--start", "2026-11-28T10:30"]).code, 0);
+    assert_eq!(shop.juchu(&["linkage", "enable", PIPELINE, "--mall", "aupay", "--start", "2026-11-28T10:30"]).code, 0);
     let later = "2026-11-28T11:30:00+09:00";
     assert_eq!(at(&shop, later, &["run", PIPELINE]).code, 0);
-    let (_, number) = orders_placed_after(&shop, "2026-11-28 10:30:00", 1).into_iter().find(|(m, _)| m == "yahoo").unwrap();
-    assert_eq!(at(&shop, later, &["orders", "set-status", &number, "--mall", "yahoo", "--to", "出荷済"]).code, 0);
+    let (_, number) = orders_placed_after(&shop, "2026-11-28 10:30:00", 1).into_iter().find(|(m, _)| m == "aupay").unwrap();
+    // 保留 is au PAY's 保留.
+    assert_eq!(at(&shop, later, &["orders", "set-status", &number, "--mall", "aupay", "--to", "保留"]).code, 0);
     let out = at(&shop, "2026-11-28T11:33:00+09:00", &["run", PIPELINE]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")), "done changed");
-    let out = at(&shop, "2026-11-28T11:36:00+09:00", &["run", PIPELINE]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(shop.query_one(&format!("select mall_status from orders where order_number = '{number}'")), "5");
 
-    // Staff move it back to 2 処理中 in the mall's own screen (the mock's state, as the mall holds it).
+    // Staff release it (発送待ち) in the mall's own screen: the mock's state, as the mall holds it.
     let path = shop.path("state/mock-mall-state.json");
     let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let applied = &mut state["applied"][format!("yahoo/{number}")];
-    applied["status"] = "2".into();
-    applied["updated_at"] = "2026-11-28T11:37:00+09:00".into();
+    let applied = &mut state["applied"][format!("aupay/{number}")];
+    applied["status"] = "発送待ち".into();
+    applied["updated_at"] = "2026-11-28T11:40:00+09:00".into();
     std::fs::write(&path, serde_json::to_string(&state).unwrap()).unwrap();
 
-    // The next run sees 2, writes 5 again, and the workbook lists the overwrite.
-    let out = at(&shop, "2026-11-28T11:39:00+09:00", &["run", PIPELINE]);
+    // The next run that reads the order again sees 発送待ち, writes 保留 again, and the workbook lists it.
+    let out = at(&shop, "2026-11-28T12:05:00+09:00", &["run", PIPELINE]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("overwrites 1"), "{}", out.stdout);
-    assert_eq!(shop.query_one(&format!("select mall_showed || ' → ' || juchu_writes from write_back_overwrites where order_number = '{number}'")), "ステータス=2 → ステータス=5（完了）");
+    assert_eq!(
+        shop.query_one(&format!("select mall_showed || ' → ' || juchu_writes from write_back_overwrites where order_number = '{number}'")),
+        "ステータス=発送待ち → ステータス=保留"
+    );
     let writes = mock_writes(&shop);
-    assert_eq!(writes[&("yahoo".to_string(), number.clone(), "orderStatusChange".to_string())], vec!["applied", "applied"], "{writes:?}");
+    assert_eq!(writes[&("aupay".to_string(), number.clone(), "updateTradeStsProc".to_string())], vec!["applied", "applied"], "{writes:?}");
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(shop.path("out/verification-2026-11-28.xlsx")).unwrap();
     let sheet = book.worksheet_range("Write-back").unwrap();
     assert!(sheet.rows().any(|r| r.iter().any(|c| c.to_string() == "overwritten (S12)")), "the overwrite is listed");
+    // A run after it finds juchu's status in place: nothing more is sent.
+    let out = at(&shop, "2026-11-28T12:40:00+09:00", &["run", PIPELINE]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(mock_writes(&shop), writes);
 }
