@@ -17,12 +17,20 @@ fn demo_imports_products_and_masters_and_rerun_changes_nothing() {
     // -v: every stage's line; without it a run that changed nothing is one line (cron.rs).
     let second = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert!(second.stdout.contains("12 products (0 new, 0 changed, 12 unchanged"), "{}", second.stdout);
+    assert!(second.stdout.contains("unchanged since the last import (12 products, not read again"), "{}", second.stdout);
     assert!(second.stdout.contains("unchanged since the last load"), "{}", second.stdout);
     let after = shop.query_one("select count(*) || '/' || sum(hash(mall, item_key, name, price, master_item_key)) from products");
     assert_eq!(before, after);
     assert_eq!(shop.query_one("select count(*) from runs where status = 'ok'"), "2");
     assert_eq!(shop.query_one("select count(*) from run_stages where run_id = 2 and rows_changed + rows_new > 0"), "0");
+
+    // The master's file changed: it is read again, and so are the malls linked to it.
+    let items = shop.read_cp932("sample-data/products/rakuten/item.csv");
+    shop.write_cp932("sample-data/products/rakuten/item.csv", &format!("{items}\r\n"));
+    let third = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert!(third.stdout.contains("12 products (0 new, 0 changed, 12 unchanged"), "{}", third.stdout);
+    assert!(third.stdout.contains("11 products (0 new, 0 changed, 11 unchanged"), "yahoo links to the master: {}", third.stdout);
 }
 
 #[test]
