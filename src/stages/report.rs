@@ -91,8 +91,22 @@ impl Stage for ReportConfig {
             (Some(f), Some(t)) => Scope::Dates { from: f.value.clone(), to: t.value.clone() },
             _ => Scope::Run(cx.run_id),
         };
-        let written =
-            write_workbook(cx, &path, &scope, &business_date, self.mails).with_context(|| format!("writing {}", path.display()))?;
+        // A cron poll with no new or changed order, and the write-back sheets as the last workbook
+        // showed them, keeps that workbook: checked before building one, which is most of a quiet poll.
+        let digest_key = format!("workbook_write_back:{}", path.display());
+        let digest = crate::store::write_back::sheets_digest(&cx.store.conn, cx.run_id)?;
+        let write_back_changed = cx.store.meta(&digest_key)?.as_deref() != Some(digest.as_str());
+        let unchanged = matches!(scope, Scope::Run(_)) && path.exists() && !write_back_changed && cx.store.scope_keys(&scope)?.is_empty();
+        let written = if unchanged {
+            Written { orders: 0, items: 0, errors: 0, kept: true }
+        } else {
+            let w = write_workbook(cx, &path, &scope, &business_date, self.mails, write_back_changed).with_context(|| format!("writing {}", path.display()))?;
+            cx.store.conn.execute(
+                "INSERT INTO shop_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                duckdb::params![digest_key, digest],
+            )?;
+            w
+        };
         let shown = crate::config::diagnostic::display_path(&path);
         if written.kept {
             return Ok(StageOutcome {
@@ -313,7 +327,14 @@ fn excel_datetime(text: &str) -> Option<f64> {
     Some((t - epoch).num_seconds() as f64 / 86_400.0)
 }
 
-fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date: &str, mail_limit: u32) -> anyhow::Result<Written> {
+fn write_workbook(
+    cx: &RunContext<'_>,
+    path: &Path,
+    scope: &Scope,
+    business_date: &str,
+    mail_limit: u32,
+    write_back_changed: bool,
+) -> anyhow::Result<Written> {
     let f = Formats::new();
     let mut book = Workbook::new();
     // Excel's own level: about 30 % faster to save than the default 6, for files about 5 % bigger.
@@ -618,7 +639,6 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
         );
         text(ws, &mut write_back, row, 7, &note, &f.text)?;
     }
-    let write_back_activity = !outbox_rows.is_empty() || !overwrites.is_empty();
 
     write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported, &mail_counts)?;
     // A sheet past 4 GB of XML needs ZIP64, which LibreOffice (7.4) refuses to open: only then.
@@ -635,7 +655,7 @@ fn write_workbook(cx: &RunContext<'_>, path: &Path, scope: &Scope, business_date
 
     // A cron poll with no new or changed order keeps the day's workbook as it is, instead of
     // replacing it with an empty one.
-    if matches!(scope, Scope::Run(_)) && orders == 0 && !write_back_activity && path.exists() {
+    if matches!(scope, Scope::Run(_)) && orders == 0 && !write_back_changed && path.exists() {
         return Ok(Written { orders, items: item_count, errors: error_count, kept: true });
     }
     // Written beside the real name, then renamed: never half a workbook under it.

@@ -134,7 +134,7 @@ const BATCH: usize = 20_000;
 
 impl Store {
     /// The orders in scope, in the order the sheets show them (mall, order time, number).
-    fn scope_keys(&self, scope: &Scope) -> Result<Vec<(String, String, String)>> {
+    pub fn scope_keys(&self, scope: &Scope) -> Result<Vec<(String, String, String)>> {
         let (cond, args) = scope.condition();
         let sql = format!(
             "SELECT o.mall, o.shop, o.order_number FROM orders o

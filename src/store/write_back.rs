@@ -423,3 +423,20 @@ pub fn overwrites(c: &Connection, run_id: i64) -> Result<Vec<Overwrite>> {
     })?;
     Ok(rows.collect::<duckdb::Result<_>>()?)
 }
+
+/// What the workbook's write-back sheets would show, as a digest: a poll whose plan and outbox
+/// are as the last workbook showed them (and has no new order) keeps that workbook.
+pub fn sheets_digest(c: &Connection, run_id: i64) -> Result<String> {
+    let digest: Option<String> = c.query_row(
+        "SELECT md5(coalesce(string_agg(x, chr(10) ORDER BY x), '')) FROM (
+            SELECT concat_ws('|', mall, order_number, action, mall_call, request, mall_shows, differs, would_send, note) AS x FROM write_back_plan
+            UNION ALL
+            SELECT concat_ws('|', mall, order_number, action, state, attempts, last_error, outcome) FROM write_back_outbox
+                WHERE state NOT IN ('done', 'skipped') OR done_run = ?1
+            UNION ALL
+            SELECT concat_ws('|', 'overwrite', mall, order_number, action) FROM write_back_overwrites WHERE run_id = ?1)",
+        params![run_id],
+        |r| r.get(0),
+    )?;
+    Ok(digest.unwrap_or_default())
+}
