@@ -53,6 +53,8 @@ pub struct MallTally {
     pub failed: usize,
     pub dead: usize,
     pub overwritten: usize,
+    /// Shadow plan rows new or gone since the last run's plan.
+    pub plan_changed: usize,
 }
 
 /// The plan or the sends of one pass, with the problems for staff.
@@ -148,6 +150,9 @@ impl WriteBackConfig {
                         pass.warnings.push(unmappable(&p.key.mall, &p.key.order_number, &p.note, false));
                     }
                     if !dry_run {
+                        // A plan as the last run made it is no news (a quiet poll stays one line).
+                        let before: Vec<PlanRow> = outbox::plan(conn)?.into_iter().filter(|p| p.key.mall == mall).collect();
+                        tally.plan_changed = plan.iter().filter(|p| !before.contains(p)).count() + before.iter().filter(|p| !plan.contains(p)).count();
                         outbox::replace_plan(conn, cx.run_id, &mall, &plan, now)?;
                     }
                     pass.planned.extend(plan);
@@ -416,7 +421,7 @@ impl Stage for WriteBackConfig {
         for (mall, t) in &pass.tallies {
             outcome.rows_in += (t.shadow + t.changed + t.already_set + t.skipped + t.failed + t.dead) as u64;
             outcome.rows_out += (t.changed + t.already_set) as u64;
-            outcome.rows_changed += t.changed as u64;
+            outcome.rows_changed += (t.changed + t.plan_changed) as u64;
             outcome.rows_unchanged += t.already_set as u64;
             outcome.rows_rejected += t.dead as u64;
             outcome.failed += (t.failed + t.dead) as u64;
