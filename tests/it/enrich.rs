@@ -119,7 +119,12 @@ fn the_demo_orders_come_out_of_enrich_with_the_ten_checks() {
     );
     // A second run has nothing new to enrich.
     let again = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
-    assert!(again.stdout.contains("0 orders enriched"), "{}", again.stdout);
+    assert!(again.stdout.contains("no new or changed order to enrich (rules and masters as last time)"), "{}", again.stdout);
+    // A rule file edited: compiled again (its errors would show), still nothing new to enrich.
+    let rules = shop.read("rules/carrier.yaml");
+    shop.write("rules/carrier.yaml", &format!("{rules}\n"));
+    let edited = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
+    assert!(edited.stdout.contains("0 orders enriched"), "{}", edited.stdout);
 }
 
 #[test]
