@@ -186,15 +186,9 @@ fn change_orders(
                     line.push_str(&pick("（このモールのステータスは発送連絡で変わります）", " (this mall's status follows the shipment)"));
                     continue;
                 }
-                let mapped = crate::domain::write_back::to_mall_change(
-                    &masters,
-                    &key.mall,
-                    &change,
-                    |c| malls::check_status_code(kind, c),
-                    |c| malls::check_carrier_code(kind, c),
-                );
+                let mapped = malls::to_mall_change(&masters, &key.mall, kind, &change);
                 match mapped {
-                    Ok(mc) => line.push_str(&format!("\n      → {} {}", malls::status_call(kind).filter(|_| matches!(change, Change::Status { .. })).unwrap_or(malls::shipping_call(kind)), mc.request_text())),
+                    Ok(mc) => line.push_str(&format!("\n      → {} {}", malls::call_for(kind, &change), mc.request_text())),
                     Err(e) => {
                         unmapped.push(
                             crate::config::diagnostic::Diagnostic::error("W001", format!("{} {}: {e}", key.mall, key.order_number)).help(pick(

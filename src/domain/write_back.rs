@@ -52,23 +52,17 @@ impl MallChange {
 /// `masters.xlsx!受注ステータス!D7`: a master cell as staff find it.
 pub fn cell(masters: &Masters, origin: &Origin, header: &str) -> String {
     let index = masters.sheets.get(&origin.sheet).and_then(|s| s.headers.iter().position(|h| h == header)).unwrap_or(0);
-    let file = std::path::Path::new(&origin.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = file_name(&origin.file);
     // A sheet given as a CSV is a file: line and column, as an editor finds them.
     if file.to_ascii_lowercase().ends_with(".csv") {
         return format!("{file}:{}:{}", origin.row, index + 1);
     }
-    format!("{file}!{}!{}{}", origin.sheet, column_letter(index), origin.row)
+    format!("{file}!{}!{}{}", origin.sheet, crate::config::diagnostic::column_letters(index), origin.row)
 }
 
-fn column_letter(i: usize) -> String {
-    let mut n = i + 1;
-    let mut s = Vec::new();
-    while n > 0 {
-        s.push(b'A' + ((n - 1) % 26) as u8);
-        n = (n - 1) / 26;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
+/// A master file's name without its folder, as staff see it in the explorer.
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The sheet as staff find it when there is no row to point at.
@@ -76,7 +70,7 @@ fn sheet_ref(masters: &Masters, name: &str) -> String {
     let file = masters
         .sheets
         .get(name)
-        .map(|s| std::path::Path::new(&s.file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default())
+        .map(|s| file_name(&s.file))
         .unwrap_or_else(|| "masters.xlsx".into());
     format!("{file}!{name}")
 }

@@ -303,6 +303,24 @@ pub fn writer_for(kind: MallKind, conn: Connection, m: &MallSettings) -> Option<
     }
 }
 
+/// The mall's write call for a change, as the plan, the send log and `orders ship` name it.
+pub fn call_for(kind: MallKind, change: &crate::domain::write_back::Change) -> &'static str {
+    match change {
+        crate::domain::write_back::Change::Status { .. } => status_call(kind).unwrap_or("-"),
+        crate::domain::write_back::Change::Shipping { .. } => shipping_call(kind),
+    }
+}
+
+/// A change in this mall's codes, from the masters, each code checked against what its calls take.
+pub fn to_mall_change(
+    masters: &crate::domain::masters::Masters,
+    mall: &str,
+    kind: MallKind,
+    change: &crate::domain::write_back::Change,
+) -> Result<crate::domain::write_back::MallChange, String> {
+    crate::domain::write_back::to_mall_change(masters, mall, change, |c| check_status_code(kind, c), |c| check_carrier_code(kind, c))
+}
+
 /// What a write found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {

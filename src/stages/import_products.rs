@@ -221,9 +221,10 @@ impl Stage for ImportProductsConfig {
         // A cron poll re-reads unchanged files every 3 minutes: skip them (the files, this stage's
         // `with:`, and for a mall linked to the master, the master's own stamp all as before).
         let stamp_key = format!("import_stamp:{}", self.mall.value);
-        let stamp = self.stamp(cx)?;
+        let files = self.stamp(cx)?;
+        let stamp = files.as_deref().map(|f| self.with_master(cx, f)).transpose()?;
         let stored = cx.store.meta(&stamp_key)?;
-        if let (Some(stamp), Some((stored, warned))) = (&stamp, stored.as_deref().and_then(|s| s.split_once('/'))) {
+        if let (Some(stamp), Some((stored, warned))) = (&stamp, stored.as_deref().and_then(|s| s.rsplit_once('/'))) {
             if stamp == stored && !cx.replay {
                 let count: i64 =
                     cx.store.conn.query_row("SELECT count(*) FROM products WHERE mall = ?", params![self.mall.value], |r| r.get(0))?;
@@ -249,7 +250,7 @@ impl Stage for ImportProductsConfig {
         let link_by = self.link_by(&cx.env)?;
         let mut outcome = write(cx.store, &self.mall.value, link_by, &parsed, cx.now)?;
         // The stamp after the write: the master's own may have changed with it.
-        match self.stamp(cx)? {
+        match files.map(|f| self.with_master(cx, &f)).transpose()? {
             Some(stamp) => cx.store.conn.execute(
                 "INSERT INTO shop_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 params![stamp_key, format!("{stamp}/{}", outcome.warnings.len())],
@@ -304,9 +305,8 @@ impl Stage for ImportProductsConfig {
 }
 
 impl ImportProductsConfig {
-    /// What this import read, as a fingerprint: the files' bytes, the stage's `with:`, and (for a
-    /// mall that links to the master) the master's stamp. None when a file cannot be read (the
-    /// import then reports it).
+    /// What this import reads, as a fingerprint: the files' bytes and the stage's `with:`. None
+    /// when a file cannot be read (the import then reports it).
     fn stamp(&self, cx: &RunContext<'_>) -> Result<Option<String>, StageError> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -317,11 +317,17 @@ impl ImportProductsConfig {
                 Err(_) => return Ok(None),
             }
         }
-        let master = cx.store.meta("master_mall")?;
-        if let Some(master) = master.filter(|m| *m != self.mall.value) {
-            cx.store.meta(&format!("import_stamp:{master}"))?.hash(&mut h);
-        }
         Ok(Some(format!("{:016x}", h.finish())))
+    }
+
+    /// The stamp with the master's own (for a mall that links to the master): a changed master
+    /// means this mall's links are made again.
+    fn with_master(&self, cx: &RunContext<'_>, files: &str) -> Result<String, StageError> {
+        let master = cx.store.meta("master_mall")?.filter(|m| *m != self.mall.value);
+        Ok(match master {
+            Some(master) => format!("{files}+{}", cx.store.meta(&format!("import_stamp:{master}"))?.unwrap_or_default()),
+            None => files.to_string(),
+        })
     }
 }
 

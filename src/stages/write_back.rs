@@ -66,18 +66,6 @@ pub struct Pass {
     pub planned: Vec<PlanRow>,
 }
 
-/// The mall's write call for an action, as the plan and the log name it.
-fn call_name(kind: MallKind, change: &Change) -> String {
-    match change {
-        Change::Status { .. } => malls::status_call(kind).unwrap_or("-").to_string(),
-        Change::Shipping { .. } => malls::shipping_call(kind).to_string(),
-    }
-}
-
-fn to_mall(masters: &Masters, mall: &str, kind: MallKind, change: &Change) -> Result<MallChange, String> {
-    wb::to_mall_change(masters, mall, change, |c| malls::check_status_code(kind, c), |c| malls::check_carrier_code(kind, c))
-}
-
 fn send(writer: &dyn malls::OrderWriter, order_number: &str, change: &MallChange) -> Result<Written, MallError> {
     match change {
         MallChange::Status { code, .. } => writer.update_status(&StatusUpdate { order_number: order_number.into(), mall_status: code.clone() }),
@@ -109,10 +97,14 @@ impl WriteBackConfig {
         if cx.retry_dead && !dry_run {
             outbox::retry_dead(conn, None)?;
         }
-        let masters = store.read_masters()?;
         let starts = store.linkage_starts()?;
         let mut pass = Pass::default();
         let pending = outbox::outbox(conn, &["queued", "sending"], None)?;
+        // The usual cron poll: nothing queued, no mall linked, no plan left to clear.
+        if pending.is_empty() && starts.is_empty() && outbox::plan(conn)?.is_empty() {
+            return Ok(pass);
+        }
+        let masters = store.read_masters()?;
         let mut by_mall: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
         for row in pending {
             by_mall.entry(row.key.mall.clone()).or_default().push(row);
@@ -167,7 +159,7 @@ impl WriteBackConfig {
                         if wb::before_linkage(done.ordered_at, starts_at) {
                             continue;
                         }
-                        let Ok(mc) = to_mall(&masters, &mall, kind, &done.change) else { continue };
+                        let Ok(mc) = malls::to_mall_change(&masters, &mall, kind, &done.change) else { continue };
                         if wb::overwritten(kind, &mc, &done.mall_status, &done.mall_tracking) {
                             let (shown, _) = wb::compare(&mc, &done.mall_status, &done.mall_tracking);
                             if !dry_run {
@@ -239,8 +231,8 @@ impl WriteBackConfig {
                 tally.skipped += 1;
                 continue;
             }
-            let call = call_name(kind, &row.change);
-            let mc = match to_mall(masters, mall, kind, &row.change) {
+            let call = malls::call_for(kind, &row.change).to_string();
+            let mc = match malls::to_mall_change(masters, mall, kind, &row.change) {
                 Ok(mc) => mc,
                 Err(e) => {
                     // Stays queued: fixed masters send it on the next run.
@@ -326,7 +318,7 @@ impl WriteBackConfig {
 fn plan_row(masters: &Masters, kind: MallKind, row: &OutboxRow, starts_at: Option<chrono::NaiveDateTime>) -> PlanRow {
     let status_follows_shipment = matches!(row.change, Change::Status { .. }) && malls::status_call(kind).is_none();
     let would_send = !status_follows_shipment && starts_at.is_none_or(|t| !wb::before_linkage(row.ordered_at, t));
-    match to_mall(masters, &row.key.mall, kind, &row.change) {
+    match malls::to_mall_change(masters, &row.key.mall, kind, &row.change) {
         Ok(mc) => {
             let (mall_shows, differs) = wb::compare(&mc, &row.mall_status, &row.mall_tracking);
             let note = if would_send {
@@ -339,7 +331,7 @@ fn plan_row(masters: &Masters, kind: MallKind, row: &OutboxRow, starts_at: Optio
             PlanRow {
                 key: row.key.clone(),
                 action: row.change.action().into(),
-                call: call_name(kind, &row.change),
+                call: malls::call_for(kind, &row.change).to_string(),
                 request: mc.request_text(),
                 mall_shows,
                 differs,

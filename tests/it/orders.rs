@@ -297,28 +297,8 @@ fn futureshop_exports_come_over_ftp_and_are_archived_once_committed() {
 /// `juchu mock-mall` on its own: another process's pipeline fetches from it over HTTP and FTP.
 #[test]
 fn the_mock_mall_runs_on_its_own_for_other_processes() {
-    use std::io::BufRead;
     let shop = Shop::sample();
-    let mut mock = std::process::Command::new(env!("CARGO_BIN_EXE_juchu"))
-        .args([
-            "--now",
-            "2026-11-28T10:00:00+09:00",
-            "mock-mall",
-            "--listen",
-            "127.0.0.1:0",
-            "--ftp-listen",
-            "127.0.0.1:0",
-            "--ftp-root",
-            "ftp-root",
-        ])
-        .current_dir(shop.root())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the mock mall");
-    let mut lines = std::io::BufReader::new(mock.stdout.take().unwrap()).lines();
-    let http = lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
-    let ftp =
-        lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("ftp://")).unwrap().trim_end_matches(',').to_string();
+    let (mut mock, http, ftp) = crate::support::start_mock_mall(&shop, "2026-11-28T10:00:00+09:00", "ftp-root", &[]);
     shop.edit(
         "shop.yaml",
         "  yahoo:\n    shop_id: nagomi-zakka\n    endpoint: mock",

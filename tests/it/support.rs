@@ -187,3 +187,23 @@ fn copy(from: &Path, to: &Path) {
         std::fs::copy(from, to).unwrap();
     }
 }
+
+/// `juchu mock-mall` as a process of its own (it outlives the juchu runs a test kills), at `now`,
+/// FTP folder `ftp_root`, with extra arguments (`--scenario F`): the child and its HTTP and FTP URLs.
+pub fn start_mock_mall(shop: &Shop, now: &str, ftp_root: &str, extra: &[&str]) -> (std::process::Child, String, String) {
+    use std::io::BufRead;
+    let mut mock = Command::new(env!("CARGO_BIN_EXE_juchu"))
+        .args(["--now", now, "mock-mall", "--listen", "127.0.0.1:0", "--ftp-listen", "127.0.0.1:0", "--ftp-root", ftp_root])
+        .args(extra)
+        .current_dir(shop.root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the mock mall");
+    let mut lines = std::io::BufReader::new(mock.stdout.take().unwrap()).lines();
+    let http = lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    let ftp =
+        lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("ftp://")).unwrap().trim_end_matches(',').to_string();
+    // Read on, so what the mock prints later does not meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (mock, http, ftp)
+}

@@ -206,19 +206,11 @@ fn a_status_the_mall_refuses_is_dead_lettered_and_the_run_exits_1() {
 
 #[test]
 fn kill_9_during_write_back_applies_every_change_exactly_once() {
-    use std::io::BufRead;
     let shop = imported_shop();
     // A mock of its own, outliving every killed juchu, that drops a third of the write responses.
     shop.write("scenario.yaml", "drop_write_responses: 0.3\nslow_ms: 2\n");
-    let mut mock = std::process::Command::new(env!("CARGO_BIN_EXE_juchu"))
-        .args(["--now", "2026-11-28T13:00:00+09:00", "mock-mall", "--listen", "127.0.0.1:0", "--ftp-listen", "127.0.0.1:0", "--ftp-root", "state/mock-ftp", "--scenario", "scenario.yaml"])
-        .current_dir(shop.root())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the mock mall");
-    let mut lines = std::io::BufReader::new(mock.stdout.take().unwrap()).lines();
-    let http = lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
-    let ftp = lines.next().unwrap().unwrap().split_whitespace().find(|w| w.starts_with("ftp://")).unwrap().trim_end_matches(',').to_string();
+    let (mut mock, http, ftp) =
+        crate::support::start_mock_mall(&shop, "2026-11-28T13:00:00+09:00", "state/mock-ftp", &["--scenario", "scenario.yaml"]);
     let text = shop.read("shop.yaml").replace("endpoint: mock", &format!("endpoint: {http}"));
     shop.write("shop.yaml", &text);
     shop.edit("shop.yaml", &format!("  futureshop:\n    shop_id: nagomi\n    endpoint: {http}"), &format!("  futureshop:\n    shop_id: nagomi\n    endpoint: {ftp}"));
