@@ -334,6 +334,7 @@ mod tests {
             tax: Sourced::new(Tax { standard: 454, reduced: 0 }, "computed"),
             customer_rank: Sourced::missing("no rank"),
             problems: Vec::new(),
+            holds: Vec::new(),
         }
     }
 

@@ -71,6 +71,9 @@ pub struct Enrichment {
     pub customer_rank: Sourced<String>,
     /// Problems found on the way, per check: what to fix (in the language of the run).
     pub problems: Vec<(CheckNo, String)>,
+    /// 保留: every rule row that held the order, as (the row, its reason). A held order is not mailed,
+    /// exported or written back as shipped until staff release it.
+    pub holds: Vec<(String, String)>,
 }
 
 impl Enrichment {
@@ -125,7 +128,7 @@ impl Enrichment {
             Mall | Shop | MallStatus | OrderedDate | OrderedHour | IsGift | ShipToPrefecture | ShipToRegion | ShipToPostalCode
             | OrdererPrefecture | MallPayment | Items | Quantity | Carriers | LogisticsCompanies | Goods | MallShipping | MallCodFee
             | Coupons | Points | MallBillingTotal | CustomerOrders | CustomerTotal | PreparationDays | Split | Hold | DeliveryMethod
-            | MallTemperature | PostageIncluded | Destinations => return None,
+            | MallTemperature | PostageIncluded | Destinations | HasRemarks | AddressPending | BillingDifference => return None,
         })
     }
 }

@@ -116,6 +116,9 @@ pub enum Field {
     MallTemperature,
     PostageIncluded,
     Destinations,
+    HasRemarks,
+    AddressPending,
+    BillingDifference,
     LogisticsCompany,
     Carrier,
     CarrierService,
@@ -169,7 +172,7 @@ use Rules as R;
 
 /// The catalog, in the order rules list their fields (what they read, then what they set), then
 /// what only enrichment sets.
-pub static FIELDS: [FieldDef; 48] = [
+pub static FIELDS: [FieldDef; 51] = [
     def(F::Mall, "mall", "モール", "mall", K::Text, R::Read),
     def(F::Shop, "shop", "店舗", "shop", K::Text, R::Read),
     def(F::MallStatus, "mall_status", "モールのステータス", "mall status", K::Text, R::Read),
@@ -217,6 +220,10 @@ pub static FIELDS: [FieldDef; 48] = [
     def(F::MallTemperature, "mall_temperature", "モールの温度帯指定", "the temperature zone chosen at the mall", K::Text, R::Read),
     def(F::PostageIncluded, "postage_included", "送料込み", "postage included in the prices", K::Bool, R::Read),
     def(F::Destinations, "destinations", "送付先の数", "destinations of the order", K::Number, R::Read),
+    def(F::HasRemarks, "has_remarks", "備考あり", "remarks present", K::Bool, R::Read),
+    def(F::AddressPending, "address_pending", "住所入力待ち(ギフト)", "recipient address pending (gift)", K::Bool, R::Read),
+    // Known only once the billing total is: read by hold tables (outputs `hold` only), which run last.
+    def(F::BillingDifference, "billing_difference", "請求金額の差(モール−juchu)", "billing difference (mall − juchu)", K::Yen, R::Read),
     // Set by the masters first, then by rules.
     def(F::LogisticsCompany, "logistics_company", "物流会社", "logistics company", K::Text, R::ReadSet).stored(
         "logistics_company",

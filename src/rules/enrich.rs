@@ -226,6 +226,7 @@ impl<'a> Enricher<'a> {
             tax: Sourced::missing(why.clone()),
             customer_rank: Sourced::missing(why.clone()),
             problems: Vec::new(),
+            holds: Vec::new(),
         };
         let checks: Vec<Check> =
             CheckNo::ALL.iter().map(|&no| Check { no, result: CheckResult::NotApplicable, reason: why.clone() }).collect();
@@ -279,6 +280,7 @@ impl<'a> Enricher<'a> {
         let first = &drafts[0].e;
         let (billing_total, tax, unknown) =
             billing(order, &addons, &shipping, &first.cod_fee, &first.payment_fee, self.shop.tax_rounding, lang);
+        let (holds, held_by) = self.holds(order, &drafts[0], billing_total.value);
         let request = request_block(&order.remarks).is_some();
         let mall_tax = order.amounts.mall_tax;
         let mut out = Vec::with_capacity(n);
@@ -289,6 +291,8 @@ impl<'a> Enricher<'a> {
             d.e.problems.extend(charged_problems.iter().cloned());
             d.e.billing_total = billing_total.clone();
             d.e.tax = tax.clone();
+            d.e.holds.extend(holds.iter().cloned());
+            d.fired.extend(held_by.iter().cloned());
             if let (Some(mall), Some(ours)) = (mall_tax, tax.value) {
                 if (mall.standard, mall.reduced) != (ours.standard, ours.reduced) {
                     d.e.tax.source = say!(
@@ -324,6 +328,43 @@ impl<'a> Enricher<'a> {
             out.push(Enriched { enrichment: d.e, checks, fired: d.fired });
         }
         out
+    }
+
+    /// 保留: the hold tables (those whose only output is `hold`), once per order after its billing
+    /// total, so they can read `billing_difference`; every row that matches holds the order.
+    fn holds(&self, order: &Order, first: &Draft, billing_total: Option<Yen>) -> (Vec<(String, String)>, Vec<String>) {
+        let (mut holds, mut fired) = (Vec::new(), Vec::new());
+        for ((table, rows), outputs) in self.rules.iter().zip(&self.row_sources).zip(&self.outputs) {
+            if !is_hold_table(outputs) {
+                continue;
+            }
+            let get = |name: &str| {
+                let f = Field::by_name(name).expect("the table compiler checked the fields it reads");
+                if f == Field::BillingDifference {
+                    return match (order.amounts.billing_total.yen(), billing_total) {
+                        (Some(mall), Some(ours)) => Value::Int(mall - ours),
+                        _ => Value::Null,
+                    };
+                }
+                self.read(order, &first.e, &first.preparation, first.history, first.counts, f)
+                    .expect("the table compiler lets rules read only readable fields")
+            };
+            match table.evaluate(&get) {
+                Ok(hits) => {
+                    for hit in hits {
+                        let source = &rows[hit.rule];
+                        fired.push(source.clone());
+                        for (_, v) in hit.values {
+                            if !matches!(v, Value::Null) {
+                                holds.push((source.clone(), v.to_string()));
+                            }
+                        }
+                    }
+                }
+                Err(err) => holds.push((table.name.clone(), say!(self.shop.lang, "ルールのエラー: {err}", "rule {err}"))),
+            }
+        }
+        (holds, fired)
     }
 
     /// The shipment of `order` (an order of one destination, or one destination's view of it).
@@ -365,6 +406,7 @@ impl<'a> Enricher<'a> {
             tax: Sourced::missing(""),
             customer_rank: Sourced::missing(say!(lang, "該当するランクなし", "no rank matches")),
             problems: Vec::new(),
+            holds: Vec::new(),
         };
         // 1–2: logistics company and carrier from each item's 配送条件.
         let mut preparation_days = 0;
@@ -498,6 +540,9 @@ impl<'a> Enricher<'a> {
         let counts =
             Counts { carriers: carriers.len() as i64, logistics_companies: companies.len() as i64, destinations: destinations as i64 };
         for ((table, rows), outputs) in self.rules.iter().zip(&self.row_sources).zip(&self.outputs) {
+            if is_hold_table(outputs) {
+                continue; // after the billing total (`holds`)
+            }
             let get = |name: &str| {
                 let f = Field::by_name(name).expect("the table compiler checked the fields it reads");
                 self.read(order, &e, &preparation, history, counts, f).expect("the table compiler lets rules read only readable fields")
@@ -598,7 +643,7 @@ impl<'a> Enricher<'a> {
             e.ship_date = Sourced::new(earliest, say!(lang, "最短の日（配送日数が不明）", "the earliest day (transit days unknown)"));
         }
         self.check_slot(order, &e.carrier.value.clone(), &slot_limits, &mut e);
-        Draft { e, addons, priced, ship_reason: reason.map(|(_, r)| r), fired }
+        Draft { e, addons, priced, ship_reason: reason.map(|(_, r)| r), fired, preparation, counts, history }
     }
 
     /// The option add-ons the order's items chose, by the オプション加算 master; and whether any
@@ -919,6 +964,10 @@ impl<'a> Enricher<'a> {
             Field::MallTemperature => delivery.and_then(|d| d.temperature.as_deref()).map(text).unwrap_or(Value::Null),
             Field::PostageIncluded => o.extras.postage_included.map(Value::Bool).unwrap_or(Value::Null),
             Field::Destinations => Value::Int(counts.destinations),
+            Field::HasRemarks => Value::Bool(!o.remarks.trim().is_empty()),
+            Field::AddressPending => Value::Bool(o.shipments.iter().any(|s| s.address_pending)),
+            // Hold tables read it after the billing total (`holds`); before that it is not known.
+            Field::BillingDifference => Value::Null,
             Field::CarrierService => opt_text(&e.carrier_service),
             Field::LogisticsCompany => opt_text(&e.logistics_company),
             Field::Carrier => opt_text(&e.carrier),
@@ -932,6 +981,11 @@ impl<'a> Enricher<'a> {
             Field::Split | Field::Hold | Field::Shipments | Field::ShipDate | Field::BillingTotal | Field::Tax => return None,
         })
     }
+}
+
+/// A hold table: its only output is `hold`; it runs after the billing total (`Enricher::holds`).
+fn is_hold_table(outputs: &[Field]) -> bool {
+    !outputs.is_empty() && outputs.iter().all(|&f| f == Field::Hold)
 }
 
 /// The items' distinct carriers and logistics companies, as rules read them.
@@ -1021,7 +1075,7 @@ fn set(
         Field::Split => *split = matches!(v, Value::Bool(true)).then(|| source.to_string()),
         Field::Hold => {
             if let Some(t) = text(&v) {
-                e.problems.push((CheckNo::ShipDate, say!(lang, "{source}により保留: {t}", "held by {source}: {t}")));
+                e.holds.push((source.to_string(), t));
             }
         }
         Field::Mall
@@ -1055,6 +1109,9 @@ fn set(
         | Field::MallTemperature
         | Field::PostageIncluded
         | Field::Destinations
+        | Field::HasRemarks
+        | Field::AddressPending
+        | Field::BillingDifference
         | Field::Shipments
         | Field::ShipDate
         | Field::BillingTotal
@@ -1235,6 +1292,10 @@ struct Draft {
     priced: bool,
     ship_reason: Option<ShipDateReason>,
     fired: Vec<String>,
+    /// What the hold tables read besides the enrichment, as the shipment's tables left it.
+    preparation: Sourced<i64>,
+    counts: Counts,
+    history: Option<History>,
 }
 
 /// Shipment `k` of a several-destination order as an order of its own: its items, its recipient

@@ -720,10 +720,17 @@ fn write_row(
     out.text("checks", Some(&letters))
         .int("checks_failed", Some(failed as i64))
         .text("fired_rules", Some(&enriched.fired.join(", ")))
+        .text("holds", holds_text(&e.holds).as_deref())
         .int("fingerprint", Some(fingerprint as i64))
         .int("enriched_run", Some(run_id))
         .int32s("check_reason_ids", enriched.checks.iter().map(|c| reasons.id(&c.reason)))
         .end_row();
+}
+
+/// The hold rows an order matched, one `row<TAB>reason` line each (`order_holds` is made from it).
+fn holds_text(holds: &[(String, String)]) -> Option<String> {
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    (!holds.is_empty()).then(|| holds.iter().map(|(row, reason)| format!("{}\t{}", clean(row), clean(reason))).collect::<Vec<_>>().join("\n"))
 }
 
 /// The check reasons, each text once (`check_reasons`): those the store holds, and the ids the next
@@ -902,7 +909,7 @@ mod tests {
         let stored = stored_in_table_order(&template).unwrap();
         let mut expected = vec!["mall", "shop", "order_number", "shipment_no"];
         expected.extend(stored.iter().flat_map(|(_, column)| column.names()));
-        expected.extend(["checks", "checks_failed", "fired_rules", "fingerprint", "enriched_run", "check_reason_ids"]);
+        expected.extend(["checks", "checks_failed", "fired_rules", "fingerprint", "enriched_run", "check_reason_ids", "holds"]);
         assert_eq!(template.names(), expected, "order_enrichment's columns are the catalog's, in its order");
 
         // Every catalog field with a column has its value in the enrichment, of its kind, and a row

@@ -11,6 +11,7 @@ pub mod lock;
 pub mod mail;
 pub mod masters;
 pub mod products;
+pub mod shipping;
 pub mod report;
 pub mod runs;
 pub mod write_back;

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (10, "the mail log keeps each mail's body (the workbook's メール sheet) and staff's settling of a mail left at sending", V10),
     (11, "linkage history (受注連動, never overwritten) and juchu's own order status with its log", V11),
     (12, "the write-back outbox (one row per order and action), its send log, the shadow plan, overwrites; the 配送会社コード master", V12),
+    (13, "the shipping day: holds (保留) and their releases, 同梱 proposals and merges, slips exported per carrier, tracking files imported, workbook decisions applied", V13),
 ];
 
 const V1: &str = r#"
@@ -643,6 +644,111 @@ CREATE TABLE write_back_overwrites (
     mall_showed VARCHAR,
     juchu_writes VARCHAR,
     logged_at TIMESTAMP NOT NULL        -- JST
+);
+"#;
+
+/// 出荷の一日 (the shipping day). Holds are kept per reason: rule holds follow the order's
+/// enrichment, a released reason stays released, staff holds stay until released. A 同梱 group is a
+/// link between untouched mall orders. A slip is one parcel (お客様管理番号 = `slip_key`), with the
+/// orders on it; re-exporting supersedes it. Tracking files and workbooks are applied once, by hash.
+const V13: &str = r#"
+DROP VIEW order_checks;
+ALTER TABLE order_enrichment ADD COLUMN holds VARCHAR;   -- hold rules matched: `row<TAB>reason` lines
+CREATE VIEW order_checks AS
+SELECT e.mall || '/' || e.shop || '/' || e.order_number AS order_id, e.mall, e.shop, e.order_number, e.shipment_no,
+    n.check_no, n.name AS check_name, n.name_en AS check_name_en,
+    CASE substr(e.checks, n.check_no, 1) WHEN 'P' THEN 'pass' WHEN 'F' THEN 'fail' WHEN 'N' THEN 'n/a' END AS result,
+    r.reason
+FROM order_enrichment e CROSS JOIN check_names n
+LEFT JOIN check_reasons r ON r.id = e.check_reason_ids[n.check_no];
+CREATE TABLE order_holds (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,            -- the rule row (rules/holds.yaml row 2), or staff
+    reason VARCHAR NOT NULL,            -- 保留理由
+    held_at TIMESTAMP NOT NULL,         -- JST
+    held_run BIGINT,
+    held_by VARCHAR,                    -- staff holds: who, and how (the command or the workbook cell)
+    released_at TIMESTAMP,              -- JST; NULL = holding
+    released_by VARCHAR,
+    release_reason VARCHAR,
+    release_command VARCHAR,
+    PRIMARY KEY (mall, shop, order_number, source, reason)
+);
+-- 出荷OK: staff accepted an order whose checks failed, for its enrichment as it was then.
+CREATE TABLE order_acceptances (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    fingerprint BIGINT NOT NULL,        -- order_enrichment.fingerprint accepted; a changed order needs it again
+    accepted_by VARCHAR NOT NULL,
+    accepted_at TIMESTAMP NOT NULL,     -- JST
+    via VARCHAR NOT NULL,
+    PRIMARY KEY (mall, shop, order_number)
+);
+-- 同梱: orders for one recipient proposed as one parcel; staff accept (同梱OK) or decline (同梱しない).
+CREATE TABLE order_merges (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    group_key VARCHAR NOT NULL,         -- the same for every order of the group: mall, shop, recipient, payment, delivery group
+    state VARCHAR NOT NULL,             -- proposed, accepted, declined
+    proposed_at TIMESTAMP NOT NULL,     -- JST
+    proposed_run BIGINT,
+    decided_at TIMESTAMP,
+    decided_by VARCHAR,
+    decided_via VARCHAR,
+    PRIMARY KEY (mall, shop, order_number)
+);
+CREATE SEQUENCE slip_seq;
+CREATE TABLE slips (
+    slip_key VARCHAR PRIMARY KEY,       -- お客様管理番号 / お客様側管理番号 as juchu writes it
+    carrier VARCHAR NOT NULL,           -- 配送会社 as the masters name it
+    format VARCHAR NOT NULL,            -- b2, ehiden, yupri, clickpost
+    file VARCHAR NOT NULL,
+    exported_at TIMESTAMP NOT NULL,     -- JST
+    exported_run BIGINT,
+    command VARCHAR NOT NULL,
+    superseded_by VARCHAR,              -- exported again (--again) under this key
+    tracking_number VARCHAR,            -- お問い合わせ番号, from the carrier's file
+    shipped_on DATE,                    -- 出荷日
+    tracking_file VARCHAR,
+    tracking_line INTEGER,
+    tracked_at TIMESTAMP
+);
+CREATE TABLE slip_orders (
+    slip_key VARCHAR NOT NULL,
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    shipment_no INTEGER NOT NULL,
+    PRIMARY KEY (slip_key, mall, shop, order_number, shipment_no)
+);
+CREATE TABLE tracking_imports (
+    file_hash VARCHAR PRIMARY KEY,      -- of the file's bytes: a file is imported once
+    file VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    imported_at TIMESTAMP NOT NULL,     -- JST
+    run_id BIGINT,
+    rows_applied INTEGER NOT NULL,
+    rows_failed INTEGER NOT NULL
+);
+-- 確認用ブックの判断: every decision cell read back by `juchu apply`, applied or not and why.
+CREATE SEQUENCE workbook_decisions_seq;
+CREATE TABLE workbook_decisions (
+    seq BIGINT PRIMARY KEY DEFAULT nextval('workbook_decisions_seq'),
+    file VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    cell VARCHAR NOT NULL,              -- book.xlsx!受注チェック!R12
+    mall VARCHAR,
+    shop VARCHAR,
+    order_number VARCHAR,
+    decision VARCHAR NOT NULL,          -- 出荷OK, 保留, 保留解除, 同梱OK, 同梱しない
+    outcome VARCHAR NOT NULL,           -- applied, unchanged, refused
+    detail VARCHAR,
+    applied_by VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL       -- JST
 );
 "#;
 
