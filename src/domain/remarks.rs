@@ -20,6 +20,18 @@ pub fn request_block(remarks: &str) -> Option<String> {
     Some(body[..end].trim().to_string()).filter(|b| !b.is_empty())
 }
 
+/// What the customer wrote besides the `[配送日時指定:]` block the mall fills in (備考あり is about
+/// this: a block with only a date is not a remark staff need to read).
+pub fn customer_text(remarks: &str) -> String {
+    let text = to_half_width(remarks).replace("\r\n", "\n");
+    let Some((start, heading)) = HEADINGS.iter().filter_map(|h| text.find(h).map(|i| (i, *h))).min_by_key(|(i, _)| *i) else {
+        return text.trim().to_string();
+    };
+    let body = &text[start + heading.len()..];
+    let end = body.match_indices("\n[").map(|(i, _)| i + 1).next().unwrap_or(body.len());
+    format!("{}\n{}", &text[..start], &body[end..]).trim().to_string()
+}
+
 /// Parses the desired delivery out of remarks. `None` when there is no such block or it is empty.
 pub fn desired_delivery_from_remarks(remarks: &str) -> Option<DesiredDelivery> {
     let text = to_half_width(remarks).replace("\r\n", "\n");
@@ -152,5 +164,14 @@ mod tests {
             }
             let _ = desired_delivery_from_remarks(&s);
         }
+    }
+
+    #[test]
+    fn remarks_besides_the_date_block() {
+        assert_eq!(customer_text("[配送日時指定:]\n2026-11-30(月)\n午前中"), "");
+        assert_eq!(customer_text("[配送日時指定:]\n\n"), "");
+        assert_eq!(customer_text("置き配希望\n[配送日時指定:]\n2026-11-30(月)"), "置き配希望");
+        assert_eq!(customer_text("[配送日時指定:]\n2026-11-30\n[備考:]\n のしをお願いします"), "[備考:]\n のしをお願いします");
+        assert_eq!(customer_text("  "), "");
     }
 }

@@ -964,7 +964,7 @@ impl<'a> Enricher<'a> {
             Field::MallTemperature => delivery.and_then(|d| d.temperature.as_deref()).map(text).unwrap_or(Value::Null),
             Field::PostageIncluded => o.extras.postage_included.map(Value::Bool).unwrap_or(Value::Null),
             Field::Destinations => Value::Int(counts.destinations),
-            Field::HasRemarks => Value::Bool(!o.remarks.trim().is_empty()),
+            Field::HasRemarks => Value::Bool(!crate::domain::remarks::customer_text(&o.remarks).is_empty()),
             Field::AddressPending => Value::Bool(o.shipments.iter().any(|s| s.address_pending)),
             // Hold tables read it after the billing total (`holds`); before that it is not known.
             Field::BillingDifference => Value::Null,

@@ -32,6 +32,14 @@ pub struct EnrichConfig {
     /// Decision tables, applied in this order after the masters (paths relative to the pipeline).
     #[serde(default)]
     pub rules: Vec<Spanned<String>>,
+    /// 同梱: orders for one recipient placed within this many hours of the first are proposed as one
+    /// parcel (0: never). Proposed here, before any mail, so a proposal holds the orders' slips.
+    #[serde(default = "default_merge_window")]
+    pub merge_window_hours: u32,
+}
+
+fn default_merge_window() -> u32 {
+    72
 }
 
 impl EnrichConfig {
@@ -266,9 +274,27 @@ impl EnrichConfig {
         reason_appender.flush().map_err(anyhow::Error::from)?;
         drop((appender, reason_appender));
         log::debug!("enrich: appended at {} ms", started.elapsed().as_millis());
+        // 保留 and 同梱 are decided here, in the enrichment's transaction: before any mail stage.
+        let newly_held = crate::store::shipping::sync_rule_holds(&tx, run_id, cx.now)?;
+        let proposed = if self.merge_window_hours > 0 {
+            let never: Vec<String> =
+                cx.settings.malls.iter().filter(|(_, m)| m.mall_kind.name() == "amazon").map(|(n, _)| n.clone()).collect();
+            let window = chrono::Duration::hours(self.merge_window_hours as i64);
+            crate::store::shipping::propose_merges(&tx, &never, window, run_id, cx.now)?
+        } else {
+            0
+        };
         tx.commit().map_err(anyhow::Error::from)?;
         log::debug!("enrich: committed at {} ms", started.elapsed().as_millis());
-        Ok(tally.outcome(cx.replay, tables.len(), diags))
+        let mut outcome = tally.outcome(cx.replay, tables.len(), diags);
+        let lang = crate::domain::lang::current();
+        if newly_held > 0 {
+            outcome.message.push_str(&crate::domain::checks::say!(lang, "；保留{newly_held}件", "; {newly_held} newly held"));
+        }
+        if proposed > 0 {
+            outcome.message.push_str(&crate::domain::checks::say!(lang, "；同梱候補{proposed}組", "; {proposed} merge proposal(s)"));
+        }
+        Ok(outcome)
     }
 
     fn preview_rows(&self, cx: &RunContext<'_>, limit: usize) -> Result<Preview, StageError> {
@@ -720,10 +746,10 @@ fn write_row(
     out.text("checks", Some(&letters))
         .int("checks_failed", Some(failed as i64))
         .text("fired_rules", Some(&enriched.fired.join(", ")))
-        .text("holds", holds_text(&e.holds).as_deref())
         .int("fingerprint", Some(fingerprint as i64))
         .int("enriched_run", Some(run_id))
         .int32s("check_reason_ids", enriched.checks.iter().map(|c| reasons.id(&c.reason)))
+        .text("holds", holds_text(&e.holds).as_deref())
         .end_row();
 }
 
