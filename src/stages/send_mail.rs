@@ -34,6 +34,8 @@ pub enum When {
     #[default]
     New,
     All,
+    /// 出荷連絡: orders whose slip's tracking number came back (`import_tracking`), once each.
+    Shipped,
 }
 
 fn shop_context(settings: &Settings, mail: &MailSettings) -> ShopContext {
@@ -112,7 +114,12 @@ fn order_context(o: &MailOrder) -> Result<OrderContext, String> {
         carrier: o.carrier.clone().unwrap_or_default(),
         desired_date: order.desired_delivery.date.map(|d| d.to_string()).unwrap_or_default(),
         desired_time_slot: order.desired_delivery.time_slot.clone().unwrap_or_default(),
-        tracking_number: order.extras.tracking_numbers.first().cloned().unwrap_or_default(),
+        // The slip's number once the carrier's file came back; else the mall's (Yahoo and au PAY
+        // send `carrier code:number`, and the customer reads only the number).
+        tracking_number: o.tracking_number.clone().unwrap_or_else(|| {
+            let mall = order.extras.tracking_numbers.first().cloned().unwrap_or_default();
+            mall.rsplit_once(':').map(|(_, n)| n.to_string()).unwrap_or(mall)
+        }),
         items: order
             .items
             .iter()
@@ -185,9 +192,9 @@ impl Stage for SendMailConfig {
         };
         let since = match self.when {
             When::New => Some(cx.store.mail_since(&template.name, cx.run_id)?),
-            When::All => None,
+            When::All | When::Shipped => None,
         };
-        let orders = cx.store.mail_orders(since, &template.name)?;
+        let orders = cx.store.mail_orders(since, &template.name, self.when == When::Shipped)?;
         let mut out = StageOutcome { rows_in: orders.len() as u64, ..StageOutcome::default() };
         let mut left_sending = Vec::new();
         let statuses = cx.store.mail_statuses(&template.name)?;

@@ -53,6 +53,8 @@ pub struct MallTally {
     pub failed: usize,
     pub dead: usize,
     pub overwritten: usize,
+    /// Shipments of held orders (保留), left queued.
+    pub held: usize,
     /// Shadow plan rows new or gone since the last run's plan.
     pub plan_changed: usize,
 }
@@ -105,8 +107,18 @@ impl WriteBackConfig {
             return Ok(pass);
         }
         let masters = store.read_masters()?;
+        // 保留: a held order's shipment waits in the outbox (queued) until staff release it.
+        let held = if pending.iter().any(|r| matches!(r.change, Change::Shipping { .. })) {
+            crate::store::shipping::held_orders(conn)?
+        } else {
+            Default::default()
+        };
         let mut by_mall: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
         for row in pending {
+            if matches!(row.change, Change::Shipping { .. }) && held.contains(&row.key) {
+                pass.tallies.entry(row.key.mall.clone()).or_default().held += 1;
+                continue;
+            }
             by_mall.entry(row.key.mall.clone()).or_default().push(row);
         }
         // Live malls with nothing queued still look for overwrites.
@@ -419,6 +431,12 @@ impl Stage for WriteBackConfig {
             outcome.failed += (t.failed + t.dead) as u64;
             if t.shadow > 0 {
                 parts.push(pick(format!("{mall}: シャドー {} 件（送信なし）", t.shadow), format!("{mall}: shadow {} (nothing sent)", t.shadow)));
+            }
+            if t.held > 0 {
+                parts.push(pick(
+                    format!("{mall}: 保留中の受注の発送連絡 {} 件は保留解除まで待ちます", t.held),
+                    format!("{mall}: {} shipment(s) of held orders wait until released", t.held),
+                ));
             }
             if t.changed + t.already_set + t.skipped + t.failed + t.dead + t.overwritten > 0 {
                 parts.push(pick(

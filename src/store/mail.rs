@@ -16,6 +16,8 @@ pub struct MailOrder {
     pub carrier: Option<String>,
     pub shipping_fee: Option<i64>,
     pub billing_total: Option<i64>,
+    /// 出荷連絡: the tracking number and carrier of the order's slip, once the carrier's file came back.
+    pub tracking_number: Option<String>,
 }
 
 /// One row of the mail log as it is written.
@@ -48,19 +50,28 @@ impl Store {
         Ok(run_id)
     }
 
-    /// Orders not cancelled with no `template` mail sent yet (failed ones are tried again, `sending`
-    /// ones are reported); with `since_run`, only orders first fetched by that run or later.
-    pub fn mail_orders(&self, since_run: Option<i64>, template: &str) -> Result<Vec<MailOrder>> {
+    /// Orders not cancelled and not held (保留) with no `template` mail sent yet (failed ones are tried
+    /// again, `sending` ones are reported); with `since_run`, only orders first fetched by that run or
+    /// later; with `shipped`, only orders whose slip has its tracking number (出荷連絡).
+    pub fn mail_orders(&self, since_run: Option<i64>, template: &str, shipped: bool) -> Result<Vec<MailOrder>> {
         let mut stmt = self.conn.prepare(
-            "SELECT o.mall, o.shop, o.order_number, o.normalized, CAST(e.ship_date AS VARCHAR), e.carrier, e.shipping_fee, e.billing_total
+            "SELECT o.mall, o.shop, o.order_number, o.normalized, CAST(e.ship_date AS VARCHAR), coalesce(t.carrier, e.carrier), e.shipping_fee,
+                e.billing_total, t.tracking_number
              FROM orders o LEFT JOIN order_enrichment e
                ON e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number AND e.shipment_no = 1
-             WHERE NOT coalesce(o.cancelled, false) AND (?1 IS NULL OR o.first_seen_run >= ?1) AND NOT EXISTS (
+             LEFT JOIN (SELECT so.mall, so.shop, so.order_number, min(sl.carrier) AS carrier, string_agg(DISTINCT sl.tracking_number, ', ') AS tracking_number
+                        FROM slip_orders so JOIN slips sl ON sl.slip_key = so.slip_key
+                        WHERE sl.superseded_by IS NULL AND sl.tracking_number IS NOT NULL GROUP BY ALL) t
+               ON t.mall = o.mall AND t.shop = o.shop AND t.order_number = o.order_number
+             WHERE NOT coalesce(o.cancelled, false) AND (?1 IS NULL OR o.first_seen_run >= ?1) AND (NOT ?3 OR t.tracking_number IS NOT NULL)
+               AND NOT EXISTS (SELECT 1 FROM order_holds h WHERE h.mall = o.mall AND h.shop = o.shop AND h.order_number = o.order_number
+                                 AND h.released_at IS NULL)
+               AND NOT EXISTS (
                 SELECT 1 FROM mail_log m WHERE m.mall = o.mall AND m.shop = o.shop AND m.order_number = o.order_number
                   AND m.template = ?2 AND m.status = 'sent')
              ORDER BY o.mall, o.order_number",
         )?;
-        let rows = stmt.query_map(params![since_run, template], |r| {
+        let rows = stmt.query_map(params![since_run, template, shipped], |r| {
             Ok(MailOrder {
                 mall: r.get(0)?,
                 shop: r.get(1)?,
@@ -70,6 +81,7 @@ impl Store {
                 carrier: r.get(5)?,
                 shipping_fee: r.get(6)?,
                 billing_total: r.get(7)?,
+                tracking_number: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<duckdb::Result<_>>()?)
