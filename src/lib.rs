@@ -6,6 +6,7 @@
 // Diagnostics are large and travel only on the error path; boxing them buys nothing measurable.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+pub mod carriers;
 pub mod cli;
 pub mod config;
 pub mod domain;
