@@ -8,8 +8,14 @@
 use super::{header_line, slot_shown, temperature, Row, Slip, SlipFile, SlipFiles, SlipFormat, SlipProblem, Temperature};
 
 pub const COLUMNS: [&str; 8] = [
-    "お届け先郵便番号", "お届け先氏名", "お届け先敬称", "お届け先住所1行目", "お届け先住所2行目",
-    "お届け先住所3行目", "お届け先住所4行目", "内容品",
+    "お届け先郵便番号",
+    "お届け先氏名",
+    "お届け先敬称",
+    "お届け先住所1行目",
+    "お届け先住所2行目",
+    "お届け先住所3行目",
+    "お届け先住所4行目",
+    "内容品",
 ];
 
 /// クリックポスト takes at most this many rows per file.

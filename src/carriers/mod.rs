@@ -261,31 +261,47 @@ impl SlipProblem {
                 lang,
                 "{}: {}の{}は{}の送り状ファイル（Shift_JIS）に書けない文字です。{}を直してから出し直してください",
                 "{}: {} has {}, which {} slip files (Shift_JIS) cannot hold. Correct the {} and export again",
-                who, col, chars(cs), carrier, fix
+                who,
+                col,
+                chars(cs),
+                carrier,
+                fix
             ),
             ProblemKind::NotJisLevel12 { chars: cs } => say!(
                 lang,
                 "{}: {}の{}は{}で使えない文字です（JIS第1・第2水準のみ）。{}を直してから出し直してください",
                 "{}: {} has {}, which {} does not accept (JIS level 1 and 2 only). Correct the {} and export again",
-                who, col, chars(cs), carrier, fix
+                who,
+                col,
+                chars(cs),
+                carrier,
+                fix
             ),
-            ProblemKind::TooWide { width, max } => say!(
+            ProblemKind::TooWide { width, max } => {
+                say!(
                 lang,
                 "{}: {}が長すぎます（半角{}文字分、{}は半角{}文字分まで・全角は2文字分）。{}を短くしてから出し直してください",
                 "{}: {} is too long ({} half-width units; {} takes {}, a full-width character counts 2). Shorten the {} and export again",
                 who, col, width, carrier, max, fix
-            ),
+            )
+            }
             ProblemKind::Missing => say!(
                 lang,
                 "{}: {}が空です（{}では必須）。入れてから出し直してください",
                 "{}: {} is empty ({} requires it). Fill it in and export again",
-                who, col, carrier
+                who,
+                col,
+                carrier
             ),
             ProblemKind::BadValue { value, expected } => say!(
                 lang,
                 "{}: {}の「{}」は{}で使えません（使えるもの: {}）。直してから出し直してください",
                 "{}: {} \"{}\" cannot be used with {} (possible: {}). Correct it and export again",
-                who, col, value, carrier, expected
+                who,
+                col,
+                value,
+                carrier,
+                expected
             ),
         }
     }
@@ -351,13 +367,7 @@ impl<'a> Row<'a> {
     }
 
     pub(crate) fn problem_named(&mut self, column: &'static str, kind: ProblemKind) {
-        let p = SlipProblem {
-            key: self.slip.key.clone(),
-            orders: self.slip.orders.clone(),
-            format: self.format,
-            column,
-            kind,
-        };
+        let p = SlipProblem { key: self.slip.key.clone(), orders: self.slip.orders.clone(), format: self.format, column, kind };
         if !self.problems.contains(&p) {
             self.problems.push(p);
         }
@@ -438,7 +448,7 @@ impl<'a> Row<'a> {
     }
 
     /// The row's CP932 bytes (with CRLF), or every problem found in it.
-    pub(crate) fn finish(mut self, jis_level12: bool) -> Result<Vec<u8>, Vec<SlipProblem>> {
+    pub(crate) fn finish(mut self, jis_level12: bool) -> RowResult {
         let mut line = Vec::new();
         for i in 0..self.cells.len() {
             let cell = std::mem::take(&mut self.cells[i]);
@@ -502,8 +512,11 @@ pub(crate) fn header_line(names: &[&str]) -> Vec<u8> {
     line
 }
 
-/// Rows built per slip, gathered into one file (or none).
-pub(crate) fn one_file(header: Option<&[&'static str]>, rows: Vec<(String, Result<Vec<u8>, Vec<SlipProblem>>)>) -> SlipFiles {
+/// One slip's row: its bytes, or why it was left out.
+pub(crate) type RowResult = Result<Vec<u8>, Vec<SlipProblem>>;
+
+/// Rows built per slip (key, row), gathered into one file (or none).
+pub(crate) fn one_file(header: Option<&[&'static str]>, rows: Vec<(String, RowResult)>) -> SlipFiles {
     let mut out = SlipFiles::default();
     let mut bytes = header.map(header_line).unwrap_or_default();
     let mut keys = Vec::new();
@@ -625,6 +638,29 @@ mod tests {
         assert!(p.message(Lang::En).starts_with("J2612020001 (order 338811-20261128-0000031814): お届け先住所 has 「彅」"));
         let p = SlipProblem { kind: ProblemKind::TooWide { width: 110, max: 96 }, ..p };
         assert!(p.message(Lang::Ja).contains("お届け先住所が長すぎます（半角110文字分、B2クラウドは半角96文字分まで"));
+    }
+
+    #[test]
+    fn write_slips_picks_the_writer() {
+        let slips = test_slips::golden_slips(SlipFormat::ClickPost);
+        let out = write_slips(SlipFormat::ClickPost, &slips, &SlipSettings::default());
+        assert_eq!(out.files[0].keys.len(), 5);
+        assert_eq!(SlipFormat::parse("YUPRI"), Some(SlipFormat::YuPrint));
+        assert_eq!(SlipFormat::Ehiden.label(), "佐川 e飛伝");
+        // B2 without contract codes: every slip is a problem, and there is no file.
+        let out = write_slips(SlipFormat::B2, &test_slips::golden_slips(SlipFormat::B2), &SlipSettings::default());
+        assert!(out.files.is_empty());
+        assert_eq!(out.problems.len(), 10);
+        let p = &out.problems[0];
+        assert_eq!(
+            p.message(Lang::Ja),
+            "J2612020001（受注 338811-20261128-0000031814）: 請求先顧客コードが空です（B2クラウドでは必須）。入れてから出し直してください"
+        );
+        let p = SlipProblem { kind: ProblemKind::Unencodable { chars: vec!['🍣'] }, column: "お届け先住所", ..p.clone() };
+        assert_eq!(
+            p.message(Lang::En),
+            "J2612020001 (order 338811-20261128-0000031814): お届け先住所 has 「🍣」, which B2クラウド slip files (Shift_JIS) cannot hold. Correct the 住所 and export again"
+        );
     }
 
     #[test]

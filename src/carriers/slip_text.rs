@@ -202,7 +202,8 @@ fn wrap_with(text: &str, widths: &[usize], prefer_breaks: bool) -> Option<Vec<St
 }
 
 /// Half-width kana ｡ (U+FF61) to ﾟ (U+FF9F), in code order, as full-width characters.
-const KANA_FULL: &str = "。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜";
+const KANA_FULL: &str =
+    "。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜";
 /// Full-width kana that take a dakuten (カ→ガ is +1 in Unicode).
 const VOICEABLE: &str = "カキクケコサシスセソタチツテトハヒフヘホ";
 /// Full-width kana that take a handakuten (ハ→パ is +2).

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use super::{Address, Cod, SlipFormat, Slip, TimeSlot};
+use super::{Address, Cod, Slip, SlipFormat, TimeSlot};
 
 pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -95,7 +95,14 @@ pub(crate) fn golden_slips(format: SlipFormat) -> Vec<Slip> {
             service: parcel.into(),
             temperature: "".into(),
             cod: Some(Cod { amount: 5280, tax: 480 }),
-            to: address("髙橋 花子", "タカハシ ハナコ", "５３０－０００１", "大阪府", "大阪市北区梅田３丁目１番１号", "０６−６１２３−４５６７"),
+            to: address(
+                "髙橋 花子",
+                "タカハシ ハナコ",
+                "５３０－０００１",
+                "大阪府",
+                "大阪市北区梅田３丁目１番１号",
+                "０６−６１２３−４５６７",
+            ),
             from: shop(),
             item_names: vec!["みかん 5kg".into(), "ギフト箱".into()],
             note: "不在時は宅配ボックスへ".into(),
