@@ -256,8 +256,8 @@ pub fn to_half_kana(s: &str) -> Option<String> {
             continue;
         }
         let half = |k: char| KANA_FULL.chars().position(|f| f == k).and_then(|i| char::from_u32(0xFF61 + i as u32));
-        let prev1 = char::from_u32(c as u32 - 1).filter(|p| VOICEABLE.contains(*p));
-        let prev2 = char::from_u32(c as u32 - 2).filter(|p| SEMI_VOICEABLE.contains(*p));
+        let prev1 = (c as u32).checked_sub(1).and_then(char::from_u32).filter(|p| VOICEABLE.contains(*p));
+        let prev2 = (c as u32).checked_sub(2).and_then(char::from_u32).filter(|p| SEMI_VOICEABLE.contains(*p));
         match c {
             'ヴ' => out.push_str("ｳﾞ"),
             ' ' | '\u{3000}' => out.push(' '),
@@ -343,5 +343,8 @@ mod tests {
         assert_eq!(to_half_kana("さとう　ぱん").as_deref(), Some("ｻﾄｳ ﾊﾟﾝ"));
         assert_eq!(to_half_kana("ヴィ").as_deref(), Some("ｳﾞｨ"));
         assert_eq!(to_half_kana("山田"), None);
+        assert_eq!(to_half_kana("ヵ"), None);
+        // e飛伝 gets the mapped text in full width: ① → (1) → （１）.
+        assert_eq!(to_full_width(&map_text("ハイツ①")), "ハイツ（１）");
     }
 }
