@@ -157,18 +157,26 @@ fn is_space(c: char) -> bool {
 fn breaks_after(chars: &[char], i: usize) -> bool {
     let prev = chars[i - 1];
     let next = chars.get(i).copied();
-    if is_space(prev) || matches!(prev, '-' | '－' | '‐') {
-        return true;
-    }
     let ends = |w: &str| {
         let w: Vec<char> = w.chars().collect();
         i >= w.len() && chars[i - w.len()..i] == w[..]
     };
+    if is_space(prev) {
+        return true;
+    }
+    // Between the town and its number (港北区 / ７－２３－１１), never inside the number: a break
+    // after a hyphen would leave 「７－２３－」 and 「１１」 on two lines of the label.
+    // After the prefecture, the city or ward (福岡市博多区 / 博多駅前…); after 町・村 only before a
+    // number (町田市, 十日町市 are names). The last break that fits wins, so 市川市 stays whole.
+    let digit_next = next.is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    if matches!(prev, '都' | '府' | '県' | '市' | '区' | '郡') || ends("北海道") || (digit_next && matches!(prev, '町' | '村')) {
+        return true;
+    }
     ends("丁目") || ends("番地") || (prev == '号' && !matches!(next, Some('室' | '館' | '棟')))
 }
 
 /// Wraps an address (or a name) over columns of the given widths (half-width units), at character
-/// boundaries, preferring to end a line after a space or after 丁目/番地/号/-. A space at a break is
+/// boundaries, preferring to end a line after a space, after 丁目/番地/号, or between the town (…区, …町) and its number. A space at a break is
 /// dropped (the line break stands for it). Always returns `widths.len()` lines (the unused ones
 /// empty), or `None` if the text does not fit: it is never cut.
 pub fn wrap(text: &str, widths: &[usize]) -> Option<Vec<String>> {

@@ -12,7 +12,9 @@ mod orders;
 mod preview;
 mod query;
 mod run;
+mod slips;
 mod test;
+mod tracking;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -188,6 +190,12 @@ pub enum Command {
     /// The mail log (送信記録): list it, and settle a mail a crash left at `sending`.
     #[command(subcommand)]
     Mail(mail::Mail),
+    /// 送り状: write the carriers' slip files (the pipeline's export_slips stage alone).
+    #[command(subcommand)]
+    Slips(slips::Slips),
+    /// 送り状番号: import the carriers' files of issued slips.
+    #[command(subcommand)]
+    Tracking(tracking::Tracking),
     /// Generate test data (benchmarks).
     #[command(subcommand)]
     Gen(gen::Gen),
@@ -235,6 +243,7 @@ pub fn main() -> ExitStatus {
         only_kind: None,
         dry_run: false,
         retry_dead: false,
+        again: false,
         verbose: cli.verbose > 0,
     };
     // Progress bars only for a person at a terminal: never in a cron log, a journal or a test.
@@ -259,6 +268,8 @@ pub fn main() -> ExitStatus {
         Command::Mail(m) => mail::mail(m, &opts),
         Command::Linkage(l) => linkage::linkage(l, &opts),
         Command::Orders(o) => orders::orders(o, &opts),
+        Command::Slips(s) => slips::slips(s, opts),
+        Command::Tracking(t) => tracking::tracking(t, &opts),
         Command::Gen(g) => gen::gen(g),
     }
 }

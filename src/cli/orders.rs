@@ -82,6 +82,30 @@ pub enum Orders {
         #[arg(long)]
         mall: Option<String>,
     },
+    /// Hold orders (保留): no mail, no slip and no shipped write-back until released.
+    #[command(after_help = "Example:\n  juchu orders hold 338811-20261202-0000001234 --reason \"住所を電話で確認中\"")]
+    Hold {
+        #[arg(required = true)]
+        order_numbers: Vec<String>,
+        /// 保留理由, as the workbook's 保留 sheet will show it.
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        mall: Option<String>,
+    },
+    /// Release held orders (保留解除): every reason holding them, rules' and staff's, logged with who and why.
+    #[command(
+        after_help = "Examples:\n  juchu orders release 338811-20261202-0000001234 --reason \"お客様に確認済み\"\n  juchu orders release 10000001 --mall aupay\n\nA released reason stays released when the order is enriched again; a new reason holds it again."
+    )]
+    Release {
+        #[arg(required = true)]
+        order_numbers: Vec<String>,
+        /// Why (kept in the store's log and the workbook).
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        mall: Option<String>,
+    },
 }
 
 pub fn orders(command: Orders, opts: &RunOptions) -> ExitStatus {
@@ -109,7 +133,85 @@ pub fn orders(command: Orders, opts: &RunOptions) -> ExitStatus {
             let command = format!("orders ship --carrier {carrier} --tracking {} --shipped-on {shipped_on}", tracking_numbers.join(","));
             change_orders(&order_numbers, mall.as_deref(), &status, change, &command, opts)
         }
+        Orders::Hold { order_numbers, reason, mall } => hold_orders(&order_numbers, mall.as_deref(), Some(&reason), true, opts),
+        Orders::Release { order_numbers, reason, mall } => hold_orders(&order_numbers, mall.as_deref(), reason.as_deref(), false, opts),
     }
+}
+
+/// `orders hold` / `orders release`, in one transaction: an order not found changes nothing.
+fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hold: bool, opts: &RunOptions) -> ExitStatus {
+    let command = if hold { "orders hold" } else { "orders release" };
+    let (_lock, store) = match super::query::open_for_writing(opts, command) {
+        Ok(opened) => opened,
+        Err(status) => return status,
+    };
+    let internal = |e: anyhow::Error| {
+        eprintln!("error: {e:#}");
+        ExitStatus::Internal
+    };
+    let by = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let now = opts.clock.now();
+    let tx = match store.conn.unchecked_transaction() {
+        Ok(tx) => tx,
+        Err(e) => return internal(e.into()),
+    };
+    let (mut lines, mut problems) = (Vec::new(), Vec::new());
+    for number in numbers {
+        let key = match wb_store::find_orders(&tx, number, mall) {
+            Ok(found) => match found.as_slice() {
+                [(key, _, _)] => key.clone(),
+                [] => {
+                    problems.push(pick(format!("受注番号 {number} はストアにありません"), format!("order {number} is not in the store")));
+                    continue;
+                }
+                several => {
+                    let malls: Vec<&str> = several.iter().map(|(k, _, _)| k.mall.as_str()).collect();
+                    problems.push(pick(
+                        format!("受注番号 {number} は複数のモールにあります（{}）: --mall で選んでください", malls.join(", ")),
+                        format!("order {number} is in several malls ({}): choose one with --mall", malls.join(", ")),
+                    ));
+                    continue;
+                }
+            },
+            Err(e) => return internal(e),
+        };
+        let line = if hold {
+            match crate::store::shipping::hold(&tx, &key, reason.unwrap_or_default(), &by, now) {
+                Ok(true) => pick(format!("  {} {}: 保留にしました（{}）", key.mall, key.order_number, reason.unwrap_or_default()), format!("  {} {}: held ({})", key.mall, key.order_number, reason.unwrap_or_default())),
+                Ok(false) => pick(format!("  {} {}: 同じ理由でもう保留中です", key.mall, key.order_number), format!("  {} {}: already held for that reason", key.mall, key.order_number)),
+                Err(e) => return internal(e),
+            }
+        } else {
+            let full = match reason {
+                Some(r) => format!("{command} --reason {r}"),
+                None => command.to_string(),
+            };
+            match crate::store::shipping::release(&tx, &key, reason, &by, now, &full) {
+                Ok(0) => pick(format!("  {} {}: 保留されていません", key.mall, key.order_number), format!("  {} {}: not held", key.mall, key.order_number)),
+                Ok(n) => pick(format!("  {} {}: 保留を解除しました（理由 {n} 件）", key.mall, key.order_number), format!("  {} {}: released ({n} reason(s))", key.mall, key.order_number)),
+                Err(e) => return internal(e),
+            }
+        };
+        lines.push(line);
+    }
+    if !problems.is_empty() {
+        drop(tx);
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        eprintln!("  help: {}", pick("何も変えていません。受注番号を確かめてもう一度実行してください", "nothing changed; check the order numbers and run again"));
+        return ExitStatus::Config;
+    }
+    if let Err(e) = tx.commit() {
+        return internal(e.into());
+    }
+    for l in &lines {
+        println!("{l}");
+    }
+    if !hold {
+        println!("{}", pick("次の実行からメール・送り状・発送連絡の対象になります", "the next run mails, exports and reports them as usual"));
+    }
+    ExitStatus::Success
 }
 
 /// Sets each order's 社内ステータス and queues its write-back, all in one transaction: any order

@@ -305,6 +305,19 @@ pub const CODES: &[Code] = &[
             "give `from` and `to` both as YYYY-MM-DD, or neither (the orders new or changed in the run)",
         ),
     ),
+    e(
+        "C080",
+        t("送り状の書き出し設定（export_slips）が正しくありません", "the slip export settings (export_slips) are not valid"),
+        t(
+            "carriers: の配送会社ごとに format（b2 / ehiden / yupri）と、B2 なら請求先顧客コードと運賃管理番号を書いてください",
+            "give each carrier under carriers: its format (b2, ehiden, yupri) and, for B2, the customer code and freight number",
+        ),
+    ),
+    w(
+        "C081",
+        t("送り状の形式がない配送会社の荷物は書き出していません", "shipments of a carrier with no slip layout are not exported"),
+        t("export_slips の carriers: にその配送会社を加えてください", "add the carrier under export_slips' carriers:"),
+    ),
     // Input files.
     e(
         "D001",
@@ -431,6 +444,35 @@ pub const CODES: &[Code] = &[
         t(
             "最初のモール（マスタ）の商品番号と合わせるか、link_by を変えてください",
             "give it the master mall's product number, or change `link_by`",
+        ),
+    ),
+    e(
+        "D040",
+        t("送り状に書けない受注です（文字・桁数・必須項目）", "a slip cannot be written for the order (characters, width, a required field)"),
+        t(
+            "示された受注の項目を直すか保留にしてください。その送り状は出さず、ほかの送り状は出しました",
+            "fix the order's field shown, or hold the order; that slip is left out, the others are written",
+        ),
+    ),
+    e(
+        "D041",
+        t("送り状番号のファイルに使えない行があります", "a row of the tracking file cannot be used"),
+        t("示された行を確かめてください。ほかの行は取り込みました", "check the row shown; the other rows are imported"),
+    ),
+    e(
+        "D042",
+        t("送り状番号のファイルの形式がわかりません", "the tracking file's layout is not one juchu reads"),
+        t(
+            "B2クラウドの発行済データ、e飛伝の印刷済データ、ゆうプリRの発送履歴を、Excel で開かずに取り込んでください",
+            "import B2 Cloud's issued data, e-Hiden's printed data or Yu-Print R's shipping history, never opened in Excel",
+        ),
+    ),
+    e(
+        "D043",
+        t("送り状番号を受注に付けられません", "the tracking number cannot go on an order"),
+        t(
+            "juchu が書き出した送り状か、番号がほかの荷物に付いていないか、受注がキャンセルされていないかを確かめてください",
+            "check that juchu exported the slip, that the number is on no other parcel, and that the order is not cancelled",
         ),
     ),
     // Talking to malls.

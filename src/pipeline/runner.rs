@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// `juchu write-back --retry-dead`.
     pub retry_dead: bool,
+    /// `juchu slips export --again`.
+    pub again: bool,
     /// `-v`: every stage's line even when nothing changed (otherwise a quiet run is one line).
     pub verbose: bool,
 }
@@ -210,6 +212,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> ExitStatus {
             replay: opts.replay,
             dry_run: opts.dry_run,
             retry_dead: opts.retry_dead,
+            again: opts.again,
         };
         // Tests make a stage panic to prove the `--every` loop survives it (JUCHU_PANIC_AT=stage id).
         if std::env::var("JUCHU_PANIC_AT").is_ok_and(|v| v == id) {
@@ -393,7 +396,7 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
             ),
         })?;
     let env = StageEnv::new(&pipeline, &stage.spec);
-    let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false, dry_run: true, retry_dead: false };
+    let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false, dry_run: true, retry_dead: false, again: false };
     stage.stage.preview(&cx, limit).map_err(|e| match e {
         StageError::Input(d) => config(d),
         StageError::Internal(e) => internal(Diagnostic::error("S001", format!("{e:#}"))),

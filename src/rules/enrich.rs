@@ -1121,7 +1121,7 @@ fn set(
 }
 
 /// `14:00-16:00` → (14, 16); `午前中` → (8, 12).
-fn slot_hours(slot: &str) -> Option<(i64, i64)> {
+pub fn slot_hours(slot: &str) -> Option<(i64, i64)> {
     if slot == "午前中" {
         return Some((8, 12));
     }

@@ -5,8 +5,10 @@
 //! struct that implements [`Stage`], and one line in [`KINDS`] (README, "Adding a stage").
 
 pub mod enrich;
+pub mod export_slips;
 pub mod fetch_orders;
 pub mod import_products;
+pub mod import_tracking;
 pub mod load_masters;
 pub mod report;
 pub mod send_mail;
@@ -36,6 +38,8 @@ pub const KINDS: &[Kind] = &[
     Kind::of::<report::ReportConfig>("report"),
     Kind::of::<send_mail::SendMailConfig>("send_mail"),
     Kind::of::<write_back::WriteBackConfig>("write_back"),
+    Kind::of::<export_slips::ExportSlipsConfig>("export_slips"),
+    Kind::of::<import_tracking::ImportTrackingConfig>("import_tracking"),
 ];
 
 /// Tests kill the process at a named point (`JUCHU_CRASH_AT`) to prove a crash loses nothing.
@@ -251,6 +255,8 @@ pub struct RunContext<'a> {
     pub dry_run: bool,
     /// `juchu write-back --retry-dead`: dead-lettered changes are queued again first.
     pub retry_dead: bool,
+    /// `juchu slips export --again`: shipments on a slip without a tracking number are exported again.
+    pub again: bool,
 }
 
 impl RunContext<'_> {
