@@ -197,9 +197,9 @@ pub fn read(path: &Path) -> Result<BookDecisions, ReadError> {
     let mut cells = Vec::new();
     for name in &names {
         let Some(kind) = SheetKind::ALL.into_iter().find(|k| k.matches(name)) else { continue };
-        let range = book.worksheet_range(name).map_err(|e| {
-            ReadError::NotJuchu(pick(format!("シート {name} を読めません: {e}"), format!("cannot read sheet {name}: {e}")))
-        })?;
+        let range = book
+            .worksheet_range(name)
+            .map_err(|e| ReadError::NotJuchu(pick(format!("シート {name} を読めません: {e}"), format!("cannot read sheet {name}: {e}"))))?;
         let (r0, c0) = range.start().map(|(r, c)| (r as usize, c as usize)).unwrap_or((0, 0));
         let mut rows = range.rows();
         let headers: Vec<String> = rows.next().map(|r| r.iter().map(crate::io::xlsx::cell_text).collect()).unwrap_or_default();
