@@ -720,10 +720,11 @@ fn write_row(
     out.text("checks", Some(&letters))
         .int("checks_failed", Some(failed as i64))
         .text("fired_rules", Some(&enriched.fired.join(", ")))
-        .text("holds", holds_text(&e.holds).as_deref())
         .int("fingerprint", Some(fingerprint as i64))
         .int("enriched_run", Some(run_id))
         .int32s("check_reason_ids", enriched.checks.iter().map(|c| reasons.id(&c.reason)))
+        // Added by migration 13, so last in the table.
+        .text("holds", holds_text(&e.holds).as_deref())
         .end_row();
 }
 
