@@ -328,7 +328,7 @@ fn the_report_does_not_overwrite_a_workbook_holding_unapplied_decisions() {
     let out = write_book(&shop);
     assert!(out.stdout.contains("holds 1 decision(s) not yet applied, so it was kept"), "{}", out.stdout);
     assert_eq!(std::fs::read(shop.path(BOOK)).unwrap(), edited, "the staff's book is as they left it");
-    let run = shop.query_one("select max(id) from runs");
+    let run = shop.query_one("select max(run_id) from runs");
     assert!(shop.path(&format!("out/book.run{run}.xlsx")).exists(), "the new workbook beside it");
 
     let applied = shop.juchu(&["apply", BOOK]);
