@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand.
 
+mod apply;
 mod check;
 mod every;
 mod explain;
@@ -35,6 +36,7 @@ Examples:
   juchu explain 338811-20261201-0000032082      one order's values, their sources and its ten checks
   juchu mail list --status sending              mails a crash left for staff to settle
   juchu orders move-status --to 処理済 --imported-before 2026-12-02T18:00 --dry-run
+  juchu apply out/verification-2026-12-02.xlsx  the 判断 (decisions) staff chose in the workbook
   juchu linkage enable pipelines/demo.yaml --mall rakuten --start 2026-12-03T10:00
   juchu --now 2026-12-01T09:00:00+09:00 run pipelines/demo.yaml
 
@@ -187,6 +189,15 @@ pub enum Command {
         #[arg(long, conflicts_with = "dry_run")]
         retry_dead: bool,
     },
+    /// 確認用ブックの判断: apply the decisions staff chose in the verification workbook's 判断
+    /// columns (受注チェック, 保留, 同梱候補) to the store, in one transaction.
+    #[command(
+        after_help = "Examples:\n  juchu apply out/verification-2026-12-02.xlsx\n  juchu --store state/juchu.duckdb apply ~/Desktop/verification-2026-12-02.xlsx\n\n出荷OK accepts an order whose checks failed (not a held one: choose 保留解除 for that), 保留 holds it,\n保留解除 releases every hold, 同梱OK / 同梱しない decide a 同梱 group. An order that changed since the\nworkbook was written is refused, never overwritten. Every cell is logged in workbook_decisions;\napplying the same workbook again changes nothing.\n\nExits 0 when every decision was used, 1 when some cells were refused (each is named as\nbook.xlsx!受注チェック!H12; the others are applied), 2 when the file is missing, 75 when a run holds\nthe lock, 78 when the file is not a verification workbook."
+    )]
+    Apply {
+        /// The verification workbook (確認用ブック), as saved from Excel.
+        book: PathBuf,
+    },
     /// The mail log (送信記録): list it, and settle a mail a crash left at `sending`.
     #[command(subcommand)]
     Mail(mail::Mail),
@@ -266,6 +277,7 @@ pub fn main() -> ExitStatus {
             mock_mall::serve(&listen, &ftp_listen, &ftp_root, scenario.as_deref(), state.as_deref(), &opts)
         }
         Command::Mail(m) => mail::mail(m, &opts),
+        Command::Apply { book } => apply::apply(&book, &opts),
         Command::Linkage(l) => linkage::linkage(l, &opts),
         Command::Orders(o) => orders::orders(o, &opts),
         Command::Slips(s) => slips::slips(s, opts),

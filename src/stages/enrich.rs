@@ -749,6 +749,7 @@ fn write_row(
         .int("fingerprint", Some(fingerprint as i64))
         .int("enriched_run", Some(run_id))
         .int32s("check_reason_ids", enriched.checks.iter().map(|c| reasons.id(&c.reason)))
+        // Added by migration 13, so last in the table.
         .text("holds", holds_text(&e.holds).as_deref())
         .end_row();
 }

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet};
+use rust_xlsxwriter::{Color, DataValidation, Format, FormatAlign, Workbook, Worksheet};
 use serde::Deserialize;
 
 use super::{CheckContext, Preview, Resource, RunContext, Stage, StageError, StageOutcome};
@@ -18,7 +18,9 @@ use crate::config::diagnostic::Diagnostic;
 use crate::config::yaml::Spanned;
 use crate::domain::checks::CHECK_NAMES;
 use crate::domain::lang::pick;
+use crate::io::decisions::{self as decisions, SheetKind};
 use crate::store::report::{Scope, ITEM_VALUES};
+use crate::store::shipping::{self, OrderKey};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,7 +100,7 @@ impl Stage for ReportConfig {
         let write_back_changed = cx.store.meta(&digest_key)?.as_deref() != Some(digest.as_str());
         let unchanged = matches!(scope, Scope::Run(_)) && path.exists() && !write_back_changed && cx.store.scope_keys(&scope)?.is_empty();
         let written = if unchanged {
-            Written { orders: 0, items: 0, errors: 0, kept: true }
+            Written { orders: 0, items: 0, errors: 0, kept: true, beside: None }
         } else {
             let w = write_workbook(cx, &path, &scope, &business_date, self.mails, write_back_changed).with_context(|| format!("writing {}", path.display()))?;
             cx.store.conn.execute(
@@ -113,6 +115,23 @@ impl Stage for ReportConfig {
                 message: pick(
                     format!("{shown}: この実行で新規・変更の受注がないため、前のブックをそのまま残しました"),
                     format!("{shown}: no order new or changed in this run; the workbook there is kept as it was"),
+                ),
+                ..Default::default()
+            });
+        }
+        if let Some((beside, unapplied)) = &written.beside {
+            let new = crate::config::diagnostic::display_path(beside);
+            return Ok(StageOutcome {
+                rows_out: written.orders,
+                message: pick(
+                    format!(
+                        "{shown}: juchu apply で反映していない判断が {unapplied} 件あるため、このブックは上書きせずに残しました（スタッフの判断はそのままです）。                         新しいブックは {new} です（受注 {} 行）。残したブックの判断は juchu apply {shown} で反映してください",
+                        written.orders
+                    ),
+                    format!(
+                        "{shown}: it holds {unapplied} decision(s) not yet applied, so it was kept as staff left it; the new workbook is {new}                          ({} order rows). Apply the kept workbook's decisions with juchu apply {shown}",
+                        written.orders
+                    ),
                 ),
                 ..Default::default()
             });
@@ -155,6 +174,9 @@ struct Written {
     errors: u64,
     /// Nothing new in the run: the workbook already there was left as it was.
     kept: bool,
+    /// The workbook there held decisions not yet applied: the new one was written here instead,
+    /// and how many decisions the old one holds.
+    beside: Option<(PathBuf, usize)>,
 }
 
 /// The formats every sheet uses: a Japanese font throughout, yen as `#,##0`, dates as Excel dates.
@@ -210,6 +232,10 @@ struct Sheet {
     parts: Vec<(usize, u32)>,
     /// About how many bytes of sheet XML the cells take (text plus the cell's markup).
     xml_bytes: u64,
+    /// Columns with a list staff choose from (判断), on every data row of every part.
+    validations: Vec<(usize, DataValidation)>,
+    /// Columns only `juchu apply` reads (確認キー).
+    hidden: Vec<usize>,
 }
 
 impl Sheet {
@@ -226,6 +252,8 @@ impl Sheet {
             part: 1,
             parts: Vec::new(),
             xml_bytes: 0,
+            validations: Vec::new(),
+            hidden: Vec::new(),
         };
         sheet.write_headers(ws, f)?;
         Ok(sheet)
@@ -286,8 +314,14 @@ impl Sheet {
             for (c, w) in self.widths.iter().enumerate() {
                 ws.set_column_width(c as u16, (w + 2.0).min(MAX_WIDTH))?;
             }
+            for &c in &self.hidden {
+                ws.set_column_hidden(c as u16)?;
+            }
             if !self.headers.is_empty() && rows > 1 {
                 ws.autofilter(0, 0, rows - 1, self.headers.len() as u16 - 1)?;
+                for (c, dv) in &self.validations {
+                    ws.add_data_validation(1, *c as u16, rows - 1, *c as u16, dv)?;
+                }
             }
         }
         Ok(())
@@ -350,11 +384,48 @@ fn write_workbook(
         say("注文者", "orderer"),
         say("送付先都道府県", "ship-to prefecture"),
         say("請求金額", "billing total"),
+        say(decisions::DECISION.0, decisions::DECISION.1),
+        say(decisions::HELD.0, decisions::HELD.1),
     ]
     .into_iter()
     .chain(CHECK_NAMES.iter().flat_map(|n| [n.current().to_string(), say("理由", "reason")]))
+    .chain([say(decisions::CHECK_KEY.0, decisions::CHECK_KEY.1)])
     .collect();
-    let mut checks = Sheet::add(&mut book, &say("受注チェック", "Order checks"), check_headers, &f)?;
+    let check_key_col = check_headers.len() - 1;
+    let mut checks = Sheet::add(&mut book, &SheetKind::Checks.name(), check_headers, &f)?;
+    checks.validations.push((CHECK_DECISION, decision_validation(SheetKind::Checks)?));
+    checks.hidden.push(check_key_col);
+    let hold_headers: Vec<String> = vec![
+        say("モール", "mall"),
+        say("受注番号", "order number"),
+        say("注文日時", "ordered at"),
+        say("注文者", "orderer"),
+        say("送付先都道府県", "ship-to prefecture"),
+        say("請求金額", "billing total"),
+        say("保留理由", "held because"),
+        say("保留日時", "held since"),
+        say(decisions::DECISION.0, decisions::DECISION.1),
+        say(decisions::CHECK_KEY.0, decisions::CHECK_KEY.1),
+    ];
+    let mut holds = Sheet::add(&mut book, &SheetKind::Holds.name(), hold_headers, &f)?;
+    holds.validations.push((8, decision_validation(SheetKind::Holds)?));
+    holds.hidden.push(9);
+    let merge_headers: Vec<String> = vec![
+        say(decisions::MERGE_GROUP.0, decisions::MERGE_GROUP.1),
+        say("状態", "state"),
+        say("モール", "mall"),
+        say("受注番号", "order number"),
+        say("注文日時", "ordered at"),
+        say("送付先", "recipient"),
+        say("送付先都道府県", "ship-to prefecture"),
+        say("決済方法", "payment method"),
+        say("請求金額", "billing total"),
+        say(decisions::DECISION.0, decisions::DECISION.1),
+        say(decisions::CHECK_KEY.0, decisions::CHECK_KEY.1),
+    ];
+    let mut merges = Sheet::add(&mut book, &SheetKind::Merges.name(), merge_headers, &f)?;
+    merges.validations.push((9, decision_validation(SheetKind::Merges)?));
+    merges.hidden.push(10);
     let item_headers: Vec<String> = [
         say("モール", "mall"),
         say("受注番号", "order number"),
@@ -429,6 +500,26 @@ fn write_workbook(
     .into();
     let mut write_back = Sheet::add(&mut book, &say("書き戻し", "Write-back"), write_back_headers, &f)?;
 
+    // Every reason holding an order now, for 受注チェック's 保留 column and the 保留 sheet.
+    let mut held: std::collections::BTreeMap<OrderKey, Vec<shipping::Hold>> = std::collections::BTreeMap::new();
+    for h in shipping::holding(&cx.store.conn)? {
+        held.entry(h.key.clone()).or_default().push(h);
+    }
+    let hold_text = |hs: &[shipping::Hold]| -> String {
+        hs.iter()
+            .map(|h| {
+                let source = if h.source == shipping::STAFF {
+                    let by = h.held_by.as_deref().unwrap_or("");
+                    pick(format!("担当 {by}"), format!("staff {by}"))
+                } else {
+                    h.source.clone()
+                };
+                pick(format!("{}（{}）", h.reason, source.trim()), format!("{} ({})", h.reason, source.trim()))
+            })
+            .collect::<Vec<_>>()
+            .join(&pick("；", "; "))
+    };
+
     // 受注チェック, counting each check's results for the summary.
     let mut tally = [[0u64; 3]; 10];
     let orders = cx.store.report_checks(scope, |r| {
@@ -448,8 +539,14 @@ fn write_workbook(
         text(ws, sheet, row, 4, &r.orderer, &f.text)?;
         text(ws, sheet, row, 5, &r.prefecture, &f.text)?;
         yen(ws, sheet, row, 6, r.billing_total, &f)?;
+        // 判断 (CHECK_DECISION) is left empty for staff.
+        sheet.note(CHECK_DECISION, "保留解除 ");
+        let key = OrderKey { mall: r.mall.clone(), shop: r.shop.clone(), order_number: r.order_number.clone() };
+        if let Some(hs) = held.get(&key) {
+            text(ws, sheet, row, CHECK_DECISION + 1, &hold_text(hs), &f.fail_text)?;
+        }
         for (k, letter) in r.checks.chars().take(10).enumerate() {
-            let col = 7 + 2 * k;
+            let col = CHECK_DECISION + 2 + 2 * k;
             let reason = r.reasons.get(k).map(String::as_str).unwrap_or("");
             let (mark, format, reason_format, slot) = match letter {
                 'P' => ("✓", &f.pass, &f.text, 0),
@@ -465,8 +562,58 @@ fn write_workbook(
                 text(ws, sheet, row, col + 1, reason, reason_format)?;
             }
         }
+        // As text: Excel's numbers keep 15 digits, a fingerprint has 19.
+        if let Some(fp) = r.fingerprint {
+            text(ws, sheet, row, check_key_col, &fp.to_string(), &f.text)?;
+        }
         Ok(())
     })?;
+
+    // 保留: every order held now, not only the run's, with every reason and where it came from.
+    let summaries = cx.store.report_order_summaries()?;
+    for (key, hs) in &held {
+        let (ws, row) = holds.next_row(&mut book, &f)?;
+        let o = summaries.get(key).cloned().unwrap_or_default();
+        text(ws, &mut holds, row, 0, &key.mall, &f.text)?;
+        text(ws, &mut holds, row, 1, &key.order_number, &f.text)?;
+        datetime(ws, &mut holds, row, 2, &o.ordered_at, &f)?;
+        text(ws, &mut holds, row, 3, &o.orderer, &f.text)?;
+        text(ws, &mut holds, row, 4, &o.prefecture, &f.text)?;
+        yen(ws, &mut holds, row, 5, o.billing_total, &f)?;
+        text(ws, &mut holds, row, 6, &hold_text(hs), &f.fail_text)?;
+        let since = hs.iter().map(|h| h.held_at).min().map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+        datetime(ws, &mut holds, row, 7, &since, &f)?;
+        holds.note(8, "保留解除 ");
+        if let Some(fp) = o.fingerprint {
+            text(ws, &mut holds, row, 9, &fp.to_string(), &f.text)?;
+        }
+    }
+
+    // 同梱候補: each open group, one row per order; a decision on any row decides the group.
+    for g in shipping::merge_groups_open(&cx.store.conn)? {
+        let state = match g.state.as_str() {
+            "proposed" => say("提案中", "proposed"),
+            "accepted" => say("同梱する", "merged"),
+            _ => say("同梱しない", "not merged"),
+        };
+        for key in &g.members {
+            let (ws, row) = merges.next_row(&mut book, &f)?;
+            let o = summaries.get(key).cloned().unwrap_or_default();
+            text(ws, &mut merges, row, 0, &g.group_key, &f.text)?;
+            text(ws, &mut merges, row, 1, &state, if g.state == "proposed" { &f.fail_text } else { &f.text })?;
+            text(ws, &mut merges, row, 2, &key.mall, &f.text)?;
+            text(ws, &mut merges, row, 3, &key.order_number, &f.text)?;
+            datetime(ws, &mut merges, row, 4, &o.ordered_at, &f)?;
+            text(ws, &mut merges, row, 5, &o.recipient, &f.text)?;
+            text(ws, &mut merges, row, 6, &o.prefecture, &f.text)?;
+            text(ws, &mut merges, row, 7, &o.payment_method, &f.text)?;
+            yen(ws, &mut merges, row, 8, o.billing_total, &f)?;
+            merges.note(9, "同梱しない ");
+            if let Some(fp) = o.fingerprint {
+                text(ws, &mut merges, row, 10, &fp.to_string(), &f.text)?;
+            }
+        }
+    }
 
     let item_count = cx.store.report_items(scope, |r| {
         let (ws, row) = items.next_row(&mut book, &f)?;
@@ -642,10 +789,12 @@ fn write_workbook(
 
     write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported, &mail_counts)?;
     // A sheet past 4 GB of XML needs ZIP64, which LibreOffice (7.4) refuses to open: only then.
-    let xml_bytes = [&summary, &checks, &items, &setup, &errors, &mails, &preview, &write_back].iter().map(|s| s.xml_bytes).sum::<u64>();
+    let xml_bytes = [&summary, &checks, &holds, &merges, &items, &setup, &errors, &mails, &preview, &write_back].iter().map(|s| s.xml_bytes).sum::<u64>();
     book.use_zip_large_file(xml_bytes > ZIP64_AFTER);
     summary.finish(&mut book)?;
     checks.finish(&mut book)?;
+    holds.finish(&mut book)?;
+    merges.finish(&mut book)?;
     items.finish(&mut book)?;
     setup.finish(&mut book)?;
     errors.finish(&mut book)?;
@@ -656,8 +805,20 @@ fn write_workbook(
     // A cron poll with no new or changed order keeps the day's workbook as it is, instead of
     // replacing it with an empty one.
     if matches!(scope, Scope::Run(_)) && orders == 0 && !write_back_changed && path.exists() {
-        return Ok(Written { orders, items: item_count, errors: error_count, kept: true });
+        return Ok(Written { orders, items: item_count, errors: error_count, kept: true, beside: None });
     }
+    // Staff may have chosen decisions in the workbook there since it was written: a book holding
+    // one not yet applied (`juchu apply`) is kept, and the new one is written beside it.
+    let mut target = path.to_path_buf();
+    let mut beside = None;
+    if path.exists() {
+        let unapplied = unapplied_decisions(cx, path)?;
+        if unapplied > 0 {
+            target = run_name(path, cx.run_id);
+            beside = Some((target.clone(), unapplied));
+        }
+    }
+    let path = target.as_path();
     // Written beside the real name, then renamed: never half a workbook under it.
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -666,7 +827,7 @@ fn write_workbook(
     book.save(&partial)?;
     super::crash_point("report_before_rename");
     std::fs::rename(&partial, path)?;
-    Ok(Written { orders, items: item_count, errors: error_count, kept: false })
+    Ok(Written { orders, items: item_count, errors: error_count, kept: false, beside })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -764,6 +925,72 @@ fn action_name(action: &str) -> String {
         "shipping" => pick("発送完了報告", "shipment"),
         other => other.to_string(),
     }
+}
+
+/// The 判断 column of 受注チェック; 保留 is beside it, then the ten checks.
+const CHECK_DECISION: usize = 7;
+
+/// The 判断 list of a sheet: the choices, what each means when the cell is selected, and a stop
+/// for any other text (a typo would only be found by `juchu apply`).
+fn decision_validation(kind: SheetKind) -> anyhow::Result<DataValidation> {
+    let list = kind.choice_labels();
+    let message = match kind {
+        SheetKind::Checks => pick(
+            "出荷OK: チェックNGのまま出荷してよい\n保留: 出荷を止める\n保留解除: 保留をすべて解く\n選んだら juchu apply このブック でストアに反映します",
+            "ship OK: ship although a check failed\nhold: stop the order\nrelease: lift every hold\nthen juchu apply this workbook",
+        ),
+        SheetKind::Holds => pick(
+            "保留解除: この受注の保留をすべて解く\n出荷OK: チェックNGのまま出荷してよい（保留中なら先に保留解除）\n選んだら juchu apply このブック で反映します",
+            "release: lift every hold of the order\nship OK: ship although a check failed (release a held order first)\nthen juchu apply this workbook",
+        ),
+        SheetKind::Merges => pick(
+            "同梱OK: このグループを1個口で出荷する\n同梱しない: 別々に出荷する\nグループのどの行で選んでもグループ全体に効きます。juchu apply このブック で反映します",
+            "merge: ship the group in one parcel\ndo not merge: ship each order on its own\nany row decides the whole group; then juchu apply this workbook",
+        ),
+    };
+    Ok(DataValidation::new()
+        .allow_list_strings(&list)?
+        .set_input_title(pick("判断", "Decision"))?
+        .set_input_message(message)?
+        .set_error_title(pick("一覧にない判断です", "Not one of the decisions"))?
+        .set_error_message(pick(format!("一覧から選んでください: {}", list.join("、")), format!("choose one of: {}", list.join(", "))))?)
+}
+
+/// A date-time (`YYYY-MM-DD HH:MM:SS`) as an Excel date, or the text as it is.
+fn datetime(ws: &mut Worksheet, sheet: &mut Sheet, row: u32, col: usize, value: &str, f: &Formats) -> anyhow::Result<()> {
+    match excel_datetime(value) {
+        Some(t) => {
+            ws.write_number_with_format(row, col as u16, t, &f.datetime)?;
+            sheet.note(col, "2026/12/01 10:00");
+        }
+        None => text(ws, sheet, row, col, value, &f.text)?,
+    }
+    Ok(())
+}
+
+/// How many decision cells of the workbook at `path` are not recorded in `workbook_decisions`
+/// for its bytes. A file that is no verification workbook (or an older one without 判断) holds none.
+fn unapplied_decisions(cx: &RunContext<'_>, path: &Path) -> anyhow::Result<usize> {
+    let book = match decisions::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            log::info!("{}: no decisions read ({e}); replaced", path.display());
+            return Ok(0);
+        }
+    };
+    if book.cells.is_empty() {
+        return Ok(0);
+    }
+    let recorded: std::collections::HashSet<String> =
+        shipping::recorded_decisions(&cx.store.conn, &book.file_hash)?.into_iter().map(|(cell, _, _)| cell).collect();
+    Ok(book.cells.iter().filter(|c| !recorded.contains(&c.sheet_cell())).count())
+}
+
+/// `verification-2026-12-02.xlsx` → `verification-2026-12-02.run42.xlsx`.
+fn run_name(path: &Path, run_id: i64) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    path.with_file_name(format!("{stem}.run{run_id}{ext}"))
 }
 
 /// `verification-2026-12-01.xlsx` → `verification-2026-12-01.xlsx.partial` (never opened by Excel by mistake).

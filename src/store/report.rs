@@ -35,6 +35,7 @@ impl Scope {
 #[derive(Debug, Clone)]
 pub struct CheckRow {
     pub mall: String,
+    pub shop: String,
     pub order_number: String,
     pub shipment_no: i32,
     pub shipments: i32,
@@ -46,6 +47,8 @@ pub struct CheckRow {
     /// One letter per check: P pass, F fail, N n/a (see domain::checks::CheckResult).
     pub checks: String,
     pub reasons: Vec<String>,
+    /// The order's enrichment fingerprint (store::shipping::enrichment_fingerprint): the 確認キー.
+    pub fingerprint: Option<i64>,
 }
 
 /// One row of 明細: an order line with its shipment's enriched values and their sources.
@@ -128,6 +131,19 @@ pub struct MallCounts {
     pub pending: i64,
 }
 
+/// An order as the 保留 and 同梱候補 sheets show it.
+#[derive(Debug, Clone, Default)]
+pub struct OrderSummary {
+    /// `YYYY-MM-DD HH:MM:SS`, JST.
+    pub ordered_at: String,
+    pub orderer: String,
+    pub recipient: String,
+    pub prefecture: String,
+    pub payment_method: String,
+    pub billing_total: Option<i64>,
+    pub fingerprint: Option<i64>,
+}
+
 /// Orders per batch: each sheet's rows are read a batch of orders at a time, so the sort a query
 /// needs stays small and a workbook of a million orders takes the memory of one batch.
 const BATCH: usize = 20_000;
@@ -175,7 +191,8 @@ impl Store {
         };
         let sql = "SELECT o.mall, o.order_number, e.shipment_no, coalesce(o.shipment_count, 1), strftime(o.ordered_at, '%Y-%m-%d %H:%M:%S'),
                 coalesce(o.orderer_name, ''), coalesce(s.ship_to_prefecture, o.ship_to_prefecture, ''), o.billing_total,
-                e.checks, array_to_string(e.check_reason_ids, ','), m.mails
+                e.checks, array_to_string(e.check_reason_ids, ','), m.mails, o.shop,
+                max(e.fingerprint) OVER (PARTITION BY e.mall, e.shop, e.order_number)
              FROM temp.report_keys k JOIN orders o USING (mall, shop, order_number)
              JOIN order_enrichment e ON e.mall = k.mall AND e.shop = k.shop AND e.order_number = k.order_number
              LEFT JOIN order_shipments s ON s.mall = e.mall AND s.shop = e.shop AND s.order_number = e.order_number AND s.shipment_no = e.shipment_no
@@ -206,6 +223,7 @@ impl Store {
                 }
                 row(CheckRow {
                     mall: r.get(0)?,
+                    shop: r.get(11)?,
                     order_number: r.get(1)?,
                     shipment_no: r.get(2)?,
                     shipments: r.get(3)?,
@@ -215,12 +233,44 @@ impl Store {
                     billing_total: r.get(7)?,
                     checks,
                     reasons,
+                    fingerprint: r.get(12)?,
                 })?;
                 n += 1;
             }
             Ok(())
         })?;
         Ok(n)
+    }
+
+    /// The orders held now or in a 同梱 group, as the 保留 and 同梱候補 sheets show them (a few
+    /// hundred at most on a busy day: read at once).
+    pub fn report_order_summaries(&self) -> Result<HashMap<crate::store::shipping::OrderKey, OrderSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.mall, o.shop, o.order_number, coalesce(strftime(o.ordered_at, '%Y-%m-%d %H:%M:%S'), ''), coalesce(o.orderer_name, ''),
+                coalesce(s.ship_to_name, ''), coalesce(s.ship_to_prefecture, o.ship_to_prefecture, ''),
+                coalesce((SELECT e.payment_method FROM order_enrichment e WHERE e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number ORDER BY e.shipment_no LIMIT 1), ''),
+                o.billing_total,
+                (SELECT max(e.fingerprint) FROM order_enrichment e WHERE e.mall = o.mall AND e.shop = o.shop AND e.order_number = o.order_number)
+             FROM orders o
+             LEFT JOIN order_shipments s ON s.mall = o.mall AND s.shop = o.shop AND s.order_number = o.order_number AND s.shipment_no = 1
+             WHERE EXISTS (SELECT 1 FROM order_holds h WHERE h.mall = o.mall AND h.shop = o.shop AND h.order_number = o.order_number AND h.released_at IS NULL)
+                OR EXISTS (SELECT 1 FROM order_merges m WHERE m.mall = o.mall AND m.shop = o.shop AND m.order_number = o.order_number)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                crate::store::shipping::OrderKey { mall: r.get(0)?, shop: r.get(1)?, order_number: r.get(2)? },
+                OrderSummary {
+                    ordered_at: r.get(3)?,
+                    orderer: r.get(4)?,
+                    recipient: r.get(5)?,
+                    prefecture: r.get(6)?,
+                    payment_method: r.get(7)?,
+                    billing_total: r.get(8)?,
+                    fingerprint: r.get(9)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// 明細 rows, in the order of 受注チェック, then line.

@@ -648,3 +648,64 @@ pub fn file_hash(bytes: &[u8]) -> String {
     h.write(bytes);
     format!("{:016x}-{}", h.finish(), bytes.len())
 }
+
+// ---------------------------------------------------------------------------------------------
+// 確認用ブックの判断 (decisions read back from the verification workbook)
+
+/// One decision cell as `juchu apply` used it (or could not).
+#[derive(Debug, Clone)]
+pub struct WorkbookDecision<'a> {
+    pub file: &'a str,
+    pub file_hash: &'a str,
+    /// `book.xlsx!受注チェック!R12`.
+    pub cell: &'a str,
+    pub key: Option<&'a OrderKey>,
+    /// The decision as stored (出荷OK…), or the cell's text when it is none.
+    pub decision: &'a str,
+    /// applied, unchanged, refused.
+    pub outcome: &'a str,
+    pub detail: Option<&'a str>,
+}
+
+pub fn record_decision(c: &Connection, d: &WorkbookDecision<'_>, by: &str, now: DateTime<FixedOffset>) -> Result<()> {
+    c.execute(
+        "INSERT INTO workbook_decisions (file, file_hash, cell, mall, shop, order_number, decision, outcome, detail, applied_by, applied_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            d.file,
+            d.file_hash,
+            d.cell,
+            d.key.map(|k| k.mall.as_str()),
+            d.key.map(|k| k.shop.as_str()),
+            d.key.map(|k| k.order_number.as_str()),
+            d.decision,
+            d.outcome,
+            d.detail,
+            by,
+            now.naive_local()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The decisions recorded for a workbook (by the hash of its bytes): `(sheet!cell, decision, outcome)`,
+/// the file name left out so a copied or renamed book is the same book.
+pub fn recorded_decisions(c: &Connection, file_hash: &str) -> Result<Vec<(String, String, String)>> {
+    let mut st = c.prepare("SELECT cell, decision, outcome FROM workbook_decisions WHERE file_hash = ? ORDER BY seq")?;
+    let rows = st.query_map(params![file_hash], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (cell, decision, outcome) = row?;
+        out.push((sheet_cell(&cell).to_string(), decision, outcome));
+    }
+    Ok(out)
+}
+
+/// `book.xlsx!受注チェック!R12` → `受注チェック!R12`.
+pub fn sheet_cell(cell: &str) -> &str {
+    let mut bangs = cell.rmatch_indices('!');
+    match (bangs.next(), bangs.next()) {
+        (Some(_), Some((i, _))) => &cell[i + 1..],
+        _ => cell,
+    }
+}

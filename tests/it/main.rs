@@ -2,6 +2,7 @@
 
 mod support;
 
+mod apply;
 mod check;
 mod checklist;
 mod cli;
