@@ -454,6 +454,14 @@ pub const CODES: &[Code] = &[
             "fix the order's field shown, or hold the order; that slip is left out, the others are written",
         ),
     ),
+    w(
+        "D044",
+        t("配送サービスが配送会社にないため、通常の便で送り状を出しました", "the carrier has no such service: the slip is its standard parcel"),
+        t(
+            "ネコポスなどで送るなら配送会社をその便の会社に戻してください（配送会社のルール表）",
+            "to ship by that service, set the carrier back to the one that offers it (the carrier rules)",
+        ),
+    ),
     e(
         "D041",
         t("送り状番号のファイルに使えない行があります", "a row of the tracking file cannot be used"),

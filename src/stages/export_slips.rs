@@ -171,7 +171,32 @@ impl Stage for ExportSlipsConfig {
                 *no_format.entry(parcel[0].carrier.clone()).or_default() += parcel.len();
                 continue;
             };
-            let slip = slip_of(&parcel, key, &from, &masters.time_slots);
+            let mut slip = slip_of(&parcel, key, &from, &masters.time_slots);
+            if !slip.service.is_empty() && !own_services(format).contains(&slip.service.as_str()) {
+                // ネコポス on a 日本郵便 slip: the rule that moved the carrier wins; said, not silent.
+                out.warnings.push(Diagnostic::warning(
+                    "D044",
+                    pick(
+                        format!(
+                            "{}（受注 {}）: 配送サービス「{}」は{}にないため、{}の通常の便で送り状を出しました",
+                            slip.key,
+                            slip.orders.join(", "),
+                            slip.service,
+                            format.label(),
+                            parcel[0].carrier
+                        ),
+                        format!(
+                            "{} (order {}): {} has no service `{}`: the slip is {}'s standard parcel",
+                            slip.key,
+                            slip.orders.join(", "),
+                            format.label(),
+                            slip.service,
+                            parcel[0].carrier
+                        ),
+                    ),
+                ));
+                slip.service = String::new();
+            }
             by_format.entry(format.name()).or_insert_with(|| (format, Vec::new())).1.push((parcel, slip));
         }
         let settings = self.settings();
@@ -347,6 +372,16 @@ fn slip_of(parcel: &[ReadyShipment], key: String, from: &Address, slots: &[crate
         from: from.clone(),
         item_names: parcel.iter().flat_map(|r| r.items.iter().cloned()).collect(),
         note: String::new(),
+    }
+}
+
+/// The special services each layout writes (the rest are the carrier's standard parcel).
+fn own_services(format: SlipFormat) -> &'static [&'static str] {
+    match format {
+        SlipFormat::B2 => &["ネコポス", "宅急便コンパクト", "クロネコゆうパケット", "クロネコゆうメール"],
+        SlipFormat::YuPrint => &["ゆうパケット"],
+        SlipFormat::Ehiden => &[],
+        SlipFormat::ClickPost => &["クリックポスト"],
     }
 }
 

@@ -17,5 +17,6 @@ mod masters;
 mod orders;
 mod report;
 mod rules;
+mod shipping;
 mod store;
 mod write_back;

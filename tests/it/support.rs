@@ -130,6 +130,19 @@ impl Shop {
         self.juchu(&["run", "pipelines/demo.yaml"])
     }
 
+    /// Statements run on the store file directly (a test's edit of an order, as if the mall sent it).
+    pub fn sql(&self, statements: &str) {
+        let c = duckdb::Connection::open(self.path("state/juchu.duckdb")).expect("the store opens");
+        c.execute_batch(statements).unwrap_or_else(|e| panic!("{statements}: {e}"));
+    }
+
+    /// Every row of a query, as CSV lines without the header.
+    pub fn query_rows(&self, sql: &str) -> Vec<String> {
+        let out = self.juchu(&["query", "--format", "csv", sql]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout.lines().skip(1).map(str::to_string).collect()
+    }
+
     /// One value of a query, as text.
     pub fn query_one(&self, sql: &str) -> String {
         let out = self.juchu(&["query", "--format", "csv", sql]);
