@@ -17,8 +17,7 @@ use crate::carriers::tracking::{self, TrackingRow};
 use crate::config::diagnostic::{display_path, Diagnostic, Place};
 use crate::config::yaml::Spanned;
 use crate::domain::lang::pick;
-use crate::domain::write_back::Change;
-use crate::store::shipping::{self as ship, FINAL_STATUSES};
+use crate::store::shipping as ship;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,8 +77,10 @@ pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<
         by_key.entry(r.key.as_str()).or_default().push(r);
     }
     let slips = ship::slips_by_key(c)?;
+    let mut taken_numbers = ship::tracking_numbers(c)?;
     let today = now.with_timezone(&crate::domain::time::jst()).date_naive();
     let command = format!("tracking import {}", display_path(path));
+    let mut applies = Vec::new();
     for (key, rows) in by_key {
         let line = rows[0].line;
         let bad = |code: &'static str, ja: String, en: String, help: (&str, &str)| {
@@ -121,19 +122,11 @@ pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<
                 numbers.push(r.tracking_number.clone());
             }
         }
-        let joined = numbers.join(",");
-        if slip.tracking_number.as_deref() == Some(joined.as_str()) {
+        if slip.tracking_number.as_deref() == Some(numbers.join(",").as_str()) {
             out.unchanged += rows.len();
             continue;
         }
-        let mut taken = None;
-        for n in &numbers {
-            if let Some(other) = ship::slip_with_number(c, n)?.filter(|o| o != key) {
-                taken = Some((n.clone(), other));
-                break;
-            }
-        }
-        if let Some((n, other)) = taken {
+        if let Some((n, other)) = numbers.iter().find_map(|n| taken_numbers.get(n).filter(|o| o.as_str() != key).map(|o| (n.clone(), o.clone()))) {
             out.problems.push(bad(
                 "D043",
                 format!("お問い合わせ番号「{n}」はもう送り状「{other}」に付いています"),
@@ -143,13 +136,8 @@ pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<
             continue;
         }
         // A cancelled order on the slip: nothing on it moves; staff decide.
-        let mut cancelled = None;
-        for o in &slip.orders {
-            if ship::status_now(c, o)?.is_some_and(|s| s.starts_with("キャンセル")) {
-                cancelled = Some(o.order_number.clone());
-            }
-        }
-        if let Some(o) = cancelled {
+        if let Some((o, _)) = slip.orders.iter().find(|(_, status)| status.starts_with("キャンセル")) {
+            let o = &o.order_number;
             out.problems.push(bad(
                 "D043",
                 format!("送り状「{key}」の受注 {o} はキャンセルされています"),
@@ -158,20 +146,20 @@ pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<
             ));
             continue;
         }
-        let shipped_on = rows.iter().find_map(|r| r.shipped_on).unwrap_or(today);
-        ship::set_tracking(c, key, &joined, shipped_on, &display_path(path), line, now)?;
-        for o in &slip.orders {
-            // Never backwards: an order already 出荷済 stays so (its write-back still carries the number).
-            let status = ship::status_now(c, o)?.unwrap_or_default();
-            if !FINAL_STATUSES.contains(&status.as_str()) {
-                crate::store::write_back::set_house_status(c, o, "出荷済", by, now, &command)?;
-            }
-            let change = Change::Shipping { carrier: slip.carrier.clone(), tracking_numbers: numbers.clone(), shipped_on };
-            crate::store::write_back::queue(c, o, &change, by, now, &command)?;
-            out.orders += 1;
+        for n in &numbers {
+            taken_numbers.insert(n.clone(), key.to_string());
         }
-        out.slips += 1;
+        applies.push(ship::TrackingApply {
+            slip_key: key.to_string(),
+            carrier: slip.carrier.clone(),
+            shipped_on: rows.iter().find_map(|r| r.shipped_on).unwrap_or(today),
+            numbers,
+            line,
+            orders: slip.orders.iter().map(|(o, _)| o.clone()).collect(),
+        });
     }
+    out.slips = applies.len();
+    out.orders = ship::apply_tracking(c, &applies, &display_path(path), by, now, &command)?;
     ship::record_tracking_import(c, &hash, &display_path(path), &out.format, run_id, out.slips, out.problems.len(), now)?;
     Ok(out)
 }

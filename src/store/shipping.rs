@@ -532,15 +532,6 @@ pub fn record_slips(c: &Connection, slips: &[SlipRecord], run_id: Option<i64>, n
     }
     app.flush()?;
     drop(app);
-    for s in slips {
-        for (k, no) in &s.shipments {
-            c.execute(
-                "UPDATE slips SET superseded_by = ? WHERE superseded_by IS NULL AND slip_key <> ? AND slip_key IN (
-                    SELECT slip_key FROM slip_orders WHERE mall = ? AND shop = ? AND order_number = ? AND shipment_no = ?)",
-                params![s.slip_key, s.slip_key, k.mall, k.shop, k.order_number, no],
-            )?;
-        }
-    }
     let mut app = c.appender("slip_orders")?;
     for s in slips {
         for (k, no) in &s.shipments {
@@ -548,6 +539,23 @@ pub fn record_slips(c: &Connection, slips: &[SlipRecord], run_id: Option<i64>, n
         }
     }
     app.flush()?;
+    drop(app);
+    // Exported again (--again): the older slip of each shipment is superseded by the new one.
+    c.execute_batch("CREATE OR REPLACE TEMP TABLE new_slip_keys (slip_key VARCHAR)")?;
+    let mut app = c.appender("new_slip_keys")?;
+    for s in slips {
+        app.append_row(params![s.slip_key])?;
+    }
+    app.flush()?;
+    drop(app);
+    c.execute_batch(
+        "UPDATE slips SET superseded_by = n.slip_key
+         FROM slip_orders o JOIN slip_orders n ON n.mall = o.mall AND n.shop = o.shop AND n.order_number = o.order_number
+              AND n.shipment_no = o.shipment_no AND n.slip_key <> o.slip_key
+         WHERE slips.slip_key = o.slip_key AND slips.superseded_by IS NULL
+           AND n.slip_key IN (SELECT slip_key FROM new_slip_keys) AND o.slip_key NOT IN (SELECT slip_key FROM new_slip_keys);
+         DROP TABLE new_slip_keys;",
+    )?;
     Ok(())
 }
 
@@ -558,20 +566,26 @@ pub struct SlipForTracking {
     pub carrier: String,
     pub superseded_by: Option<String>,
     pub tracking_number: Option<String>,
-    pub orders: Vec<OrderKey>,
+    /// The orders on it, each with the status it shows now (juchu's, or the mall's through the master).
+    pub orders: Vec<(OrderKey, String)>,
 }
 
-/// Every slip with its orders, by key (tracking import joins on it).
+/// Every slip with its orders, by key (tracking import joins on it), in one read.
 pub fn slips_by_key(c: &Connection) -> Result<HashMap<String, SlipForTracking>> {
     let mut out: HashMap<String, SlipForTracking> = HashMap::new();
     let mut st = c.prepare(
-        "SELECT sl.slip_key, sl.carrier, sl.superseded_by, sl.tracking_number, so.mall, so.shop, so.order_number
-         FROM slips sl JOIN slip_orders so ON so.slip_key = sl.slip_key ORDER BY sl.slip_key, so.mall, so.order_number",
+        "SELECT sl.slip_key, sl.carrier, sl.superseded_by, sl.tracking_number, so.mall, so.shop, so.order_number,
+            coalesce(o.house_status, ms.internal_status, o.mall_status, '')
+         FROM slips sl JOIN slip_orders so ON so.slip_key = sl.slip_key
+         LEFT JOIN orders o ON o.mall = so.mall AND o.shop = so.shop AND o.order_number = so.order_number
+         LEFT JOIN m_order_statuses ms ON ms.mall = o.mall AND ms.code = o.mall_status
+         ORDER BY sl.slip_key, so.mall, so.order_number",
     )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let key: String = r.get(0)?;
         let order = key_of(r, 4)?;
+        let status: String = r.get(7)?;
         let e = out.entry(key.clone()).or_insert_with(|| SlipForTracking {
             slip_key: key,
             carrier: r.get(1).unwrap_or_default(),
@@ -579,25 +593,101 @@ pub fn slips_by_key(c: &Connection) -> Result<HashMap<String, SlipForTracking>> 
             tracking_number: r.get(3).unwrap_or_default(),
             orders: Vec::new(),
         });
-        if !e.orders.contains(&order) {
-            e.orders.push(order);
+        if !e.orders.iter().any(|(o, _)| *o == order) {
+            e.orders.push((order, status));
         }
     }
     Ok(out)
 }
 
-/// The slip that carries a tracking number already, if any.
-pub fn slip_with_number(c: &Connection, number: &str) -> Result<Option<String>> {
-    Ok(c.query_row("SELECT min(slip_key) FROM slips WHERE tracking_number = ?", params![number], |r| r.get(0))?)
+/// Every tracking number on a slip now → the slip.
+pub fn tracking_numbers(c: &Connection) -> Result<HashMap<String, String>> {
+    let mut st = c.prepare("SELECT slip_key, tracking_number FROM slips WHERE tracking_number IS NOT NULL")?;
+    let mut out = HashMap::new();
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (slip, numbers) = row?;
+        for n in numbers.split(',') {
+            out.insert(n.to_string(), slip.clone());
+        }
+    }
+    Ok(out)
 }
 
-/// Sets a slip's tracking number and ship date.
-pub fn set_tracking(c: &Connection, slip_key: &str, number: &str, shipped_on: NaiveDate, file: &str, line: usize, now: DateTime<FixedOffset>) -> Result<()> {
-    c.execute(
-        "UPDATE slips SET tracking_number = ?, shipped_on = ?, tracking_file = ?, tracking_line = ?, tracked_at = ? WHERE slip_key = ?",
-        params![number, shipped_on, file, line as i64, now.naive_local(), slip_key],
+/// A slip's tracking numbers as a carrier's file gave them.
+#[derive(Debug, Clone)]
+pub struct TrackingApply {
+    pub slip_key: String,
+    pub carrier: String,
+    pub numbers: Vec<String>,
+    pub shipped_on: NaiveDate,
+    pub line: usize,
+    pub orders: Vec<OrderKey>,
+}
+
+/// Sets the slips' numbers, moves their orders to 出荷済 (never back from 出荷済 or a cancel; each
+/// move logged) and queues each order's shipping write-back (the same change twice stays one row;
+/// another replaces it and is sent again), set-based: 10,000 numbers are a few statements.
+pub fn apply_tracking(c: &Connection, applies: &[TrackingApply], file: &str, by: &str, now: DateTime<FixedOffset>, command: &str) -> Result<usize> {
+    let now = now.naive_local();
+    c.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE tracking_new (slip_key VARCHAR, carrier VARCHAR, tracking_numbers VARCHAR, shipped_on DATE, line INTEGER);
+         CREATE OR REPLACE TEMP TABLE tracking_orders (slip_key VARCHAR, mall VARCHAR, shop VARCHAR, order_number VARCHAR);",
     )?;
-    Ok(())
+    {
+        let mut app = c.appender("tracking_new")?;
+        for a in applies {
+            app.append_row(params![a.slip_key, a.carrier, a.numbers.join(","), a.shipped_on, a.line as i64])?;
+        }
+        app.flush()?;
+        let mut app = c.appender("tracking_orders")?;
+        for a in applies {
+            for o in &a.orders {
+                app.append_row(params![a.slip_key, o.mall, o.shop, o.order_number])?;
+            }
+        }
+        app.flush()?;
+    }
+    c.execute(
+        "UPDATE slips SET tracking_number = n.tracking_numbers, shipped_on = n.shipped_on, tracking_file = ?, tracking_line = n.line, tracked_at = ?
+         FROM tracking_new n WHERE slips.slip_key = n.slip_key",
+        params![file, now],
+    )?;
+    let finals = FINAL_STATUSES.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    c.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE tracking_moves AS
+         SELECT o.mall, o.shop, o.order_number, coalesce(o.house_status, o.mall_status) AS from_status
+         FROM orders o JOIN (SELECT DISTINCT mall, shop, order_number FROM tracking_orders) t
+           ON t.mall = o.mall AND t.shop = o.shop AND t.order_number = o.order_number
+         LEFT JOIN m_order_statuses ms ON ms.mall = o.mall AND ms.code = o.mall_status
+         WHERE coalesce(o.house_status, ms.internal_status, '') NOT IN ({finals});"
+    ))?;
+    c.execute(
+        "INSERT INTO order_status_log (mall, shop, order_number, from_status, to_status, changed_by, changed_at, command)
+         SELECT mall, shop, order_number, from_status, '出荷済', ?, ?, ? FROM tracking_moves",
+        params![by, now, command],
+    )?;
+    c.execute_batch(
+        "UPDATE orders SET house_status = '出荷済' FROM tracking_moves m
+         WHERE orders.mall = m.mall AND orders.shop = m.shop AND orders.order_number = m.order_number;
+         CREATE OR REPLACE TEMP TABLE outbox_new AS
+         SELECT t.mall, t.shop, t.order_number, n.carrier, n.tracking_numbers, n.shipped_on
+         FROM tracking_orders t JOIN tracking_new n ON n.slip_key = t.slip_key;
+         DELETE FROM write_back_outbox w USING outbox_new n
+         WHERE w.mall = n.mall AND w.shop = n.shop AND w.order_number = n.order_number AND w.action = 'shipping'
+           AND NOT (w.carrier IS NOT DISTINCT FROM n.carrier AND w.tracking_numbers IS NOT DISTINCT FROM n.tracking_numbers
+                    AND w.shipped_on IS NOT DISTINCT FROM n.shipped_on);",
+    )?;
+    c.execute(
+        "INSERT INTO write_back_outbox (mall, shop, order_number, action, status, carrier, tracking_numbers, shipped_on, state, queued_at, queued_by, command)
+         SELECT n.mall, n.shop, n.order_number, 'shipping', NULL, n.carrier, n.tracking_numbers, n.shipped_on, 'queued', ?, ?, ?
+         FROM outbox_new n WHERE NOT EXISTS (SELECT 1 FROM write_back_outbox w
+            WHERE w.mall = n.mall AND w.shop = n.shop AND w.order_number = n.order_number AND w.action = 'shipping')",
+        params![now, by, command],
+    )?;
+    let orders: i64 = c.query_row("SELECT count(*) FROM tracking_orders", [], |r| r.get(0))?;
+    c.execute_batch("DROP TABLE tracking_new; DROP TABLE tracking_orders; DROP TABLE tracking_moves; DROP TABLE outbox_new;")?;
+    Ok(orders as usize)
 }
 
 /// Whether a tracking file (by the hash of its bytes) was imported, and when.
