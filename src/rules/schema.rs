@@ -47,7 +47,8 @@ mod tests {
             "mall, shop, mall_status, ordered_date, ordered_hour, is_gift, ship_to.prefecture, ship_to.region, ship_to.postal_code, \
              orderer.prefecture, mall_payment, items, quantity, temperature, carriers, logistics_companies, goods, option_total, \
              mall_shipping, mall_cod_fee, coupons, points, mall_billing_total, desired_date, desired_time_slot, customer_orders, \
-             customer_total, delivery_method, mall_temperature, postage_included, destinations, logistics_company, carrier, \
+             customer_total, delivery_method, mall_temperature, postage_included, destinations, has_remarks, address_pending, \
+             billing_difference, logistics_company, carrier, \
              carrier_service, payment_method, shipping_fee, cod_fee, payment_fee, preparation_days, sender, customer_rank, remote_island, \
              split, hold"
         );

@@ -57,19 +57,15 @@ pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<
     let file = match tracking::parse(&bytes) {
         Ok(f) => f,
         Err(unknown) => {
-            out.problems.push(Diagnostic::error("D042", unknown.message(lang)).at(place(path, unknown.line.unwrap_or(1))).help(pick(
-                "B2クラウドの「発行済データ」→「CSV出力」、e飛伝の印刷済データ、ゆうプリRの発送履歴を、Excel で開かずにそのまま置いてください",
-                "put B2 Cloud's issued data (CSV output), e-Hiden's printed data or Yu-Print R's shipping history here as downloaded, never opened in Excel",
-            )));
+            out.problems.push(Diagnostic::error("D042", unknown.message(lang)).at(place(path, unknown.line.unwrap_or(1))));
+            // Reported once: the same bytes are not read again on the next poll.
+            ship::record_tracking_import(c, &hash, &display_path(path), "unknown", run_id, 0, 1, now)?;
             return Ok(out);
         }
     };
     out.format = file.format.name(lang).to_string();
     for p in &file.problems {
-        out.problems.push(Diagnostic::error("D041", p.message(lang)).at(place(path, p.line)).help(pick(
-            "その行は取り込んでいません。配送会社のシステムから出し直すか、番号を確かめてください。ほかの行は取り込みました",
-            "that row is not imported: export the file again from the carrier's system or check the number; the other rows are",
-        )));
+        out.problems.push(Diagnostic::error("D041", p.message(lang)).at(place(path, p.line)));
     }
     // Rows by slip: a parcel of several pieces (複数口) brings several numbers under one key.
     let mut by_key: BTreeMap<&str, Vec<&TrackingRow>> = BTreeMap::new();
@@ -171,6 +167,10 @@ pub fn summary(path: &Path, i: &Imported) -> String {
         Some((file, when)) => pick(
             format!("{shown}: {when} に取り込み済みです（{file}）。何も変えていません"),
             format!("{shown}: imported at {when} ({file}); nothing changed"),
+        ),
+        None if i.format.is_empty() => pick(
+            format!("{shown}: 送り状番号のファイルとして読めないため、取り込んでいません"),
+            format!("{shown}: not a tracking file juchu reads; nothing imported"),
         ),
         None => pick(
             format!("{shown}（{}）: 送り状{}件・受注{}件に番号を付けました；変わらず{}行、エラー{}件", i.format, i.slips, i.orders, i.unchanged, i.problems.len()),

@@ -7,7 +7,7 @@ fn the_sample_shop_passes() {
     let shop = Shop::sample();
     let out = shop.juchu(&["check", "pipelines/demo.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("is ok: 10 stages"), "{}", out.stdout);
+    assert!(out.stdout.contains("is ok: 12 stages"), "{}", out.stdout);
     assert!(!shop.path("state").exists(), "check writes nothing");
 }
 

@@ -190,13 +190,13 @@ fn a_run_in_which_nothing_changed_prints_one_line() {
     assert_eq!(quiet.code, 0, "{}", quiet.stderr);
     let lines: Vec<&str> = quiet.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{}", quiet.stdout);
-    assert!(lines[0].starts_with("2026-11-28 10:00 demo: nothing changed (10 stages, "), "{}", lines[0]);
+    assert!(lines[0].starts_with("2026-11-28 10:00 demo: nothing changed (12 stages, "), "{}", lines[0]);
     assert!(lines[0].ends_with(" s)") || lines[0].contains("-v shows them"), "{}", lines[0]);
     assert_eq!(quiet.stderr, "", "the warnings the stages repeat are counted, not printed");
     // In Japanese, by default.
     let ja = shop.juchu_env(&["run", "pipelines/demo.yaml"], &[("JUCHU_LANG", "ja")]);
     assert_eq!(ja.stdout.lines().count(), 1, "{}", ja.stdout);
-    assert!(ja.stdout.starts_with("2026-11-28 10:00 demo: 変化なし（10 ステージ, "), "{}", ja.stdout);
+    assert!(ja.stdout.starts_with("2026-11-28 10:00 demo: 変化なし（12 ステージ, "), "{}", ja.stdout);
     // -v: every stage, as when something changed.
     let verbose = shop.juchu(&["-v", "run", "pipelines/demo.yaml"]);
     assert!(verbose.stdout.contains("unchanged since the last import (12 products, not read again"), "{}", verbose.stdout);
@@ -204,7 +204,7 @@ fn a_run_in_which_nothing_changed_prints_one_line() {
     let json = shop.juchu(&["--log-format", "json", "run", "pipelines/demo.yaml"]);
     assert_eq!(json.stdout.lines().count(), 1, "{}", json.stdout);
     let v: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
-    assert_eq!((v["changed"].as_bool(), v["exit_code"].as_i64(), v["stages"].as_array().map(Vec::len)), (Some(false), Some(0), Some(10)));
+    assert_eq!((v["changed"].as_bool(), v["exit_code"].as_i64(), v["stages"].as_array().map(Vec::len)), (Some(false), Some(0), Some(12)));
     assert!(v["message"].as_str().unwrap().contains("demo: nothing changed"), "{v}");
 }
 

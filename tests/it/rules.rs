@@ -7,7 +7,7 @@ fn the_sample_rules_pass_their_tests_and_write_junit() {
     let shop = Shop::sample();
     let out = shop.juchu(&["test", "--junit", "rules.xml"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("7 rule file(s), 23 test(s): 23 passed, 0 failed"), "{}", out.stdout);
+    assert!(out.stdout.contains("8 rule file(s), 30 test(s): 30 passed, 0 failed"), "{}", out.stdout);
     assert!(out.stdout.contains("✓ rules/shipping_fee.yaml      冷凍はクール代が加わる  (row 8)"), "{}", out.stdout);
     let junit = shop.read("rules.xml");
     assert!(junit.contains("<testsuite name=\"rules/cod_fee.yaml\" tests=\"3\" failures=\"0\">"), "{junit}");

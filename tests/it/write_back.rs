@@ -23,7 +23,8 @@ fn mock_writes(shop: &Shop) -> BTreeMap<(String, String, String), Vec<String>> {
     out
 }
 
-/// Every order of the API malls placed at or after `from` (JST), one per mall at most `per_mall`.
+/// Every order of the API malls placed at or after `from` (JST), one per mall at most `per_mall`;
+/// not held (保留: a held order's shipment waits for its release, `shipping::`).
 fn orders_placed_after(shop: &Shop, from: &str, per_mall: usize) -> Vec<(String, String)> {
     let out = shop.juchu(&[
         "query",
@@ -31,7 +32,8 @@ fn orders_placed_after(shop: &Shop, from: &str, per_mall: usize) -> Vec<(String,
         "csv",
         &format!(
             "SELECT mall, order_number FROM (SELECT mall, order_number, row_number() OVER (PARTITION BY mall ORDER BY ordered_at, order_number) AS n
-             FROM orders WHERE ordered_at >= TIMESTAMP '{from}' AND NOT coalesce(cancelled, false) AND mall IN ('rakuten','yahoo','amazon','aupay','futureshop'))
+             FROM orders WHERE ordered_at >= TIMESTAMP '{from}' AND NOT coalesce(cancelled, false) AND mall IN ('rakuten','yahoo','amazon','aupay','futureshop')
+               AND NOT EXISTS (SELECT 1 FROM order_holds h WHERE h.mall = orders.mall AND h.order_number = orders.order_number AND h.released_at IS NULL))
              WHERE n <= {per_mall} ORDER BY mall, order_number"
         ),
     ]);
