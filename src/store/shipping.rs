@@ -625,7 +625,7 @@ pub struct TrackingApply {
     pub orders: Vec<OrderKey>,
 }
 
-/// Sets the slips' numbers, moves their orders to 出荷済 (never back from 出荷済 or a cancel; each
+/// Sets the slips' numbers, moves the orders whose every slip has its number to 出荷済 (never back from 出荷済 or a cancel; each
 /// move logged) and queues each order's shipping write-back (the same change twice stays one row;
 /// another replaces it and is sent again), set-based: 10,000 numbers are a few statements.
 pub fn apply_tracking(c: &Connection, applies: &[TrackingApply], file: &str, by: &str, now: DateTime<FixedOffset>, command: &str) -> Result<usize> {
@@ -653,12 +653,22 @@ pub fn apply_tracking(c: &Connection, applies: &[TrackingApply], file: &str, by:
          FROM tracking_new n WHERE slips.slip_key = n.slip_key",
         params![file, now],
     )?;
+    // An order ships when every slip it is on has its number (one of several destinations waits
+    // for the others): its write-back carries all of them.
+    c.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE order_done AS
+         SELECT so.mall, so.shop, so.order_number, min(sl.carrier) AS carrier,
+             string_agg(sl.tracking_number, ',' ORDER BY so.shipment_no) AS tracking_numbers, max(sl.shipped_on) AS shipped_on
+         FROM slip_orders so JOIN slips sl ON sl.slip_key = so.slip_key
+         WHERE sl.superseded_by IS NULL AND (so.mall, so.shop, so.order_number) IN (SELECT (mall, shop, order_number) FROM tracking_orders)
+         GROUP BY so.mall, so.shop, so.order_number
+         HAVING count(*) = count(sl.tracking_number);",
+    )?;
     let finals = FINAL_STATUSES.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
     c.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE tracking_moves AS
          SELECT o.mall, o.shop, o.order_number, coalesce(o.house_status, o.mall_status) AS from_status
-         FROM orders o JOIN (SELECT DISTINCT mall, shop, order_number FROM tracking_orders) t
-           ON t.mall = o.mall AND t.shop = o.shop AND t.order_number = o.order_number
+         FROM orders o JOIN order_done t ON t.mall = o.mall AND t.shop = o.shop AND t.order_number = o.order_number
          LEFT JOIN m_order_statuses ms ON ms.mall = o.mall AND ms.code = o.mall_status
          WHERE coalesce(o.house_status, ms.internal_status, '') NOT IN ({finals});"
     ))?;
@@ -670,9 +680,7 @@ pub fn apply_tracking(c: &Connection, applies: &[TrackingApply], file: &str, by:
     c.execute_batch(
         "UPDATE orders SET house_status = '出荷済' FROM tracking_moves m
          WHERE orders.mall = m.mall AND orders.shop = m.shop AND orders.order_number = m.order_number;
-         CREATE OR REPLACE TEMP TABLE outbox_new AS
-         SELECT t.mall, t.shop, t.order_number, n.carrier, n.tracking_numbers, n.shipped_on
-         FROM tracking_orders t JOIN tracking_new n ON n.slip_key = t.slip_key;
+         CREATE OR REPLACE TEMP TABLE outbox_new AS SELECT * FROM order_done;
          DELETE FROM write_back_outbox w USING outbox_new n
          WHERE w.mall = n.mall AND w.shop = n.shop AND w.order_number = n.order_number AND w.action = 'shipping'
            AND NOT (w.carrier IS NOT DISTINCT FROM n.carrier AND w.tracking_numbers IS NOT DISTINCT FROM n.tracking_numbers
@@ -685,8 +693,8 @@ pub fn apply_tracking(c: &Connection, applies: &[TrackingApply], file: &str, by:
             WHERE w.mall = n.mall AND w.shop = n.shop AND w.order_number = n.order_number AND w.action = 'shipping')",
         params![now, by, command],
     )?;
-    let orders: i64 = c.query_row("SELECT count(*) FROM tracking_orders", [], |r| r.get(0))?;
-    c.execute_batch("DROP TABLE tracking_new; DROP TABLE tracking_orders; DROP TABLE tracking_moves; DROP TABLE outbox_new;")?;
+    let orders: i64 = c.query_row("SELECT count(*) FROM order_done", [], |r| r.get(0))?;
+    c.execute_batch("DROP TABLE tracking_new; DROP TABLE tracking_orders; DROP TABLE order_done; DROP TABLE tracking_moves; DROP TABLE outbox_new;")?;
     Ok(orders as usize)
 }
 
