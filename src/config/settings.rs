@@ -194,6 +194,10 @@ pub struct MallSettings {
     /// The order mails the mall sends itself (`order_confirmation`, …): send_mail leaves them out.
     #[serde(default)]
     pub mall_sends_own_mail: Vec<String>,
+    /// 保留 at the mall too (Yahoo 3 保留, au PAY 保留): a held order's status is written back as
+    /// 保留 through the outbox, and its status before once released.
+    #[serde(default)]
+    pub hold_at_mall: bool,
     /// 受注連動開始日時 (S12), RFC 3339 with offset; must not be in the past when set.
     #[serde(default)]
     pub linkage_starts_at: Option<Spanned<String>>,

@@ -142,6 +142,7 @@ impl Stage for ExportSlipsConfig {
     fn run(&self, cx: &RunContext<'_>) -> Result<StageOutcome, StageError> {
         let folder = cx.resolve(&self.folder.value);
         std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
+        let started = std::time::Instant::now();
         let recovered = finish_renames(&cx.store.conn, &folder)?;
         let today = cx.now.with_timezone(&crate::domain::time::jst()).date_naive();
         let ready = ship::whole_groups(&cx.store.conn, ship::ready_shipments(&cx.store.conn, today, cx.again)?)?;
@@ -150,6 +151,7 @@ impl Stage for ExportSlipsConfig {
             out.message = pick("出荷できる受注はありません（保留・同梱の判断待ち・出荷予定日が先の受注は出しません）", "no shipment is ready (held orders, 同梱 proposals and later ship dates wait)").into();
             return Ok(out);
         }
+        log::debug!("export_slips: {} shipments ready at {} ms", ready.len(), started.elapsed().as_millis());
         let masters = cx.store.read_masters()?;
         let parcels = parcels(ready);
         // Per layout, the parcels and their slips.
@@ -256,6 +258,7 @@ impl Stage for ExportSlipsConfig {
                 )),
             );
         }
+        log::debug!("export_slips: files written at {} ms", started.elapsed().as_millis());
         let command = if cx.again { "slips export --again" } else { "slips export" };
         let tx = cx.store.conn.unchecked_transaction().map_err(anyhow::Error::from)?;
         ship::record_slips(&tx, &records, Some(cx.run_id), cx.now, command)?;
@@ -264,6 +267,7 @@ impl Stage for ExportSlipsConfig {
             std::fs::rename(tmp, file).with_context(|| format!("renaming {} to {}", tmp.display(), file.display()))?;
         }
         tx.commit().map_err(anyhow::Error::from)?;
+        log::debug!("export_slips: recorded and committed at {} ms", started.elapsed().as_millis());
         out.rows_out = records.iter().map(|r| r.shipments.len() as u64).sum();
         out.rows_new = records.len() as u64;
         if recovered > 0 {

@@ -55,6 +55,8 @@ pub struct MallTally {
     pub overwritten: usize,
     /// Shipments of held orders (保留), left queued.
     pub held: usize,
+    /// 保留 and 保留解除 queued for the mall (hold_at_mall).
+    pub holds_mirrored: usize,
     /// Shadow plan rows new or gone since the last run's plan.
     pub plan_changed: usize,
 }
@@ -101,6 +103,13 @@ impl WriteBackConfig {
         }
         let starts = store.linkage_starts()?;
         let mut pass = Pass::default();
+        // 保留 at the mall: holds placed or released since the last run go in the outbox first.
+        if !dry_run {
+            for mall in cx.settings.malls.iter().filter(|(_, m)| m.hold_at_mall).map(|(n, _)| n) {
+                let (held, released) = crate::store::shipping::mirror_holds(conn, mall, "juchu", now)?;
+                pass.tallies.entry(mall.clone()).or_default().holds_mirrored += held + released;
+            }
+        }
         let pending = outbox::outbox(conn, &["queued", "sending"], None)?;
         // The usual cron poll: nothing queued, no mall linked, no plan left to clear.
         if pending.is_empty() && starts.is_empty() && outbox::plan(conn)?.is_empty() {
@@ -431,6 +440,13 @@ impl Stage for WriteBackConfig {
             outcome.failed += (t.failed + t.dead) as u64;
             if t.shadow > 0 {
                 parts.push(pick(format!("{mall}: シャドー {} 件（送信なし）", t.shadow), format!("{mall}: shadow {} (nothing sent)", t.shadow)));
+            }
+            if t.holds_mirrored > 0 {
+                parts.push(pick(
+                    format!("{mall}: 保留・保留解除 {} 件をモールのステータスとして送信箱に入れました", t.holds_mirrored),
+                    format!("{mall}: {} hold(s) and release(s) queued as the mall's status", t.holds_mirrored),
+                ));
+                outcome.rows_changed += t.holds_mirrored as u64;
             }
             if t.held > 0 {
                 parts.push(pick(

@@ -685,6 +685,15 @@ CREATE TABLE order_holds (
     release_command VARCHAR,
     PRIMARY KEY (mall, shop, order_number, source, reason)
 );
+-- 保留 mirrored to the mall (hold_at_mall): the status the order had, written back on release.
+CREATE TABLE hold_mirrors (
+    mall VARCHAR NOT NULL,
+    shop VARCHAR NOT NULL,
+    order_number VARCHAR NOT NULL,
+    status_before VARCHAR NOT NULL,     -- 社内ステータス before the hold
+    mirrored_at TIMESTAMP NOT NULL,     -- JST
+    PRIMARY KEY (mall, shop, order_number)
+);
 -- 出荷OK: staff accepted an order whose checks failed, for its enrichment as it was then.
 CREATE TABLE order_acceptances (
     mall VARCHAR NOT NULL,

@@ -159,6 +159,41 @@ pub fn release(c: &Connection, key: &OrderKey, reason: Option<&str>, by: &str, n
     )?)
 }
 
+/// 保留 at the mall (`hold_at_mall`): queues the status 保留 for each order of `mall` held now and
+/// not mirrored yet, and its status before for each mirrored one no longer held. Returns (held, released).
+pub fn mirror_holds(c: &Connection, mall: &str, by: &str, now: DateTime<FixedOffset>) -> Result<(usize, usize)> {
+    use crate::domain::write_back::Change;
+    let keys = |sql: &str| -> Result<Vec<(OrderKey, String)>> {
+        let mut st = c.prepare(sql)?;
+        let rows = st.query_map(params![mall], |r| Ok((key_of(r, 0)?, r.get::<_, String>(3)?)))?;
+        Ok(rows.collect::<duckdb::Result<_>>()?)
+    };
+    let to_hold = keys(
+        "SELECT DISTINCT o.mall, o.shop, o.order_number, coalesce(o.house_status, ms.internal_status, o.mall_status)
+         FROM order_holds h JOIN orders o ON o.mall = h.mall AND o.shop = h.shop AND o.order_number = h.order_number
+         LEFT JOIN m_order_statuses ms ON ms.mall = o.mall AND ms.code = o.mall_status
+         WHERE h.released_at IS NULL AND o.mall = ?
+           AND NOT EXISTS (SELECT 1 FROM hold_mirrors m WHERE m.mall = o.mall AND m.shop = o.shop AND m.order_number = o.order_number)",
+    )?;
+    let to_release = keys(
+        "SELECT m.mall, m.shop, m.order_number, m.status_before FROM hold_mirrors m
+         WHERE m.mall = ? AND NOT EXISTS (SELECT 1 FROM order_holds h WHERE h.mall = m.mall AND h.shop = m.shop
+            AND h.order_number = m.order_number AND h.released_at IS NULL)",
+    )?;
+    for (k, before) in &to_hold {
+        c.execute(
+            "INSERT INTO hold_mirrors VALUES (?, ?, ?, ?, ?)",
+            params![k.mall, k.shop, k.order_number, before, now.naive_local()],
+        )?;
+        super::write_back::queue(c, k, &Change::Status { status: "保留".into() }, by, now, "保留（hold_at_mall）")?;
+    }
+    for (k, before) in &to_release {
+        c.execute("DELETE FROM hold_mirrors WHERE mall = ? AND shop = ? AND order_number = ?", params![k.mall, k.shop, k.order_number])?;
+        super::write_back::queue(c, k, &Change::Status { status: before.clone() }, by, now, "保留解除（hold_at_mall）")?;
+    }
+    Ok((to_hold.len(), to_release.len()))
+}
+
 // ---------------------------------------------------------------------------------------------
 // 出荷OK (an order whose checks failed, accepted as it is)
 

@@ -338,3 +338,29 @@ fn a_merged_pair_makes_one_slip_and_two_write_backs_with_one_tracking_number() {
         assert!(w[0].1.contains(&numbers[0]), "{o}: {w:?}");
     }
 }
+
+#[test]
+fn with_hold_at_mall_a_hold_and_its_release_reach_yahoo_as_its_status() {
+    let shop = Shop::sample();
+    shop.edit("shop.yaml", "    # hold_at_mall: true", "    hold_at_mall: true");
+    let out = shop.run_demo();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let moved = shop.juchu(&["orders", "move-status", "--to", "処理済", "--imported-before", "2026-11-28T10:01", "--yes"]);
+    assert_eq!(moved.code, 0, "{}", moved.stderr);
+    assert_eq!(shop.juchu(&["linkage", "enable", DEMO, "--mall", "yahoo", "--start", "2026-11-28T10:30"]).code, 0);
+    assert_eq!(at(&shop, FETCHED_AT, &["run", DEMO]).code, 0);
+    let (order, _) = ready_yahoo(&shop).into_iter().next().expect("a Yahoo order placed after the start");
+    assert_eq!(shop.juchu(&["orders", "hold", &order, "--mall", "yahoo", "--reason", "在庫確認中"]).code, 0);
+    let wb = at(&shop, "2026-11-28T16:33:00+09:00", &["-v", "write-back", DEMO]);
+    assert_eq!(wb.code, 0, "{}\n{}", wb.stdout, wb.stderr);
+    assert!(wb.stdout.contains("hold(s) and release(s) queued as the mall's status"), "{}", wb.stdout);
+    let writes = mock_writes(&shop, &order);
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(writes[0].0 == "orderStatusChange" && writes[0].1.contains("<OrderStatus>3</OrderStatus>"), "保留 = 3: {writes:?}");
+    assert_eq!(shop.juchu(&["orders", "release", &order, "--mall", "yahoo"]).code, 0);
+    let wb = at(&shop, "2026-11-28T16:36:00+09:00", &["write-back", DEMO]);
+    assert_eq!(wb.code, 0, "{}\n{}", wb.stdout, wb.stderr);
+    let writes = mock_writes(&shop, &order);
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(writes[1].1.contains("<OrderStatus>2</OrderStatus>"), "back to 2 処理中: {writes:?}");
+}
