@@ -129,7 +129,8 @@ pub fn orders(command: Orders, opts: &RunOptions) -> ExitStatus {
             };
             let tracking_numbers: Vec<String> =
                 tracking.iter().map(|t| crate::domain::text::to_half_width(t.trim())).filter(|t| !t.is_empty()).collect();
-            let change = |_: &OrderKey| vec![Change::Shipping { carrier: carrier.clone(), tracking_numbers: tracking_numbers.clone(), shipped_on }];
+            let change =
+                |_: &OrderKey| vec![Change::Shipping { carrier: carrier.clone(), tracking_numbers: tracking_numbers.clone(), shipped_on }];
             let command = format!("orders ship --carrier {carrier} --tracking {} --shipped-on {shipped_on}", tracking_numbers.join(","));
             change_orders(&order_numbers, mall.as_deref(), &status, change, &command, opts)
         }
@@ -177,8 +178,14 @@ fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hol
         };
         let line = if hold {
             match crate::store::shipping::hold(&tx, &key, reason.unwrap_or_default(), &by, now) {
-                Ok(true) => pick(format!("  {} {}: 保留にしました（{}）", key.mall, key.order_number, reason.unwrap_or_default()), format!("  {} {}: held ({})", key.mall, key.order_number, reason.unwrap_or_default())),
-                Ok(false) => pick(format!("  {} {}: 同じ理由でもう保留中です", key.mall, key.order_number), format!("  {} {}: already held for that reason", key.mall, key.order_number)),
+                Ok(true) => pick(
+                    format!("  {} {}: 保留にしました（{}）", key.mall, key.order_number, reason.unwrap_or_default()),
+                    format!("  {} {}: held ({})", key.mall, key.order_number, reason.unwrap_or_default()),
+                ),
+                Ok(false) => pick(
+                    format!("  {} {}: 同じ理由でもう保留中です", key.mall, key.order_number),
+                    format!("  {} {}: already held for that reason", key.mall, key.order_number),
+                ),
                 Err(e) => return internal(e),
             }
         } else {
@@ -187,8 +194,14 @@ fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hol
                 None => command.to_string(),
             };
             match crate::store::shipping::release(&tx, &key, reason, &by, now, &full) {
-                Ok(0) => pick(format!("  {} {}: 保留されていません", key.mall, key.order_number), format!("  {} {}: not held", key.mall, key.order_number)),
-                Ok(n) => pick(format!("  {} {}: 保留を解除しました（理由 {n} 件）", key.mall, key.order_number), format!("  {} {}: released ({n} reason(s))", key.mall, key.order_number)),
+                Ok(0) => pick(
+                    format!("  {} {}: 保留されていません", key.mall, key.order_number),
+                    format!("  {} {}: not held", key.mall, key.order_number),
+                ),
+                Ok(n) => pick(
+                    format!("  {} {}: 保留を解除しました（理由 {n} 件）", key.mall, key.order_number),
+                    format!("  {} {}: released ({n} reason(s))", key.mall, key.order_number),
+                ),
                 Err(e) => return internal(e),
             }
         };
@@ -199,7 +212,13 @@ fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hol
         for p in &problems {
             eprintln!("error: {p}");
         }
-        eprintln!("  help: {}", pick("何も変えていません。受注番号を確かめてもう一度実行してください", "nothing changed; check the order numbers and run again"));
+        eprintln!(
+            "  help: {}",
+            pick(
+                "何も変えていません。受注番号を確かめてもう一度実行してください",
+                "nothing changed; check the order numbers and run again"
+            )
+        );
         return ExitStatus::Config;
     }
     if let Err(e) = tx.commit() {
@@ -209,7 +228,10 @@ fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hol
         println!("{l}");
     }
     if !hold {
-        println!("{}", pick("次の実行からメール・送り状・発送連絡の対象になります", "the next run mails, exports and reports them as usual"));
+        println!(
+            "{}",
+            pick("次の実行からメール・送り状・発送連絡の対象になります", "the next run mails, exports and reports them as usual")
+        );
     }
     ExitStatus::Success
 }
@@ -293,10 +315,12 @@ fn change_orders(
                     Ok(mc) => line.push_str(&format!("\n      → {} {}", malls::call_for(kind, &change), mc.request_text())),
                     Err(e) => {
                         unmapped.push(
-                            crate::config::diagnostic::Diagnostic::error("W001", format!("{} {}: {e}", key.mall, key.order_number)).help(pick(
-                                "マスタを直して load_masters を実行（juchu run）してから、もう一度このコマンドを実行してください",
-                                "fix the masters, load them (juchu run), then run this command again",
-                            )),
+                            crate::config::diagnostic::Diagnostic::error("W001", format!("{} {}: {e}", key.mall, key.order_number)).help(
+                                pick(
+                                    "マスタを直して load_masters を実行（juchu run）してから、もう一度このコマンドを実行してください",
+                                    "fix the masters, load them (juchu run), then run this command again",
+                                ),
+                            ),
                         );
                         continue;
                     }
@@ -304,7 +328,9 @@ fn change_orders(
             }
             match wb_store::queue(&tx, &key, &change, &by, now, command) {
                 Ok(Queued::Same) => line.push_str(&pick("（同じ変更が送信箱にあります）", " (the same change is queued already)")),
-                Ok(Queued::Replaced) => line.push_str(&pick("（送信箱の前の変更を置き換えました）", " (replaced the change queued before)")),
+                Ok(Queued::Replaced) => {
+                    line.push_str(&pick("（送信箱の前の変更を置き換えました）", " (replaced the change queued before)"))
+                }
                 Ok(Queued::New) => {}
                 Err(e) => return internal(e),
             }

@@ -530,7 +530,12 @@ fn check_carrier_codes(m: &Masters, out: &mut Vec<Finding>) {
                 "M012",
                 super::lang::pick(
                     format!("配送会社コードの配送会社「{}」（モール {}）が配送会社シートにありません", cc.carrier, cc.mall),
-                    format!("carrier `{}` (mall {}) of the sheet {} is not in the carrier master", cc.carrier, cc.mall, sheet::CARRIER_CODES),
+                    format!(
+                        "carrier `{}` (mall {}) of the sheet {} is not in the carrier master",
+                        cc.carrier,
+                        cc.mall,
+                        sheet::CARRIER_CODES
+                    ),
                 ),
                 cell(&cc.origin, "配送会社"),
                 super::lang::pick(

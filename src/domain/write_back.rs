@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::lang::pick;
 use super::mall::MallKind;
-use super::masters::{sheet, CarrierCode, Masters, Origin, OrderStatus};
+use super::masters::{sheet, CarrierCode, Masters, OrderStatus, Origin};
 
 /// What one outbox row asks the mall to hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +67,7 @@ fn file_name(path: &str) -> String {
 
 /// The sheet as staff find it when there is no row to point at.
 fn sheet_ref(masters: &Masters, name: &str) -> String {
-    let file = masters
-        .sheets
-        .get(name)
-        .map(|s| file_name(&s.file))
-        .unwrap_or_else(|| "masters.xlsx".into());
+    let file = masters.sheets.get(name).map(|s| file_name(&s.file)).unwrap_or_else(|| "masters.xlsx".into());
     format!("{file}!{name}")
 }
 
@@ -163,7 +159,11 @@ pub fn compare(change: &MallChange, mall_status: &str, mall_tracking: &[String])
     match change {
         MallChange::Status { code, .. } => (format!("ステータス={mall_status}"), mall_status != code),
         MallChange::Shipping { tracking_numbers, .. } => {
-            let shown = if mall_tracking.is_empty() { "伝票番号なし".to_string() } else { format!("伝票番号={}", mall_tracking.join(",")) };
+            let shown = if mall_tracking.is_empty() {
+                "伝票番号なし".to_string()
+            } else {
+                format!("伝票番号={}", mall_tracking.join(","))
+            };
             let has = |n: &String| mall_tracking.iter().any(|t| t == n || t.ends_with(&format!(":{n}")));
             (shown, !tracking_numbers.iter().all(has) || (tracking_numbers.is_empty() && !mall_tracking.is_empty()))
         }
@@ -190,16 +190,26 @@ mod tests {
         let o = |sheet: &str, row| Origin { file: "/shop/masters/masters.xlsx".into(), sheet: sheet.into(), row };
         m.sheets.insert(
             sheet::ORDER_STATUSES.into(),
-            SheetSource { file: "/shop/masters/masters.xlsx".into(), headers: vec!["モール".into(), "ステータスコード".into(), "ステータス名".into(), "社内ステータス".into()] },
+            SheetSource {
+                file: "/shop/masters/masters.xlsx".into(),
+                headers: vec!["モール".into(), "ステータスコード".into(), "ステータス名".into(), "社内ステータス".into()],
+            },
         );
         m.sheets.insert(
             sheet::CARRIER_CODES.into(),
-            SheetSource { file: "/shop/masters/masters.xlsx".into(), headers: vec!["モール".into(), "配送会社".into(), "配送会社コード".into()] },
+            SheetSource {
+                file: "/shop/masters/masters.xlsx".into(),
+                headers: vec!["モール".into(), "配送会社".into(), "配送会社コード".into()],
+            },
         );
-        for (row, (mall, code, name, internal)) in
-            [("yahoo", "2", "処理中", "処理中"), ("yahoo", "5", "完了", "出荷済"), ("aupay", "発送前入金待ち", "発送前入金待ち", "入金待ち"), ("aupay", "与信待ち", "与信待ち", "入金待ち")]
-                .into_iter()
-                .enumerate()
+        for (row, (mall, code, name, internal)) in [
+            ("yahoo", "2", "処理中", "処理中"),
+            ("yahoo", "5", "完了", "出荷済"),
+            ("aupay", "発送前入金待ち", "発送前入金待ち", "入金待ち"),
+            ("aupay", "与信待ち", "与信待ち", "入金待ち"),
+        ]
+        .into_iter()
+        .enumerate()
         {
             m.order_statuses.push(OrderStatus {
                 mall: mall.into(),
@@ -209,7 +219,12 @@ mod tests {
                 origin: o(sheet::ORDER_STATUSES, row + 2),
             });
         }
-        m.carrier_codes.push(CarrierCode { mall: "rakuten".into(), carrier: "ヤマト運輸".into(), code: "1099".into(), origin: o(sheet::CARRIER_CODES, 2) });
+        m.carrier_codes.push(CarrierCode {
+            mall: "rakuten".into(),
+            carrier: "ヤマト運輸".into(),
+            code: "1099".into(),
+            origin: o(sheet::CARRIER_CODES, 2),
+        });
         m
     }
 
@@ -226,7 +241,11 @@ mod tests {
     #[test]
     fn a_code_the_mall_does_not_take_names_the_master_cell() {
         let m = masters();
-        let change = Change::Shipping { carrier: "ヤマト運輸".into(), tracking_numbers: vec!["1".into()], shipped_on: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap() };
+        let change = Change::Shipping {
+            carrier: "ヤマト運輸".into(),
+            tracking_numbers: vec!["1".into()],
+            shipped_on: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+        };
         let e = to_mall_change(&m, "rakuten", &change, |_| Ok(()), |c| Err(format!("「{c}」はありません"))).unwrap_err();
         assert_eq!(e, "masters.xlsx!配送会社コード!C2: 「1099」はありません");
         let e = to_mall_change(&m, "yahoo", &change, |_| Ok(()), |_| Ok(())).unwrap_err();

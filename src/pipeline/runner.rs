@@ -396,7 +396,18 @@ pub fn preview(path: &Path, stage_id: &str, limit: usize, opts: &RunOptions) -> 
             ),
         })?;
     let env = StageEnv::new(&pipeline, &stage.spec);
-    let cx = RunContext { env, settings: &settings, store: &store, now, run_id: 0, mock: None, replay: false, dry_run: true, retry_dead: false, again: false };
+    let cx = RunContext {
+        env,
+        settings: &settings,
+        store: &store,
+        now,
+        run_id: 0,
+        mock: None,
+        replay: false,
+        dry_run: true,
+        retry_dead: false,
+        again: false,
+    };
     stage.stage.preview(&cx, limit).map_err(|e| match e {
         StageError::Input(d) => config(d),
         StageError::Internal(e) => internal(Diagnostic::error("S001", format!("{e:#}"))),

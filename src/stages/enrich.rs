@@ -757,7 +757,8 @@ fn write_row(
 /// The hold rows an order matched, one `row<TAB>reason` line each (`order_holds` is made from it).
 fn holds_text(holds: &[(String, String)]) -> Option<String> {
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-    (!holds.is_empty()).then(|| holds.iter().map(|(row, reason)| format!("{}\t{}", clean(row), clean(reason))).collect::<Vec<_>>().join("\n"))
+    (!holds.is_empty())
+        .then(|| holds.iter().map(|(row, reason)| format!("{}\t{}", clean(row), clean(reason))).collect::<Vec<_>>().join("\n"))
 }
 
 /// The check reasons, each text once (`check_reasons`): those the store holds, and the ids the next

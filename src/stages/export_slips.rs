@@ -88,7 +88,7 @@ impl ExportSlipsConfig {
 
     /// The layout a shipment's slip goes in: クリックポスト by service, else its carrier's.
     fn format_for(&self, r: &ReadyShipment) -> Option<SlipFormat> {
-        if self.click_post.iter().any(|s| *s == r.service) {
+        if self.click_post.contains(&r.service) {
             return Some(SlipFormat::ClickPost);
         }
         self.carriers.get(&r.carrier).and_then(|c| SlipFormat::parse(&c.format.value))
@@ -148,14 +148,17 @@ impl Stage for ExportSlipsConfig {
         let ready = ship::whole_groups(&cx.store.conn, ship::ready_shipments(&cx.store.conn, today, cx.again)?)?;
         let mut out = StageOutcome { rows_in: ready.len() as u64, ..Default::default() };
         if ready.is_empty() {
-            out.message = pick("出荷できる受注はありません（保留・同梱の判断待ち・出荷予定日が先の受注は出しません）", "no shipment is ready (held orders, 同梱 proposals and later ship dates wait)").into();
+            out.message = pick(
+                "出荷できる受注はありません（保留・同梱の判断待ち・出荷予定日が先の受注は出しません）",
+                "no shipment is ready (held orders, 同梱 proposals and later ship dates wait)",
+            );
             return Ok(out);
         }
         log::debug!("export_slips: {} shipments ready at {} ms", ready.len(), started.elapsed().as_millis());
         let masters = cx.store.read_masters()?;
         let parcels = parcels(ready);
         // Per layout, the parcels and their slips.
-        let mut by_format: BTreeMap<&'static str, (SlipFormat, Vec<(Vec<ReadyShipment>, Slip)>)> = BTreeMap::new();
+        let mut by_format: BTreeMap<&'static str, (SlipFormat, Vec<Parcel>)> = BTreeMap::new();
         let mut no_format: BTreeMap<String, usize> = BTreeMap::new();
         let keys = ship::next_slip_keys(&cx.store.conn, parcels.len())?;
         let sender = &cx.settings.shop.sender;
@@ -231,7 +234,12 @@ impl Stage for ExportSlipsConfig {
                         shipments: parcel.iter().map(|r| (r.key.clone(), r.shipment_no)).collect(),
                     });
                 }
-                parts.push(format!("{} {}: {}", format.label(), pick(format!("{}件", f.keys.len()), format!("{} slip(s)", f.keys.len())), crate::config::diagnostic::display_path(&file)));
+                parts.push(format!(
+                    "{} {}: {}",
+                    format.label(),
+                    pick(format!("{}件", f.keys.len()), format!("{} slip(s)", f.keys.len())),
+                    crate::config::diagnostic::display_path(&file)
+                ));
             }
             if *format == SlipFormat::YuPrint && !files.files.is_empty() {
                 // The layout staff register once in ゆうプリR (外部データ取込 → レイアウト登録).
@@ -271,10 +279,13 @@ impl Stage for ExportSlipsConfig {
         out.rows_out = records.iter().map(|r| r.shipments.len() as u64).sum();
         out.rows_new = records.len() as u64;
         if recovered > 0 {
-            parts.push(pick(format!("前回の書き出しのファイル {recovered} 個を仕上げました"), format!("finished {recovered} file(s) of the last export")));
+            parts.push(pick(
+                format!("前回の書き出しのファイル {recovered} 個を仕上げました"),
+                format!("finished {recovered} file(s) of the last export"),
+            ));
         }
         out.message = if parts.is_empty() {
-            pick("書き出せる送り状はありません（エラー参照）", "no slip could be written (see the errors)").into()
+            pick("書き出せる送り状はありません（エラー参照）", "no slip could be written (see the errors)")
         } else {
             parts.join("; ")
         };
@@ -303,6 +314,9 @@ impl Stage for ExportSlipsConfig {
         Ok(Preview { table: "slips".into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows, total: ready.len() })
     }
 }
+
+/// A parcel's shipments and its slip.
+type Parcel = (Vec<ReadyShipment>, Slip);
 
 /// Shipments as parcels: an accepted 同梱 group is one parcel, every other shipment its own.
 fn parcels(ready: Vec<ReadyShipment>) -> Vec<Vec<ReadyShipment>> {
@@ -395,7 +409,9 @@ fn own_services(format: SlipFormat) -> &'static [&'static str] {
 /// by the layout.
 fn own_service(service: &str) -> String {
     match service {
-        "宅急便" | "宅配便" | "クール宅急便" | "飛脚宅配便" | "飛脚クール便" | "ゆうパック" | "チルドゆうパック" => String::new(),
+        "宅急便" | "宅配便" | "クール宅急便" | "飛脚宅配便" | "飛脚クール便" | "ゆうパック" | "チルドゆうパック" => {
+            String::new()
+        }
         other => other.to_string(),
     }
 }
@@ -423,7 +439,8 @@ fn finish_renames(conn: &duckdb::Connection, folder: &Path) -> anyhow::Result<us
         let name = e.file_name().to_string_lossy().into_owned();
         let Some(real) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else { continue };
         let file = folder.join(real);
-        let known: i64 = conn.query_row("SELECT count(*) FROM slips WHERE file = ?", duckdb::params![file.display().to_string()], |r| r.get(0))?;
+        let known: i64 =
+            conn.query_row("SELECT count(*) FROM slips WHERE file = ?", duckdb::params![file.display().to_string()], |r| r.get(0))?;
         if known > 0 && !file.exists() {
             std::fs::rename(e.path(), &file)?;
             done += 1;

@@ -237,8 +237,14 @@ impl Stage for ImportProductsConfig {
                     rows_in: count as u64,
                     rows_unchanged: count as u64,
                     message: pick(
-                        format!("{}: 前回の取り込みから変わっていません（商品{count}件、読み直していません{warned}）", display_path(&cx.resolve(&self.items.value))),
-                        format!("{}: unchanged since the last import ({count} products, not read again{warned})", display_path(&cx.resolve(&self.items.value))),
+                        format!(
+                            "{}: 前回の取り込みから変わっていません（商品{count}件、読み直していません{warned}）",
+                            display_path(&cx.resolve(&self.items.value))
+                        ),
+                        format!(
+                            "{}: unchanged since the last import ({count} products, not read again{warned})",
+                            display_path(&cx.resolve(&self.items.value))
+                        ),
                     ),
                     ..Default::default()
                 });

@@ -45,7 +45,13 @@ fn place(path: &Path, line: usize) -> Place {
 }
 
 /// Imports one tracking file in one transaction (a `Connection` the caller commits).
-pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<FixedOffset>, run_id: Option<i64>) -> anyhow::Result<Imported> {
+pub fn import_file(
+    c: &duckdb::Connection,
+    path: &Path,
+    by: &str,
+    now: DateTime<FixedOffset>,
+    run_id: Option<i64>,
+) -> anyhow::Result<Imported> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let hash = ship::file_hash(&bytes);
     let mut out = Imported::default();
@@ -122,12 +128,17 @@ pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<
             out.unchanged += rows.len();
             continue;
         }
-        if let Some((n, other)) = numbers.iter().find_map(|n| taken_numbers.get(n).filter(|o| o.as_str() != key).map(|o| (n.clone(), o.clone()))) {
+        if let Some((n, other)) =
+            numbers.iter().find_map(|n| taken_numbers.get(n).filter(|o| o.as_str() != key).map(|o| (n.clone(), o.clone())))
+        {
             out.problems.push(bad(
                 "D043",
                 format!("お問い合わせ番号「{n}」はもう送り状「{other}」に付いています"),
                 format!("tracking number `{n}` is already on slip `{other}`"),
-                ("同じ番号が二つの荷物に付くことはありません。ファイルの行と送り状を確かめてください", "one number never goes on two parcels: check the row and the slips"),
+                (
+                    "同じ番号が二つの荷物に付くことはありません。ファイルの行と送り状を確かめてください",
+                    "one number never goes on two parcels: check the row and the slips",
+                ),
             ));
             continue;
         }
@@ -138,7 +149,10 @@ pub fn import_file(c: &duckdb::Connection, path: &Path, by: &str, now: DateTime<
                 "D043",
                 format!("送り状「{key}」の受注 {o} はキャンセルされています"),
                 format!("order {o} on slip `{key}` is cancelled"),
-                ("荷物を止めるか、モールで受注を確かめてください（番号は取り込んでいません）", "stop the parcel or check the order at the mall (the number is not imported)"),
+                (
+                    "荷物を止めるか、モールで受注を確かめてください（番号は取り込んでいません）",
+                    "stop the parcel or check the order at the mall (the number is not imported)",
+                ),
             ));
             continue;
         }
@@ -173,8 +187,22 @@ pub fn summary(path: &Path, i: &Imported) -> String {
             format!("{shown}: not a tracking file juchu reads; nothing imported"),
         ),
         None => pick(
-            format!("{shown}（{}）: 送り状{}件・受注{}件に番号を付けました；変わらず{}行、エラー{}件", i.format, i.slips, i.orders, i.unchanged, i.problems.len()),
-            format!("{shown} ({}): {} slip(s), {} order(s) given their number; {} row(s) unchanged, {} error(s)", i.format, i.slips, i.orders, i.unchanged, i.problems.len()),
+            format!(
+                "{shown}（{}）: 送り状{}件・受注{}件に番号を付けました；変わらず{}行、エラー{}件",
+                i.format,
+                i.slips,
+                i.orders,
+                i.unchanged,
+                i.problems.len()
+            ),
+            format!(
+                "{shown} ({}): {} slip(s), {} order(s) given their number; {} row(s) unchanged, {} error(s)",
+                i.format,
+                i.slips,
+                i.orders,
+                i.unchanged,
+                i.problems.len()
+            ),
         ),
     }
 }

@@ -102,7 +102,8 @@ impl Stage for ReportConfig {
         let written = if unchanged {
             Written { orders: 0, items: 0, errors: 0, kept: true, beside: None }
         } else {
-            let w = write_workbook(cx, &path, &scope, &business_date, self.mails, write_back_changed).with_context(|| format!("writing {}", path.display()))?;
+            let w = write_workbook(cx, &path, &scope, &business_date, self.mails, write_back_changed)
+                .with_context(|| format!("writing {}", path.display()))?;
             cx.store.conn.execute(
                 "INSERT INTO shop_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 duckdb::params![digest_key, digest],
@@ -770,7 +771,11 @@ fn write_workbook(
         text(ws, &mut write_back, row, 4, r.call.as_deref().unwrap_or(""), &f.text)?;
         text(ws, &mut write_back, row, 5, r.request.as_deref().unwrap_or(""), &f.text)?;
         ws.write_number_with_format(row, 6, r.attempts as f64, &f.number)?;
-        let note = r.last_error.clone().or_else(|| r.outcome.clone().filter(|o| !matches!(o.as_str(), "changed" | "already_set"))).unwrap_or_default();
+        let note = r
+            .last_error
+            .clone()
+            .or_else(|| r.outcome.clone().filter(|o| !matches!(o.as_str(), "changed" | "already_set")))
+            .unwrap_or_default();
         text(ws, &mut write_back, row, 7, &note, if r.state == "dead" { &f.fail_text } else { &f.text })?;
     }
     for o in &overwrites {
@@ -789,7 +794,10 @@ fn write_workbook(
 
     write_summary(cx, &mut book, &mut summary, &f, business_date, &tally, orders, &reported, &mail_counts)?;
     // A sheet past 4 GB of XML needs ZIP64, which LibreOffice (7.4) refuses to open: only then.
-    let xml_bytes = [&summary, &checks, &holds, &merges, &items, &setup, &errors, &mails, &preview, &write_back].iter().map(|s| s.xml_bytes).sum::<u64>();
+    let xml_bytes = [&summary, &checks, &holds, &merges, &items, &setup, &errors, &mails, &preview, &write_back]
+        .iter()
+        .map(|s| s.xml_bytes)
+        .sum::<u64>();
     book.use_zip_large_file(xml_bytes > ZIP64_AFTER);
     summary.finish(&mut book)?;
     checks.finish(&mut book)?;
@@ -864,8 +872,13 @@ fn write_summary(
     for c in cx.store.report_mall_counts(cx.run_id)? {
         let m = cx.settings.malls.get(&c.mall);
         let linkage = match starts.get(&c.mall) {
-            Some(at) if *at <= cx.now.naive_local() => pick(format!("ON（{} から）", at.format("%Y-%m-%d %H:%M")), format!("ON (from {})", at.format("%Y-%m-%d %H:%M"))),
-            Some(at) => pick(format!("シャドー（{} 開始予定）", at.format("%Y-%m-%d %H:%M")), format!("shadow (starts {})", at.format("%Y-%m-%d %H:%M"))),
+            Some(at) if *at <= cx.now.naive_local() => {
+                pick(format!("ON（{} から）", at.format("%Y-%m-%d %H:%M")), format!("ON (from {})", at.format("%Y-%m-%d %H:%M")))
+            }
+            Some(at) => pick(
+                format!("シャドー（{} 開始予定）", at.format("%Y-%m-%d %H:%M")),
+                format!("shadow (starts {})", at.format("%Y-%m-%d %H:%M")),
+            ),
             None => say("OFF（シャドー）", "OFF (shadow)"),
         };
         let expires = m.map(|m| key_expiry(m, cx.now)).unwrap_or_default();

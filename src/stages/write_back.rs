@@ -72,7 +72,9 @@ pub struct Pass {
 
 fn send(writer: &dyn malls::OrderWriter, order_number: &str, change: &MallChange) -> Result<Written, MallError> {
     match change {
-        MallChange::Status { code, .. } => writer.update_status(&StatusUpdate { order_number: order_number.into(), mall_status: code.clone() }),
+        MallChange::Status { code, .. } => {
+            writer.update_status(&StatusUpdate { order_number: order_number.into(), mall_status: code.clone() })
+        }
         MallChange::Shipping { carrier_code, carrier_name, tracking_numbers, shipped_on } => writer.update_shipping(&ShippingUpdate {
             order_number: order_number.into(),
             carrier_code: carrier_code.clone(),
@@ -165,7 +167,8 @@ impl WriteBackConfig {
                     if !dry_run {
                         // A plan as the last run made it is no news (a quiet poll stays one line).
                         let before: Vec<PlanRow> = outbox::plan(conn)?.into_iter().filter(|p| p.key.mall == mall).collect();
-                        tally.plan_changed = plan.iter().filter(|p| !before.contains(p)).count() + before.iter().filter(|p| !plan.contains(p)).count();
+                        tally.plan_changed =
+                            plan.iter().filter(|p| !before.contains(p)).count() + before.iter().filter(|p| !plan.contains(p)).count();
                         outbox::replace_plan(conn, cx.run_id, &mall, &plan, now)?;
                     }
                     pass.planned.extend(plan);
@@ -184,7 +187,15 @@ impl WriteBackConfig {
                         if wb::overwritten(kind, &mc, &done.mall_status, &done.mall_tracking) {
                             let (shown, _) = wb::compare(&mc, &done.mall_status, &done.mall_tracking);
                             if !dry_run {
-                                outbox::record_overwrite(conn, cx.run_id, &done.key, done.change.action(), &shown, &mc.request_text(), now)?;
+                                outbox::record_overwrite(
+                                    conn,
+                                    cx.run_id,
+                                    &done.key,
+                                    done.change.action(),
+                                    &shown,
+                                    &mc.request_text(),
+                                    now,
+                                )?;
                             }
                             tally.overwritten += 1;
                             rows.push(done);
@@ -226,8 +237,21 @@ impl WriteBackConfig {
             Ok(Some(w)) => w,
             Ok(None) => {
                 for row in rows {
-                    let why = pick("このモールには書き戻しの API がありません（モールの画面で更新してください）", "this mall has no write API");
-                    outbox::settle(conn, run_id, &row.key, row.change.action(), "skipped", Some(why.as_str()), None, "", "", "skipped", now)?;
+                    let why =
+                        pick("このモールには書き戻しの API がありません（モールの画面で更新してください）", "this mall has no write API");
+                    outbox::settle(
+                        conn,
+                        run_id,
+                        &row.key,
+                        row.change.action(),
+                        "skipped",
+                        Some(why.as_str()),
+                        None,
+                        "",
+                        "",
+                        "skipped",
+                        now,
+                    )?;
                     tally.skipped += 1;
                 }
                 return Ok(());
@@ -247,7 +271,10 @@ impl WriteBackConfig {
                 continue;
             }
             if matches!(row.change, Change::Status { .. }) && malls::status_call(kind).is_none() {
-                let why = pick("このモールのステータスは発送連絡で変わります（書き戻しません）", "this mall's status follows the shipment: not written");
+                let why = pick(
+                    "このモールのステータスは発送連絡で変わります（書き戻しません）",
+                    "this mall's status follows the shipment: not written",
+                );
                 outbox::settle(conn, run_id, &row.key, action, "skipped", Some(why.as_str()), None, "", "", "skipped", now)?;
                 tally.skipped += 1;
                 continue;
@@ -291,18 +318,28 @@ impl WriteBackConfig {
                     let text = pick(format!("モールが受け付けませんでした: {detail}"), format!("the mall refused the change: {detail}"));
                     outbox::settle(conn, run_id, &row.key, action, "dead", Some("refused"), Some(&text), &call, &request, "refused", now)?;
                     tally.dead += 1;
-                    warnings.push(
-                        Diagnostic::error("W002", format!("{}: {text}", who(row))).help(pick(
-                            "モールが受け付けない内容です。マスタか受注の値を直してから juchu write-back --retry-dead で送り直してください",
-                            "the mall does not take this change; fix the master or the order, then `juchu write-back --retry-dead`",
-                        )),
-                    );
+                    warnings.push(Diagnostic::error("W002", format!("{}: {text}", who(row))).help(pick(
+                        "モールが受け付けない内容です。マスタか受注の値を直してから juchu write-back --retry-dead で送り直してください",
+                        "the mall does not take this change; fix the master or the order, then `juchu write-back --retry-dead`",
+                    )));
                 }
                 Err(e @ (MallError::Unavailable { .. } | MallError::Payload { .. })) => {
                     let text = e.to_string();
                     let attempts = row.attempts + 1;
                     if attempts >= self.max_attempts as i64 {
-                        outbox::settle(conn, run_id, &row.key, action, "dead", Some("no_answer"), Some(&text), &call, &request, "dead", now)?;
+                        outbox::settle(
+                            conn,
+                            run_id,
+                            &row.key,
+                            action,
+                            "dead",
+                            Some("no_answer"),
+                            Some(&text),
+                            &call,
+                            &request,
+                            "dead",
+                            now,
+                        )?;
                         tally.dead += 1;
                         warnings.push(
                             Diagnostic::error(
@@ -375,9 +412,18 @@ fn plan_row(masters: &Masters, kind: MallKind, row: &OutboxRow, starts_at: Optio
 
 /// `juchu write-back --dry-run`: one line per call, as the shadow plan holds it.
 pub fn plan_text(plan: &[PlanRow]) -> String {
-    let mut out = pick(format!("送信予定 {} 件（--dry-run: 何も送っていません）", plan.len()), format!("{} call(s) planned (--dry-run: nothing sent)", plan.len()));
+    let mut out = pick(
+        format!("送信予定 {} 件（--dry-run: 何も送っていません）", plan.len()),
+        format!("{} call(s) planned (--dry-run: nothing sent)", plan.len()),
+    );
     for p in plan {
-        let mark = if !p.would_send { "-" } else if p.differs { "*" } else { "=" };
+        let mark = if !p.would_send {
+            "-"
+        } else if p.differs {
+            "*"
+        } else {
+            "="
+        };
         out.push_str(&format!("\n    {mark} {} {} {} {} {}", p.key.mall, p.key.order_number, p.call, p.request, p.note));
         if !p.mall_shows.is_empty() {
             out.push_str(&pick(format!("（モールの表示: {}）", p.mall_shows), format!(" (the mall shows: {})", p.mall_shows)));
@@ -395,9 +441,15 @@ fn unmappable(mall: &str, order_number: &str, e: &str, live: bool) -> Diagnostic
         ),
     );
     if live {
-        d.help(pick("マスタを直してください。変更は送信箱に残り、次の実行で送ります", "fix the masters; the change stays queued and goes out on the next run"))
+        d.help(pick(
+            "マスタを直してください。変更は送信箱に残り、次の実行で送ります",
+            "fix the masters; the change stays queued and goes out on the next run",
+        ))
     } else {
-        d.help(pick("連動を始める前にマスタを直してください（連動プレビューで確かめられます）", "fix the masters before linkage starts (see 連動プレビュー)"))
+        d.help(pick(
+            "連動を始める前にマスタを直してください（連動プレビューで確かめられます）",
+            "fix the masters before linkage starts (see 連動プレビュー)",
+        ))
     }
 }
 
@@ -421,7 +473,8 @@ impl Stage for WriteBackConfig {
         let mut out = Vec::new();
         if self.max_attempts == 0 {
             out.push(
-                Diagnostic::error("C001", pick("max_attempts は 1 以上にしてください", "max_attempts must be at least 1")).at(cx.env.stage_place()),
+                Diagnostic::error("C001", pick("max_attempts は 1 以上にしてください", "max_attempts must be at least 1"))
+                    .at(cx.env.stage_place()),
             );
         }
         out
@@ -439,7 +492,10 @@ impl Stage for WriteBackConfig {
             outcome.rows_rejected += t.dead as u64;
             outcome.failed += (t.failed + t.dead) as u64;
             if t.shadow > 0 {
-                parts.push(pick(format!("{mall}: シャドー {} 件（送信なし）", t.shadow), format!("{mall}: shadow {} (nothing sent)", t.shadow)));
+                parts.push(pick(
+                    format!("{mall}: シャドー {} 件（送信なし）", t.shadow),
+                    format!("{mall}: shadow {} (nothing sent)", t.shadow),
+                ));
             }
             if t.holds_mirrored > 0 {
                 parts.push(pick(
@@ -467,7 +523,11 @@ impl Stage for WriteBackConfig {
                 ));
             }
         }
-        outcome.message = if parts.is_empty() { pick("送信するものはありません", "nothing to write back").to_string() } else { parts.join("; ") };
+        outcome.message = if parts.is_empty() {
+            pick("送信するものはありません", "nothing to write back").to_string()
+        } else {
+            parts.join("; ")
+        };
         if cx.dry_run {
             outcome.message = plan_text(&pass.planned);
             outcome.failed = 0;
@@ -497,6 +557,11 @@ impl Stage for WriteBackConfig {
                 ]
             })
             .collect();
-        Ok(Preview { table: "write_back_plan".into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows, total: pass.planned.len() })
+        Ok(Preview {
+            table: "write_back_plan".into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows,
+            total: pass.planned.len(),
+        })
     }
 }

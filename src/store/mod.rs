@@ -11,11 +11,11 @@ pub mod lock;
 pub mod mail;
 pub mod masters;
 pub mod products;
-pub mod shipping;
 pub mod report;
 pub mod runs;
-pub mod write_back;
 mod schema;
+pub mod shipping;
+pub mod write_back;
 
 use std::path::{Path, PathBuf};
 

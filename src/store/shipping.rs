@@ -35,11 +35,8 @@ pub fn sync_rule_holds(c: &Connection, run_id: i64, now: DateTime<FixedOffset>) 
                FROM order_enrichment WHERE holds IS NOT NULL AND holds <> '' AND enriched_run = ?)",
         params![run_id],
     )?;
-    let held_before: i64 = c.query_row(
-        "SELECT count(DISTINCT (mall, shop, order_number)) FROM order_holds WHERE released_at IS NULL",
-        [],
-        |r| r.get(0),
-    )?;
+    let held_before: i64 =
+        c.query_row("SELECT count(DISTINCT (mall, shop, order_number)) FROM order_holds WHERE released_at IS NULL", [], |r| r.get(0))?;
     c.execute(
         "DELETE FROM order_holds h WHERE h.source <> ? AND h.released_at IS NULL
            AND EXISTS (SELECT 1 FROM order_enrichment e WHERE e.enriched_run = ? AND e.mall = h.mall AND e.shop = h.shop AND e.order_number = h.order_number)
@@ -55,11 +52,8 @@ pub fn sync_rule_holds(c: &Connection, run_id: i64, now: DateTime<FixedOffset>) 
         params![now.naive_local(), run_id],
     )?;
     c.execute("DROP TABLE rule_holds_now", [])?;
-    let held_after: i64 = c.query_row(
-        "SELECT count(DISTINCT (mall, shop, order_number)) FROM order_holds WHERE released_at IS NULL",
-        [],
-        |r| r.get(0),
-    )?;
+    let held_after: i64 =
+        c.query_row("SELECT count(DISTINCT (mall, shop, order_number)) FROM order_holds WHERE released_at IS NULL", [], |r| r.get(0))?;
     Ok((held_after - held_before).max(0) as usize)
 }
 
@@ -181,10 +175,7 @@ pub fn mirror_holds(c: &Connection, mall: &str, by: &str, now: DateTime<FixedOff
             AND h.order_number = m.order_number AND h.released_at IS NULL)",
     )?;
     for (k, before) in &to_hold {
-        c.execute(
-            "INSERT INTO hold_mirrors VALUES (?, ?, ?, ?, ?)",
-            params![k.mall, k.shop, k.order_number, before, now.naive_local()],
-        )?;
+        c.execute("INSERT INTO hold_mirrors VALUES (?, ?, ?, ?, ?)", params![k.mall, k.shop, k.order_number, before, now.naive_local()])?;
         super::write_back::queue(c, k, &Change::Status { status: "保留".into() }, by, now, "保留（hold_at_mall）")?;
     }
     for (k, before) in &to_release {
@@ -268,7 +259,8 @@ pub fn merge_candidates(c: &Connection, never: &[String]) -> Result<Vec<MergeCan
     let rows = st.query_map([], |r| {
         let mall: String = r.get(0)?;
         let shop: String = r.get(1)?;
-        let recipient = normalise_recipient(&r.get::<_, String>(4)?, &r.get::<_, String>(5)?, &r.get::<_, String>(6)?, &r.get::<_, String>(7)?);
+        let recipient =
+            normalise_recipient(&r.get::<_, String>(4)?, &r.get::<_, String>(5)?, &r.get::<_, String>(6)?, &r.get::<_, String>(7)?);
         let rest: Vec<String> = (8..14).map(|i| r.get::<_, String>(i)).collect::<duckdb::Result<_>>()?;
         let group = format!("{mall}|{shop}|{recipient}|{}", rest.join("|"));
         let current = match (r.get::<_, Option<String>>(14)?, r.get::<_, Option<String>>(15)?) {
@@ -319,10 +311,17 @@ pub fn merge_groups(candidates: &[MergeCandidate], window: chrono::Duration) -> 
 /// Brings `order_merges` in line with the groups the candidates make now: a new group, or one
 /// whose members changed, is proposed (again); a decided group that is unchanged keeps its decision;
 /// a candidate in no group loses its row. Returns the groups proposed by this call.
-pub fn propose_merges(c: &Connection, never: &[String], window: chrono::Duration, run_id: i64, now: DateTime<FixedOffset>) -> Result<usize> {
+pub fn propose_merges(
+    c: &Connection,
+    never: &[String],
+    window: chrono::Duration,
+    run_id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<usize> {
     let candidates = merge_candidates(c, never)?;
     let groups = merge_groups(&candidates, window);
-    let current: HashMap<&OrderKey, &(String, String)> = candidates.iter().filter_map(|m| m.current.as_ref().map(|cur| (&m.key, cur))).collect();
+    let current: HashMap<&OrderKey, &(String, String)> =
+        candidates.iter().filter_map(|m| m.current.as_ref().map(|cur| (&m.key, cur))).collect();
     let mut members_before: HashMap<&str, HashSet<&OrderKey>> = HashMap::new();
     for (k, (g, _)) in &current {
         members_before.entry(g.as_str()).or_default().insert(k);
@@ -331,7 +330,9 @@ pub fn propose_merges(c: &Connection, never: &[String], window: chrono::Duration
     let mut proposed = 0;
     for (group_key, members) in &groups {
         in_groups.extend(members.iter());
-        let same = members_before.get(group_key.as_str()).is_some_and(|before| before.len() == members.len() && members.iter().all(|m| before.contains(m)));
+        let same = members_before
+            .get(group_key.as_str())
+            .is_some_and(|before| before.len() == members.len() && members.iter().all(|m| before.contains(m)));
         if same {
             continue;
         }
@@ -484,7 +485,8 @@ pub fn ready_shipments(c: &Connection, today: NaiveDate, again: bool) -> Result<
         "SELECT i.mall, i.shop, i.order_number, coalesce(i.shipment_no, 1), coalesce(i.name, i.product_code, '') FROM order_items i
          ORDER BY i.mall, i.shop, i.order_number, i.line_no",
     )?;
-    let wanted: HashSet<(&str, &str, &str)> = ready.iter().map(|r| (r.key.mall.as_str(), r.key.shop.as_str(), r.key.order_number.as_str())).collect();
+    let wanted: HashSet<(&str, &str, &str)> =
+        ready.iter().map(|r| (r.key.mall.as_str(), r.key.shop.as_str(), r.key.order_number.as_str())).collect();
     let mut items: HashMap<(String, String, String, i32), Vec<String>> = HashMap::new();
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
@@ -514,8 +516,7 @@ pub fn whole_groups(c: &Connection, ready: Vec<ReadyShipment>) -> Result<Vec<Rea
             *ready_count.entry(g.as_str()).or_default() += 1;
         }
     }
-    let complete: HashSet<String> =
-        ready_count.iter().filter(|(g, n)| sizes.get(**g) == Some(n)).map(|(g, _)| g.to_string()).collect();
+    let complete: HashSet<String> = ready_count.iter().filter(|(g, n)| sizes.get(**g) == Some(n)).map(|(g, _)| g.to_string()).collect();
     Ok(ready.into_iter().filter(|r| r.merge_group.as_ref().is_none_or(|g| complete.contains(g))).collect())
 }
 
@@ -663,7 +664,14 @@ pub struct TrackingApply {
 /// Sets the slips' numbers, moves the orders whose every slip has its number to 出荷済 (never back from 出荷済 or a cancel; each
 /// move logged) and queues each order's shipping write-back (the same change twice stays one row;
 /// another replaces it and is sent again), set-based: 10,000 numbers are a few statements.
-pub fn apply_tracking(c: &Connection, applies: &[TrackingApply], file: &str, by: &str, now: DateTime<FixedOffset>, command: &str) -> Result<usize> {
+pub fn apply_tracking(
+    c: &Connection,
+    applies: &[TrackingApply],
+    file: &str,
+    by: &str,
+    now: DateTime<FixedOffset>,
+    command: &str,
+) -> Result<usize> {
     let now = now.naive_local();
     c.execute_batch(
         "CREATE OR REPLACE TEMP TABLE tracking_new (slip_key VARCHAR, carrier VARCHAR, tracking_numbers VARCHAR, shipped_on DATE, line INTEGER);
@@ -729,21 +737,23 @@ pub fn apply_tracking(c: &Connection, applies: &[TrackingApply], file: &str, by:
         params![now, by, command],
     )?;
     let orders: i64 = c.query_row("SELECT count(*) FROM order_done", [], |r| r.get(0))?;
-    c.execute_batch("DROP TABLE tracking_new; DROP TABLE tracking_orders; DROP TABLE order_done; DROP TABLE tracking_moves; DROP TABLE outbox_new;")?;
+    c.execute_batch(
+        "DROP TABLE tracking_new; DROP TABLE tracking_orders; DROP TABLE order_done; DROP TABLE tracking_moves; DROP TABLE outbox_new;",
+    )?;
     Ok(orders as usize)
 }
 
 /// Whether a tracking file (by the hash of its bytes) was imported, and when.
 pub fn tracking_imported(c: &Connection, file_hash: &str) -> Result<Option<(String, String)>> {
-    Ok(c
-        .query_row(
-            "SELECT file, strftime(imported_at, '%Y-%m-%d %H:%M') FROM tracking_imports WHERE file_hash = ?",
-            params![file_hash],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+    Ok(c.query_row(
+        "SELECT file, strftime(imported_at, '%Y-%m-%d %H:%M') FROM tracking_imports WHERE file_hash = ?",
+        params![file_hash],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn record_tracking_import(
     c: &Connection,
     file_hash: &str,
@@ -763,15 +773,14 @@ pub fn record_tracking_import(
 
 /// The status an order shows now: juchu's, or the mall's through the 受注ステータス master.
 pub fn status_now(c: &Connection, key: &OrderKey) -> Result<Option<String>> {
-    Ok(c
-        .query_row(
-            "SELECT coalesce(o.house_status, ms.internal_status, o.mall_status) FROM orders o
+    Ok(c.query_row(
+        "SELECT coalesce(o.house_status, ms.internal_status, o.mall_status) FROM orders o
              LEFT JOIN m_order_statuses ms ON ms.mall = o.mall AND ms.code = o.mall_status
              WHERE o.mall = ? AND o.shop = ? AND o.order_number = ?",
-            params![key.mall, key.shop, key.order_number],
-            |r| r.get(0),
-        )
-        .optional()?)
+        params![key.mall, key.shop, key.order_number],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 /// A file's hash for import-once: FNV-1a 64 of its bytes and its length.

@@ -141,7 +141,9 @@ pub fn set_house_status(
 pub fn queue(c: &Connection, key: &OrderKey, change: &Change, by: &str, now: DateTime<FixedOffset>, command: &str) -> Result<Queued> {
     let (status, carrier, numbers, shipped_on): (Option<&str>, Option<&str>, Option<String>, Option<NaiveDate>) = match change {
         Change::Status { status } => (Some(status), None, None, None),
-        Change::Shipping { carrier, tracking_numbers, shipped_on } => (None, Some(carrier), Some(tracking_numbers.join(",")), Some(*shipped_on)),
+        Change::Shipping { carrier, tracking_numbers, shipped_on } => {
+            (None, Some(carrier), Some(tracking_numbers.join(",")), Some(*shipped_on))
+        }
     };
     let existing: Option<(Option<String>, Option<String>, Option<String>, Option<NaiveDate>)> = c
         .query_row(
@@ -257,7 +259,15 @@ pub fn log(
 
 /// Before a send: the row is `sending` with one more attempt, committed before the mall is asked.
 /// A crash from here on leaves it `sending`; the next run asks the mall what it holds first.
-pub fn mark_sending(c: &Connection, run_id: i64, key: &OrderKey, action: &str, call: &str, request: &str, now: DateTime<FixedOffset>) -> Result<()> {
+pub fn mark_sending(
+    c: &Connection,
+    run_id: i64,
+    key: &OrderKey,
+    action: &str,
+    call: &str,
+    request: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<()> {
     let tx = c.unchecked_transaction()?;
     tx.execute(
         "UPDATE write_back_outbox SET state = 'sending', attempts = attempts + 1, mall_call = ?, request = ?

@@ -48,7 +48,10 @@ fn the_demo_writes_a_workbook_staff_can_read_with_failing_checks_and_provenance(
     let bytes = std::fs::read(shop.path(BOOK)).unwrap();
     assert!(!bytes.windows(4).any(|w| w == b"PK\x06\x06"), "no ZIP64 end of central directory");
     let mut book: Xlsx<_> = open_workbook(shop.path(BOOK)).unwrap();
-    assert_eq!(book.sheet_names(), ["Summary", "Order checks", "Holds", "Merge proposals", "Items", "First setup", "Errors", "Mails", "Linkage preview", "Write-back"]);
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "Order checks", "Holds", "Merge proposals", "Items", "First setup", "Errors", "Mails", "Linkage preview", "Write-back"]
+    );
 
     let checks = sheet(&shop, "Order checks");
     let enriched = shop.query_one("select count(*) from order_enrichment");

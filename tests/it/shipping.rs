@@ -139,7 +139,11 @@ fn characters_and_widths_a_carrier_cannot_take_are_listed_and_never_written() {
     let out = at(&shop, EXPORT_AT, &["slips", "export", SHIPPING]);
     assert_eq!(out.code, 1, "some slips could not be written: {}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("D040") && out.stderr.contains(&yamato[1]) && out.stderr.contains("🍣"), "{}", out.stderr);
-    assert!(out.stderr.contains(&yamato[2]) && out.stderr.contains("too long (158 half-width units; B2クラウド takes 96"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&yamato[2]) && out.stderr.contains("too long (158 half-width units; B2クラウド takes 96"),
+        "{}",
+        out.stderr
+    );
     let b2 = slip_files(&shop).into_iter().find(|(n, _)| n.starts_with("b2")).expect("the other slips are written").1;
     let text = cp932_lines(&b2).join("\n");
     assert!(text.contains("武蔵野市吉祥寺本町1-2-3") && text.contains("高橋 一郎"), "mapped to JIS level 1/2: {text}");
@@ -193,7 +197,9 @@ fn a_tracking_file_imported_twice_changes_nothing_the_second_time() {
     let run = at(&shop, "2026-11-30T16:06:00+09:00", &["-v", "run", DEMO]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let mail = shop.read(&format!("out/outbox/shipping_notice/{mall}-{order}.eml"));
-    let number = shop.query_one(&format!("select s.tracking_number from slip_orders so join slips s using (slip_key) where so.order_number = '{order}'"));
+    let number = shop.query_one(&format!(
+        "select s.tracking_number from slip_orders so join slips s using (slip_key) where so.order_number = '{order}'"
+    ));
     let body: String = mail.split("\r\n\r\n").nth(1).unwrap_or_default().split_whitespace().collect();
     use base64::Engine;
     let body = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(body).expect("a base64 body")).unwrap();
@@ -249,7 +255,7 @@ fn mock_writes(shop: &Shop, order: &str) -> Vec<(String, String)> {
 }
 
 fn import_b2(shop: &Shop, now: &str, first_number: u64) -> crate::support::Output {
-    let (name, b2) = slip_files(shop).into_iter().filter(|(n, _)| n.starts_with("b2")).last().expect("a B2 file");
+    let (name, b2) = slip_files(shop).into_iter().rfind(|(n, _)| n.starts_with("b2")).expect("a B2 file");
     let path = format!("in/issued-{name}");
     shop.write_bytes(&path, &b2_issued(&b2, first_number));
     at(shop, now, &["tracking", "import", &path])
@@ -268,7 +274,11 @@ fn a_hold_stops_the_export_and_the_shipped_write_back_and_a_release_lets_them_th
     let slips_of = |o: &str| shop.query_one(&format!("select count(*) from slip_orders where order_number = '{o}'"));
     assert_eq!((slips_of(&shipped_by_hand), slips_of(&on_slip)), ("0".into(), "0".into()), "a held order gets no slip");
     // Shipped by hand while held: the write-back waits in the outbox.
-    let ship = at(&shop, "2026-12-02T09:01:00+09:00", &["orders", "ship", &shipped_by_hand, "--mall", "yahoo", "--carrier", "ヤマト運輸", "--tracking", "4000-1111-0001"]);
+    let ship = at(
+        &shop,
+        "2026-12-02T09:01:00+09:00",
+        &["orders", "ship", &shipped_by_hand, "--mall", "yahoo", "--carrier", "ヤマト運輸", "--tracking", "4000-1111-0001"],
+    );
     assert_eq!(ship.code, 0, "{}\n{}", ship.stdout, ship.stderr);
     let wb = at(&shop, "2026-12-02T09:02:00+09:00", &["-v", "write-back", DEMO]);
     assert_eq!(wb.code, 0, "{}\n{}", wb.stdout, wb.stderr);
@@ -281,7 +291,9 @@ fn a_hold_stops_the_export_and_the_shipped_write_back_and_a_release_lets_them_th
         assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     }
     assert_eq!(
-        shop.query_one(&format!("select released_by is not null and release_reason = 'お客様に確認済み' from order_holds where order_number = '{on_slip}'")),
+        shop.query_one(&format!(
+            "select released_by is not null and release_reason = 'お客様に確認済み' from order_holds where order_number = '{on_slip}'"
+        )),
         "true",
         "the release is logged with who and why"
     );

@@ -67,7 +67,8 @@ fn ship_each(shop: &Shop, now: &str, orders: &[(String, String)]) {
 fn the_outbox_keeps_one_row_per_order_and_action() {
     let shop = imported_shop();
     let (mall, number) = orders_placed_after(&shop, "2026-11-28 00:00:00", 1).into_iter().find(|(m, _)| m == "yahoo").unwrap();
-    let ship = |tracking: &str| shop.juchu(&["orders", "ship", &number, "--mall", &mall, "--carrier", "ヤマト運輸", "--tracking", tracking]);
+    let ship =
+        |tracking: &str| shop.juchu(&["orders", "ship", &number, "--mall", &mall, "--carrier", "ヤマト運輸", "--tracking", tracking]);
     let first = ship("1234-5678-9012");
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(first.stdout.contains("orderShipStatusChange 配送会社=1001（ヤマト運輸） 伝票番号=1234-5678-9012"), "{}", first.stdout);
@@ -79,7 +80,10 @@ fn the_outbox_keeps_one_row_per_order_and_action() {
     let other = ship("1234-5678-0000");
     assert!(other.stdout.contains("replaced the change queued before"), "{}", other.stdout);
     assert_eq!(count(), "1");
-    assert_eq!(shop.query_one(&format!("select tracking_numbers from write_back_outbox where order_number = '{number}'")), "1234-5678-0000");
+    assert_eq!(
+        shop.query_one(&format!("select tracking_numbers from write_back_outbox where order_number = '{number}'")),
+        "1234-5678-0000"
+    );
     // The status is juchu's, logged; a status row of its own beside the shipment.
     assert_eq!(shop.query_one(&format!("select house_status from orders where order_number = '{number}'")), "出荷済");
     assert_eq!(shop.juchu(&["orders", "set-status", &number, "--mall", &mall, "--to", "出荷済"]).code, 0);
@@ -154,7 +158,11 @@ fn shadow_linkage_sends_nothing_and_its_plan_is_what_linkage_sends() {
     ]);
     assert_eq!(plan.stdout.lines().count(), 1 + after_start.len(), "{}", plan.stdout);
     assert_eq!(plan.stdout, sent.stdout, "the shadow plan is what linkage sent");
-    assert!(plan.stdout.contains("yahoo,nagomi-zakka-10031818,orderShipStatusChange,配送会社=1001（ヤマト運輸） 伝票番号="), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("yahoo,nagomi-zakka-10031818,orderShipStatusChange,配送会社=1001（ヤマト運輸） 伝票番号="),
+        "{}",
+        plan.stdout
+    );
 
     // Linked: each change reached the mock once as that mall's call; the order placed before the
     // start was not written.
@@ -164,7 +172,13 @@ fn shadow_linkage_sends_nothing_and_its_plan_is_what_linkage_sends() {
         assert_eq!(applied, vec!["applied"], "{mall} {number}: {writes:?}");
     }
     assert!(!writes.keys().any(|(_, n, _)| n == &before_start[0].1), "S13: {writes:?}");
-    assert_eq!(linked.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{}'", before_start[0].1)).split(' ').next(), Some("skipped"));
+    assert_eq!(
+        linked
+            .query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{}'", before_start[0].1))
+            .split(' ')
+            .next(),
+        Some("skipped")
+    );
 
     // The next fetch sees what was written: Rakuten shows 発送済 and the tracking number.
     // (An order fetched is read again once 30 minutes have passed.)
@@ -215,7 +229,11 @@ fn kill_9_during_write_back_applies_every_change_exactly_once() {
         crate::support::start_mock_mall(&shop, "2026-11-28T13:00:00+09:00", "state/mock-ftp", &["--scenario", "scenario.yaml"]);
     let text = shop.read("shop.yaml").replace("endpoint: mock", &format!("endpoint: {http}"));
     shop.write("shop.yaml", &text);
-    shop.edit("shop.yaml", &format!("  futureshop:\n    shop_id: nagomi\n    endpoint: {http}"), &format!("  futureshop:\n    shop_id: nagomi\n    endpoint: {ftp}"));
+    shop.edit(
+        "shop.yaml",
+        &format!("  futureshop:\n    shop_id: nagomi\n    endpoint: {http}"),
+        &format!("  futureshop:\n    shop_id: nagomi\n    endpoint: {ftp}"),
+    );
     let env = [
         ("RAKUTEN_SERVICE_SECRET", "demo-service_secret"),
         ("RAKUTEN_LICENSE_KEY", "demo-license_key"),
@@ -309,7 +327,10 @@ fn a_change_with_no_answer_is_dead_lettered_after_max_attempts_and_listed() {
     let env = [("JUCHU_MOCK_SCENARIO", down.as_str())];
     let first = shop.juchu_env(&["--now", later, "write-back", "pipelines/write-back.yaml"], &env);
     assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
-    assert_eq!(shop.query_one(&format!("select state || ' ' || attempts from write_back_outbox where order_number = '{number}'")), "queued 1");
+    assert_eq!(
+        shop.query_one(&format!("select state || ' ' || attempts from write_back_outbox where order_number = '{number}'")),
+        "queued 1"
+    );
     let second = shop.juchu_env(&["--now", later, "run", "pipelines/write-back.yaml"], &env);
     assert_eq!(second.code, 1, "{}\n{}", second.stdout, second.stderr);
     assert!(second.stderr.contains("[W003]") && second.stderr.contains("no answer in 2 runs"), "{}", second.stderr);
@@ -323,7 +344,10 @@ fn a_change_with_no_answer_is_dead_lettered_after_max_attempts_and_listed() {
     // Queued again by hand: with the mall back, it is read first, then sent once.
     let again = shop.juchu(&["--now", later, "write-back", "pipelines/write-back.yaml", "--retry-dead"]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
-    assert_eq!(shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")), "done changed");
+    assert_eq!(
+        shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")),
+        "done changed"
+    );
 }
 
 #[test]
@@ -337,7 +361,10 @@ fn after_linkage_a_status_edited_in_the_malls_screen_is_written_again_and_listed
     assert_eq!(at(&shop, later, &["orders", "set-status", &number, "--mall", "aupay", "--to", "保留"]).code, 0);
     let out = at(&shop, "2026-11-28T11:33:00+09:00", &["run", PIPELINE]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")), "done changed");
+    assert_eq!(
+        shop.query_one(&format!("select state || ' ' || outcome from write_back_outbox where order_number = '{number}'")),
+        "done changed"
+    );
 
     // Staff release it (発送待ち) in the mall's own screen: the mock's state, as the mall holds it.
     let path = shop.path("state/mock-mall-state.json");
