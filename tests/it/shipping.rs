@@ -354,7 +354,7 @@ fn a_merged_pair_makes_one_slip_and_two_write_backs_with_one_tracking_number() {
 #[test]
 fn with_hold_at_mall_a_hold_and_its_release_reach_yahoo_as_its_status() {
     let shop = Shop::sample();
-    shop.edit("shop.yaml", "    # hold_at_mall: true", "    hold_at_mall: true");
+    shop.edit("shop.yaml", "    credentials_expire_on: 2027-05-31\n", "    credentials_expire_on: 2027-05-31\n    hold_at_mall: true\n");
     let out = shop.run_demo();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let moved = shop.juchu(&["orders", "move-status", "--to", "処理済", "--imported-before", "2026-11-28T10:01", "--yes"]);
