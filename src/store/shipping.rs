@@ -252,7 +252,7 @@ pub fn merge_candidates(c: &Connection, never: &[String]) -> Result<Vec<MergeCan
          LEFT JOIN m_order_statuses ms ON ms.mall = o.mall AND ms.code = o.mall_status
          LEFT JOIN order_merges m ON m.mall = o.mall AND m.shop = o.shop AND m.order_number = o.order_number
          WHERE NOT coalesce(o.cancelled, false) AND coalesce(o.shipment_count, 1) = 1 AND NOT s.address_pending
-           AND coalesce(o.house_status, ms.internal_status, '') NOT IN ('出荷済', 'キャンセル', 'キャンセル処理中')
+           AND coalesce(o.house_status, ms.internal_status, '') NOT IN ('出荷済', 'キャンセル', 'キャンセル処理中', '処理済')
            AND NOT EXISTS (SELECT 1 FROM slip_orders so WHERE so.mall = o.mall AND so.shop = o.shop AND so.order_number = o.order_number)
          ORDER BY o.mall, o.shop, o.ordered_at, o.order_number",
     )?;
@@ -428,7 +428,7 @@ pub struct ReadyShipment {
     pub merge_group: Option<String>,
 }
 
-/// Shipments ready to ship by `today`: not cancelled or shipped, checks passed or accepted (出荷OK),
+/// Shipments ready to ship by `today`: not cancelled, shipped or 処理済 (the import test's orders, S9), checks passed or accepted (出荷OK),
 /// not held, not waiting for a 同梱 decision, with a carrier and a ship date on or before today, and
 /// not on a slip yet (with `again`: on a slip without a tracking number is ready again).
 pub fn ready_shipments(c: &Connection, today: NaiveDate, again: bool) -> Result<Vec<ReadyShipment>> {
@@ -444,7 +444,7 @@ pub fn ready_shipments(c: &Connection, today: NaiveDate, again: bool) -> Result<
          JOIN order_enrichment e ON e.mall = s.mall AND e.shop = s.shop AND e.order_number = s.order_number AND e.shipment_no = s.shipment_no
          LEFT JOIN m_order_statuses ms ON ms.mall = o.mall AND ms.code = o.mall_status
          WHERE NOT coalesce(o.cancelled, false) AND NOT s.address_pending
-           AND coalesce(o.house_status, ms.internal_status, '') NOT IN ('出荷済', 'キャンセル', 'キャンセル処理中')
+           AND coalesce(o.house_status, ms.internal_status, '') NOT IN ('出荷済', 'キャンセル', 'キャンセル処理中', '処理済')
            AND e.carrier IS NOT NULL AND e.ship_date IS NOT NULL AND e.ship_date <= ?
            AND (e.checks_failed = 0 OR EXISTS (SELECT 1 FROM order_acceptances a WHERE a.mall = o.mall AND a.shop = o.shop
                   AND a.order_number = o.order_number AND a.fingerprint = e.fingerprint))
