@@ -81,7 +81,7 @@ pub fn apply(path: &Path, opts: &RunOptions) -> ExitStatus {
         eprintln!("error: {e:#}");
         ExitStatus::Internal
     };
-    let by = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let by = crate::io::login_name("unknown");
     let now = opts.clock.now();
     let tx = match store.conn.unchecked_transaction() {
         Ok(tx) => tx,

@@ -55,7 +55,7 @@ pub fn parse_jst(text: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 fn by() -> String {
-    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into())
+    crate::io::login_name("unknown")
 }
 
 pub fn linkage(command: Linkage, opts: &RunOptions) -> ExitStatus {

@@ -136,7 +136,7 @@ fn settle(order_number: &str, template: &str, mall: Option<&str>, resend: bool, 
         );
         return ExitStatus::Usage;
     }
-    let by = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let by = crate::io::login_name("unknown");
     let now = opts.clock.now();
     match store.settle_mail(&mall, &shop, order_number, template, resend, &by, note, now) {
         Ok(()) => {

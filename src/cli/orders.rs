@@ -139,6 +139,25 @@ pub fn orders(command: Orders, opts: &RunOptions) -> ExitStatus {
     }
 }
 
+/// The one order of that number (and mall), or what to tell staff: not in the store, or in several malls.
+fn one_order(c: &duckdb::Connection, number: &str, mall: Option<&str>) -> anyhow::Result<Result<OrderKey, String>> {
+    let found = wb_store::find_orders(c, number, mall)?;
+    Ok(match found.as_slice() {
+        [(key, _, _)] => Ok(key.clone()),
+        [] => Err(pick(
+            format!("受注番号 {number} はストアにありません{}", mall.map(|m| format!("（モール {m}）")).unwrap_or_default()),
+            format!("order {number} is not in the store{}", mall.map(|m| format!(" (mall {m})")).unwrap_or_default()),
+        )),
+        several => {
+            let malls: Vec<&str> = several.iter().map(|(k, _, _)| k.mall.as_str()).collect();
+            Err(pick(
+                format!("受注番号 {number} は複数のモールにあります（{}）: --mall で選んでください", malls.join(", ")),
+                format!("order {number} is in several malls ({}): choose one with --mall", malls.join(", ")),
+            ))
+        }
+    })
+}
+
 /// `orders hold` / `orders release`, in one transaction: an order not found changes nothing.
 fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hold: bool, opts: &RunOptions) -> ExitStatus {
     let command = if hold { "orders hold" } else { "orders release" };
@@ -150,7 +169,7 @@ fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hol
         eprintln!("error: {e:#}");
         ExitStatus::Internal
     };
-    let by = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let by = crate::io::login_name("unknown");
     let now = opts.clock.now();
     let tx = match store.conn.unchecked_transaction() {
         Ok(tx) => tx,
@@ -158,22 +177,12 @@ fn hold_orders(numbers: &[String], mall: Option<&str>, reason: Option<&str>, hol
     };
     let (mut lines, mut problems) = (Vec::new(), Vec::new());
     for number in numbers {
-        let key = match wb_store::find_orders(&tx, number, mall) {
-            Ok(found) => match found.as_slice() {
-                [(key, _, _)] => key.clone(),
-                [] => {
-                    problems.push(pick(format!("受注番号 {number} はストアにありません"), format!("order {number} is not in the store")));
-                    continue;
-                }
-                several => {
-                    let malls: Vec<&str> = several.iter().map(|(k, _, _)| k.mall.as_str()).collect();
-                    problems.push(pick(
-                        format!("受注番号 {number} は複数のモールにあります（{}）: --mall で選んでください", malls.join(", ")),
-                        format!("order {number} is in several malls ({}): choose one with --mall", malls.join(", ")),
-                    ));
-                    continue;
-                }
-            },
+        let key = match one_order(&tx, number, mall) {
+            Ok(Ok(key)) => key,
+            Ok(Err(problem)) => {
+                problems.push(problem);
+                continue;
+            }
             Err(e) => return internal(e),
         };
         let line = if hold {
@@ -262,7 +271,7 @@ fn change_orders(
         Ok(s) => s,
         Err(e) => return internal(e),
     };
-    let by = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let by = crate::io::login_name("unknown");
     let now = opts.clock.now();
     let tx = match store.conn.unchecked_transaction() {
         Ok(tx) => tx,
@@ -272,27 +281,13 @@ fn change_orders(
     let mut problems = Vec::new();
     let mut unmapped = Vec::new();
     for number in numbers {
-        let found = match wb_store::find_orders(&tx, number, mall) {
-            Ok(f) => f,
+        let key = match one_order(&tx, number, mall) {
+            Ok(Ok(key)) => key,
+            Ok(Err(problem)) => {
+                problems.push(problem);
+                continue;
+            }
             Err(e) => return internal(e),
-        };
-        let key = match found.as_slice() {
-            [] => {
-                problems.push(pick(
-                    format!("受注番号 {number} はストアにありません{}", mall.map(|m| format!("（モール {m}）")).unwrap_or_default()),
-                    format!("order {number} is not in the store{}", mall.map(|m| format!(" (mall {m})")).unwrap_or_default()),
-                ));
-                continue;
-            }
-            [(key, _, _)] => key.clone(),
-            several => {
-                let malls: Vec<&str> = several.iter().map(|(k, _, _)| k.mall.as_str()).collect();
-                problems.push(pick(
-                    format!("受注番号 {number} は複数のモールにあります（{}）: --mall で選んでください", malls.join(", ")),
-                    format!("order {number} is in several malls ({}): choose one with --mall", malls.join(", ")),
-                ));
-                continue;
-            }
         };
         let before = match wb_store::set_house_status(&tx, &key, status, &by, now, command) {
             Ok(b) => b.unwrap_or_default(),
@@ -432,7 +427,7 @@ fn move_status(to: &str, before: &str, mall: Option<&str>, dry_run: bool, yes: b
             return ExitStatus::Success;
         }
     }
-    let by = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let by = crate::io::login_name("unknown");
     let command = format!(
         "orders move-status --to {to} --imported-before {}{}",
         before_at.to_rfc3339(),

@@ -5,3 +5,9 @@ pub mod decisions;
 pub mod progress;
 pub mod text;
 pub mod xlsx;
+
+/// Who did it, for the logs staff read: the login name, else `fallback` (`unknown` for a command,
+/// `juchu` for cron's runs).
+pub fn login_name(fallback: &str) -> String {
+    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| fallback.into())
+}

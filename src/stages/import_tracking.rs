@@ -209,7 +209,7 @@ pub fn summary(path: &Path, i: &Imported) -> String {
 
 /// Who imports: the login name, else `juchu` (cron).
 pub fn user() -> String {
-    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "juchu".into())
+    crate::io::login_name("juchu")
 }
 
 fn files_in(folder: &Path) -> Vec<PathBuf> {
